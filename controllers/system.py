@@ -1,0 +1,63 @@
+"""System routes: ``GET /health`` and ``GET /settings/public``, and the
+``general`` settings group they read."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+
+from learnomy_core import PUBLIC, READABLE, RestRequest, hookimpl
+
+NAMESPACE = "learnomy/v1"
+
+
+def health(request: RestRequest) -> dict[str, Any]:
+    """Liveness and database readiness (an unreachable database answers 503)."""
+    request.db.execute(sa.text("SELECT 1"))
+    return {
+        "status": "ok",
+        "database": "ok",
+        "time": datetime.now(timezone.utc),
+    }
+
+
+def public_settings(request: RestRequest) -> dict[str, Any]:
+    """What an app needs before login: site name, currency, registration, features."""
+    general = request.app.settings.group(request.db, "general")
+    return {
+        "site_name": general["site_name"],
+        "currency": general["currency"],
+        "registration_open": general["registration_open"],
+        "features": {"pro": request.app.plugins.has_plugin("pro")},
+    }
+
+
+@hookimpl
+def learnomy_register_routes(registry: Any) -> None:
+    registry.register_rest_route(NAMESPACE, "/health", {
+        "methods": READABLE,
+        "callback": health,
+        "permission_callback": PUBLIC,
+    })
+    registry.register_rest_route(NAMESPACE, "/settings/public", {
+        "methods": READABLE,
+        "callback": public_settings,
+        "permission_callback": PUBLIC,
+        "public_cache": True,
+    })
+
+
+@hookimpl
+def learnomy_settings_groups() -> dict[str, dict[str, Any]]:
+    return {
+        "general": {
+            "type": "object",
+            "properties": {
+                "site_name": {"type": "string", "minLength": 1, "maxLength": 200, "default": "Learnomy"},
+                "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "default": "USD"},
+                "registration_open": {"type": "boolean", "default": True},
+            },
+        }
+    }

@@ -1,0 +1,1 @@
+"""Extensions of Learnomy, installed as ``learnomy.extensions``."""

@@ -1,0 +1,30 @@
+"""Learnomy Pro (``learnomy-pro/v1``): loaded through the ``learnomy.plugins``
+entry point group exactly as a third party's plugin is, and left out with
+``create_app(exclude=["pro"])``.
+
+Its areas (cohorts, learning paths, spaces, assignments, membership analytics)
+arrive with their issues; for now it declares its settings group.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from learnomy_core import hookimpl
+
+PLUGIN_NAME = "pro"
+
+
+@hookimpl
+def learnomy_settings_groups() -> dict[str, dict[str, Any]]:
+    return {
+        "pro": {
+            "type": "object",
+            "properties": {
+                "webhook_limit": {
+                    "type": "integer", "minimum": 0, "default": 0,
+                    "description": "Webhook endpoints allowed; 0 lifts Free's limit of 3.",
+                },
+            },
+        }
+    }

@@ -1,0 +1,65 @@
+"""learnomy_core: a small WSGI core that speaks WordPress's REST model.
+
+Build the app, mount it, serve it::
+
+    from learnomy_core import create_app
+    app = create_app({"database_url": "sqlite:///learnomy.sqlite"})
+
+Write a plugin::
+
+    from learnomy_core import hookimpl, register_rest_route, READABLE, PUBLIC
+
+    @hookimpl
+    def learnomy_register_routes(registry):
+        register_rest_route("acme/v1", "/ping", {
+            "methods": READABLE,
+            "callback": lambda request: {"pong": True},
+            "permission_callback": PUBLIC,
+        })
+"""
+
+from __future__ import annotations
+
+from .app import LearnomyApp, create_app
+from .errors import ApiError, RegistrationError, RegistryClosed
+from .hookspecs import hookimpl
+from .permissions import LOGGED_IN, PUBLIC, Policy, any_of, has_capability, policy
+from .registry import (
+    ALLMETHODS,
+    CREATABLE,
+    DELETABLE,
+    EDITABLE,
+    READABLE,
+    RouteRegistry,
+    register_rest_route,
+)
+from .request import RestRequest
+from .response import RestResponse, created, deleted, listing, ok
+
+__all__ = [
+    "create_app",
+    "LearnomyApp",
+    "hookimpl",
+    "register_rest_route",
+    "RouteRegistry",
+    "READABLE",
+    "CREATABLE",
+    "EDITABLE",
+    "DELETABLE",
+    "ALLMETHODS",
+    "Policy",
+    "policy",
+    "PUBLIC",
+    "LOGGED_IN",
+    "has_capability",
+    "any_of",
+    "RestRequest",
+    "RestResponse",
+    "ok",
+    "created",
+    "listing",
+    "deleted",
+    "ApiError",
+    "RegistrationError",
+    "RegistryClosed",
+]

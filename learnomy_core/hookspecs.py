@@ -1,0 +1,154 @@
+"""Every hook a learnomy plugin can implement.
+
+A plugin is any module or object with functions decorated by
+``learnomy_core.hookimpl`` and named after a hook below. The Free controllers and
+the Pro extension are plugins of exactly this kind, loaded from the
+``learnomy.plugins`` entry point group, as a third party's would be::
+
+    # acme_widgets.py
+    from learnomy_core import hookimpl
+
+    @hookimpl
+    def learnomy_register_routes(registry):
+        registry.register_rest_route("acme/v1", "/widgets", {...})
+
+    # setup.cfg of the plugin's package
+    [options.entry_points]
+    learnomy.plugins =
+        acme_widgets = acme_widgets
+
+Hooks are called with keyword arguments only. Arguments may be added in later
+versions, never renamed or removed; a hook implementation may accept any subset of
+them (pluggy passes only the ones it names). Only hooks where one answer counts are
+``firstresult``: the first non-``None`` answer wins and the rest are not called.
+docs/plugins.md has one section per hook with an example; a test keeps that true.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("learnomy")
+hookimpl = pluggy.HookimplMarker("learnomy")
+"""Decorate a plugin's function named after a hook below to implement it."""
+
+__all__ = ["hookspec", "hookimpl"]
+
+
+@hookspec
+def learnomy_register_routes(registry: Any) -> None:
+    """Register REST routes.
+
+    Called once per plugin, in load order, while the app is being created; the
+    registry is frozen right after, so this is the only place to register.
+
+    :param registry: the :class:`~learnomy_core.registry.RouteRegistry`; call
+        ``registry.register_rest_route(...)`` (or the module-level
+        ``learnomy_core.register_rest_route``, which is the same while the hook runs).
+    """
+
+
+@hookspec
+def learnomy_register_tables(metadata: Any, prefix: str) -> None:
+    """Declare the plugin's SQLAlchemy tables.
+
+    Called once at app creation. Add ``sqlalchemy.Table`` objects to ``metadata``
+    named ``prefix + "lrn_..."`` (Learnomy data) or WordPress's own names; the app
+    exposes them as ``app.tables[name_without_prefix]``. The schema itself is made by
+    the plugin's migrations (:func:`learnomy_migration_locations`).
+
+    :param metadata: the app's ``sqlalchemy.MetaData``.
+    :param prefix: the configured table prefix (``wp_`` by default).
+    """
+
+
+@hookspec
+def learnomy_migration_locations() -> list[str] | str | None:
+    """Folders of Alembic revision files that belong to this plugin.
+
+    Each plugin keeps its own branch (``branch_labels`` on its first revision) and
+    may depend on the core's (``depends_on = "learnomy_core@head"`` style). Revision
+    files name tables through ``learnomy_core.migrations.table(name)`` so that the
+    configured prefix applies. ``learnomy db upgrade`` applies every plugin's heads.
+
+    :returns: a path or a list of paths.
+    """
+
+
+@hookspec(firstresult=True)
+def learnomy_authenticate(request: Any) -> Any:
+    """Identify the caller of ``request``; the first non-``None`` answer wins.
+
+    Called once per request, lazily, the first time anything asks for
+    ``request.user``. Return the user (an object with ``id`` and
+    ``has_cap(capability)``), ``None`` to let other plugins try (anonymous if none
+    answers), or raise an ``ApiError`` (``InvalidToken``, ``InvalidCredentials``)
+    when credentials were presented but are wrong.
+
+    :param request: the :class:`~learnomy_core.request.RestRequest`.
+    """
+
+
+@hookspec(firstresult=True)
+def learnomy_before_dispatch(request: Any, endpoint: Any) -> Any:
+    """Called after a route and endpoint are matched, before permission checks.
+
+    Return a :class:`~learnomy_core.response.RestResponse` (or raise an
+    ``ApiError``) to answer early, as a rate limiter or maintenance mode does;
+    return ``None`` to go on. The first non-``None`` answer wins.
+
+    :param request: the request; ``request.route`` and ``request.url_params`` are set.
+    :param endpoint: the matched :class:`~learnomy_core.registry.Endpoint`.
+    """
+
+
+@hookspec
+def learnomy_after_dispatch(request: Any, response: Any) -> None:
+    """Called with every REST response before it is sent; adjust it in place.
+
+    Add headers, rewrite ``response.body``; errors included. Exceptions raised here
+    become a 500 like any other.
+
+    :param request: the request.
+    :param response: the :class:`~learnomy_core.response.RestResponse` about to be sent.
+    """
+
+
+@hookspec
+def learnomy_question_types() -> list[Any]:
+    """Quiz question types this plugin adds.
+
+    :returns: a list of question type objects (the assessment area defines their
+        interface: ``type``, ``label``, settings and answer schemas, grading).
+    """
+
+
+@hookspec
+def learnomy_webhook_events() -> list[dict[str, Any]]:
+    """Webhook events this plugin can emit, for the event catalog.
+
+    :returns: a list of ``{"event": "course.created", "description": "..."}``.
+    """
+
+
+@hookspec
+def learnomy_settings_groups() -> dict[str, dict[str, Any]]:
+    """Settings groups this plugin owns, each a JSON-schema object of its keys.
+
+    Settings are stored in WordPress's options table and every write is validated
+    against the group's schema; unknown keys are refused. Each property should
+    carry a ``default``.
+
+    :returns: ``{"group": {"type": "object", "properties": {...}}}``.
+    """
+
+
+@hookspec
+def learnomy_role_capabilities() -> dict[str, list[str]]:
+    """Capabilities this plugin grants to roles.
+
+    :returns: ``{"lrn_instructor": ["acme_manage_widgets"], ...}``; answers of every
+        plugin are merged.
+    """

@@ -1,0 +1,12 @@
+"""Alembic environment: runs on the connection and prefix the app hands over."""
+
+from alembic import context
+
+config = context.config
+context.configure(
+    connection=config.attributes["connection"],
+    version_table=config.attributes["version_table"],
+    render_as_batch=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,127 @@
+"""Finding and loading plugins.
+
+Plugins are found through the ``learnomy.plugins`` entry point group. The Free
+controllers and the Pro extension are listed there by this project's own
+``setup.cfg``, exactly as a third party lists its plugin. ``create_app`` loads all
+of them unless told which::
+
+    create_app(plugins=["system", my_plugin_module], exclude=["pro"])
+
+An item of ``plugins`` is an entry point name, a dotted module path, or a module
+or object with hook implementations. Set ``LEARNOMY_TRACE_PLUGINS=1`` to print
+every hook call to standard error.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from importlib.metadata import EntryPoint, entry_points
+from types import ModuleType
+from typing import Any, Iterable, Optional, Sequence, Union
+
+import pluggy
+
+from . import builtin, hookspecs
+from .hookspecs import hookimpl
+
+__all__ = [
+    "hookimpl",
+    "ENTRY_POINT_GROUP",
+    "FREE_PACKAGE",
+    "available_plugins",
+    "free_plugin_names",
+    "build_plugin_manager",
+    "PluginSpec",
+]
+
+ENTRY_POINT_GROUP = "learnomy.plugins"
+FREE_PACKAGE = "learnomy.controllers"
+CORE_PLUGIN = "learnomy_core"
+
+PluginSpec = Union[str, ModuleType, Any]
+
+
+def available_plugins() -> dict[str, EntryPoint]:
+    """Every installed plugin by entry point name: Free first, then the rest by name."""
+    found = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    return dict(sorted(found.items(), key=lambda item: (not _is_free(item[1]), item[0])))
+
+
+def free_plugin_names() -> list[str]:
+    """The Free controllers' entry point names (what ``audit/manifest.json`` covers)."""
+    return [name for name, ep in available_plugins().items() if _is_free(ep)]
+
+
+def _is_free(ep: EntryPoint) -> bool:
+    return ep.value == FREE_PACKAGE or ep.value.startswith(FREE_PACKAGE + ".")
+
+
+def build_plugin_manager(
+    plugins: Optional[Sequence[PluginSpec]] = None, exclude: Iterable[str] = ()
+) -> pluggy.PluginManager:
+    """A plugin manager with the core and the chosen plugins loaded, in order.
+
+    :param plugins: what to load; None loads every installed plugin.
+    :param exclude: entry point (or plugin) names to leave out.
+    :raises LookupError: for a plugin name that is not installed.
+    :raises pluggy.PluginValidationError: for a misspelled hook implementation.
+    """
+    manager = pluggy.PluginManager("learnomy")
+    manager.add_hookspecs(hookspecs)
+    manager.register(builtin, name=CORE_PLUGIN)
+    installed = available_plugins()
+    by_module = {ep.value: name for name, ep in installed.items()}
+    excluded = set(exclude)
+    chosen = list(installed) if plugins is None else list(plugins)
+    for spec in chosen:
+        name, plugin = _resolve(spec, installed, by_module)
+        if name in excluded or name == CORE_PLUGIN:
+            continue
+        if manager.get_plugin(name) is None:
+            manager.register(plugin, name=name)
+    manager.check_pending()
+    if os.environ.get("LEARNOMY_TRACE_PLUGINS"):
+        manager.trace.root.setwriter(lambda message: sys.stderr.write(message))
+        manager.enable_tracing()
+    return manager
+
+
+def _resolve(
+    spec: PluginSpec, installed: dict[str, EntryPoint], by_module: dict[str, str]
+) -> tuple[str, Any]:
+    if isinstance(spec, str):
+        if spec in installed:
+            return spec, installed[spec].load()
+        try:
+            module = importlib.import_module(spec)
+        except ImportError:
+            known = ", ".join(installed) or "none"
+            raise LookupError(f"no plugin named {spec!r} (installed: {known})") from None
+        return by_module.get(spec, spec), module
+    module_name = getattr(spec, "__name__", None) or type(spec).__name__
+    return by_module.get(module_name, getattr(spec, "PLUGIN_NAME", module_name)), spec
+
+
+def plugin_versions(manager: pluggy.PluginManager) -> list[dict[str, Any]]:
+    """Each loaded plugin with its distribution version and hooks (``learnomy plugins``)."""
+    rows = []
+    for name, plugin in manager.list_name_plugin():
+        hooks = sorted(h.name for h in manager.get_hookcallers(plugin) or [])
+        rows.append({"name": name, "version": _package_version(plugin), "hooks": hooks})
+    return rows
+
+
+def _package_version(plugin: Any) -> Optional[str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    top = (getattr(plugin, "__name__", "") or "").split(".")[0]
+    for candidate in (top, "learnomy" if top in ("learnomy", "learnomy_core") else None):
+        if not candidate:
+            continue
+        try:
+            return version(candidate)
+        except PackageNotFoundError:
+            continue
+    return None

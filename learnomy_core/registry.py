@@ -1,0 +1,544 @@
+"""The shared route registry: WordPress's ``register_rest_route``, checked and frozen.
+
+Plugins register routes inside the ``learnomy_register_routes`` hook, exactly as a
+WordPress plugin does inside ``rest_api_init``::
+
+    from learnomy_core import hookimpl, register_rest_route, READABLE, PUBLIC
+
+    @hookimpl
+    def learnomy_register_routes(registry):
+        register_rest_route("acme/v1", "/widgets/(?P<id>[\\d]+)", {
+            "methods": READABLE,
+            "callback": get_widget,
+            "permission_callback": PUBLIC,
+            "args": {"id": {"type": "integer", "minimum": 1}},
+        })
+
+Better than WordPress: an endpoint without ``permission_callback`` is refused, a
+route and method registered twice is refused unless the second says
+``override=True`` (the error names both plugins), every problem is reported at
+once, and after the registration phase the registry is read-only.
+
+Matching is werkzeug's: each WordPress regex group becomes a converter on one
+``Rule`` per route in one ``Map``, whose state machine costs path depth, not rule
+count. Matching is case-insensitive, as in WordPress.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
+
+from werkzeug.exceptions import NotFound as _WerkzeugNotFound
+from werkzeug.routing import BaseConverter, Map, Rule
+
+from .errors import RegistrationError, RegistrationProblem, RegistryClosed
+from .permissions import Policy, as_policy
+
+__all__ = [
+    "READABLE",
+    "CREATABLE",
+    "EDITABLE",
+    "DELETABLE",
+    "ALLMETHODS",
+    "Endpoint",
+    "Route",
+    "RouteRegistry",
+    "register_rest_route",
+    "parse_methods",
+]
+
+READABLE = "GET"
+CREATABLE = "POST"
+EDITABLE = "POST, PUT, PATCH"
+DELETABLE = "DELETE"
+ALLMETHODS = "GET, POST, PUT, PATCH, DELETE"
+
+_KNOWN_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+_ENDPOINT_KEYS = {
+    "methods",
+    "callback",
+    "permission_callback",
+    "args",
+    "sensitive",
+    "public_cache",
+    "show_in_index",
+    "schema",
+}
+_current: contextvars.ContextVar[Optional["_Scope"]] = contextvars.ContextVar(
+    "learnomy_registration_scope", default=None
+)
+
+
+def parse_methods(methods: Union[str, Iterable[str]]) -> tuple[str, ...]:
+    """Normalise WordPress's method forms (``"GET, POST"``, a list, a constant).
+
+    :raises ValueError: on an unknown method.
+    """
+    parts = methods.split(",") if isinstance(methods, str) else list(methods)
+    result: list[str] = []
+    for part in parts:
+        method = str(part).strip().upper()
+        if not method:
+            continue
+        if method not in _KNOWN_METHODS:
+            raise ValueError(f"unknown HTTP method {part!r}")
+        if method not in result:
+            result.append(method)
+    if not result:
+        raise ValueError("no HTTP method given")
+    return tuple(result)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One method group of a route: the callback, its guard and its args.
+
+    :ivar sensitive: rate-limited per API.md section 7.
+    :ivar public_cache: anonymous GET answers may be cached publicly for a short time.
+    """
+
+    methods: tuple[str, ...]
+    callback: Callable[..., Any]
+    permission: Policy
+    args: Mapping[str, Mapping[str, Any]]
+    plugin: str
+    sensitive: bool = False
+    public_cache: bool = False
+
+
+@dataclass(eq=False)
+class Route:
+    """A registered route: its full WordPress pattern and its endpoints by method."""
+
+    namespace: str
+    pattern: str  # "/learnomy/v1/courses/(?P<id>[\d]+)", as WordPress keys it
+    endpoints: list[Endpoint] = field(default_factory=list)
+    schema: Optional[Callable[[], dict[str, Any]]] = None
+    show_in_index: bool = True
+    by_method: dict[str, Endpoint] = field(default_factory=dict)
+    regex: Optional[re.Pattern[str]] = None
+
+    @property
+    def methods(self) -> list[str]:
+        """Every method the route answers, ``HEAD`` and ``OPTIONS`` included."""
+        return list(self.by_method)
+
+    @property
+    def is_static(self) -> bool:
+        return "(?P<" not in self.pattern
+
+
+@dataclass
+class _Registration:
+    plugin: str
+    namespace: str
+    route: str
+    endpoints: list[dict[str, Any]]
+    override: bool
+    schema: Optional[Callable[[], dict[str, Any]]]
+    show_in_index: bool
+
+
+class _Scope:
+    """The registration scope of one plugin's hook call."""
+
+    def __init__(self, registry: "RouteRegistry", plugin: str) -> None:
+        self.registry = registry
+        self.plugin = plugin
+
+
+def register_rest_route(
+    namespace: str,
+    route: str,
+    endpoints: Union[Mapping[str, Any], Sequence[Mapping[str, Any]]],
+    *,
+    override: bool = False,
+    schema: Optional[Callable[[], dict[str, Any]]] = None,
+    show_in_index: bool = True,
+) -> None:
+    """Register a route, WordPress style, from inside ``learnomy_register_routes``.
+
+    :param namespace: ``vendor/v1``; slashes are trimmed.
+    :param route: a WordPress route regex, ``/courses/(?P<id>[\\d]+)``.
+    :param endpoints: one endpoint mapping or a list of them, each with ``methods``,
+        ``callback``, ``permission_callback``, and optionally ``args``,
+        ``sensitive`` and ``public_cache``.
+    :param override: replace an earlier registration of the same route and method.
+    :param schema: a callable returning the resource's JSON schema (for OPTIONS).
+    :param show_in_index: list the route in the REST index.
+    :raises RegistryClosed: outside the registration hook.
+    """
+    scope = _current.get()
+    if scope is None:
+        raise RegistryClosed(
+            "register_rest_route() can only be called inside the "
+            "learnomy_register_routes hook; the registry is read-only afterwards."
+        )
+    scope.registry._add(
+        scope.plugin, namespace, route, endpoints, override=override, schema=schema,
+        show_in_index=show_in_index,
+    )
+
+
+class RouteRegistry:
+    """Every route of the app, collected during registration, then frozen.
+
+    Use :meth:`register_rest_route` (or the module-level function) inside the
+    registration hook; the app calls :meth:`freeze` once every plugin is done.
+    """
+
+    def __init__(self) -> None:
+        self._registrations: list[_Registration] = []
+        self._frozen = False
+        self.routes: dict[str, Route] = {}
+        self.namespaces: list[str] = []
+        self._map: Optional[Map] = None
+        self._adapter: Any = None
+
+    # -- registration phase ------------------------------------------------
+
+    @contextmanager
+    def registering(self, plugin: str) -> Iterator["RouteRegistry"]:
+        """Open the registration scope for ``plugin`` (used by the app)."""
+        self._check_open()
+        token = _current.set(_Scope(self, plugin))
+        try:
+            yield self
+        finally:
+            _current.reset(token)
+
+    def register_rest_route(
+        self,
+        namespace: str,
+        route: str,
+        endpoints: Union[Mapping[str, Any], Sequence[Mapping[str, Any]]],
+        *,
+        override: bool = False,
+        schema: Optional[Callable[[], dict[str, Any]]] = None,
+        show_in_index: bool = True,
+    ) -> None:
+        """Same as the module-level :func:`register_rest_route`."""
+        scope = _current.get()
+        if scope is None or scope.registry is not self:
+            raise RegistryClosed(
+                "register_rest_route() can only be called inside the "
+                "learnomy_register_routes hook; the registry is read-only afterwards."
+            )
+        self._add(scope.plugin, namespace, route, endpoints, override=override,
+                  schema=schema, show_in_index=show_in_index)
+
+    def _check_open(self) -> None:
+        if self._frozen:
+            raise RegistryClosed("The route registry is frozen; register routes in the hook.")
+
+    def _add(
+        self,
+        plugin: str,
+        namespace: str,
+        route: str,
+        endpoints: Union[Mapping[str, Any], Sequence[Mapping[str, Any]]],
+        *,
+        override: bool,
+        schema: Optional[Callable[[], dict[str, Any]]],
+        show_in_index: bool,
+    ) -> None:
+        self._check_open()
+        if isinstance(endpoints, Mapping):
+            endpoints = [endpoints]
+        self._registrations.append(
+            _Registration(plugin, str(namespace).strip("/"), "/" + str(route).strip("/"),
+                          [dict(e) if isinstance(e, Mapping) else e for e in endpoints],
+                          override, schema, show_in_index)
+        )
+
+    # -- freezing ----------------------------------------------------------
+
+    def freeze(self) -> None:
+        """Check every registration at once, build the matcher, and close.
+
+        :raises RegistrationError: listing every problem found.
+        """
+        self._check_open()
+        problems: list[RegistrationProblem] = []
+        routes: dict[str, Route] = {}
+        owners: dict[tuple[str, str], str] = {}
+        for reg in self._registrations:
+            self._apply(reg, routes, owners, problems)
+        rules, converters = self._rules(routes, problems)
+        problems += _overlaps(list(routes.values()))
+        if problems:
+            raise RegistrationError(problems)
+        namespaces: list[str] = []
+        for route in routes.values():
+            if route.namespace not in namespaces:
+                namespaces.append(route.namespace)
+        self.routes = routes
+        self.namespaces = namespaces
+        self._map = Map(rules, converters=converters, strict_slashes=False,
+                        merge_slashes=False, redirect_defaults=False)
+        self._adapter = self._map.bind("localhost")
+        self._frozen = True
+
+    def _apply(
+        self,
+        reg: _Registration,
+        routes: dict[str, Route],
+        owners: dict[tuple[str, str], str],
+        problems: list[RegistrationProblem],
+    ) -> None:
+        def problem(message: str) -> None:
+            problems.append(RegistrationProblem(reg.plugin, reg.namespace, reg.route, message))
+
+        if not reg.namespace:
+            problem("routes must be namespaced with a plugin or theme name and version")
+            return
+        pattern = f"/{reg.namespace}{'' if reg.route == '/' else reg.route}"
+        key = pattern.lower()
+        route = routes.get(key)
+        if route is None:
+            route = routes[key] = Route(reg.namespace, pattern, schema=reg.schema,
+                                        show_in_index=reg.show_in_index)
+        elif reg.schema is not None:
+            route.schema = reg.schema
+        for spec in reg.endpoints:
+            endpoint = _endpoint(reg.plugin, spec, problem)
+            if endpoint is None:
+                continue
+            for method in endpoint.methods:
+                earlier = owners.get((key, method))
+                if earlier is not None and not reg.override:
+                    problem(
+                        f"{method} is already registered by plugin {earlier!r}; "
+                        f"plugin {reg.plugin!r} must pass override=True to replace it"
+                    )
+                    continue
+                owners[(key, method)] = reg.plugin
+                route.by_method[method] = endpoint
+            if endpoint not in route.endpoints:
+                route.endpoints.append(endpoint)
+        # An override can leave an endpoint serving no method at all.
+        route.endpoints = [e for e in route.endpoints if e in route.by_method.values()]
+
+    def _rules(
+        self, routes: dict[str, Route], problems: list[RegistrationProblem]
+    ) -> tuple[list[Rule], dict[str, type[BaseConverter]]]:
+        rules: list[Rule] = []
+        converters: dict[str, type[BaseConverter]] = {}
+        by_regex: dict[str, str] = {}
+        for route in routes.values():
+            try:
+                rule_string, route.regex = _to_rule(route.pattern, converters, by_regex)
+            except ValueError as exc:
+                plugin = route.endpoints[0].plugin if route.endpoints else "?"
+                problems.append(RegistrationProblem(plugin, route.namespace, route.pattern, str(exc)))
+                continue
+            if "GET" in route.by_method:
+                route.by_method.setdefault("HEAD", route.by_method["GET"])
+            rules.append(Rule(rule_string, endpoint=route))
+        for namespace in {r.namespace for r in routes.values()}:
+            if f"/{namespace}".lower() not in routes:
+                rules.append(Rule(f"/{namespace}".lower(), endpoint=namespace))
+        return rules, converters
+
+    # -- reading -----------------------------------------------------------
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen
+
+    def match(self, path: str) -> tuple[Union[Route, str], dict[str, str]]:
+        """Find the route for ``path`` (relative to the REST root).
+
+        :returns: ``(route, url_params)``; the route is a namespace string for a
+            namespace index.
+        :raises LookupError: when no route matches.
+        """
+        if len(path) > 1 and path.endswith("/"):
+            path = path.rstrip("/") or "/"
+        try:
+            return self._adapter.match(path)
+        except _WerkzeugNotFound:
+            pass
+        # Static parts of rules are lower case; values keep the caller's case.
+        lowered = path.lower()
+        if lowered == path:
+            raise LookupError(path)
+        try:
+            target, _ = self._adapter.match(lowered)
+        except _WerkzeugNotFound:
+            raise LookupError(path) from None
+        if isinstance(target, Route) and target.regex is not None:
+            found = target.regex.fullmatch(path)
+            return target, found.groupdict() if found else {}
+        return target, {}
+
+    def entries(self) -> list[dict[str, Any]]:
+        """One manifest-style entry per route and endpoint, in registration order."""
+        rows = []
+        for route in self.routes.values():
+            for endpoint in route.endpoints:
+                methods = [m for m in endpoint.methods if route.by_method.get(m) is endpoint]
+                rows.append({
+                    "namespace": route.namespace,
+                    "route": route.pattern[len(route.namespace) + 1:] or "/",
+                    "methods": methods,
+                    "permission": endpoint.permission.name,
+                    "sensitive": endpoint.sensitive,
+                    "plugin": endpoint.plugin,
+                })
+        return rows
+
+
+def _endpoint(
+    plugin: str, spec: Any, problem: Callable[[str], None]
+) -> Optional[Endpoint]:
+    if not isinstance(spec, Mapping):
+        problem(f"an endpoint must be a mapping, not {type(spec).__name__}")
+        return None
+    unknown = set(spec) - _ENDPOINT_KEYS
+    if unknown:
+        problem(f"unknown endpoint key(s) {sorted(unknown)}")
+        return None
+    try:
+        methods = parse_methods(spec.get("methods", READABLE))
+    except ValueError as exc:
+        problem(str(exc))
+        return None
+    callback = spec.get("callback")
+    if not callable(callback):
+        problem(f"{'/'.join(methods)} endpoint has no callable 'callback'")
+        return None
+    if spec.get("permission_callback") is None:
+        problem(
+            f"{'/'.join(methods)} endpoint has no 'permission_callback'; "
+            "use learnomy_core.permissions.PUBLIC for a public route"
+        )
+        return None
+    try:
+        permission = as_policy(spec["permission_callback"])
+    except TypeError as exc:
+        problem(str(exc))
+        return None
+    args = spec.get("args") or {}
+    if not isinstance(args, Mapping) or not all(isinstance(a, Mapping) for a in args.values()):
+        problem("'args' must map each argument name to a schema mapping")
+        return None
+    return Endpoint(
+        methods=methods,
+        callback=callback,
+        permission=permission,
+        args={name: dict(schema) for name, schema in args.items()},
+        plugin=plugin,
+        sensitive=bool(spec.get("sensitive", False)),
+        public_cache=bool(spec.get("public_cache", False)),
+    )
+
+
+# -- WordPress route regex to werkzeug rule --------------------------------
+
+_LITERAL = re.compile(r"(?:\\.|[A-Za-z0-9_\-/.~:@!$&'*+,;=])*")
+
+
+def _to_rule(
+    pattern: str,
+    converters: dict[str, type[BaseConverter]],
+    by_regex: dict[str, str],
+) -> tuple[str, re.Pattern[str]]:
+    """Turn ``/ns/v1/items/(?P<id>[\\d]+)`` into a werkzeug rule string.
+
+    Each distinct group regex gets one converter class; the route's full regex
+    (case-insensitive, like WordPress's ``preg_match('@^...$@i')``) is kept to
+    re-read values in their original case.
+    """
+    out: list[str] = []
+    position = 0
+    while position < len(pattern):
+        start = pattern.find("(?P<", position)
+        literal = pattern[position:] if start < 0 else pattern[position:start]
+        if not _LITERAL.fullmatch(literal):
+            raise ValueError(
+                "route regex outside named groups is not supported; "
+                "put every variable part in a (?P<name>...) group"
+            )
+        out.append(re.sub(r"\\(.)", r"\1", literal).lower())
+        if start < 0:
+            break
+        name_end = pattern.index(">", start)
+        name = pattern[start + 4:name_end]
+        if not name.isidentifier():
+            raise ValueError(f"group name {name!r} is not a valid identifier")
+        end = _group_end(pattern, name_end + 1)
+        regex = pattern[name_end + 1:end]
+        try:
+            re.compile(regex)
+        except re.error as exc:
+            raise ValueError(f"invalid regex in group {name!r}: {exc}") from None
+        converter = by_regex.get(regex)
+        if converter is None:
+            converter = by_regex[regex] = f"wp{len(by_regex)}"
+            converters[converter] = type(
+                f"WordPressGroup{len(by_regex)}",
+                (BaseConverter,),
+                {"regex": f"(?i:{regex})", "part_isolating": not _may_match_slash(regex)},
+            )
+        out.append(f"<{converter}:{name}>")
+        position = end + 1
+    return "".join(out), re.compile(pattern, re.IGNORECASE)
+
+
+def _may_match_slash(regex: str) -> bool:
+    """Whether a group can span path segments (werkzeug then matches it across them)."""
+    return "/" in regex or re.search(f"(?:{regex})", "/") is not None
+
+
+def _group_end(pattern: str, index: int) -> int:
+    """Index of the parenthesis closing the group whose body starts at ``index``."""
+    depth = 1
+    in_class = False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+        index += 1
+    raise ValueError("unbalanced parentheses in route regex")
+
+
+def _overlaps(routes: list[Route]) -> list[RegistrationProblem]:
+    """Static routes that an earlier dynamic route would match first in WordPress.
+
+    werkzeug prefers static parts; WordPress tries routes in registration order.
+    Where the two would disagree, registration refuses the overlap.
+    """
+    problems = []
+    dynamic: list[Route] = []
+    for route in routes:
+        if route.regex is None:
+            continue
+        if route.is_static:
+            for earlier in dynamic:
+                if earlier.regex.fullmatch(route.pattern):  # type: ignore[union-attr]
+                    plugin = route.endpoints[0].plugin if route.endpoints else "?"
+                    problems.append(RegistrationProblem(
+                        plugin, route.namespace, route.pattern,
+                        f"is shadowed by {earlier.pattern}, registered earlier by plugin "
+                        f"{earlier.endpoints[0].plugin if earlier.endpoints else '?'!r}; "
+                        "register the static route first",
+                    ))
+        else:
+            dynamic.append(route)
+    return problems

@@ -1,0 +1,157 @@
+"""The request a callback receives: werkzeug's, plus WordPress's parameter model.
+
+``request.params`` holds the merged, validated and sanitized parameters;
+``request.user`` the authenticated caller (or ``None``); ``request.db`` the
+request's database connection, inside one transaction that the server commits
+when the callback succeeds and rolls back on any error::
+
+    def get_widget(request):
+        row = request.db.execute(select(widgets).where(widgets.c.id == request.params["id"])).first()
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, Optional
+
+from sqlalchemy.engine import Connection
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Request
+
+from .errors import InvalidJson, PayloadTooLarge, UnsupportedMediaType
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .app import LearnomyApp
+    from .registry import Endpoint, Route
+
+__all__ = ["RestRequest"]
+
+_UNSET: Any = object()
+
+
+class RestRequest(Request):
+    """A REST request. Attributes set by the server before the callback runs:
+
+    :ivar app: the :class:`~learnomy_core.app.LearnomyApp`.
+    :ivar request_id: the id echoed in ``X-Request-Id``.
+    :ivar route: the matched :class:`~learnomy_core.registry.Route`.
+    :ivar endpoint: the matched :class:`~learnomy_core.registry.Endpoint`.
+    :ivar url_params: values captured from the path.
+    :ivar params: every parameter, merged and sanitized.
+    """
+
+    app: "LearnomyApp"
+    request_id: str
+    rest_method: str
+    route: Optional["Route"] = None
+    endpoint: Optional["Endpoint"] = None
+    url_params: dict[str, Any]
+    params: dict[str, Any]
+    parent: Optional["RestRequest"] = None
+
+    def __init__(self, environ: dict[str, Any], app: "LearnomyApp", request_id: str) -> None:
+        super().__init__(environ)
+        self.app = app
+        self.request_id = request_id
+        self.url_params = {}
+        self.params = {}
+        self._user: Any = _UNSET
+        self._connection: Optional[Connection] = None
+        self._json_body: Any = _UNSET
+        self.rest_method = self._effective_method()
+
+    # -- method ------------------------------------------------------------
+
+    def _effective_method(self) -> str:
+        method = self.method.upper()
+        if method != "POST":
+            return method
+        override = self.args.get("_method") or self.headers.get("X-HTTP-Method-Override")
+        return override.strip().upper() if override else method
+
+    # -- identity ----------------------------------------------------------
+
+    @property
+    def user(self) -> Any:
+        """The authenticated user, asked of the ``learnomy_authenticate`` hook once."""
+        if self._user is _UNSET:
+            if self.parent is not None:
+                self._user = self.parent.user
+            else:
+                self._user = None  # re-entrancy guard: a hook may read request.user
+                self._user = self.app.plugins.hook.learnomy_authenticate(request=self)
+        return self._user
+
+    @user.setter
+    def user(self, value: Any) -> None:
+        self._user = value
+
+    # -- storage -----------------------------------------------------------
+
+    @property
+    def db(self) -> Connection:
+        """The request's connection, in a transaction begun on first use."""
+        if self._connection is None:
+            if self.parent is not None:
+                return self.parent.db
+            self._connection = self.app.storage.connect()
+        return self._connection
+
+    @property
+    def has_connection(self) -> bool:
+        return self._connection is not None
+
+    def close_db(self, commit: bool) -> None:
+        """Commit or roll back the request's transaction and release the connection."""
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            if commit:
+                connection.commit()
+            else:
+                connection.rollback()
+        finally:
+            connection.close()
+
+    # -- body --------------------------------------------------------------
+
+    def body_params(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``(json_params, form_params)`` of the body, checked for size and type.
+
+        :raises PayloadTooLarge: over ``max_body_bytes``.
+        :raises UnsupportedMediaType: a body that is neither JSON nor a form.
+        :raises InvalidJson: a JSON content type whose body does not parse.
+        """
+        limit = self.app.config["max_body_bytes"]
+        length = self.content_length
+        if length is not None and length > limit:
+            raise PayloadTooLarge(details=[{"limit_bytes": limit}])
+        self.max_content_length = limit
+        self.max_form_memory_size = limit
+        mimetype = self.mimetype
+        try:
+            if mimetype == "application/x-www-form-urlencoded":
+                return {}, self.form.to_dict()
+            data = self.get_data(cache=True)
+        except RequestEntityTooLarge:
+            raise PayloadTooLarge(details=[{"limit_bytes": limit}]) from None
+        if not data:
+            return {}, {}
+        if mimetype == "application/json" or mimetype.endswith("+json"):
+            return self._parse_json(data), {}
+        raise UnsupportedMediaType()
+
+    def _parse_json(self, data: bytes) -> dict[str, Any]:
+        if self._json_body is _UNSET:
+            try:
+                value = json.loads(data)
+            except (ValueError, UnicodeDecodeError):
+                raise InvalidJson() from None
+            # WordPress merges only an object body into the parameters.
+            self._json_body = value if isinstance(value, dict) else {}
+        return self._json_body
+
+    def get_param(self, name: str, default: Any = None) -> Any:
+        """One merged parameter (WordPress's ``get_param``)."""
+        return self.params.get(name, default)

@@ -1,0 +1,158 @@
+"""The database: engine, per-request connections, tables and migrations.
+
+SQLite (a local file) is the embedded default; MySQL and MariaDB through
+``mysql+pymysql://`` are the production engines. A request's connection is
+opened lazily; failing to reach the database raises
+:class:`~learnomy_core.errors.Unavailable` (503) and the next request tries afresh,
+so the app recovers by itself when the database returns.
+
+Column types shared by plugins' tables and migrations live here so that every
+table speaks WordPress's dialect on MySQL (``BIGINT UNSIGNED`` ids, ``LONGTEXT``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Connection, Engine
+
+from .errors import Unavailable
+
+__all__ = ["Storage", "ID", "LONGTEXT", "is_disconnect", "RETRY_AFTER_SECONDS"]
+
+# WordPress's id columns: BIGINT(20) UNSIGNED on MySQL; SQLite needs INTEGER to
+# make a primary key an alias of its rowid (autoincrement).
+ID = sa.BigInteger().with_variant(mysql.BIGINT(unsigned=True), "mysql", "mariadb").with_variant(
+    sa.Integer(), "sqlite"
+)
+LONGTEXT = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+
+RETRY_AFTER_SECONDS = 5
+_MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database went away (rather than a bad statement)."""
+    return isinstance(exc, sa.exc.DBAPIError) and bool(exc.connection_invalidated)
+
+
+class Storage:
+    """One engine and the app's tables.
+
+    :param url: a SQLAlchemy URL.
+    :param prefix: the table prefix (``wp_``).
+    :ivar tables: tables by unprefixed name (``"options"``, ``"usermeta"``).
+    """
+
+    def __init__(self, url: str, prefix: str) -> None:
+        self.url = sa.engine.make_url(url)
+        self.prefix = prefix
+        self.metadata = sa.MetaData()
+        self.engine = _make_engine(self.url)
+        self.tables: dict[str, sa.Table] = {}
+
+    def collect_tables(self) -> None:
+        """Index the tables plugins added to :attr:`metadata` by unprefixed name."""
+        for name, table in self.metadata.tables.items():
+            self.tables[name[len(self.prefix):] if name.startswith(self.prefix) else name] = table
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def connect(self) -> Connection:
+        """A new connection (its transaction begins on first use).
+
+        :raises Unavailable: when the database cannot be reached.
+        """
+        try:
+            return self.engine.connect()
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            raise Unavailable(headers={"Retry-After": str(RETRY_AFTER_SECONDS)}) from exc
+
+    def upgrade(self, locations: Iterable[str], revision: str = "heads") -> None:
+        """Apply every plugin's Alembic migrations up to ``revision``."""
+        from alembic import command
+
+        if self.is_sqlite and self.url.database:
+            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+        with self.engine.begin() as connection:
+            command.upgrade(self._alembic_config(connection, locations), revision)
+
+    def current_heads(self, locations: Iterable[str]) -> tuple[set[str], set[str]]:
+        """``(applied, wanted)`` revision heads, to tell whether an upgrade is due."""
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        with self.engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"version_table": self.version_table}
+            )
+            applied = set(context.get_current_heads())
+            script = ScriptDirectory.from_config(self._alembic_config(connection, locations))
+            return applied, set(script.get_heads())
+
+    @property
+    def version_table(self) -> str:
+        return f"{self.prefix}lrn_alembic_version"
+
+    def _alembic_config(self, connection: Connection, locations: Iterable[str]) -> Any:
+        from alembic.config import Config as AlembicConfig
+
+        config = AlembicConfig()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        config.set_main_option("path_separator", "os")
+        config.set_main_option(
+            "version_locations",
+            os.pathsep.join([str(_MIGRATIONS / "versions"), *[str(p) for p in locations]]),
+        )
+        config.attributes.update(
+            connection=connection, table_prefix=self.prefix, version_table=self.version_table
+        )
+        return config
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _make_engine(url: sa.engine.URL) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_recycle=3600)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL lets readers proceed while a writer works (several workers, one file).
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+
+def insert_ignore(connection: Connection, table: sa.Table, values: dict[str, Any]) -> bool:
+    """Insert a row unless a unique key already holds it; whether it was inserted.
+
+    Atomic in the database (``INSERT ... ON CONFLICT DO NOTHING`` / ``INSERT
+    IGNORE``), so two processes racing cannot both insert, and no exception
+    poisons the surrounding transaction.
+    """
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(table).values(**values).on_conflict_do_nothing()
+    elif dialect in ("mysql", "mariadb"):
+        statement = sa.insert(table).values(**values).prefix_with("IGNORE")
+    else:
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = pg_insert(table).values(**values).on_conflict_do_nothing()
+    return connection.execute(statement).rowcount == 1
