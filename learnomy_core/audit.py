@@ -1,0 +1,70 @@
+"""The manifest audit: the live registry against ``audit/manifest.json``, both ways.
+
+One manifest entry per registration: namespace, route, methods, permission
+policy, sensitive, plugin. :func:`compare` names every route missing from the
+registry, every route the manifest lacks, and every entry whose policy,
+sensitivity or plugin changed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterable
+
+__all__ = ["compare", "load_manifest", "write_manifest", "manifest_of"]
+
+_Key = tuple[str, str, tuple[str, ...]]
+_COMPARED = ("permission", "sensitive", "plugin")
+
+
+def _key(entry: dict[str, Any]) -> _Key:
+    return (entry["namespace"], entry["route"], tuple(sorted(m for m in entry["methods"] if m != "HEAD")))
+
+
+def manifest_of(entries: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The manifest document for registry entries, in a stable order."""
+    rows = [{**e, "methods": [m for m in e["methods"] if m != "HEAD"]} for e in entries]
+    rows.sort(key=lambda e: (e["namespace"], e["route"], e["methods"]))
+    return {"version": 1, "routes": rows}
+
+
+def load_manifest(path: Path) -> list[dict[str, Any]]:
+    """The entries of the manifest at ``path``."""
+    return json.loads(Path(path).read_text())["routes"]
+
+
+def write_manifest(path: Path, entries: Iterable[dict[str, Any]]) -> None:
+    """Write the manifest for ``entries`` to ``path``."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(manifest_of(entries), indent=2) + "\n")
+
+
+def compare(manifest: Iterable[dict[str, Any]], live: Iterable[dict[str, Any]]) -> list[str]:
+    """Every difference between the manifest and the live registry, one line each.
+
+    :returns: an empty list when they agree.
+    """
+    expected = {_key(e): e for e in manifest}
+    actual = {_key(e): e for e in live}
+    problems = []
+    for key in sorted(set(expected) - set(actual)):
+        problems.append(f"missing from the registry: {_describe(key)}")
+    for key in sorted(set(actual) - set(expected)):
+        problems.append(
+            f"not in the manifest: {_describe(key)} (plugin {actual[key]['plugin']}, "
+            f"permission {actual[key]['permission']})"
+        )
+    for key in sorted(set(expected) & set(actual)):
+        for field in _COMPARED:
+            if expected[key].get(field) != actual[key].get(field):
+                problems.append(
+                    f"changed: {_describe(key)} {field}: manifest says "
+                    f"{expected[key].get(field)!r}, registry has {actual[key].get(field)!r}"
+                )
+    return problems
+
+
+def _describe(key: _Key) -> str:
+    namespace, route, methods = key
+    return f"{','.join(methods)} /{namespace}{route}"

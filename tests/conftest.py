@@ -1,0 +1,98 @@
+"""Shared fixtures: a fresh database per test run, apps with explicit plugin lists.
+
+The suite runs on SQLite by default. Set ``LEARNOMY_TEST_DATABASE_URL`` to a
+MySQL/MariaDB server URL (``mysql+pymysql://root@127.0.0.1:3306/test``) to run it
+there: the run creates its own database beside the named one and drops it after.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Any, Callable, Iterator
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.test import Client
+
+from learnomy_core import LearnomyApp, create_app
+from tests.plugins import acme
+
+FREE = ["system"]
+ALL_PLUGINS = ["system", "pro", acme]
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    base = os.environ.get("LEARNOMY_TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'learnomy-test.sqlite'}"
+        return
+    url = sa.engine.make_url(base)
+    name = f"learnomy_test_{uuid.uuid4().hex[:12]}"
+    server = sa.create_engine(url)
+    with server.begin() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.begin() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+        server.dispose()
+
+
+@pytest.fixture(scope="session")
+def schema(database_url: str) -> Iterator[LearnomyApp]:
+    """Every plugin's migrations applied once for the run."""
+    app = create_app(plugins=ALL_PLUGINS, database_url=database_url)
+    app.upgrade_database()
+    yield app
+    app.storage.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Empty every table after a test that touched the database."""
+    yield
+    if "schema" not in request.fixturenames:
+        return
+    app: LearnomyApp = request.getfixturevalue("schema")
+    with app.storage.engine.begin() as connection:
+        for table in reversed(app.storage.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def make_app(schema: LearnomyApp, database_url: str) -> Iterator[Callable[..., LearnomyApp]]:
+    """Build apps on the test database: ``make_app(plugins=[...], **config)``."""
+    built: list[LearnomyApp] = []
+
+    def factory(plugins: Any = None, **config: Any) -> LearnomyApp:
+        config.setdefault("database_url", database_url)
+        app = create_app(plugins=ALL_PLUGINS if plugins is None else plugins, **config)
+        built.append(app)
+        return app
+
+    yield factory
+    for app in built:
+        app.storage.dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., LearnomyApp]) -> LearnomyApp:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: LearnomyApp) -> Client:
+    return Client(app)
+
+
+def user(user_id: int = 1, *caps: str) -> dict[str, str]:
+    """Headers that the acme test plugin authenticates as ``user_id``."""
+    return {"X-Test-User": f"{user_id}:{','.join(caps)}"}
+
+
+ADMIN = user(1, "manage_options")
+ALICE = user(2)
+BOB = user(3)
