@@ -42,7 +42,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def schema(database_url: str) -> Iterator[LearnomyApp]:
+def migrated(database_url: str) -> Iterator[LearnomyApp]:
     """Every plugin's migrations applied once for the run."""
     app = create_app(plugins=ALL_PLUGINS, database_url=database_url)
     app.upgrade_database()
@@ -54,16 +54,16 @@ def schema(database_url: str) -> Iterator[LearnomyApp]:
 def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     """Empty every table after a test that touched the database."""
     yield
-    if "schema" not in request.fixturenames:
+    if "migrated" not in request.fixturenames:
         return
-    app: LearnomyApp = request.getfixturevalue("schema")
+    app: LearnomyApp = request.getfixturevalue("migrated")
     with app.storage.engine.begin() as connection:
         for table in reversed(app.storage.metadata.sorted_tables):
             connection.execute(table.delete())
 
 
 @pytest.fixture
-def make_app(schema: LearnomyApp, database_url: str) -> Iterator[Callable[..., LearnomyApp]]:
+def make_app(migrated: LearnomyApp, database_url: str) -> Iterator[Callable[..., LearnomyApp]]:
     """Build apps on the test database: ``make_app(plugins=[...], **config)``."""
     built: list[LearnomyApp] = []
 

@@ -1,0 +1,110 @@
+"""Argument schemas: WordPress's validation codes, then sanitization."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import pytest
+
+from learnomy_core.schema import sanitize, validate
+
+INT = {"type": "integer"}
+
+
+@pytest.mark.parametrize("value, schema, code", [
+    # types, and type lists
+    (5, INT, None),
+    ("5", INT, None),
+    ("5.0", INT, None),
+    ("5.5", INT, "rest_invalid_type"),
+    (True, INT, "rest_invalid_type"),
+    ("abc", {"type": "number"}, "rest_invalid_type"),
+    ("1.5", {"type": "number"}, None),
+    ("true", {"type": "boolean"}, None),
+    ("yes", {"type": "boolean"}, "rest_invalid_type"),
+    (5, {"type": "string"}, "rest_invalid_type"),
+    (None, {"type": "null"}, None),
+    ("x", {"type": ["integer", "string"]}, None),
+    ([1], {"type": ["integer", "string"]}, "rest_invalid_type"),
+    ({"a": 1}, {"type": "object"}, None),
+    ("a", {"type": "object"}, "rest_invalid_type"),
+    # bounds and multiples
+    (0, {"type": "integer", "minimum": 1}, "rest_out_of_bounds"),
+    (1, {"type": "integer", "minimum": 1, "exclusiveMinimum": True}, "rest_out_of_bounds"),
+    (10, {"type": "integer", "maximum": 10}, None),
+    (10, {"type": "integer", "maximum": 10, "exclusiveMaximum": True}, "rest_out_of_bounds"),
+    (7, {"type": "integer", "multipleOf": 5}, "rest_invalid_multiple"),
+    (0.3, {"type": "number", "multipleOf": 0.1}, None),
+    # strings
+    ("ab", {"type": "string", "minLength": 3}, "rest_too_short"),
+    ("abcd", {"type": "string", "maxLength": 3}, "rest_too_long"),
+    ("abc", {"type": "string", "pattern": "^[0-9]+$"}, "rest_invalid_pattern"),
+    ("b", {"type": "string", "enum": ["a", "c"]}, "rest_not_in_enum"),
+    ("2", {"type": "integer", "enum": [1, 2]}, None),
+    # formats
+    ("me@example.org", {"type": "string", "format": "email"}, None),
+    ("not-an-email", {"type": "string", "format": "email"}, "rest_invalid_email"),
+    ("2026-06-13T10:42:00Z", {"type": "string", "format": "date-time"}, None),
+    ("2026-13-13T10:42:00Z", {"type": "string", "format": "date-time"}, "rest_invalid_date"),
+    ("https://example.org/a?b=c", {"type": "string", "format": "uri"}, None),
+    ("example.org", {"type": "string", "format": "uri"}, "rest_invalid_url"),
+    ("0b0c0d0e-1111-4222-8333-444455556666", {"type": "string", "format": "uuid"}, None),
+    ("0b0c0d0e", {"type": "string", "format": "uuid"}, "rest_invalid_uuid"),
+    ("2001:db8::1", {"type": "string", "format": "ip"}, None),
+    ("300.1.1.1", {"type": "string", "format": "ip"}, "rest_invalid_ip"),
+    ("#a0b1c2", {"type": "string", "format": "hex-color"}, None),
+    ("a0b1c2", {"type": "string", "format": "hex-color"}, "rest_invalid_hex_color"),
+    # arrays
+    ("a,b", {"type": "array", "items": {"type": "string"}}, None),
+    ([1, "x"], {"type": "array", "items": INT}, "rest_invalid_type"),
+    ([], {"type": "array", "minItems": 1}, "rest_too_few_items"),
+    ([1, 2, 3], {"type": "array", "maxItems": 2}, "rest_too_many_items"),
+    ([1, "1"], {"type": "array", "items": INT, "uniqueItems": True}, "rest_duplicate_items"),
+    # objects
+    ({"a": 1}, {"type": "object", "required": ["b"]}, "rest_property_required"),
+    ({}, {"type": "object", "properties": {"b": {"type": "string", "required": True}}}, "rest_property_required"),
+    ({"x": 1}, {"type": "object", "properties": {"a": INT}, "additionalProperties": False},
+     "rest_additional_properties_forbidden"),
+    ({"x": "y"}, {"type": "object", "additionalProperties": INT}, "rest_invalid_type"),
+    ({"a": "z"}, {"type": "object", "properties": {"a": INT}}, "rest_invalid_type"),
+    ({}, {"type": "object", "minProperties": 1}, "rest_too_few_properties"),
+    ({"a": 1, "b": 2}, {"type": "object", "maxProperties": 1}, "rest_too_many_properties"),
+    # anyOf / oneOf
+    ("x", {"anyOf": [INT, {"type": "string"}]}, None),
+    ([1], {"anyOf": [INT, {"type": "string"}]}, "rest_no_matching_schema"),
+    (3, {"oneOf": [INT, {"type": "number"}]}, "rest_one_of_multiple_matches"),
+    ("x", {"oneOf": [INT, {"type": "boolean"}]}, "rest_no_matching_schema"),
+])
+def test_validation_codes(value: Any, schema: dict, code: Optional[str]) -> None:
+    problem = validate(value, schema, "p")
+    assert (problem and problem["code"]) == code
+    if problem:
+        assert problem["param"].startswith("p") and problem["message"]
+
+
+def test_nested_problems_name_the_path() -> None:
+    schema = {"type": "object", "properties": {"tags": {"type": "array", "items": INT}}}
+    assert validate({"tags": [1, "x"]}, schema, "meta")["param"] == "meta[tags][1]"
+
+
+def test_bounds_message_reads_like_wordpress() -> None:
+    problem = validate(101, {"type": "integer", "minimum": 1, "maximum": 100}, "per_page")
+    assert problem["message"] == "per_page must be greater than or equal to 1 and less than or equal to 100"
+
+
+@pytest.mark.parametrize("value, schema, expected", [
+    ("7", INT, 7),
+    ("7.0", INT, 7),
+    ("2.5", {"type": "number"}, 2.5),
+    ("false", {"type": "boolean"}, False),
+    ("1", {"type": "boolean"}, True),
+    ("a, b c", {"type": "array", "items": {"type": "string"}}, ["a", "b", "c"]),
+    ("1,2", {"type": "array", "items": INT}, [1, 2]),
+    ({"n": "3"}, {"type": "object", "properties": {"n": INT}}, {"n": 3}),
+    ("", {"type": ["null", "string"]}, ""),  # WordPress tries string before null
+    ("", {"type": "null"}, None),
+    ("3", {"anyOf": [INT, {"type": "string"}]}, 3),
+    ("3", None, "3"),
+])
+def test_sanitization(value: Any, schema: Any, expected: Any) -> None:
+    assert sanitize(value, schema) == expected
