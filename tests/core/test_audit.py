@@ -1,0 +1,91 @@
+"""The manifest audit, both ways, and the ``learnomy`` command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from learnomy_core import create_app
+from learnomy_core.audit import compare, load_manifest, manifest_of
+from learnomy_core.cli import main
+from learnomy_core.plugins import free_plugin_names
+from tests.plugins import stray
+
+MANIFEST = Path(__file__).resolve().parents[2] / "audit" / "manifest.json"
+
+
+def live(*extra: object) -> list[dict]:
+    return create_app(plugins=[*free_plugin_names(), *extra], database_url="sqlite://").registry.entries()
+
+
+def test_the_free_registry_matches_the_manifest() -> None:
+    assert compare(load_manifest(MANIFEST), live()) == []
+
+
+def test_the_audit_catches_a_stray_route() -> None:
+    problems = compare(load_manifest(MANIFEST), live(stray))
+    assert problems == ["not in the manifest: GET /learnomy/v1/stray (plugin tests.plugins.stray, permission public)"]
+
+
+def test_the_audit_catches_a_missing_route() -> None:
+    manifest = load_manifest(MANIFEST) + [{
+        "namespace": "learnomy/v1", "route": "/gone", "methods": ["GET"],
+        "permission": "public", "sensitive": False, "plugin": "system",
+    }]
+    assert compare(manifest, live()) == ["missing from the registry: GET /learnomy/v1/gone"]
+
+
+@pytest.mark.parametrize("field, value", [("permission", "logged_in"), ("sensitive", True), ("plugin", "other")])
+def test_the_audit_catches_a_changed_entry(field: str, value: object) -> None:
+    manifest = load_manifest(MANIFEST)
+    manifest[0] = {**manifest[0], field: value}
+    (problem,) = compare(manifest, live())
+    assert problem.startswith("changed: ") and field in problem
+
+
+def test_manifest_file_is_in_its_canonical_form() -> None:
+    document = json.loads(MANIFEST.read_text())
+    assert document == manifest_of(document["routes"])
+
+
+def test_cli_audit_passes_and_fails(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["audit", "--manifest", str(MANIFEST)]) == 0
+    broken = tmp_path / "manifest.json"
+    document = json.loads(MANIFEST.read_text())
+    document["routes"].pop()
+    broken.write_text(json.dumps(document))
+    assert main(["audit", "--manifest", str(broken)]) == 1
+    assert "not in the manifest" in capsys.readouterr().out
+
+
+def test_cli_audit_write_then_check(tmp_path: Path) -> None:
+    target = tmp_path / "audit" / "manifest.json"
+    assert main(["audit", "--manifest", str(target), "--write"]) == 0
+    assert main(["audit", "--manifest", str(target)]) == 0
+    assert main(["audit", "--manifest", str(tmp_path / "absent.json")]) == 1
+
+
+def test_cli_routes_table(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEARNOMY_DATABASE_URL", "sqlite://")
+    assert main(["routes"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split() == ["METHODS", "ROUTE", "PERMISSION", "SENSITIVE", "PLUGIN"]
+    assert "/learnomy/v1/health" in out
+
+
+def test_cli_plugins(capsys: pytest.CaptureFixture) -> None:
+    assert main(["plugins"]) == 0
+    names = [row["name"] for row in json.loads(capsys.readouterr().out)]
+    assert names[:2] == ["learnomy_core", "system"]
+
+
+def test_cli_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    database = tmp_path / "sub" / "cli.sqlite"
+    monkeypatch.setenv("LEARNOMY_DATABASE_URL", f"sqlite:///{database}")
+    assert main(["db", "upgrade"]) == 0
+    app = create_app(plugins=["system"], database_url=f"sqlite:///{database}")
+    applied, wanted = app.storage.current_heads(app.migration_locations())
+    assert applied == wanted and applied
+    app.storage.dispose()

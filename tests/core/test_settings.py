@@ -1,0 +1,56 @@
+"""Settings groups in the options table, validated by their schemas."""
+
+from __future__ import annotations
+
+import pytest
+
+from learnomy_core.errors import InvalidParams
+from learnomy_core.options import add_option, get_option, update_option
+
+
+def test_defaults_before_anything_is_stored(app) -> None:
+    with app.storage.engine.begin() as db:
+        assert app.settings.get(db, "api.rate_limit_per_minute") == 60
+        assert app.settings.all(db)["general"]["site_name"] == "Learnomy"
+
+
+def test_update_validates_and_keeps_other_keys(app) -> None:
+    with app.storage.engine.begin() as db:
+        app.settings.update(db, {"api": {"rate_limit_per_minute": "120"}})
+        app.settings.update(db, {"general": {"currency": "EUR"}})
+        assert app.settings.get(db, "api.rate_limit_per_minute") == 120
+        assert app.settings.group(db, "general") == {"site_name": "Learnomy", "currency": "EUR", "registration_open": True}
+
+
+@pytest.mark.parametrize("changes, code", [
+    ({"nope": {}}, "rest_additional_properties_forbidden"),
+    ({"general": {"colour": "x"}}, "rest_additional_properties_forbidden"),
+    ({"general": {"currency": "euro"}}, "rest_invalid_pattern"),
+    ({"api": {"rate_limit_per_minute": 0}}, "rest_out_of_bounds"),
+])
+def test_bad_changes_are_refused_whole(app, changes: dict, code: str) -> None:
+    with app.storage.engine.begin() as db:
+        with pytest.raises(InvalidParams) as caught:
+            app.settings.update(db, {"general": {"site_name": "Changed"}, **changes})
+        assert caught.value.details[0]["code"] == code
+        assert app.settings.get(db, "general.site_name") == "Learnomy"
+
+
+def test_options_add_is_atomic_and_update_upserts(app) -> None:
+    table = app.tables["options"]
+    with app.storage.engine.begin() as db:
+        assert add_option(db, table, "k", "one") is True
+        assert add_option(db, table, "k", "two") is False
+        assert get_option(db, table, "k") == "one"
+        update_option(db, table, "k", "three")
+        update_option(db, table, "fresh", "new")
+        assert get_option(db, table, "k") == "three" and get_option(db, table, "fresh") == "new"
+
+
+def test_secret_key_is_generated_once_and_shared(make_app) -> None:
+    first, second = make_app(), make_app()
+    assert first.secret_key == second.secret_key and len(first.secret_key) >= 32
+
+
+def test_configured_secret_key_wins(make_app) -> None:
+    assert make_app(secret_key="from-config").secret_key == b"from-config"

@@ -1,0 +1,10 @@
+"""A plugin that adds one route the manifest does not know."""
+
+from learnomy_core import PUBLIC, READABLE, hookimpl
+
+
+@hookimpl
+def learnomy_register_routes(registry):
+    registry.register_rest_route("learnomy/v1", "/stray", {
+        "methods": READABLE, "callback": lambda request: {}, "permission_callback": PUBLIC,
+    })
