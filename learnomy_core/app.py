@@ -40,9 +40,11 @@ from .errors import (
     MethodNotAllowed,
     MissingParams,
     NoRoute,
+    NotLoggedIn,
     PreconditionFailed,
     Unavailable,
 )
+from .identity import Identity, Roles
 from .index import namespace_index, root_index, route_data
 from .options import add_option, get_option
 from .plugins import PluginSpec, build_plugin_manager
@@ -100,6 +102,7 @@ class LearnomyApp:
         self.storage = storage
         self.settings = settings
         self.tables = storage.tables
+        self.identity = Identity(self, Roles(plugins.hook.learnomy_role_capabilities()))
         self._secret: Optional[bytes] = None
         self._rest_root = config["rest_root"]
         self._root_slash = self._rest_root + "/"
@@ -226,8 +229,12 @@ class LearnomyApp:
             if early is not None:
                 return early
         permission = endpoint.permission
-        if permission.requires_login:
-            permission.enforce_login(request)
+        # Presented credentials are checked on every route, public ones included.
+        if request.user is None and permission.requires_login:
+            raise NotLoggedIn()
+        if endpoint.sensitive:
+            limit = self.settings.get(request.db, "api.rate_limit_per_minute")
+            request.extra_headers.update(self.identity.rate_limit(request, limit))
         request.params = self._params(request, endpoint)
         permission.enforce(request)
         if request.rest_method in _WRITE_METHODS and "If-Match" in request.headers:
@@ -258,7 +265,7 @@ class LearnomyApp:
         for name, schema in endpoint.args.items():
             if name not in merged:
                 continue
-            problem = _validate_arg(request, name, merged[name], schema)
+            problem = _writable(request, name, schema) or _validate_arg(request, name, merged[name], schema)
             if problem:
                 problems.append(problem)
         if problems:
@@ -305,7 +312,7 @@ class LearnomyApp:
         payload = dumps(body)
         response = Response(payload, rest.status, mimetype="application/json")
         headers = response.headers
-        for key, value in rest.headers.items():
+        for key, value in {**request.extra_headers, **rest.headers}.items():
             headers[key] = value
         headers["X-Request-Id"] = request.request_id
         headers["Link"] = self._discovery_link(request.environ)
@@ -379,6 +386,14 @@ class _EmptyInput:
 
 
 _EMPTY_INPUT = _EmptyInput()
+
+
+def _writable(request: RestRequest, name: str, schema: Mapping[str, Any]) -> Optional[dict[str, str]]:
+    """Refuse, never silently drop, a field the caller may not write."""
+    guard = schema.get("write_policy")
+    if schema.get("readonly") or (guard is not None and not guard(request)):
+        return {"param": name, "code": "rest_invalid_param", "message": f"{name} cannot be set by you."}
+    return None
 
 
 def _validate_arg(request: RestRequest, name: str, value: Any, schema: Mapping[str, Any]) -> Optional[dict[str, str]]:

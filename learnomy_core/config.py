@@ -11,6 +11,9 @@ key                           environment variable        default
 ``environment``               ``LEARNOMY_ENVIRONMENT``    ``production``
 ``max_body_bytes``            ``LEARNOMY_MAX_BODY_BYTES`` 1 MiB
 ``public_cache_seconds``      ``LEARNOMY_PUBLIC_CACHE``   60
+``access_token_ttl``          ``LEARNOMY_ACCESS_TTL``     900 (15 minutes)
+``refresh_token_ttl``         ``LEARNOMY_REFRESH_TTL``    2592000 (30 days)
+``bcrypt_cost``               ``LEARNOMY_BCRYPT_COST``    10 (WordPress's default)
 ============================  ==========================  =====================
 """
 
@@ -33,6 +36,9 @@ class Config(TypedDict):
     environment: str
     max_body_bytes: int
     public_cache_seconds: int
+    access_token_ttl: int
+    refresh_token_ttl: int
+    bcrypt_cost: int
 
 
 _DEFAULTS: dict[str, Any] = {
@@ -44,6 +50,9 @@ _DEFAULTS: dict[str, Any] = {
     "environment": "production",
     "max_body_bytes": 1024 * 1024,
     "public_cache_seconds": 60,
+    "access_token_ttl": 15 * 60,
+    "refresh_token_ttl": 30 * 24 * 3600,
+    "bcrypt_cost": 10,
 }
 _ENVIRONMENT = {
     "database_url": "LEARNOMY_DATABASE_URL",
@@ -54,6 +63,9 @@ _ENVIRONMENT = {
     "environment": "LEARNOMY_ENVIRONMENT",
     "max_body_bytes": "LEARNOMY_MAX_BODY_BYTES",
     "public_cache_seconds": "LEARNOMY_PUBLIC_CACHE",
+    "access_token_ttl": "LEARNOMY_ACCESS_TTL",
+    "refresh_token_ttl": "LEARNOMY_REFRESH_TTL",
+    "bcrypt_cost": "LEARNOMY_BCRYPT_COST",
 }
 
 
@@ -84,4 +96,6 @@ def load_config(overrides: Optional[Mapping[str, Any]] = None, environ: Optional
         config["site_url"] = str(config["site_url"]).rstrip("/")
     if config["max_body_bytes"] < 1:
         raise ValueError("max_body_bytes must be positive")
+    if not 4 <= config["bcrypt_cost"] <= 31:
+        raise ValueError("bcrypt_cost must be between 4 and 31")
     return Config(**config)  # type: ignore[typeddict-item]

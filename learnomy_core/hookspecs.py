@@ -152,3 +152,29 @@ def learnomy_role_capabilities() -> dict[str, list[str]]:
     :returns: ``{"lrn_instructor": ["acme_manage_widgets"], ...}``; answers of every
         plugin are merged.
     """
+
+
+@hookspec(firstresult=True)
+def learnomy_send_mail(to: str, subject: str, body: str) -> Any:
+    """Send one e-mail (password reset keys, notifications); the first answer wins.
+
+    The core's default, tried last, logs the message instead of sending it.
+    Return ``True`` once the message is handed over.
+
+    :param to: the recipient address.
+    :param subject: the subject line.
+    :param body: the plain-text body.
+    """
+
+
+@hookspec
+def learnomy_dashboard_counts(request: Any, user: Any) -> dict[str, int]:
+    """Counts for ``GET /me/dashboard``; every plugin's answer is merged.
+
+    Answer the keys your area knows (``enrolled``, ``in_progress``, ``completed``,
+    ``certificates``, ``unread_notifications``, or your own); keys nobody answers
+    are zero.
+
+    :param request: the request (use ``request.db``).
+    :param user: the current user.
+    """

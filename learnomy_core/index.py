@@ -24,6 +24,8 @@ _SHOWN = {
 def _args(args: dict[str, Any]) -> dict[str, Any]:
     shown = {}
     for name, schema in args.items():
+        if schema.get("readonly"):
+            continue
         entry = {k: v for k, v in schema.items() if k in _SHOWN}
         entry["required"] = bool(schema.get("required", False))
         shown[name] = entry

@@ -55,6 +55,7 @@ class RestRequest(Request):
         self.request_id = request_id
         self.url_params = {}
         self.params = {}
+        self.extra_headers: dict[str, str] = {}
         self._user: Any = _UNSET
         self._connection: Optional[Connection] = None
         self._json_body: Any = _UNSET

@@ -1,0 +1,115 @@
+"""WordPress application passwords, stored exactly as WordPress 6.8+ stores them.
+
+The ``_application_passwords`` user meta holds a PHP-serialized list of items
+``{uuid, app_id, name, password, created, last_used, last_ip}`` where ``password``
+is ``wp_fast_hash`` of the 24-character secret (older phpass hashes still verify).
+The secret is shown once, chunked in fours as WordPress shows it; on input
+everything but letters and digits is ignored.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+import time
+import uuid
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .passwords import fast_hash, verify_fast_hash
+from .users import UserStore, serialize_php, unserialize_php
+
+__all__ = ["AppPasswords", "generate", "chunk", "normalize"]
+
+_ALPHABET = string.ascii_letters + string.digits
+LENGTH = 24
+_USAGE_INTERVAL = 24 * 3600  # WordPress records usage at most daily per IP
+
+
+def generate() -> str:
+    """A new 24-character secret (``wp_generate_password(24, false)``)."""
+    return "".join(secrets.choice(_ALPHABET) for _ in range(LENGTH))
+
+
+def chunk(password: str) -> str:
+    """``abcd efgh ...``, as WordPress displays a new application password."""
+    return " ".join(password[i:i + 4] for i in range(0, len(password), 4))
+
+
+def normalize(presented: str) -> str:
+    """Drop everything but letters and digits (spaces from the chunked form)."""
+    return re.sub(r"[^a-z\d]", "", presented, flags=re.IGNORECASE)
+
+
+class AppPasswords:
+    """Application passwords of users, in their user meta."""
+
+    def __init__(self, store: UserStore) -> None:
+        self.store = store
+
+    def items(self, db: Connection, user_id: int, *, for_update: bool = False) -> list[dict[str, Any]]:
+        meta = self.store.usermeta
+        query = sa.select(meta.c.meta_value).where(
+            meta.c.user_id == user_id, meta.c.meta_key == UserStore.APP_PASSWORDS
+        ).limit(1)
+        if for_update:
+            query = query.with_for_update()
+        decoded = unserialize_php(db.execute(query).scalar())
+        if isinstance(decoded, dict):
+            decoded = [decoded[k] for k in sorted(decoded)]
+        return [dict(item) for item in (decoded or []) if isinstance(item, dict)]
+
+    def _save(self, db: Connection, user_id: int, items: list[dict[str, Any]]) -> None:
+        self.store.set_meta(db, user_id, UserStore.APP_PASSWORDS, serialize_php(items))
+
+    def create(self, db: Connection, user_id: int, name: str, app_id: str = "") -> tuple[dict[str, Any], str]:
+        """Add one; ``(item, plain_secret)``.
+
+        :raises ValueError: when the user already has one with that name.
+        """
+        items = self.items(db, user_id, for_update=True)
+        if any(item.get("name") == name for item in items):
+            raise ValueError("duplicate name")
+        secret = generate()
+        item = {
+            "uuid": str(uuid.uuid4()), "app_id": app_id, "name": name,
+            "password": fast_hash(secret), "created": int(time.time()),
+            "last_used": None, "last_ip": None,
+        }
+        self._save(db, user_id, [*items, item])
+        return item, secret
+
+    def delete(self, db: Connection, user_id: int, item_uuid: str) -> Optional[dict[str, Any]]:
+        """Remove one by uuid; the removed item, or None."""
+        items = self.items(db, user_id, for_update=True)
+        kept = [item for item in items if item.get("uuid") != item_uuid]
+        if len(kept) == len(items):
+            return None
+        self._save(db, user_id, kept)
+        return next(item for item in items if item.get("uuid") == item_uuid)
+
+    def verify(self, db: Connection, user_id: int, presented: str) -> Optional[dict[str, Any]]:
+        """The item whose secret ``presented`` is, or None."""
+        secret = normalize(presented)
+        if not secret:
+            return None
+        for item in self.items(db, user_id):
+            if verify_fast_hash(secret, str(item.get("password", ""))):
+                return item
+        return None
+
+    def record_usage(self, db: Connection, user_id: int, item_uuid: str, ip: str) -> None:
+        """Update ``last_used``/``last_ip`` (at most daily per IP, as WordPress does)."""
+        items = self.items(db, user_id)
+        now = int(time.time())
+        for item in items:
+            if item.get("uuid") != item_uuid:
+                continue
+            if item.get("last_ip") == ip and int(item.get("last_used") or 0) + _USAGE_INTERVAL > now:
+                return
+            item["last_used"], item["last_ip"] = now, ip
+            self._save(db, user_id, items)
+            return

@@ -1,0 +1,285 @@
+"""WordPress users: ``{prefix}users``, ``{prefix}usermeta``, roles and capabilities.
+
+Roles are stored as WordPress stores them: the ``{prefix}capabilities`` meta row
+holds a PHP-serialized array (``a:1:{s:13:"administrator";b:1;}``), read and
+written exactly so, so the project can share a user base with a WordPress site.
+A key of that array that is not a role grants that single capability, as in
+WordPress.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping, Optional
+
+import phpserialize
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..storage import ID, LONGTEXT
+
+__all__ = [
+    "BASE_ROLES",
+    "User",
+    "users_tables",
+    "Roles",
+    "serialize_php",
+    "unserialize_php",
+    "UserStore",
+]
+
+# Learnomy's own role slugs, with WordPress's subscriber treated as a student.
+BASE_ROLES: dict[str, set[str]] = {
+    "administrator": {
+        "read", "manage_options", "list_users", "edit_users", "delete_users", "promote_users",
+        "learnomy_manage", "learnomy_teach", "learnomy_learn", "upload_files",
+    },
+    "lrn_instructor": {"read", "learnomy_teach", "learnomy_learn", "upload_files"},
+    "lrn_student": {"read", "learnomy_learn"},
+    "subscriber": {"read", "learnomy_learn"},
+}
+_USER_LEVELS = {"administrator": 10, "lrn_instructor": 2}
+
+
+def serialize_php(value: Any) -> str:
+    """PHP's ``serialize``, as WordPress writes meta values."""
+    return phpserialize.dumps(value).decode("utf-8")
+
+
+def unserialize_php(raw: Optional[str]) -> Any:
+    """PHP's ``unserialize`` (lists come back as dicts keyed 0..n-1); None on garbage."""
+    if not raw:
+        return None
+    try:
+        return phpserialize.loads(raw.encode("utf-8"), decode_strings=True)
+    except (ValueError, EOFError, TypeError):
+        return None
+
+
+def users_tables(metadata: sa.MetaData, prefix: str) -> tuple[sa.Table, sa.Table]:
+    """Declare ``{prefix}users`` and ``{prefix}usermeta`` with WordPress's columns."""
+    users = sa.Table(
+        f"{prefix}users", metadata,
+        sa.Column("ID", ID, primary_key=True, autoincrement=True),
+        sa.Column("user_login", sa.String(60), nullable=False, default=""),
+        sa.Column("user_pass", sa.String(255), nullable=False, default=""),
+        sa.Column("user_nicename", sa.String(50), nullable=False, default=""),
+        sa.Column("user_email", sa.String(100), nullable=False, default=""),
+        sa.Column("user_url", sa.String(100), nullable=False, default=""),
+        sa.Column("user_registered", sa.DateTime, nullable=False),
+        sa.Column("user_activation_key", sa.String(255), nullable=False, default=""),
+        sa.Column("user_status", sa.Integer, nullable=False, default=0),
+        sa.Column("display_name", sa.String(250), nullable=False, default=""),
+    )
+    usermeta = sa.Table(
+        f"{prefix}usermeta", metadata,
+        sa.Column("umeta_id", ID, primary_key=True, autoincrement=True),
+        sa.Column("user_id", ID, nullable=False, default=0),
+        sa.Column("meta_key", sa.String(255), nullable=True),
+        sa.Column("meta_value", LONGTEXT, nullable=True),
+    )
+    return users, usermeta
+
+
+class Roles:
+    """Role definitions: the base roles plus what plugins grant through the hook."""
+
+    def __init__(self, extra: Iterable[Mapping[str, Iterable[str]]] = ()) -> None:
+        self.caps: dict[str, set[str]] = {role: set(caps) for role, caps in BASE_ROLES.items()}
+        for answer in extra:
+            for role, caps in (answer or {}).items():
+                self.caps.setdefault(role, set()).update(caps)
+
+    def capabilities(self, granted: Mapping[str, Any]) -> tuple[list[str], set[str]]:
+        """``(roles, capabilities)`` from a decoded capabilities meta array."""
+        roles = [name for name, on in granted.items() if on and name in self.caps]
+        caps: set[str] = set()
+        for role in roles:
+            caps |= self.caps[role]
+        caps |= {name for name, on in granted.items() if on and name not in self.caps}
+        return roles, caps
+
+
+@dataclass
+class User:
+    """An authenticated (or looked-up) user.
+
+    :ivar auth: how this request authenticated: ``{"method": "jwt", "sid": ...}``
+        or ``{"method": "application-password", "uuid": ...}``.
+    """
+
+    id: int
+    login: str
+    email: str
+    display_name: str
+    registered_at: datetime
+    roles: list[str]
+    caps: set[str]
+    url: str = ""
+    nicename: str = ""
+    auth: dict[str, Any] = field(default_factory=dict)
+
+    def has_cap(self, capability: str) -> bool:
+        """Whether a role (or a direct grant) gives ``capability``."""
+        return capability in self.caps
+
+    @property
+    def is_admin(self) -> bool:
+        return "manage_options" in self.caps
+
+    @property
+    def is_instructor(self) -> bool:
+        """Instructors and administrators (both may teach)."""
+        return "learnomy_teach" in self.caps
+
+    @property
+    def avatar_url(self) -> str:
+        digest = hashlib.sha256(self.email.strip().lower().encode()).hexdigest()
+        return f"https://secure.gravatar.com/avatar/{digest}?s=96&d=mm&r=g"
+
+    def public(self, *, private: bool = False) -> dict[str, Any]:
+        """The User resource; ``email`` only for the user and administrators."""
+        body: dict[str, Any] = {
+            "id": self.id,
+            "username": self.login,
+            "display_name": self.display_name,
+            "roles": list(self.roles),
+            "avatar_url": self.avatar_url,
+            "registered_at": self.registered_at,
+        }
+        if private:
+            body["email"] = self.email
+        return body
+
+
+class UserStore:
+    """Reads and writes users and their meta for one app.
+
+    :param users: the users table; :param usermeta: the usermeta table.
+    :param prefix: the table prefix (the capabilities key is ``{prefix}capabilities``).
+    :param roles: the app's :class:`Roles`.
+    """
+
+    TOKEN_VERSION = "learnomy_token_version"
+    BLOCKED = "learnomy_blocked"
+    APP_PASSWORDS = "_application_passwords"
+
+    def __init__(self, users: sa.Table, usermeta: sa.Table, prefix: str, roles: Roles) -> None:
+        self.users = users
+        self.usermeta = usermeta
+        self.caps_key = f"{prefix}capabilities"
+        self.level_key = f"{prefix}user_level"
+        self.roles = roles
+
+    # -- meta --------------------------------------------------------------
+
+    def meta_value(self, user_id_column: Any, key: str) -> sa.ScalarSelect[Any]:
+        """A scalar subquery for one meta value (to load a user in one query)."""
+        meta = self.usermeta
+        return (
+            sa.select(meta.c.meta_value)
+            .where(meta.c.user_id == user_id_column, meta.c.meta_key == key)
+            .order_by(meta.c.umeta_id)
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    def get_meta(self, db: Connection, user_id: int, key: str) -> Optional[str]:
+        meta = self.usermeta
+        return db.execute(
+            sa.select(meta.c.meta_value)
+            .where(meta.c.user_id == user_id, meta.c.meta_key == key)
+            .order_by(meta.c.umeta_id).limit(1)
+        ).scalar()
+
+    def set_meta(self, db: Connection, user_id: int, key: str, value: str) -> None:
+        """``update_user_meta``: update the row if there is one, else add it."""
+        meta = self.usermeta
+        done = db.execute(
+            sa.update(meta).where(meta.c.user_id == user_id, meta.c.meta_key == key).values(meta_value=value)
+        ).rowcount
+        if not done:
+            db.execute(sa.insert(meta).values(user_id=user_id, meta_key=key, meta_value=value))
+
+    # -- users -------------------------------------------------------------
+
+    def select(self) -> sa.Select:
+        """Users with their capabilities, token version and block flag, one query."""
+        users = self.users
+        return sa.select(
+            users,
+            self.meta_value(users.c.ID, self.caps_key).label("caps_meta"),
+            self.meta_value(users.c.ID, self.TOKEN_VERSION).label("token_version"),
+            self.meta_value(users.c.ID, self.BLOCKED).label("blocked"),
+        )
+
+    def from_row(self, row: Any) -> User:
+        granted = unserialize_php(row.caps_meta)
+        roles, caps = self.roles.capabilities(granted if isinstance(granted, dict) else {})
+        return User(
+            id=int(row.ID), login=row.user_login, email=row.user_email,
+            display_name=row.display_name, registered_at=row.user_registered,
+            roles=roles, caps=caps, url=row.user_url, nicename=row.user_nicename,
+        )
+
+    def get(self, db: Connection, user_id: int) -> Optional[Any]:
+        """The user row (with meta columns) by id."""
+        return db.execute(self.select().where(self.users.c.ID == user_id)).first()
+
+    def find_login(self, db: Connection, login_or_email: str) -> Optional[Any]:
+        """The user row by login, or by email when the value holds an ``@``."""
+        users = self.users
+        column = users.c.user_email if "@" in login_or_email else users.c.user_login
+        return db.execute(self.select().where(column == login_or_email)).first()
+
+    def exists(self, db: Connection, *, login: str = "", email: str = "") -> bool:
+        users = self.users
+        return db.execute(
+            sa.select(users.c.ID).where(sa.or_(users.c.user_login == login, users.c.user_email == email)).limit(1)
+        ).first() is not None
+
+    def create(
+        self, db: Connection, *, login: str, email: str, password_hash: str, role: str,
+        display_name: str = "",
+    ) -> int:
+        """Insert a user with WordPress's default meta; the new id."""
+        users = self.users
+        user_id = db.execute(sa.insert(users).values(
+            user_login=login, user_pass=password_hash, user_nicename=_nicename(login),
+            user_email=email, user_url="", user_registered=_now(), user_activation_key="",
+            user_status=0, display_name=display_name or login,
+        )).inserted_primary_key[0]
+        for key, value in (("nickname", login), ("first_name", ""), ("last_name", ""),
+                           ("description", ""), ("rich_editing", "true")):
+            db.execute(sa.insert(self.usermeta).values(user_id=user_id, meta_key=key, meta_value=value))
+        self.set_role(db, int(user_id), role)
+        return int(user_id)
+
+    def set_role(self, db: Connection, user_id: int, role: str) -> None:
+        """Replace the user's roles with ``role`` (``WP_User::set_role``).
+
+        :raises ValueError: for an unknown role.
+        """
+        if role not in self.roles.caps:
+            raise ValueError(f"unknown role {role!r}")
+        self.set_meta(db, user_id, self.caps_key, serialize_php({role: True}))
+        self.set_meta(db, user_id, self.level_key, str(_USER_LEVELS.get(role, 0)))
+
+    def set_password_hash(self, db: Connection, user_id: int, password_hash: str) -> None:
+        db.execute(sa.update(self.users).where(self.users.c.ID == user_id).values(user_pass=password_hash))
+
+    def bump_token_version(self, db: Connection, user_id: int, current: Optional[str]) -> int:
+        """Invalidate every token issued to the user so far; the new version."""
+        version = int(current or 0) + 1
+        self.set_meta(db, user_id, self.TOKEN_VERSION, str(version))
+        return version
+
+
+def _nicename(login: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in login.lower())[:50]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
