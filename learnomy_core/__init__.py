@@ -23,7 +23,7 @@ from __future__ import annotations
 from .app import LearnomyApp, create_app
 from .errors import ApiError, RegistrationError, RegistryClosed
 from .hookspecs import hookimpl
-from .permissions import LOGGED_IN, PUBLIC, Policy, any_of, has_capability, policy
+from .permissions import ADMIN, INSTRUCTOR, LOGGED_IN, PUBLIC, Policy, any_of, has_capability, policy
 from .registry import (
     ALLMETHODS,
     CREATABLE,
@@ -51,6 +51,8 @@ __all__ = [
     "policy",
     "PUBLIC",
     "LOGGED_IN",
+    "ADMIN",
+    "INSTRUCTOR",
     "has_capability",
     "any_of",
     "RestRequest",

@@ -132,7 +132,9 @@ class LearnomyApp:
         """Every plugin's Alembic revision folders."""
         found: list[str] = []
         for answer in self.plugins.hook.learnomy_migration_locations():
-            found.extend([answer] if isinstance(answer, str) else list(answer or []))
+            for path in [answer] if isinstance(answer, str) else list(answer or []):
+                if path not in found:
+                    found.append(path)
         return found
 
     def upgrade_database(self) -> None:

@@ -4,6 +4,9 @@
     learnomy db upgrade
     learnomy routes
     learnomy audit [--manifest audit/manifest.json] [--write]
+    learnomy user create LOGIN EMAIL --role ROLE --password PASSWORD
+    learnomy user set-role LOGIN ROLE
+    learnomy user list
     learnomy plugins
 
 The database comes from ``LEARNOMY_DATABASE_URL`` (SQLite file by default).
@@ -84,6 +87,52 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_create(args: argparse.Namespace) -> int:
+    from .identity.passwords import hash_password
+
+    app = _app(args)
+    store = app.identity.store
+    if args.role not in app.identity.roles.caps:
+        print(f"Unknown role {args.role!r}; roles: {', '.join(app.identity.roles.caps)}", file=sys.stderr)
+        return 1
+    with app.storage.engine.begin() as db:
+        if store.exists(db, login=args.login, email=args.email):
+            print(f"A user with login {args.login!r} or email {args.email!r} exists.", file=sys.stderr)
+            return 1
+        user_id = store.create(db, login=args.login, email=args.email, role=args.role,
+                               password_hash=hash_password(args.password, app.identity.cost))
+    print(f"Created user {user_id} ({args.login}, {args.role}).")
+    return 0
+
+
+def cmd_user_set_role(args: argparse.Namespace) -> int:
+    app = _app(args)
+    store = app.identity.store
+    if args.role not in app.identity.roles.caps:
+        print(f"Unknown role {args.role!r}; roles: {', '.join(app.identity.roles.caps)}", file=sys.stderr)
+        return 1
+    with app.storage.engine.begin() as db:
+        row = store.find_login(db, args.login)
+        if row is None:
+            print(f"No user {args.login!r}.", file=sys.stderr)
+            return 1
+        store.set_role(db, int(row.ID), args.role)
+    print(f"User {args.login} is now {args.role}.")
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    app = _app(args)
+    store = app.identity.store
+    with app.storage.engine.connect() as db:
+        rows = db.execute(store.select().order_by(store.users.c.ID)).all()
+    print("ID  LOGIN  EMAIL  ROLES")
+    for row in rows:
+        user = store.from_row(row)
+        print(f"{user.id}  {user.login}  {user.email}  {','.join(user.roles)}")
+    return 0
+
+
 def cmd_plugins(args: argparse.Namespace) -> int:
     print(json.dumps(plugin_versions(_app(args, database_url="sqlite://").plugins), indent=2))
     return 0
@@ -112,6 +161,21 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--manifest", default="audit/manifest.json")
     audit.add_argument("--write", action="store_true", help="rewrite the manifest from the registry")
     audit.set_defaults(func=cmd_audit)
+
+    user = commands.add_parser("user", help="user commands")
+    user_commands = user.add_subparsers(dest="user_command", required=True)
+    create = user_commands.add_parser("create", help="create a user")
+    create.add_argument("login")
+    create.add_argument("email")
+    create.add_argument("--role", default="lrn_student")
+    create.add_argument("--password", required=True)
+    create.set_defaults(func=cmd_user_create)
+    set_role = user_commands.add_parser("set-role", help="replace a user's role")
+    set_role.add_argument("login")
+    set_role.add_argument("role")
+    set_role.set_defaults(func=cmd_user_set_role)
+    listing = user_commands.add_parser("list", help="list users")
+    listing.set_defaults(func=cmd_user_list)
 
     plugins = commands.add_parser("plugins", help="loaded plugins, their versions and hooks")
     plugins.set_defaults(func=cmd_plugins)

@@ -35,6 +35,8 @@ __all__ = [
     "LOGGED_IN",
     "has_capability",
     "any_of",
+    "ADMIN",
+    "INSTRUCTOR",
 ]
 
 
@@ -129,3 +131,10 @@ def any_of(*policies: Policy) -> Policy:
         lambda request: any(p(request) for p in policies),
         requires_login=all(p.requires_login for p in policies),
     )
+
+
+ADMIN = has_capability("manage_options")
+"""Administrators."""
+
+INSTRUCTOR = has_capability("learnomy_teach")
+"""Instructors and administrators."""

@@ -18,8 +18,8 @@ from werkzeug.test import Client
 from learnomy_core import LearnomyApp, create_app
 from tests.plugins import acme
 
-FREE = ["system"]
-ALL_PLUGINS = ["system", "pro", acme]
+FREE = ["system", "auth", "account", "wp_users"]
+ALL_PLUGINS = [*FREE, "pro", acme]
 
 
 @pytest.fixture(scope="session")

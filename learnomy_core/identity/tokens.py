@@ -192,7 +192,9 @@ class TokenService:
             sa.update(table).where(table.c.id == row.id, table.c.used_at.is_(None)).values(used_at=_now())
         ).rowcount == 1
         if not retired:
-            self.revoke_session_now(row.session_id)
+            # Reuse: revoke the family, and commit that now, although this request fails.
+            self.revoke_session(db, row.session_id)
+            db.commit()
             raise InvalidToken("This refresh token was already used; its session has been revoked.")
         user_row = self.store.get(db, int(row.user_id))
         if user_row is None or user_row.blocked == "1" or int(user_row.token_version or 0) != claims.get("ver"):
@@ -213,11 +215,6 @@ class TokenService:
     def revoke_session(self, db: Connection, session_id: str) -> None:
         db.execute(sa.update(self.sessions).where(self.sessions.c.id == session_id,
                                                   self.sessions.c.revoked_at.is_(None)).values(revoked_at=_now()))
-
-    def revoke_session_now(self, session_id: str) -> None:
-        """Revoke in a transaction of its own: it must stand although the request fails."""
-        with self.app.storage.engine.begin() as connection:
-            self.revoke_session(connection, session_id)
 
     def revoke_all(self, db: Connection, user_id: int, *, except_session: Optional[str] = None) -> None:
         """End every session of the user (but ``except_session``)."""
