@@ -84,18 +84,18 @@ class Storage:
         with self.engine.begin() as connection:
             command.upgrade(self._alembic_config(connection, locations), revision)
 
-    def current_heads(self, locations: Iterable[str]) -> tuple[set[str], set[str]]:
-        """``(applied, wanted)`` revision heads, to tell whether an upgrade is due."""
+    def pending_revisions(self, locations: Iterable[str]) -> set[str]:
+        """Revisions of the given migration folders not yet applied (empty: up to date)."""
         from alembic.runtime.migration import MigrationContext
         from alembic.script import ScriptDirectory
 
         with self.engine.connect() as connection:
-            context = MigrationContext.configure(
-                connection, opts={"version_table": self.version_table}
-            )
-            applied = set(context.get_current_heads())
+            context = MigrationContext.configure(connection, opts={"version_table": self.version_table})
+            applied = tuple(context.get_current_heads())
             script = ScriptDirectory.from_config(self._alembic_config(connection, locations))
-            return applied, set(script.get_heads())
+            wanted = {r.revision for r in script.revision_map.iterate_revisions("heads", "base")}
+            done = {r.revision for r in script.revision_map.iterate_revisions(applied, "base")} if applied else set()
+            return wanted - done
 
     @property
     def version_table(self) -> str:

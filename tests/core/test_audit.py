@@ -90,6 +90,8 @@ def test_cli_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("LEARNOMY_DATABASE_URL", f"sqlite:///{database}")
     assert main(["db", "upgrade"]) == 0
     app = create_app(database_url=f"sqlite:///{database}")
-    applied, wanted = app.storage.current_heads(app.migration_locations())
-    assert applied == wanted and applied
+    assert app.storage.pending_revisions(app.migration_locations()) == set()
+    fresh = create_app(database_url=f"sqlite:///{tmp_path / 'fresh.sqlite'}")
+    assert "core_0001" in fresh.storage.pending_revisions(fresh.migration_locations())
+    fresh.storage.dispose()
     app.storage.dispose()
