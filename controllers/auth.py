@@ -68,7 +68,7 @@ def revoke(request: RestRequest) -> Any:
     return {"revoked": True, "all": False}
 
 
-def register(request: RestRequest) -> Any:
+def register_account(request: RestRequest) -> Any:
     app = request.app
     if not app.settings.get(request.db, "general.registration_open"):
         raise Forbidden("Registration is closed.", code="learnomy_registration_closed")
@@ -141,7 +141,7 @@ def learnomy_register_routes(registry: Any) -> None:
         },
     })
     register(NAMESPACE, "/auth/register", {
-        "methods": CREATABLE, "callback": register, "permission_callback": PUBLIC, "sensitive": True,
+        "methods": CREATABLE, "callback": register_account, "permission_callback": PUBLIC, "sensitive": True,
         "args": {
             "username": {"type": "string", "pattern": r"^[A-Za-z0-9_.\-]{3,60}$", "required": True},
             "email": {"type": "string", "format": "email", "maxLength": 100, "required": True},

@@ -26,6 +26,8 @@ import re
 import secrets
 import uuid
 from urllib.parse import parse_qs
+
+import sqlalchemy as sa
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
@@ -123,9 +125,12 @@ class LearnomyApp:
             else:
                 table = self.tables["options"]
                 # Its own transaction: a request that rolls back must not take it along.
-                with self.storage.engine.begin() as connection:
-                    add_option(connection, table, _SECRET_OPTION, secrets.token_urlsafe(48))
-                    self._secret = get_option(connection, table, _SECRET_OPTION).encode()  # type: ignore[union-attr]
+                try:
+                    with self.storage.engine.begin() as connection:
+                        add_option(connection, table, _SECRET_OPTION, secrets.token_urlsafe(48))
+                        self._secret = get_option(connection, table, _SECRET_OPTION).encode()  # type: ignore[union-attr]
+                except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+                    raise Unavailable(headers={"Retry-After": str(RETRY_AFTER_SECONDS)}) from exc
         return self._secret
 
     def migration_locations(self) -> list[str]:
@@ -171,6 +176,10 @@ class LearnomyApp:
     def _answer(self, request: RestRequest, rest_path: str) -> RestResponse:
         commit = False
         try:
+            if self._secret is None:
+                # Settle the site secret before the request's transaction holds any
+                # lock: generating it takes a transaction of its own.
+                self.secret_key
             rest = self._route(request, rest_path)
             commit = rest.status < 400
         except ApiError as exc:

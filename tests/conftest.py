@@ -16,10 +16,13 @@ import sqlalchemy as sa
 from werkzeug.test import Client
 
 from learnomy_core import LearnomyApp, create_app
-from tests.plugins import acme
+from learnomy_core.identity.passwords import hash_password
+from tests.plugins import acme, mailbox
 
 FREE = ["system", "auth", "account", "wp_users"]
-ALL_PLUGINS = [*FREE, "pro", acme]
+ALL_PLUGINS = [*FREE, "pro", acme, mailbox]
+TEST_COST = 4  # bcrypt cost for tests: the algorithm is the same, the wait is not
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="session")
@@ -69,6 +72,7 @@ def make_app(migrated: LearnomyApp, database_url: str) -> Iterator[Callable[...,
 
     def factory(plugins: Any = None, **config: Any) -> LearnomyApp:
         config.setdefault("database_url", database_url)
+        config.setdefault("bcrypt_cost", TEST_COST)
         app = create_app(plugins=ALL_PLUGINS if plugins is None else plugins, **config)
         built.append(app)
         return app
@@ -96,3 +100,36 @@ def user(user_id: int = 1, *caps: str) -> dict[str, str]:
 ADMIN = user(1, "manage_options")
 ALICE = user(2)
 BOB = user(3)
+
+
+@pytest.fixture
+def make_user(app: LearnomyApp) -> Callable[..., int]:
+    """Create a user straight in the database: ``make_user("ann", "lrn_student")``."""
+
+    def factory(login: str, role: str = "lrn_student", *, password: str = PASSWORD,
+                password_hash: str | None = None, email: str | None = None) -> int:
+        with app.storage.engine.begin() as db:
+            return app.identity.store.create(
+                db, login=login, email=email or f"{login}@example.org", role=role,
+                password_hash=password_hash or hash_password(password, TEST_COST),
+            )
+
+    return factory
+
+
+def login(client: Client, username: str, password: str = PASSWORD) -> dict[str, Any]:
+    """Log in through the API; the token pair."""
+    response = client.post("/wp-json/learnomy/v1/auth/token", json={"username": username, "password": password})
+    assert response.status_code == 200, response.json
+    return response.json["data"]
+
+
+def bearer(pair_or_token: Any) -> dict[str, str]:
+    token = pair_or_token["access_token"] if isinstance(pair_or_token, dict) else pair_or_token
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(autouse=True)
+def _empty_mailbox() -> Iterator[None]:
+    mailbox.SENT.clear()
+    yield
