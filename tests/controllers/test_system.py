@@ -27,6 +27,7 @@ def test_health_answers_503_when_the_database_is_unreachable(make_app, tmp_path)
     assert response.headers["Retry-After"]
     # The database comes back: the same app recovers by itself.
     missing.parent.mkdir()
+    app.upgrade_database()
     assert Client(app).get(HEALTH).status_code == 200
 
 
