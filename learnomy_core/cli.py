@@ -87,13 +87,20 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _unknown_role(app: LearnomyApp, role: str) -> bool:
+    """Whether ``role`` is unknown (and say so)."""
+    if role in app.identity.roles.caps:
+        return False
+    print(f"Unknown role {role!r}; roles: {', '.join(app.identity.roles.caps)}", file=sys.stderr)
+    return True
+
+
 def cmd_user_create(args: argparse.Namespace) -> int:
     from .identity.passwords import hash_password
 
     app = _app(args)
     store = app.identity.store
-    if args.role not in app.identity.roles.caps:
-        print(f"Unknown role {args.role!r}; roles: {', '.join(app.identity.roles.caps)}", file=sys.stderr)
+    if _unknown_role(app, args.role):
         return 1
     with app.storage.engine.begin() as db:
         if store.exists(db, login=args.login, email=args.email):
@@ -108,8 +115,7 @@ def cmd_user_create(args: argparse.Namespace) -> int:
 def cmd_user_set_role(args: argparse.Namespace) -> int:
     app = _app(args)
     store = app.identity.store
-    if args.role not in app.identity.roles.caps:
-        print(f"Unknown role {args.role!r}; roles: {', '.join(app.identity.roles.caps)}", file=sys.stderr)
+    if _unknown_role(app, args.role):
         return 1
     with app.storage.engine.begin() as db:
         row = store.find_login(db, args.login)

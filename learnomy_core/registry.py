@@ -172,16 +172,22 @@ def register_rest_route(
     :param show_in_index: list the route in the REST index.
     :raises RegistryClosed: outside the registration hook.
     """
-    scope = _current.get()
-    if scope is None:
-        raise RegistryClosed(
-            "register_rest_route() can only be called inside the "
-            "learnomy_register_routes hook; the registry is read-only afterwards."
-        )
+    scope = _open_scope(None)
     scope.registry._add(
         scope.plugin, namespace, route, endpoints, override=override, schema=schema,
         show_in_index=show_in_index,
     )
+
+
+def _open_scope(registry: Optional["RouteRegistry"]) -> _Scope:
+    """The registration scope in force (for ``registry``, when given), or refuse."""
+    scope = _current.get()
+    if scope is None or (registry is not None and scope.registry is not registry):
+        raise RegistryClosed(
+            "register_rest_route() can only be called inside the "
+            "learnomy_register_routes hook; the registry is read-only afterwards."
+        )
+    return scope
 
 
 class RouteRegistry:
@@ -222,12 +228,7 @@ class RouteRegistry:
         show_in_index: bool = True,
     ) -> None:
         """Same as the module-level :func:`register_rest_route`."""
-        scope = _current.get()
-        if scope is None or scope.registry is not self:
-            raise RegistryClosed(
-                "register_rest_route() can only be called inside the "
-                "learnomy_register_routes hook; the registry is read-only afterwards."
-            )
+        scope = _open_scope(self)
         self._add(scope.plugin, namespace, route, endpoints, override=override,
                   schema=schema, show_in_index=show_in_index)
 

@@ -133,3 +133,15 @@ def bearer(pair_or_token: Any) -> dict[str, str]:
 def _empty_mailbox() -> Iterator[None]:
     mailbox.SENT.clear()
     yield
+
+
+@pytest.fixture
+def ann(make_user: Callable[..., int]) -> int:
+    """A student."""
+    return make_user("ann", "lrn_student")
+
+
+@pytest.fixture
+def ann_auth(client: Client, ann: int) -> dict[str, str]:
+    """The student's bearer header."""
+    return bearer(login(client, "ann"))

@@ -11,16 +11,6 @@ API = "/wp-json/learnomy/v1"
 ME = f"{API}/me"
 
 
-@pytest.fixture
-def ann(make_user) -> int:
-    return make_user("ann", "lrn_student")
-
-
-@pytest.fixture
-def ann_auth(client: Client, ann: int) -> dict[str, str]:
-    return bearer(login(client, "ann"))
-
-
 @pytest.mark.parametrize("path, method", [
     (ME, "get"), (ME, "patch"), (f"{ME}/password", "post"), (f"{ME}/dashboard", "get"),
     (f"{API}/instructor-applications", "post"),

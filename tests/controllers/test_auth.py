@@ -17,11 +17,6 @@ API = "/wp-json/learnomy/v1"
 ME = f"{API}/me"
 
 
-@pytest.fixture
-def ann(make_user) -> int:
-    return make_user("ann", "lrn_student")
-
-
 def claims_of(token: str) -> dict:
     return jwt.decode(token, options={"verify_signature": False})
 

@@ -62,3 +62,12 @@ def test_system_routes_take_no_writes(client: Client) -> None:
         response = client.post(path)
         assert response.status_code == 405
         assert response.json["error"]["code"] == "rest_method_not_allowed"
+
+
+def test_an_unreachable_mariadb_answers_503(make_app) -> None:
+    # Nothing listens on port 1 of the loopback address.
+    app = make_app(database_url="mysql+pymysql://root@127.0.0.1:1/test?connect_timeout=2")
+    response = Client(app).get(HEALTH)
+    assert response.status_code == 503
+    assert response.json["error"]["code"] == "learnomy_unavailable"
+    assert "pymysql" not in response.get_data(as_text=True)

@@ -19,16 +19,6 @@ def basic(login_name: str, secret: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def ann(make_user) -> int:
-    return make_user("ann", "lrn_student")
-
-
-@pytest.fixture
-def ann_auth(client: Client, ann: int) -> dict[str, str]:
-    return bearer(login(client, "ann"))
-
-
-@pytest.fixture
 def dev_client(make_app) -> Client:
     """An app in the development environment, where plain HTTP may carry Basic auth."""
     return Client(make_app(environment="development"))
