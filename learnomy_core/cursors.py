@@ -19,14 +19,14 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .errors import InvalidParams
 
-__all__ = ["encode_cursor", "decode_cursor", "keyset_page", "Page", "binding_of"]
+__all__ = ["encode_cursor", "decode_cursor", "keyset_page", "Page", "binding_of", "paginate", "LIST_ARGS"]
 
 _SIG_BYTES = 16
 
@@ -130,3 +130,39 @@ def _jsonable(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
+
+
+LIST_ARGS: dict[str, dict[str, Any]] = {
+    "per_page": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+    "cursor": {"type": "string", "maxLength": 1024},
+}
+"""The ``per_page`` and ``cursor`` args every list endpoint takes."""
+
+
+def paginate(
+    request: Any,
+    query: sa.Select,
+    order: Sequence[tuple[sa.ColumnElement[Any], bool]],
+    render: Callable[[list[Any]], list[Any]],
+    *,
+    bound_to: Sequence[Any] = (),
+    meta: Optional[dict[str, Any]] = None,
+) -> Any:
+    """A list answer: count, one keyset page, the next cursor; two queries plus ``render``'s.
+
+    :param query: the filtered query (no ORDER BY or LIMIT).
+    :param order: ``(column, descending)`` pairs ending with a unique column.
+    :param render: turns the page's rows into resources (batch-load what it needs).
+    :param bound_to: what else the cursor is bound to (filters, order, the caller).
+    """
+    from .response import listing
+
+    binding = binding_of(request.route.pattern if request.route else "", request.url_params, *bound_to)
+    secret = request.app.secret_key
+    after = decode_cursor(secret, binding, request.params.get("cursor"))
+    page = keyset_page(request.db, query, order, after, request.params["per_page"])
+    total = request.db.execute(
+        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
+    cursor = encode_cursor(secret, binding, page.next_key) if page.next_key else None
+    return listing(render(page.rows), total=total, cursor_next=cursor, meta=meta)

@@ -178,3 +178,18 @@ def learnomy_dashboard_counts(request: Any, user: Any) -> dict[str, int]:
     :param request: the request (use ``request.db``).
     :param user: the current user.
     """
+
+
+@hookspec
+def learnomy_event(request: Any, event: str, data: dict[str, Any]) -> None:
+    """Something happened (``course.created``, ``enrollment.updated``, ...).
+
+    Called inside the request's transaction, right when the change is made, so a
+    plugin that records the event (a webhook outbox, a notification) commits or
+    rolls back with the change itself. Emit events with
+    ``learnomy_core.events.emit(request, event, data)``.
+
+    :param request: the request that made the change (``request.db`` is its transaction).
+    :param event: the event name, ``<resource>.<verb>``.
+    :param data: the resource as the API shows it (``previous`` for deletions).
+    """

@@ -56,6 +56,7 @@ class RestRequest(Request):
         self.url_params = {}
         self.params = {}
         self.extra_headers: dict[str, str] = {}
+        self.events: list[tuple[str, Any]] = []
         self._user: Any = _UNSET
         self._connection: Optional[Connection] = None
         self._json_body: Any = _UNSET

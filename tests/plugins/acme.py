@@ -23,10 +23,9 @@ from learnomy_core import (
     deleted,
     has_capability,
     hookimpl,
-    listing,
     register_rest_route,
 )
-from learnomy_core.cursors import binding_of, decode_cursor, encode_cursor, keyset_page
+from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, NotFound
 from learnomy_core.storage import ID
 
@@ -82,19 +81,11 @@ def _row(request: Any, widget_id: int) -> dict[str, Any]:
 
 def list_widgets(request: Any) -> Any:
     table = _widgets(request)
-    params = request.params
-    binding = binding_of("acme/widgets", params.get("color"))
     query = sa.select(table)
-    count = sa.select(sa.func.count()).select_from(table)
-    if params.get("color"):
-        query = query.where(table.c.color == params["color"])
-        count = count.where(table.c.color == params["color"])
-    page = keyset_page(request.db, query, [(table.c.name, False), (table.c.id, False)],
-                       decode_cursor(request.app.secret_key, binding, params.get("cursor")),
-                       params["per_page"])
-    total = request.db.execute(count).scalar_one()
-    cursor = encode_cursor(request.app.secret_key, binding, page.next_key) if page.next_key else None
-    return listing([dict(r._mapping) for r in page.rows], total=total, cursor_next=cursor)
+    if request.params.get("color"):
+        query = query.where(table.c.color == request.params["color"])
+    return paginate(request, query, [(table.c.name, False), (table.c.id, False)],
+                    lambda rows: [dict(r._mapping) for r in rows], bound_to=[request.params.get("color")])
 
 
 def create_widget(request: Any) -> Any:
@@ -151,8 +142,7 @@ def learnomy_register_routes(registry: Any) -> None:
     register_rest_route(NS, "/widgets", [
         {"methods": READABLE, "callback": list_widgets, "permission_callback": PUBLIC,
          "public_cache": True,
-         "args": {"per_page": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
-                  "cursor": {"type": "string"}, "color": {"type": "string"}}},
+         "args": {**LIST_ARGS, "color": {"type": "string"}}},
         {"methods": CREATABLE, "callback": create_widget, "permission_callback": LOGGED_IN,
          "args": {**WIDGET_ARGS, "name": {**WIDGET_ARGS["name"], "required": True}}},
     ])
@@ -186,3 +176,11 @@ def learnomy_register_routes(registry: Any) -> None:
     register_rest_route(NS, "/sensitive", {
         "methods": CREATABLE, "callback": echo, "permission_callback": PUBLIC, "sensitive": True,
     })
+
+
+EVENTS: list[tuple[str, Any]] = []
+
+
+@hookimpl
+def learnomy_event(request: Any, event: str, data: Any) -> None:
+    EVENTS.append((event, data))
