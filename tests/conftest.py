@@ -19,7 +19,8 @@ from learnomy_core import LearnomyApp, create_app
 from learnomy_core.identity.passwords import hash_password
 from tests.plugins import acme, mailbox
 
-FREE = ["system", "auth", "account", "wp_users"]
+FREE = ["system", "auth", "account", "wp_users", "catalog", "courses", "curriculum", "taxonomy", "people",
+        "enrollments"]
 ALL_PLUGINS = [*FREE, "pro", acme, mailbox]
 TEST_COST = 4  # bcrypt cost for tests: the algorithm is the same, the wait is not
 PASSWORD = "correct horse battery"
@@ -132,6 +133,7 @@ def bearer(pair_or_token: Any) -> dict[str, str]:
 @pytest.fixture(autouse=True)
 def _empty_mailbox() -> Iterator[None]:
     mailbox.SENT.clear()
+    acme.EVENTS.clear()
     yield
 
 

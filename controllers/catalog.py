@@ -1,0 +1,395 @@
+"""The catalog's data and the rules every catalog controller shares.
+
+Owns the ``lrn_*`` tables of courses, taxonomy, curriculum and enrollments (and
+their migration), and answers the questions each route asks: may this caller see
+this course, edit it, read this lesson now?
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from learnomy_core import Policy, RestRequest, hookimpl
+from learnomy_core.errors import ApiError, NotFound
+from learnomy_core.storage import ID
+
+STATUSES = ("draft", "pending", "publish", "private", "trash")
+LEVELS = ("all", "beginner", "intermediate", "advanced")
+PRICE_TYPES = ("free", "paid", "membership")
+DRIP_MODES = ("none", "date", "after_enrollment", "sequential")
+ENROLLMENT_STATUSES = ("active", "suspended", "completed", "expired", "cancelled")
+# An enrollment in one of these holds the user's one place in the course.
+LIVE_STATUSES = ("active", "suspended", "completed")
+
+
+def now() -> datetime:
+    """UTC now, naive (as stored), to the second."""
+    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def parse_time(value: Optional[str]) -> Optional[datetime]:
+    """An RFC 3339 string (validated ``date-time``) as naive UTC."""
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed.replace(microsecond=0)
+
+
+def slugify(text: str) -> str:
+    """WordPress-like ``sanitize_title``: lower case ASCII words joined by hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:180] or "course"
+
+
+def live_key(user_id: int, course_id: int, status: str) -> Optional[str]:
+    """The unique key that lets the database hold one live enrollment per user and course."""
+    return f"{user_id}:{course_id}" if status in LIVE_STATUSES else None
+
+
+# -- tables --------------------------------------------------------------------
+
+def catalog_tables(metadata: sa.MetaData, prefix: str) -> None:
+    """Declare every catalog table (the migration ``free_0002`` creates them)."""
+    def table(name: str, *columns: Any) -> sa.Table:
+        return sa.Table(f"{prefix}lrn_{name}", metadata, *columns,
+                        mysql_charset="utf8mb4", mysql_collate="utf8mb4_unicode_520_ci")
+
+    table(
+        "courses",
+        sa.Column("id", ID, primary_key=True, autoincrement=True),
+        sa.Column("title", sa.String(255), nullable=False),
+        sa.Column("slug", sa.String(191), nullable=False, unique=True),
+        sa.Column("excerpt", sa.Text, nullable=False),
+        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("author_id", ID, nullable=False),
+        sa.Column("level", sa.String(20), nullable=False),
+        sa.Column("language", sa.String(20), nullable=False),
+        sa.Column("price_type", sa.String(20), nullable=False),
+        sa.Column("price", sa.Integer, nullable=False),
+        sa.Column("sale_price", sa.Integer, nullable=True),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("duration_minutes", sa.Integer, nullable=False),
+        sa.Column("thumbnail_url", sa.String(500), nullable=False),
+        sa.Column("requirements", sa.JSON, nullable=False),
+        sa.Column("outcomes", sa.JSON, nullable=False),
+        sa.Column("max_students", sa.Integer, nullable=False),
+        sa.Column("access_days", sa.Integer, nullable=False),
+        sa.Column("drip_mode", sa.String(20), nullable=False),
+        sa.Column("certificate_template_id", ID, nullable=True),
+        sa.Column("student_count", sa.Integer, nullable=False),
+        sa.Column("rating_count", sa.Integer, nullable=False),
+        sa.Column("rating_sum", sa.Integer, nullable=False),
+        sa.Column("rating_average", sa.Integer, nullable=False),  # hundredths, for keyset order
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
+        sa.Column("published_at", sa.DateTime, nullable=True),
+    )
+    table(
+        "course_instructors",
+        sa.Column("course_id", ID, primary_key=True),
+        sa.Column("user_id", ID, primary_key=True),
+        sa.Column("added_at", sa.DateTime, nullable=False),
+    )
+    table(
+        "course_categories",
+        sa.Column("id", ID, primary_key=True, autoincrement=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("slug", sa.String(191), nullable=False, unique=True),
+        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("parent_id", ID, nullable=True),
+    )
+    table(
+        "course_tags",
+        sa.Column("id", ID, primary_key=True, autoincrement=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("slug", sa.String(191), nullable=False, unique=True),
+    )
+    for name, column in (("course_category_links", "category_id"), ("course_tag_links", "tag_id"),
+                         ("course_prerequisites", "prerequisite_id")):
+        table(
+            name,
+            sa.Column("course_id", ID, primary_key=True),
+            sa.Column(column, ID, primary_key=True),
+        )
+    table(
+        "sections",
+        sa.Column("id", ID, primary_key=True, autoincrement=True),
+        sa.Column("course_id", ID, nullable=False, index=True),
+        sa.Column("title", sa.String(255), nullable=False),
+        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("position", sa.Integer, nullable=False),
+    )
+    table(
+        "lessons",
+        sa.Column("id", ID, primary_key=True, autoincrement=True),
+        sa.Column("course_id", ID, nullable=False, index=True),
+        sa.Column("section_id", ID, nullable=False, index=True),
+        sa.Column("title", sa.String(255), nullable=False),
+        sa.Column("slug", sa.String(191), nullable=False),
+        sa.Column("content", sa.Text, nullable=False),
+        sa.Column("excerpt", sa.Text, nullable=False),
+        sa.Column("type", sa.String(10), nullable=False),
+        sa.Column("video", sa.JSON, nullable=True),
+        sa.Column("attachments", sa.JSON, nullable=False),
+        sa.Column("duration_minutes", sa.Integer, nullable=False),
+        sa.Column("is_preview", sa.Boolean, nullable=False),
+        sa.Column("drip_days", sa.Integer, nullable=False),
+        sa.Column("available_at", sa.DateTime, nullable=True),
+        sa.Column("position", sa.Integer, nullable=False),
+    )
+    table(
+        "topics",
+        sa.Column("id", ID, primary_key=True, autoincrement=True),
+        sa.Column("lesson_id", ID, nullable=False, index=True),
+        sa.Column("title", sa.String(255), nullable=False),
+        sa.Column("content", sa.Text, nullable=False),
+        sa.Column("duration_minutes", sa.Integer, nullable=False),
+        sa.Column("position", sa.Integer, nullable=False),
+    )
+    table(
+        "enrollments",
+        sa.Column("id", ID, primary_key=True, autoincrement=True),
+        sa.Column("user_id", ID, nullable=False, index=True),
+        sa.Column("course_id", ID, nullable=False, index=True),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("source", sa.String(20), nullable=False),
+        sa.Column("enrolled_at", sa.DateTime, nullable=False),
+        sa.Column("expires_at", sa.DateTime, nullable=True),
+        sa.Column("completed_at", sa.DateTime, nullable=True),
+        sa.Column("progress_percent", sa.Integer, nullable=False),
+        sa.Column("live_key", sa.String(64), nullable=True, unique=True),
+    )
+    table(
+        "completions",
+        sa.Column("user_id", ID, primary_key=True),
+        sa.Column("item_type", sa.String(20), primary_key=True),
+        sa.Column("item_id", ID, primary_key=True),
+        sa.Column("course_id", ID, nullable=False, index=True),
+        sa.Column("completed_at", sa.DateTime, nullable=False),
+    )
+
+
+@hookimpl
+def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
+    catalog_tables(metadata, prefix)
+
+
+@hookimpl
+def learnomy_migration_locations() -> str:
+    return str(Path(__file__).with_name("migrations"))
+
+
+def tables(request: RestRequest) -> Callable[[str], sa.Table]:
+    """``tables(request)("courses")`` is the ``lrn_courses`` table."""
+    app_tables = request.app.tables
+    return lambda name: app_tables[f"lrn_{name}"]
+
+
+# -- courses and who may do what -------------------------------------------------
+
+@dataclass
+class CourseAccess:
+    """A course as the caller sees it."""
+
+    row: Any
+    instructor_ids: list[int]
+    is_editor: bool
+
+    @property
+    def id(self) -> int:
+        return int(self.row.id)
+
+
+def instructor_ids(db: Connection, table: sa.Table, course_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Instructors of each course, in one query."""
+    ids = list(course_ids)
+    found: dict[int, list[int]] = {i: [] for i in ids}
+    if ids:
+        rows = db.execute(sa.select(table.c.course_id, table.c.user_id)
+                          .where(table.c.course_id.in_(ids)).order_by(table.c.added_at, table.c.user_id))
+        for course_id, user_id in rows:
+            found[int(course_id)].append(int(user_id))
+    return found
+
+
+def is_editor(user: Any, instructors: list[int]) -> bool:
+    return user is not None and (user.is_admin or user.id in instructors)
+
+
+def may_see(user: Any, status: str, editor: bool) -> bool:
+    """Published courses are public; every other status only to editors."""
+    return status == "publish" or editor
+
+
+def load_course(request: RestRequest, course_id: int) -> CourseAccess:
+    """The course if the caller may know it exists; 404 otherwise."""
+    table = tables(request)
+    row = request.db.execute(sa.select(table("courses")).where(table("courses").c.id == course_id)).first()
+    if row is None:
+        raise NotFound("Course not found.")
+    instructors = instructor_ids(request.db, table("course_instructors"), [course_id])[course_id]
+    editor = is_editor(request.user, instructors)
+    if not may_see(request.user, row.status, editor):
+        raise NotFound("Course not found.")
+    return CourseAccess(row, instructors, editor)
+
+
+def course_of(kind: str, request: RestRequest, item_id: int) -> tuple[CourseAccess, Any]:
+    """``(course, item_row)`` for a section, lesson or topic id; 404 if unseen."""
+    table = tables(request)
+    if kind == "topic":
+        topics, lessons = table("topics"), table("lessons")
+        row = request.db.execute(
+            sa.select(topics, lessons.c.course_id).join(lessons, lessons.c.id == topics.c.lesson_id)
+            .where(topics.c.id == item_id)
+        ).first()
+    else:
+        items = table(f"{kind}s")
+        row = request.db.execute(sa.select(items).where(items.c.id == item_id)).first()
+    if row is None:
+        raise NotFound(f"{kind.capitalize()} not found.")
+    return load_course(request, int(row.course_id)), row
+
+
+def editor_policy(kind: str, param: str = "id") -> Policy:
+    """Editors (instructors of the course at hand) and administrators.
+
+    ``kind`` says what ``param`` names: a ``course``, ``section``, ``lesson`` or
+    ``topic``. A caller who may not see the course gets 404, one who may see it
+    but not edit it 403. The loaded course is kept on ``request.course``.
+    """
+
+    def check(request: RestRequest) -> bool:
+        item_id = request.params[param]
+        if kind == "course":
+            access, item = load_course(request, item_id), None
+        else:
+            access, item = course_of(kind, request, item_id)
+        request.course, request.item = access, item  # type: ignore[attr-defined]
+        return access.is_editor
+
+    return Policy(f"course_editor({kind}:{param})", check)
+
+
+# -- enrollment and access -------------------------------------------------------
+
+class LessonLocked(ApiError):
+    status = 403
+    code = "learnomy_lesson_locked"
+    message = "This lesson is locked."
+
+
+class NotEnrolled(ApiError):
+    status = 403
+    code = "learnomy_not_enrolled"
+    message = "Enroll in the course to open this."
+
+
+class PrerequisitesUnmet(ApiError):
+    status = 403
+    code = "learnomy_prerequisites_unmet"
+    message = "Complete the prerequisite courses first."
+
+
+def live_enrollment(db: Connection, table: Callable[[str], sa.Table], user_id: int, course_id: int) -> Any:
+    enrollments = table("enrollments")
+    return db.execute(sa.select(enrollments).where(
+        enrollments.c.live_key == f"{user_id}:{course_id}")).first()
+
+
+def unmet_prerequisites(db: Connection, table: Callable[[str], sa.Table], user_id: int, course_id: int) -> list[int]:
+    """Prerequisite course ids the user has not completed."""
+    prerequisites, enrollments = table("course_prerequisites"), table("enrollments")
+    needed = [int(r[0]) for r in db.execute(
+        sa.select(prerequisites.c.prerequisite_id).where(prerequisites.c.course_id == course_id))]
+    if not needed:
+        return []
+    done = {int(r[0]) for r in db.execute(
+        sa.select(enrollments.c.course_id).where(
+            enrollments.c.user_id == user_id, enrollments.c.course_id.in_(needed),
+            enrollments.c.status == "completed"))}
+    return [c for c in needed if c not in done]
+
+
+def active_enrollment(request: RestRequest, course: CourseAccess) -> Any:
+    """The caller's active, unexpired enrollment in ``course``; 401/403 otherwise."""
+    from learnomy_core.errors import NotLoggedIn
+
+    if request.user is None:
+        raise NotLoggedIn()
+    table = tables(request)
+    enrollment = live_enrollment(request.db, table, request.user.id, course.id)
+    if enrollment is None or enrollment.status not in ("active", "completed"):
+        raise NotEnrolled()
+    if enrollment.expires_at is not None and enrollment.expires_at <= now():
+        raise NotEnrolled("Your access to this course has expired.", code="learnomy_enrollment_expired")
+    if unmet_prerequisites(request.db, table, request.user.id, course.id):
+        raise PrerequisitesUnmet()
+    return enrollment
+
+
+def ordered_lessons(db: Connection, table: Callable[[str], sa.Table], course_id: int) -> list[Any]:
+    """The course's lessons in curriculum order (section position, then lesson position)."""
+    lessons, sections = table("lessons"), table("sections")
+    return list(db.execute(
+        sa.select(lessons).join(sections, sections.c.id == lessons.c.section_id)
+        .where(lessons.c.course_id == course_id)
+        .order_by(sections.c.position, sections.c.id, lessons.c.position, lessons.c.id)
+    ))
+
+
+def lock_of(course_row: Any, lesson: Any, enrollment: Any, previous_done: bool) -> Optional[dict[str, Any]]:
+    """Why ``lesson`` is still locked by drip (``{reason, unlocks_at}``), or None."""
+    mode = course_row.drip_mode
+    if mode == "date" and lesson.available_at is not None and lesson.available_at > now():
+        return {"reason": "drip_date", "unlocks_at": lesson.available_at}
+    if mode == "after_enrollment" and lesson.drip_days:
+        unlocks = enrollment.enrolled_at + timedelta(days=int(lesson.drip_days))
+        if unlocks > now():
+            return {"reason": "drip_after_enrollment", "unlocks_at": unlocks}
+    if mode == "sequential" and not previous_done:
+        return {"reason": "sequential", "unlocks_at": None}
+    return None
+
+
+def completed_lessons(db: Connection, table: Callable[[str], sa.Table], user_id: int, course_id: int) -> set[int]:
+    completions = table("completions")
+    return {int(r[0]) for r in db.execute(
+        sa.select(completions.c.item_id).where(
+            completions.c.user_id == user_id, completions.c.course_id == course_id,
+            completions.c.item_type == "lesson"))}
+
+
+def lesson_locks(request: RestRequest, course: CourseAccess, enrollment: Any) -> tuple[dict[int, Any], set[int]]:
+    """Each lesson's drip lock for the enrolled caller, and the lessons they completed."""
+    table = tables(request)
+    done = completed_lessons(request.db, table, request.user.id, course.id)
+    locks: dict[int, Any] = {}
+    previous_done = True
+    for lesson in ordered_lessons(request.db, table, course.id):
+        locks[int(lesson.id)] = lock_of(course.row, lesson, enrollment, previous_done)
+        previous_done = previous_done and int(lesson.id) in done
+    return locks, done
+
+
+def open_lesson(request: RestRequest, course: CourseAccess, lesson: Any) -> None:
+    """Raise unless the caller may read ``lesson``'s content now."""
+    if course.is_editor or lesson.is_preview:
+        return
+    enrollment = active_enrollment(request, course)
+    locks, _ = lesson_locks(request, course, enrollment)
+    lock = locks.get(int(lesson.id))
+    if lock is not None:
+        raise LessonLocked(details=[lock], code=f"learnomy_lesson_locked_{lock['reason']}")

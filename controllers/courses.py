@@ -1,0 +1,327 @@
+"""Course routes: the catalog list, CRUD, duplicate, curriculum, instructors, students.
+
+Visibility: everyone sees published courses; editors (the course's instructors)
+also their other statuses; administrators everything. A course the caller may not
+see answers 404 ``learnomy_not_found``, in lists and by id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from learnomy_core import (
+    CREATABLE,
+    DELETABLE,
+    EDITABLE,
+    INSTRUCTOR,
+    LOGGED_IN,
+    PUBLIC,
+    READABLE,
+    RestRequest,
+    created,
+    deleted,
+    hookimpl,
+)
+from learnomy_core.cursors import LIST_ARGS, paginate
+from learnomy_core.errors import Conflict, InvalidParams, NotFound
+from learnomy_core.events import emit
+
+from .catalog import LEVELS, PRICE_TYPES, STATUSES, editor_policy, load_course, now, slugify, tables
+from .course_data import (
+    COURSE_ARGS,
+    DEFAULTS,
+    LINKS,
+    check_course_body,
+    clean_values,
+    copy_rows,
+    link_ids,
+    new_course_values,
+    render_courses,
+    require_lessons_to_publish,
+    set_links,
+    unique_slug,
+)
+from .curriculum import curriculum_of
+from .people import user_summaries
+
+NAMESPACE = "learnomy/v1"
+COURSE = r"/courses/(?P<id>[\d]+)"
+ID_ARG = {"id": {"type": "integer", "minimum": 1}}
+ORDERS = {"date": "created_at", "title": "title", "popularity": "student_count", "rating": "rating_average"}
+
+
+# -- list and read ------------------------------------------------------------------
+
+def _visible(request: RestRequest, courses: sa.Table) -> Any:
+    """What the caller may list: published, plus courses they edit; admins all."""
+    user = request.user
+    if user is not None and user.is_admin:
+        return sa.true()
+    if user is not None and user.is_instructor:
+        mine = tables(request)("course_instructors")
+        return sa.or_(courses.c.status == "publish",
+                      courses.c.id.in_(sa.select(mine.c.course_id).where(mine.c.user_id == user.id)))
+    return courses.c.status == "publish"
+
+
+def list_courses(request: RestRequest) -> Any:
+    table = tables(request)
+    courses = table("courses")
+    params = request.params
+    query = sa.select(courses).where(_visible(request, courses))
+    status = params.get("status")
+    query = query.where(courses.c.status == status) if status else query.where(courses.c.status != "trash")
+    if params.get("search"):
+        needle = "%" + params["search"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(sa.or_(courses.c.title.like(needle, escape="\\"), courses.c.excerpt.like(needle, escape="\\")))
+    for field in ("level", "price_type"):
+        if params.get(field):
+            query = query.where(courses.c[field] == params[field])
+    for param, link_name, column in (("category", "course_category_links", "category_id"),
+                                     ("tag", "course_tag_links", "tag_id"),
+                                     ("instructor", "course_instructors", "user_id")):
+        if params.get(param):
+            link = table(link_name)
+            query = query.where(courses.c.id.in_(sa.select(link.c.course_id).where(link.c[column] == params[param])))
+    descending = params["order"] == "desc"
+    order = [(courses.c[ORDERS[params["orderby"]]], descending), (courses.c.id, descending)]
+    filters = {k: params.get(k) for k in ("search", "category", "tag", "instructor", "level", "price_type",
+                                          "status", "orderby", "order")}
+    who = request.user.id if request.user is not None else None
+    return paginate(request, query, order, lambda rows: render_courses(request, rows), bound_to=[filters, who])
+
+
+def get_course(request: RestRequest) -> Any:
+    return render_courses(request, [load_course(request, request.params["id"]).row])[0]
+
+
+# -- write ---------------------------------------------------------------------------
+
+def create_course(request: RestRequest) -> Any:
+    params = request.params
+    if params.get("status", "draft") not in ("draft", "pending"):
+        raise InvalidParams(details=[{"param": "status", "code": "rest_invalid_param",
+                                      "message": "A new course starts as draft or pending."}])
+    check_course_body(request, {**DEFAULTS, **params}, None)
+    table = tables(request)
+    courses = table("courses")
+    values = new_course_values(request, request.user.id)
+    values["slug"] = unique_slug(request.db, courses, params.get("slug") or slugify(params["title"]))
+    course_id = int(request.db.execute(sa.insert(courses).values(**values)).inserted_primary_key[0])
+    request.db.execute(sa.insert(table("course_instructors")).values(
+        course_id=course_id, user_id=request.user.id, added_at=values["created_at"]))
+    set_links(request.db, request, course_id, params)
+    course = _render_one(request, course_id)
+    emit(request, "course.created", course)
+    return created(course, location=f"/{NAMESPACE}/courses/{course_id}")
+
+
+def _render_one(request: RestRequest, course_id: int) -> dict[str, Any]:
+    courses = tables(request)("courses")
+    return render_courses(request, [request.db.execute(sa.select(courses).where(courses.c.id == course_id)).one()])[0]
+
+
+def update_course(request: RestRequest) -> Any:
+    access = request.course  # loaded by the editor policy
+    params = request.params
+    row = access.row
+    merged = {**row._mapping, **params}
+    check_course_body(request, merged, access.id)
+    values = clean_values(params)
+    courses = tables(request)("courses")
+    if "slug" in params:
+        values["slug"] = unique_slug(request.db, courses, params["slug"], access.id)
+    publishing = params.get("status") == "publish" and row.status != "publish"
+    if publishing:
+        require_lessons_to_publish(request, access.id)
+        if row.published_at is None:
+            values["published_at"] = now()
+    values["updated_at"] = now()
+    request.db.execute(sa.update(courses).where(courses.c.id == access.id).values(**values))
+    set_links(request.db, request, access.id, params)
+    course = _render_one(request, access.id)
+    emit(request, "course.updated", course)
+    if publishing:
+        emit(request, "course.published", course)
+    return course
+
+
+def delete_course(request: RestRequest) -> Any:
+    access = request.course
+    previous = _render_one(request, access.id)
+    table = tables(request)
+    courses, enrollments = table("courses"), table("enrollments")
+    if not request.params["force"]:
+        request.db.execute(sa.update(courses).where(courses.c.id == access.id)
+                           .values(status="trash", updated_at=now()))
+        emit(request, "course.deleted", previous)
+        return deleted(previous)
+    active = request.db.execute(sa.select(sa.func.count()).select_from(enrollments).where(
+        enrollments.c.course_id == access.id, enrollments.c.status == "active")).scalar_one()
+    if active and not request.user.is_admin:
+        raise Conflict("The course has active enrollments; only an administrator may delete it.",
+                       code="learnomy_course_has_enrollments")
+    _delete_everything(request, access.id)
+    emit(request, "course.deleted", previous)
+    return deleted(previous)
+
+
+def _delete_everything(request: RestRequest, course_id: int) -> None:
+    table = tables(request)
+    lessons = table("lessons")
+    lesson_ids = sa.select(lessons.c.id).where(lessons.c.course_id == course_id)
+    request.db.execute(sa.delete(table("topics")).where(table("topics").c.lesson_id.in_(lesson_ids)))
+    for name in ("lessons", "sections", "enrollments", "completions", "course_instructors",
+                 "course_category_links", "course_tag_links", "course_prerequisites"):
+        item = table(name)
+        request.db.execute(sa.delete(item).where(item.c.course_id == course_id))
+    prerequisites = table("course_prerequisites")
+    request.db.execute(sa.delete(prerequisites).where(prerequisites.c.prerequisite_id == course_id))
+    request.db.execute(sa.delete(table("courses")).where(table("courses").c.id == course_id))
+
+
+def duplicate_course(request: RestRequest) -> Any:
+    access = request.course
+    table = tables(request)
+    db = request.db
+    courses = table("courses")
+    stamp = now()
+    values = {k: v for k, v in access.row._mapping.items() if k != "id"}
+    values.update(
+        title=f"{access.row.title} (copy)"[:255], status="draft", author_id=request.user.id,
+        slug=unique_slug(db, courses, f"{access.row.slug}-copy"), student_count=0, rating_count=0,
+        rating_sum=0, rating_average=0, created_at=stamp, updated_at=stamp, published_at=None,
+    )
+    new_id = int(db.execute(sa.insert(courses).values(**values)).inserted_primary_key[0])
+    db.execute(sa.insert(table("course_instructors")).values(course_id=new_id, user_id=request.user.id, added_at=stamp))
+    links = link_ids(db, request, [access.id])
+    set_links(db, request, new_id, {field: links[field][access.id] for field in LINKS})
+    sections, lessons, topics = table("sections"), table("lessons"), table("topics")
+    section_map = copy_rows(db, sections, list(db.execute(sa.select(sections).where(sections.c.course_id == access.id))),
+                            lambda v: {**v, "course_id": new_id})
+    old_lessons = list(db.execute(sa.select(lessons).where(lessons.c.course_id == access.id)))
+    lesson_map = copy_rows(db, lessons, old_lessons,
+                           lambda v: {**v, "course_id": new_id, "section_id": section_map[int(v["section_id"])]})
+    if lesson_map:
+        old_topics = list(db.execute(sa.select(topics).where(topics.c.lesson_id.in_(list(lesson_map)))))
+        copy_rows(db, topics, old_topics, lambda v: {**v, "lesson_id": lesson_map[int(v["lesson_id"])]})
+    course = _render_one(request, new_id)
+    emit(request, "course.created", course)
+    return created(course, location=f"/{NAMESPACE}/courses/{new_id}")
+
+
+# -- curriculum, instructors, students ------------------------------------------------
+
+def get_curriculum(request: RestRequest) -> Any:
+    return curriculum_of(request, load_course(request, request.params["id"]))
+
+
+def list_instructors(request: RestRequest) -> Any:
+    access = load_course(request, request.params["id"])
+    people = user_summaries(request, access.instructor_ids)
+    return [{**people[i], "is_owner": i == int(access.row.author_id)} for i in access.instructor_ids if i in people]
+
+
+def add_instructor(request: RestRequest) -> Any:
+    access = request.course
+    user_id = request.params["user_id"]
+    store = request.app.identity.store
+    row = store.get(request.db, user_id)
+    if row is None or not store.from_row(row).is_instructor:
+        raise InvalidParams(details=[{"param": "user_id", "code": "rest_invalid_param",
+                                      "message": "user_id must name an instructor."}])
+    if user_id in access.instructor_ids:
+        raise Conflict("This user already teaches the course.", code="learnomy_already_instructor")
+    request.db.execute(sa.insert(tables(request)("course_instructors")).values(
+        course_id=access.id, user_id=user_id, added_at=now()))
+    request.params["id"] = access.id
+    emit(request, "course.updated", _render_one(request, access.id))
+    return created(list_instructors(request), location=f"/{NAMESPACE}/courses/{access.id}/instructors")
+
+
+def remove_instructor(request: RestRequest) -> Any:
+    access = request.course
+    user_id = request.params["user_id"]
+    if user_id not in access.instructor_ids:
+        raise NotFound("This user does not teach the course.")
+    remaining = [i for i in access.instructor_ids if i != user_id]
+    if not remaining:
+        raise Conflict("A course keeps at least one instructor.", code="learnomy_last_instructor")
+    table = tables(request)
+    link = table("course_instructors")
+    request.db.execute(sa.delete(link).where(link.c.course_id == access.id, link.c.user_id == user_id))
+    if int(access.row.author_id) == user_id:
+        courses = table("courses")
+        request.db.execute(sa.update(courses).where(courses.c.id == access.id).values(author_id=remaining[0]))
+    previous = user_summaries(request, [user_id]).get(user_id, {"id": user_id})
+    emit(request, "course.updated", _render_one(request, access.id))
+    return deleted(previous)
+
+
+def list_students(request: RestRequest) -> Any:
+    from .enrollments import render_enrollments
+
+    access = request.course
+    enrollments = tables(request)("enrollments")
+    query = sa.select(enrollments).where(enrollments.c.course_id == access.id)
+    if request.params.get("status"):
+        query = query.where(enrollments.c.status == request.params["status"])
+
+    def render(rows: list[Any]) -> list[dict[str, Any]]:
+        people = user_summaries(request, [int(r.user_id) for r in rows], with_email=True)
+        return [{**item, "user": people.get(item["user_id"])} for item in render_enrollments(rows)]
+
+    return paginate(request, query, [(enrollments.c.id, True)], render, bound_to=[request.params.get("status")])
+
+
+@hookimpl
+def learnomy_register_routes(registry: Any) -> None:
+    register = registry.register_rest_route
+    editor = editor_policy("course")
+    register(NAMESPACE, "/courses", [
+        {"methods": READABLE, "callback": list_courses, "permission_callback": PUBLIC, "public_cache": True,
+         "args": {
+             **LIST_ARGS,
+             "search": {"type": "string", "maxLength": 200},
+             "category": {"type": "integer", "minimum": 1},
+             "tag": {"type": "integer", "minimum": 1},
+             "instructor": {"type": "integer", "minimum": 1},
+             "level": {"type": "string", "enum": list(LEVELS)},
+             "price_type": {"type": "string", "enum": list(PRICE_TYPES)},
+             "status": {"type": "string", "enum": list(STATUSES)},
+             "orderby": {"type": "string", "enum": list(ORDERS), "default": "date"},
+             "order": {"type": "string", "enum": ["asc", "desc"], "default": "desc"},
+         }},
+        {"methods": CREATABLE, "callback": create_course, "permission_callback": INSTRUCTOR,
+         "args": {**COURSE_ARGS, "title": {**COURSE_ARGS["title"], "required": True}}},
+    ])
+    register(NAMESPACE, COURSE, [
+        {"methods": READABLE, "callback": get_course, "permission_callback": PUBLIC, "public_cache": True,
+         "args": ID_ARG},
+        {"methods": EDITABLE, "callback": update_course, "permission_callback": editor,
+         "args": {**ID_ARG, **COURSE_ARGS}},
+        {"methods": DELETABLE, "callback": delete_course, "permission_callback": editor,
+         "args": {**ID_ARG, "force": {"type": "boolean", "default": False}}},
+    ])
+    register(NAMESPACE, f"{COURSE}/duplicate", {
+        "methods": CREATABLE, "callback": duplicate_course, "permission_callback": editor, "args": ID_ARG,
+    })
+    register(NAMESPACE, f"{COURSE}/curriculum", {
+        "methods": READABLE, "callback": get_curriculum, "permission_callback": PUBLIC, "args": ID_ARG,
+    })
+    register(NAMESPACE, f"{COURSE}/instructors", [
+        {"methods": READABLE, "callback": list_instructors, "permission_callback": PUBLIC, "args": ID_ARG},
+        {"methods": CREATABLE, "callback": add_instructor, "permission_callback": editor,
+         "args": {**ID_ARG, "user_id": {"type": "integer", "minimum": 1, "required": True}}},
+    ])
+    register(NAMESPACE, rf"{COURSE}/instructors/(?P<user_id>[\d]+)", {
+        "methods": DELETABLE, "callback": remove_instructor, "permission_callback": editor,
+        "args": {**ID_ARG, "user_id": {"type": "integer", "minimum": 1}},
+    })
+    register(NAMESPACE, f"{COURSE}/students", {
+        "methods": READABLE, "callback": list_students, "permission_callback": editor,
+        "args": {**ID_ARG, **LIST_ARGS,
+                 "status": {"type": "string", "enum": ["active", "suspended", "completed", "expired", "cancelled"]}},
+    })

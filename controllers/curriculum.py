@@ -1,0 +1,412 @@
+"""Curriculum routes: sections, lessons and topics, their order, and who may read
+lesson content (editors always; enrolled students once drip and prerequisites
+allow; preview lessons everyone)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+import sqlalchemy as sa
+
+from learnomy_core import (
+    CREATABLE,
+    DELETABLE,
+    EDITABLE,
+    PUBLIC,
+    READABLE,
+    Policy,
+    RestRequest,
+    created,
+    deleted,
+    hookimpl,
+)
+from learnomy_core.cursors import LIST_ARGS, paginate
+from learnomy_core.errors import ApiError, InvalidParams
+from learnomy_core.html import sanitize_html
+
+from .catalog import (
+    CourseAccess,
+    active_enrollment,
+    course_of,
+    editor_policy,
+    lesson_locks,
+    load_course,
+    now,
+    open_lesson,
+    parse_time,
+    slugify,
+    tables,
+)
+
+NAMESPACE = "learnomy/v1"
+ID_ARG = {"id": {"type": "integer", "minimum": 1}}
+ORDER_ARG = {"order": {"type": "array", "items": {"type": "integer", "minimum": 1}, "uniqueItems": True,
+                       "minItems": 1, "maxItems": 1000, "required": True}}
+SECTION_ARGS = {
+    "title": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": {"type": "string", "maxLength": 20000},
+}
+LESSON_ARGS = {
+    "title": {"type": "string", "minLength": 1, "maxLength": 255},
+    "content": {"type": "string", "maxLength": 500000},
+    "excerpt": {"type": "string", "maxLength": 5000},
+    "type": {"type": "string", "enum": ["text", "video"]},
+    "video": {"type": ["object", "null"], "additionalProperties": False, "properties": {
+        "provider": {"type": "string", "enum": ["youtube", "vimeo", "html5", "external"], "required": True},
+        "url": {"type": "string", "format": "uri", "maxLength": 500, "required": True},
+        "duration_seconds": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
+    }},
+    "attachments": {"type": "array", "maxItems": 50, "items": {
+        "type": "object", "additionalProperties": False, "properties": {
+            "title": {"type": "string", "minLength": 1, "maxLength": 255, "required": True},
+            "url": {"type": "string", "format": "uri", "maxLength": 500, "required": True},
+        }}},
+    "duration_minutes": {"type": "integer", "minimum": 0, "maximum": 100000},
+    "is_preview": {"type": "boolean"},
+    "drip_days": {"type": "integer", "minimum": 0, "maximum": 3650},
+    "available_at": {"type": ["string", "null"], "format": "date-time"},
+}
+TOPIC_ARGS = {
+    "title": {"type": "string", "minLength": 1, "maxLength": 255},
+    "content": {"type": "string", "maxLength": 500000},
+    "duration_minutes": {"type": "integer", "minimum": 0, "maximum": 100000},
+}
+
+
+def _required(args: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {**args, **{n: {**args[n], "required": True} for n in names}}
+
+
+# -- resources ----------------------------------------------------------------------
+
+def section_resource(row: Any) -> dict[str, Any]:
+    return {"id": int(row.id), "course_id": int(row.course_id), "title": row.title,
+            "description": row.description, "position": row.position}
+
+
+def lesson_resource(row: Any, *, with_content: bool) -> dict[str, Any]:
+    lesson = {
+        "id": int(row.id), "course_id": int(row.course_id), "section_id": int(row.section_id),
+        "title": row.title, "slug": row.slug, "excerpt": row.excerpt, "type": row.type,
+        "video": row.video, "attachments": row.attachments or [], "duration_minutes": row.duration_minutes,
+        "is_preview": bool(row.is_preview), "drip_days": row.drip_days, "available_at": row.available_at,
+        "position": row.position,
+    }
+    if with_content:
+        lesson["content"] = row.content
+    return lesson
+
+
+def topic_resource(row: Any, *, with_content: bool) -> dict[str, Any]:
+    topic = {"id": int(row.id), "lesson_id": int(row.lesson_id), "title": row.title,
+             "duration_minutes": row.duration_minutes, "position": row.position}
+    if with_content:
+        topic["content"] = row.content
+    return topic
+
+
+def _progress_view(request: RestRequest, access: CourseAccess) -> Optional[tuple[dict[int, Any], set[int]]]:
+    """Locks and completions for an enrolled student (not for editors or visitors)."""
+    if request.user is None or access.is_editor:
+        return None
+    try:
+        enrollment = active_enrollment(request, access)
+    except ApiError:
+        return None
+    return lesson_locks(request, access, enrollment)
+
+
+def _with_progress(lesson: dict[str, Any], view: Optional[tuple[dict[int, Any], set[int]]]) -> dict[str, Any]:
+    if view is not None:
+        locks, done = view
+        lesson["completed"] = lesson["id"] in done
+        lesson["locked"] = locks.get(lesson["id"])
+    return lesson
+
+
+def curriculum_of(request: RestRequest, access: CourseAccess) -> list[dict[str, Any]]:
+    """Sections, lessons and topics in order, without bodies; three queries."""
+    table = tables(request)
+    sections, lessons, topics = table("sections"), table("lessons"), table("topics")
+    db = request.db
+    section_rows = list(db.execute(sa.select(sections).where(sections.c.course_id == access.id)
+                                   .order_by(sections.c.position, sections.c.id)))
+    lesson_rows = list(db.execute(sa.select(lessons).where(lessons.c.course_id == access.id)
+                                  .order_by(lessons.c.position, lessons.c.id)))
+    topic_rows = list(db.execute(
+        sa.select(topics).where(topics.c.lesson_id.in_(sa.select(lessons.c.id).where(lessons.c.course_id == access.id)))
+        .order_by(topics.c.position, topics.c.id)))
+    view = _progress_view(request, access)
+    topics_of: dict[int, list[dict[str, Any]]] = {}
+    for row in topic_rows:
+        topics_of.setdefault(int(row.lesson_id), []).append(topic_resource(row, with_content=False))
+    lessons_of: dict[int, list[dict[str, Any]]] = {}
+    for row in lesson_rows:
+        lesson = _with_progress(lesson_resource(row, with_content=False), view)
+        lesson["topics"] = topics_of.get(int(row.id), [])
+        lessons_of.setdefault(int(row.section_id), []).append(lesson)
+    return [{**section_resource(row), "lessons": lessons_of.get(int(row.id), [])} for row in section_rows]
+
+
+# -- reading policies -------------------------------------------------------------------
+
+def _reader(kind: str) -> Policy:
+    """Lesson or topic content: editors, preview lessons, or enrolled and unlocked students."""
+
+    def check(request: RestRequest) -> bool:
+        access, item = course_of(kind, request, request.params["id"])
+        lesson = item
+        if kind == "topic":
+            lessons = tables(request)("lessons")
+            lesson = request.db.execute(sa.select(lessons).where(lessons.c.id == item.lesson_id)).one()
+        open_lesson(request, access, lesson)
+        request.course, request.item, request.lesson = access, item, lesson  # type: ignore[attr-defined]
+        return True
+
+    return Policy(f"course_enrolled_or_preview({kind}:id)", check, requires_login=False)
+
+
+# -- sections ---------------------------------------------------------------------------
+
+def _next_position(request: RestRequest, table: sa.Table, column: str, parent_id: int) -> int:
+    highest = request.db.execute(sa.select(sa.func.max(table.c.position)).where(table.c[column] == parent_id)).scalar()
+    return 1 if highest is None else int(highest) + 1
+
+
+def list_sections(request: RestRequest) -> Any:
+    access = load_course(request, request.params["id"])
+    sections = tables(request)("sections")
+    query = sa.select(sections).where(sections.c.course_id == access.id)
+    return paginate(request, query, [(sections.c.position, False), (sections.c.id, False)],
+                    lambda rows: [section_resource(r) for r in rows])
+
+
+def create_section(request: RestRequest) -> Any:
+    access = request.course
+    sections = tables(request)("sections")
+    values = {"course_id": access.id, "title": request.params["title"],
+              "description": sanitize_html(request.params.get("description", "")),
+              "position": _next_position(request, sections, "course_id", access.id)}
+    new_id = request.db.execute(sa.insert(sections).values(**values)).inserted_primary_key[0]
+    row = request.db.execute(sa.select(sections).where(sections.c.id == new_id)).one()
+    return created(section_resource(row), location=f"/{NAMESPACE}/sections/{new_id}")
+
+
+def update_section(request: RestRequest) -> Any:
+    sections = tables(request)("sections")
+    changes = {k: request.params[k] for k in SECTION_ARGS if k in request.params}
+    if "description" in changes:
+        changes["description"] = sanitize_html(changes["description"])
+    if changes:
+        request.db.execute(sa.update(sections).where(sections.c.id == request.item.id).values(**changes))
+    return section_resource(request.db.execute(sa.select(sections).where(sections.c.id == request.item.id)).one())
+
+
+def _delete_lessons(request: RestRequest, lesson_ids: Any) -> None:
+    table = tables(request)
+    topics, completions, lessons = table("topics"), table("completions"), table("lessons")
+    request.db.execute(sa.delete(topics).where(topics.c.lesson_id.in_(lesson_ids)))
+    request.db.execute(sa.delete(completions).where(completions.c.item_type == "lesson",
+                                                    completions.c.item_id.in_(lesson_ids)))
+    request.db.execute(sa.delete(lessons).where(lessons.c.id.in_(lesson_ids)))
+
+
+def delete_section(request: RestRequest) -> Any:
+    table = tables(request)
+    sections, lessons = table("sections"), table("lessons")
+    previous = section_resource(request.item)
+    ids = [int(r[0]) for r in request.db.execute(sa.select(lessons.c.id).where(lessons.c.section_id == request.item.id))]
+    if ids:
+        _delete_lessons(request, ids)
+    request.db.execute(sa.delete(sections).where(sections.c.id == request.item.id))
+    return deleted(previous)
+
+
+def _bad_order(message: str) -> InvalidParams:
+    return InvalidParams(details=[{"param": "order", "code": "rest_invalid_param", "message": message}])
+
+
+def reorder_sections(request: RestRequest) -> Any:
+    access = request.course
+    sections = tables(request)("sections")
+    current = {int(r[0]) for r in request.db.execute(sa.select(sections.c.id).where(sections.c.course_id == access.id))}
+    order = request.params["order"]
+    if set(order) != current:
+        raise _bad_order("order must name exactly the course's sections, each once.")
+    for position, section_id in enumerate(order, start=1):
+        request.db.execute(sa.update(sections).where(sections.c.id == section_id).values(position=position))
+    rows = request.db.execute(sa.select(sections).where(sections.c.course_id == access.id)
+                              .order_by(sections.c.position)).all()
+    return [section_resource(r) for r in rows]
+
+
+# -- lessons ----------------------------------------------------------------------------
+
+def _lesson_values(request: RestRequest, existing: Any = None) -> dict[str, Any]:
+    params = request.params
+    values = {k: params[k] for k in LESSON_ARGS if k in params}
+    for field in ("content", "excerpt"):
+        if field in values:
+            values[field] = sanitize_html(values[field])
+    if "available_at" in values:
+        values["available_at"] = parse_time(values["available_at"])
+    if values.get("type") == "video" and not (values.get("video") or (existing is not None and existing.video)):
+        raise InvalidParams(details=[{"param": "video", "code": "rest_property_required",
+                                      "message": "A video lesson needs video.provider and video.url."}])
+    return values
+
+
+def list_lessons(request: RestRequest) -> Any:
+    access, section = course_of("section", request, request.params["id"])
+    lessons = tables(request)("lessons")
+    view = _progress_view(request, access)
+    query = sa.select(lessons).where(lessons.c.section_id == section.id)
+    return paginate(request, query, [(lessons.c.position, False), (lessons.c.id, False)],
+                    lambda rows: [_with_progress(lesson_resource(r, with_content=False), view) for r in rows])
+
+
+def create_lesson(request: RestRequest) -> Any:
+    access, section = request.course, request.item
+    lessons = tables(request)("lessons")
+    values = {"title": "", "content": "", "excerpt": "", "type": "text", "video": None, "attachments": [],
+              "duration_minutes": 0, "is_preview": False, "drip_days": 0, "available_at": None,
+              **_lesson_values(request)}
+    values.update(course_id=access.id, section_id=section.id, slug=slugify(values["title"]),
+                  position=_next_position(request, lessons, "section_id", section.id))
+    new_id = request.db.execute(sa.insert(lessons).values(**values)).inserted_primary_key[0]
+    row = request.db.execute(sa.select(lessons).where(lessons.c.id == new_id)).one()
+    return created(lesson_resource(row, with_content=True), location=f"/{NAMESPACE}/lessons/{new_id}")
+
+
+def get_lesson(request: RestRequest) -> Any:
+    lesson = lesson_resource(request.lesson, with_content=True)
+    return _with_progress(lesson, _progress_view(request, request.course))
+
+
+def update_lesson(request: RestRequest) -> Any:
+    lessons = tables(request)("lessons")
+    values = _lesson_values(request, request.item)
+    if "title" in values:
+        values["slug"] = slugify(values["title"])
+    if values:
+        request.db.execute(sa.update(lessons).where(lessons.c.id == request.item.id).values(**values))
+    row = request.db.execute(sa.select(lessons).where(lessons.c.id == request.item.id)).one()
+    return lesson_resource(row, with_content=True)
+
+
+def delete_lesson(request: RestRequest) -> Any:
+    previous = lesson_resource(request.item, with_content=True)
+    _delete_lessons(request, [request.item.id])
+    return deleted(previous)
+
+
+def reorder_lessons(request: RestRequest) -> Any:
+    access, section = request.course, request.item
+    lessons = tables(request)("lessons")
+    order = request.params["order"]
+    rows = {int(r.id): r for r in request.db.execute(sa.select(lessons).where(lessons.c.id.in_(order)))}
+    in_section = {int(r[0]) for r in request.db.execute(sa.select(lessons.c.id).where(lessons.c.section_id == section.id))}
+    if any(int(rows[i].course_id) != access.id for i in rows) or len(rows) != len(order):
+        raise _bad_order("order may only name lessons of this course.")
+    if not in_section <= set(order):
+        raise _bad_order("order must keep every lesson of the section; move one out from its new section.")
+    for position, lesson_id in enumerate(order, start=1):
+        request.db.execute(sa.update(lessons).where(lessons.c.id == lesson_id)
+                           .values(position=position, section_id=section.id))
+    result = request.db.execute(sa.select(lessons).where(lessons.c.section_id == section.id)
+                                .order_by(lessons.c.position)).all()
+    return [lesson_resource(r, with_content=False) for r in result]
+
+
+# -- topics -----------------------------------------------------------------------------
+
+def list_topics(request: RestRequest) -> Any:
+    topics = tables(request)("topics")
+    query = sa.select(topics).where(topics.c.lesson_id == request.lesson.id)
+    return paginate(request, query, [(topics.c.position, False), (topics.c.id, False)],
+                    lambda rows: [topic_resource(r, with_content=True) for r in rows])
+
+
+def _topic_values(request: RestRequest) -> dict[str, Any]:
+    values = {k: request.params[k] for k in TOPIC_ARGS if k in request.params}
+    if "content" in values:
+        values["content"] = sanitize_html(values["content"])
+    return values
+
+
+def create_topic(request: RestRequest) -> Any:
+    lesson = request.item
+    topics = tables(request)("topics")
+    values = {"content": "", "duration_minutes": 0, **_topic_values(request), "lesson_id": lesson.id,
+              "position": _next_position(request, topics, "lesson_id", lesson.id)}
+    new_id = request.db.execute(sa.insert(topics).values(**values)).inserted_primary_key[0]
+    row = request.db.execute(sa.select(topics).where(topics.c.id == new_id)).one()
+    return created(topic_resource(row, with_content=True), location=f"/{NAMESPACE}/topics/{new_id}")
+
+
+def get_topic(request: RestRequest) -> Any:
+    return topic_resource(request.item, with_content=True)
+
+
+def update_topic(request: RestRequest) -> Any:
+    topics = tables(request)("topics")
+    values = _topic_values(request)
+    if values:
+        request.db.execute(sa.update(topics).where(topics.c.id == request.item.id).values(**values))
+    return topic_resource(request.db.execute(sa.select(topics).where(topics.c.id == request.item.id)).one(),
+                          with_content=True)
+
+
+def delete_topic(request: RestRequest) -> Any:
+    topics = tables(request)("topics")
+    previous = topic_resource(request.item, with_content=True)
+    request.db.execute(sa.delete(topics).where(topics.c.id == request.item.id))
+    return deleted(previous)
+
+
+@hookimpl
+def learnomy_register_routes(registry: Any) -> None:
+    register = registry.register_rest_route
+    course_editor, section_editor = editor_policy("course"), editor_policy("section")
+    lesson_editor, topic_editor = editor_policy("lesson"), editor_policy("topic")
+    register(NAMESPACE, r"/courses/(?P<id>[\d]+)/sections", [
+        {"methods": READABLE, "callback": list_sections, "permission_callback": PUBLIC, "args": {**ID_ARG, **LIST_ARGS}},
+        {"methods": CREATABLE, "callback": create_section, "permission_callback": course_editor,
+         "args": {**ID_ARG, **_required(SECTION_ARGS, "title")}},
+    ])
+    register(NAMESPACE, r"/courses/(?P<id>[\d]+)/sections/reorder", {
+        "methods": CREATABLE, "callback": reorder_sections, "permission_callback": course_editor,
+        "args": {**ID_ARG, **ORDER_ARG},
+    })
+    register(NAMESPACE, r"/sections/(?P<id>[\d]+)", [
+        {"methods": EDITABLE, "callback": update_section, "permission_callback": section_editor,
+         "args": {**ID_ARG, **SECTION_ARGS}},
+        {"methods": DELETABLE, "callback": delete_section, "permission_callback": section_editor, "args": ID_ARG},
+    ])
+    register(NAMESPACE, r"/sections/(?P<id>[\d]+)/lessons", [
+        {"methods": READABLE, "callback": list_lessons, "permission_callback": PUBLIC, "args": {**ID_ARG, **LIST_ARGS}},
+        {"methods": CREATABLE, "callback": create_lesson, "permission_callback": section_editor,
+         "args": {**ID_ARG, **_required(LESSON_ARGS, "title")}},
+    ])
+    register(NAMESPACE, r"/sections/(?P<id>[\d]+)/lessons/reorder", {
+        "methods": CREATABLE, "callback": reorder_lessons, "permission_callback": section_editor,
+        "args": {**ID_ARG, **ORDER_ARG},
+    })
+    register(NAMESPACE, r"/lessons/(?P<id>[\d]+)", [
+        {"methods": READABLE, "callback": get_lesson, "permission_callback": _reader("lesson"), "args": ID_ARG},
+        {"methods": EDITABLE, "callback": update_lesson, "permission_callback": lesson_editor,
+         "args": {**ID_ARG, **LESSON_ARGS}},
+        {"methods": DELETABLE, "callback": delete_lesson, "permission_callback": lesson_editor, "args": ID_ARG},
+    ])
+    register(NAMESPACE, r"/lessons/(?P<id>[\d]+)/topics", [
+        {"methods": READABLE, "callback": list_topics, "permission_callback": _reader("lesson"),
+         "args": {**ID_ARG, **LIST_ARGS}},
+        {"methods": CREATABLE, "callback": create_topic, "permission_callback": lesson_editor,
+         "args": {**ID_ARG, **_required(TOPIC_ARGS, "title")}},
+    ])
+    register(NAMESPACE, r"/topics/(?P<id>[\d]+)", [
+        {"methods": READABLE, "callback": get_topic, "permission_callback": _reader("topic"), "args": ID_ARG},
+        {"methods": EDITABLE, "callback": update_topic, "permission_callback": topic_editor,
+         "args": {**ID_ARG, **TOPIC_ARGS}},
+        {"methods": DELETABLE, "callback": delete_topic, "permission_callback": topic_editor, "args": ID_ARG},
+    ])
