@@ -1,0 +1,213 @@
+"""Sections, lessons, topics: authoring, order, and who may read content when."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.test import Client
+
+API = "/wp-json/learnomy/v1"
+
+
+def enroll(client: Client, people, course: dict, who: str = "ann") -> None:
+    assert client.post(f"{API}/courses/{course['id']}/enroll", headers=people[who]).status_code == 201
+
+
+# -- sections ------------------------------------------------------------------
+
+def test_sections_crud_and_order(client: Client, people, make_course) -> None:
+    course = make_course()
+    url = f"{API}/courses/{course['id']}/sections"
+    second = client.post(url, json={"title": "Part 2", "description": "<b>x</b><script>y</script>"},
+                         headers=people["ivy"]).json["data"]
+    assert second["position"] == 2 and "script" not in second["description"]
+    listed = client.get(url).json
+    assert [s["title"] for s in listed["data"]] == ["Part 1", "Part 2"] and listed["meta"]["total"] == 2
+    reordered = client.post(f"{url}/reorder", json={"order": [second["id"], course["section_id"]]}, headers=people["ivy"])
+    assert [s["id"] for s in reordered.json["data"]] == [second["id"], course["section_id"]]
+    renamed = client.patch(f"{API}/sections/{second['id']}", json={"title": "Intro"}, headers=people["ivy"])
+    assert renamed.json["data"]["title"] == "Intro"
+    removed = client.delete(f"{API}/sections/{course['section_id']}", headers=people["ivy"])
+    assert removed.status_code == 200
+    assert client.get(f"{API}/lessons/{course['lesson_ids'][0]}", headers=people["ivy"]).status_code == 404
+
+
+@pytest.mark.parametrize("order", ["empty", "unknown", "missing-one", "duplicate"])
+def test_reorder_must_name_exactly_the_sections(client: Client, people, make_course, order) -> None:
+    course = make_course()
+    url = f"{API}/courses/{course['id']}/sections"
+    other = client.post(url, json={"title": "Part 2"}, headers=people["ivy"]).json["data"]["id"]
+    body = {"empty": [], "unknown": [999], "missing-one": [other],
+            "duplicate": [other, other, course["section_id"]]}[order]
+    assert client.post(f"{url}/reorder", json={"order": body}, headers=people["ivy"]).status_code == 400
+
+
+@pytest.mark.parametrize("who, status", [(None, 401), ("ann", 403), ("oscar", 403)])
+def test_section_writes_need_an_editor(client: Client, people, make_course, who, status: int) -> None:
+    course = make_course()
+    headers = people[who] if who else {}
+    assert client.post(f"{API}/courses/{course['id']}/sections", json={"title": "x"}, headers=headers).status_code == status
+    assert client.patch(f"{API}/sections/{course['section_id']}", json={"title": "x"}, headers=headers).status_code == status
+    assert client.delete(f"{API}/sections/{course['section_id']}", headers=headers).status_code == status
+
+
+def test_sections_of_a_hidden_course(client: Client, people, make_course) -> None:
+    course = make_course(publish=False)
+    assert client.get(f"{API}/courses/{course['id']}/sections").status_code == 404
+    assert client.patch(f"{API}/sections/{course['section_id']}", json={"title": "x"},
+                        headers=people["oscar"]).status_code == 404
+
+
+# -- lessons -------------------------------------------------------------------
+
+def test_lessons_crud(client: Client, people, make_course) -> None:
+    course = make_course()
+    section = course["section_id"]
+    video = client.post(f"{API}/sections/{section}/lessons", json={
+        "title": "Watch", "type": "video", "video": {"provider": "youtube", "url": "https://youtu.be/x", "duration_seconds": 90},
+        "attachments": [{"title": "Slides", "url": "https://example.org/s.pdf"}], "content": "<p>hi</p><img src=x onerror=y>",
+    }, headers=people["ivy"])
+    assert video.status_code == 201
+    lesson = video.json["data"]
+    assert lesson["position"] == 2 and lesson["video"]["provider"] == "youtube" and "onerror" not in lesson["content"]
+    outline = client.get(f"{API}/sections/{section}/lessons").json["data"]
+    assert [l["title"] for l in outline] == ["Lesson 1", "Watch"] and "content" not in outline[0]
+    updated = client.patch(f"{API}/lessons/{lesson['id']}", json={"title": "Watch this", "is_preview": True}, headers=people["ivy"])
+    assert updated.json["data"]["slug"] == "watch-this" and updated.json["data"]["is_preview"] is True
+    assert client.delete(f"{API}/lessons/{lesson['id']}", headers=people["ivy"]).status_code == 200
+    assert client.get(f"{API}/lessons/{lesson['id']}", headers=people["ivy"]).status_code == 404
+
+
+@pytest.mark.parametrize("body, param", [
+    ({}, "title"),
+    ({"title": "x", "type": "video"}, "video"),
+    ({"title": "x", "type": "audio"}, "type"),
+    ({"title": "x", "video": {"provider": "youtube"}}, "video"),
+    ({"title": "x", "video": {"provider": "youtube", "url": "https://y", "extra": 1}}, "video"),
+    ({"title": "x", "available_at": "tomorrow"}, "available_at"),
+])
+def test_bad_lesson_input(client: Client, people, make_course, body: dict, param: str) -> None:
+    course = make_course()
+    response = client.post(f"{API}/sections/{course['section_id']}/lessons", json=body, headers=people["ivy"])
+    assert response.status_code == 400
+    assert response.json["error"]["details"][0]["param"].startswith(param)
+
+
+def test_lessons_move_between_sections_of_one_course(client: Client, people, make_course) -> None:
+    course = make_course(lessons=2)
+    other = client.post(f"{API}/courses/{course['id']}/sections", json={"title": "Part 2"}, headers=people["ivy"]).json["data"]
+    moved = client.post(f"{API}/sections/{other['id']}/lessons/reorder", json={"order": [course["lesson_ids"][1]]},
+                        headers=people["ivy"])
+    assert moved.status_code == 200 and moved.json["data"][0]["section_id"] == other["id"]
+    first = client.get(f"{API}/sections/{course['section_id']}/lessons").json["data"]
+    assert [l["id"] for l in first] == [course["lesson_ids"][0]]
+
+
+def test_lesson_reorder_refuses_other_courses_and_dropping(client: Client, people, make_course) -> None:
+    course, foreign = make_course(lessons=2), make_course(lessons=1)
+    url = f"{API}/sections/{course['section_id']}/lessons/reorder"
+    both = course["lesson_ids"]
+    assert client.post(url, json={"order": [*both, foreign["lesson_ids"][0]]}, headers=people["ivy"]).status_code == 400
+    assert client.post(url, json={"order": [both[0]]}, headers=people["ivy"]).status_code == 400
+    flipped = client.post(url, json={"order": both[::-1]}, headers=people["ivy"])
+    assert [l["id"] for l in flipped.json["data"]] == both[::-1]
+
+
+# -- reading content ---------------------------------------------------------------
+
+def test_content_for_editors_preview_and_enrolled(client: Client, people, make_course) -> None:
+    course = make_course(lessons=2)
+    first, second = course["lesson_ids"]
+    client.patch(f"{API}/lessons/{second}", json={"is_preview": True}, headers=people["ivy"])
+    assert client.get(f"{API}/lessons/{first}", headers=people["ivy"]).json["data"]["content"] == "<p>Body 1</p>"
+    assert client.get(f"{API}/lessons/{second}").json["data"]["content"] == "<p>Body 2</p>"
+    anonymous = client.get(f"{API}/lessons/{first}")
+    assert anonymous.status_code == 401
+    stranger = client.get(f"{API}/lessons/{first}", headers=people["ann"])
+    assert stranger.status_code == 403 and stranger.json["error"]["code"] == "learnomy_not_enrolled"
+    enroll(client, people, course)
+    lesson = client.get(f"{API}/lessons/{first}", headers=people["ann"]).json["data"]
+    assert lesson["content"] == "<p>Body 1</p>" and lesson["completed"] is False and lesson["locked"] is None
+
+
+def test_lessons_of_a_hidden_course_are_not_found(client: Client, people, make_course) -> None:
+    course = make_course(publish=False)
+    assert client.get(f"{API}/lessons/{course['lesson_ids'][0]}", headers=people["ann"]).status_code == 404
+
+
+def test_drip_by_date(client: Client, people, make_course) -> None:
+    course = make_course(drip_mode="date")
+    later = (datetime.now(timezone.utc) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    lesson = course["lesson_ids"][0]
+    client.patch(f"{API}/lessons/{lesson}", json={"available_at": later}, headers=people["ivy"])
+    enroll(client, people, course)
+    response = client.get(f"{API}/lessons/{lesson}", headers=people["ann"])
+    assert response.status_code == 403
+    assert response.json["error"]["code"] == "learnomy_lesson_locked_drip_date"
+    assert response.json["error"]["details"][0]["unlocks_at"] == later
+
+
+def test_drip_after_enrollment(app, client: Client, people, make_course) -> None:
+    course = make_course(drip_mode="after_enrollment")
+    lesson = course["lesson_ids"][0]
+    client.patch(f"{API}/lessons/{lesson}", json={"drip_days": 2}, headers=people["ivy"])
+    enroll(client, people, course)
+    locked = client.get(f"{API}/lessons/{lesson}", headers=people["ann"])
+    assert locked.json["error"]["code"] == "learnomy_lesson_locked_drip_after_enrollment"
+    enrollments = app.tables["lrn_enrollments"]
+    with app.storage.engine.begin() as db:
+        db.execute(sa.update(enrollments).values(enrolled_at=datetime.now(timezone.utc).replace(tzinfo=None) - timedelta(days=3)))
+    assert client.get(f"{API}/lessons/{lesson}", headers=people["ann"]).status_code == 200
+
+
+def test_sequential_drip_follows_completions(app, client: Client, people, make_course) -> None:
+    course = make_course(lessons=2, drip_mode="sequential")
+    first, second = course["lesson_ids"]
+    enroll(client, people, course)
+    locked = client.get(f"{API}/lessons/{second}", headers=people["ann"])
+    assert locked.json["error"]["code"] == "learnomy_lesson_locked_sequential"
+    with app.storage.engine.begin() as db:
+        db.execute(sa.insert(app.tables["lrn_completions"]).values(
+            user_id=people.ids["ann"], item_type="lesson", item_id=first, course_id=course["id"],
+            completed_at=datetime(2026, 1, 1)))
+    assert client.get(f"{API}/lessons/{second}", headers=people["ann"]).status_code == 200
+
+
+def test_prerequisites_lock_content_and_enrollment(client: Client, people, make_course) -> None:
+    basics = make_course(title="Basics")
+    advanced = make_course(title="Advanced", prerequisite_ids=[basics["id"]])
+    refused = client.post(f"{API}/courses/{advanced['id']}/enroll", headers=people["ann"])
+    assert refused.status_code == 403 and refused.json["error"]["code"] == "learnomy_prerequisites_unmet"
+
+
+def test_expired_enrollment_closes_content(app, client: Client, people, make_course) -> None:
+    course = make_course()
+    enroll(client, people, course)
+    enrollments = app.tables["lrn_enrollments"]
+    with app.storage.engine.begin() as db:
+        db.execute(sa.update(enrollments).values(expires_at=datetime(2020, 1, 1)))
+    response = client.get(f"{API}/lessons/{course['lesson_ids'][0]}", headers=people["ann"])
+    assert response.status_code == 403 and response.json["error"]["code"] == "learnomy_enrollment_expired"
+
+
+# -- topics ---------------------------------------------------------------------
+
+def test_topics(client: Client, people, make_course) -> None:
+    course = make_course()
+    lesson = course["lesson_ids"][0]
+    topic = client.post(f"{API}/lessons/{lesson}/topics", json={"title": "Part A", "content": "<p>A</p>"},
+                        headers=people["ivy"])
+    assert topic.status_code == 201
+    topic_id = topic.json["data"]["id"]
+    assert client.get(f"{API}/topics/{topic_id}", headers=people["ann"]).status_code == 403
+    assert client.get(f"{API}/lessons/{lesson}/topics").status_code == 401
+    enroll(client, people, course)
+    assert client.get(f"{API}/topics/{topic_id}", headers=people["ann"]).json["data"]["content"] == "<p>A</p>"
+    assert client.get(f"{API}/lessons/{lesson}/topics", headers=people["ann"]).json["meta"]["total"] == 1
+    assert client.patch(f"{API}/topics/{topic_id}", json={"title": "B"}, headers=people["ann"]).status_code == 403
+    assert client.patch(f"{API}/topics/{topic_id}", json={"title": "B"}, headers=people["ivy"]).json["data"]["title"] == "B"
+    assert client.patch(f"{API}/topics/{topic_id}", json={"title": ""}, headers=people["ivy"]).status_code == 400
+    assert client.delete(f"{API}/topics/{topic_id}", headers=people["ivy"]).status_code == 200
+    assert client.get(f"{API}/topics/{topic_id}", headers=people["ivy"]).status_code == 404
