@@ -21,11 +21,14 @@ from learnomy_core import Policy, RestRequest, hookimpl
 from learnomy_core.errors import ApiError, NotFound
 from learnomy_core.storage import ID
 
+NAMESPACE = "learnomy/v1"
+ID_ARG = {"id": {"type": "integer", "minimum": 1}}
 STATUSES = ("draft", "pending", "publish", "private", "trash")
 LEVELS = ("all", "beginner", "intermediate", "advanced")
 PRICE_TYPES = ("free", "paid", "membership")
 DRIP_MODES = ("none", "date", "after_enrollment", "sequential")
 ENROLLMENT_STATUSES = ("active", "suspended", "completed", "expired", "cancelled")
+ENROLLMENT_STATUS_FILTER = {"type": "string", "enum": list(ENROLLMENT_STATUSES)}
 # An enrollment in one of these holds the user's one place in the course.
 LIVE_STATUSES = ("active", "suspended", "completed")
 

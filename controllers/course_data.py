@@ -23,7 +23,6 @@ from .catalog import (
     STATUSES,
     instructor_ids,
     now,
-    slugify,
     tables,
 )
 

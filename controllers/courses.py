@@ -16,7 +16,6 @@ from learnomy_core import (
     DELETABLE,
     EDITABLE,
     INSTRUCTOR,
-    LOGGED_IN,
     PUBLIC,
     READABLE,
     RestRequest,
@@ -28,7 +27,19 @@ from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, InvalidParams, NotFound
 from learnomy_core.events import emit
 
-from .catalog import LEVELS, PRICE_TYPES, STATUSES, editor_policy, load_course, now, slugify, tables
+from .catalog import (
+    ENROLLMENT_STATUS_FILTER,
+    ID_ARG,
+    LEVELS,
+    NAMESPACE,
+    PRICE_TYPES,
+    STATUSES,
+    editor_policy,
+    load_course,
+    now,
+    slugify,
+    tables,
+)
 from .course_data import (
     COURSE_ARGS,
     DEFAULTS,
@@ -46,9 +57,7 @@ from .course_data import (
 from .curriculum import curriculum_of
 from .people import user_summaries
 
-NAMESPACE = "learnomy/v1"
 COURSE = r"/courses/(?P<id>[\d]+)"
-ID_ARG = {"id": {"type": "integer", "minimum": 1}}
 ORDERS = {"date": "created_at", "title": "title", "popularity": "student_count", "rating": "rating_average"}
 
 
@@ -323,5 +332,5 @@ def learnomy_register_routes(registry: Any) -> None:
     register(NAMESPACE, f"{COURSE}/students", {
         "methods": READABLE, "callback": list_students, "permission_callback": editor,
         "args": {**ID_ARG, **LIST_ARGS,
-                 "status": {"type": "string", "enum": ["active", "suspended", "completed", "expired", "cancelled"]}},
+                 "status": ENROLLMENT_STATUS_FILTER},
     })

@@ -4,7 +4,7 @@ allow; preview lessons everyone)."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import sqlalchemy as sa
 
@@ -25,21 +25,20 @@ from learnomy_core.errors import ApiError, InvalidParams
 from learnomy_core.html import sanitize_html
 
 from .catalog import (
+    ID_ARG,
+    NAMESPACE,
     CourseAccess,
     active_enrollment,
     course_of,
     editor_policy,
     lesson_locks,
     load_course,
-    now,
     open_lesson,
     parse_time,
     slugify,
     tables,
 )
 
-NAMESPACE = "learnomy/v1"
-ID_ARG = {"id": {"type": "integer", "minimum": 1}}
 ORDER_ARG = {"order": {"type": "array", "items": {"type": "integer", "minimum": 1}, "uniqueItems": True,
                        "minItems": 1, "maxItems": 1000, "required": True}}
 SECTION_ARGS = {

@@ -32,6 +32,9 @@ from learnomy_core.events import emit
 from learnomy_core.storage import insert_ignore
 
 from .catalog import (
+    ENROLLMENT_STATUS_FILTER,
+    ID_ARG,
+    NAMESPACE,
     LIVE_STATUSES,
     PrerequisitesUnmet,
     editor_policy,
@@ -45,9 +48,6 @@ from .catalog import (
     unmet_prerequisites,
 )
 
-NAMESPACE = "learnomy/v1"
-ID_ARG = {"id": {"type": "integer", "minimum": 1}}
-STATUS_FILTER = {"type": "string", "enum": ["active", "suspended", "completed", "expired", "cancelled"]}
 EXPIRES_ARG = {"type": ["string", "null"], "format": "date-time"}
 
 
@@ -234,7 +234,7 @@ def learnomy_register_routes(registry: Any) -> None:
     register(NAMESPACE, "/enrollments", [
         {"methods": READABLE, "callback": list_enrollments, "permission_callback": INSTRUCTOR,
          "args": {**LIST_ARGS, "course": {"type": "integer", "minimum": 1},
-                  "user": {"type": "integer", "minimum": 1}, "status": STATUS_FILTER}},
+                  "user": {"type": "integer", "minimum": 1}, "status": ENROLLMENT_STATUS_FILTER}},
         {"methods": CREATABLE, "callback": create_enrollment,
          "permission_callback": editor_policy("course", "course_id"),
          "args": {"user_id": {"type": "integer", "minimum": 1, "required": True},
@@ -260,5 +260,5 @@ def learnomy_register_routes(registry: Any) -> None:
     })
     register(NAMESPACE, "/me/enrollments", {
         "methods": READABLE, "callback": my_enrollments, "permission_callback": LOGGED_IN,
-        "args": {**LIST_ARGS, "status": STATUS_FILTER},
+        "args": {**LIST_ARGS, "status": ENROLLMENT_STATUS_FILTER},
     })

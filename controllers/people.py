@@ -11,9 +11,7 @@ from learnomy_core import PUBLIC, READABLE, RestRequest, hookimpl
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import NotFound
 
-from .catalog import tables
-
-NAMESPACE = "learnomy/v1"
+from .catalog import NAMESPACE, tables
 
 
 def user_summaries(request: RestRequest, user_ids: Iterable[int], *, with_email: bool = False) -> dict[int, dict[str, Any]]:

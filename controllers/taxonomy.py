@@ -6,14 +6,24 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from learnomy_core import ADMIN, CREATABLE, DELETABLE, EDITABLE, INSTRUCTOR, PUBLIC, READABLE, RestRequest, created, deleted, hookimpl
+from learnomy_core import (
+    ADMIN,
+    CREATABLE,
+    DELETABLE,
+    EDITABLE,
+    INSTRUCTOR,
+    PUBLIC,
+    READABLE,
+    RestRequest,
+    created,
+    deleted,
+    hookimpl,
+)
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, InvalidParams, NotFound
 
-from .catalog import slugify, tables
+from .catalog import ID_ARG, NAMESPACE, slugify, tables
 
-NAMESPACE = "learnomy/v1"
-ID_ARG = {"id": {"type": "integer", "minimum": 1}}
 TERM_ARGS = {
     "name": {"type": "string", "minLength": 1, "maxLength": 200},
     "slug": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 180},

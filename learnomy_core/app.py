@@ -50,7 +50,7 @@ from .identity import Identity, Roles
 from .index import namespace_index, root_index, route_data
 from .options import add_option, get_option
 from .plugins import PluginSpec, build_plugin_manager
-from .registry import Endpoint, Route, RouteRegistry
+from .registry import Endpoint, RouteRegistry
 from .request import RestRequest
 from .response import RestResponse, trim_fields
 from .schema import sanitize, validate

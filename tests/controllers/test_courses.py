@@ -3,7 +3,6 @@ publish, trash and delete, duplicate, instructors, students, curriculum."""
 
 from __future__ import annotations
 
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
