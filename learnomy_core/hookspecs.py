@@ -193,3 +193,18 @@ def learnomy_event(request: Any, event: str, data: dict[str, Any]) -> None:
     :param event: the event name, ``<resource>.<verb>``.
     :param data: the resource as the API shows it (``previous`` for deletions).
     """
+
+
+@hookspec
+def learnomy_required_items(request: Any, course_ids: list[int]) -> list[dict[str, Any]]:
+    """The items students must finish to complete each of ``course_ids``.
+
+    Every plugin's answer is joined: the Free progress plugin answers the lessons;
+    quizzes and assignments add theirs. Each item is ``{"course_id": 3, "type":
+    "lesson", "id": 7, "title": "...", "order": (section_position, section_id,
+    position, id)}``; ``order`` sorts items of every kind into one curriculum
+    order. Answer for all the courses at once (lists ask for a page of them).
+
+    :param request: the request (``request.db``).
+    :param course_ids: the courses.
+    """

@@ -1,0 +1,361 @@
+"""Progress and completion: completing lessons and topics, resume positions,
+next step, course completion, progress views and resets.
+
+Progress percent counts the course's required items, which plugins extend
+through ``learnomy_required_items``. When the last one is done, the enrollment
+becomes ``completed`` and ``course.completed`` is emitted. A reset keeps what was
+done in history and reverses completion.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import sqlalchemy as sa
+
+from learnomy_core import CREATABLE, INSTRUCTOR, LOGGED_IN, READABLE, RestRequest, hookimpl
+from learnomy_core.cursors import LIST_ARGS, paginate
+from learnomy_core.errors import Conflict, NotFound
+from learnomy_core.events import emit
+from learnomy_core.storage import ID, insert_ignore
+
+from .catalog import (
+    ID_ARG,
+    NAMESPACE,
+    CourseAccess,
+    LessonLocked,
+    active_enrollment,
+    course_of,
+    editor_policy,
+    lesson_locks,
+    load_course,
+    now,
+    tables,
+)
+
+
+# -- tables ---------------------------------------------------------------------------
+
+def progress_tables(metadata: sa.MetaData, prefix: str) -> None:
+    """Declare resume positions and the reset history (migration ``free_0003``)."""
+    text = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_520_ci"}
+    sa.Table(
+        f"{prefix}lrn_positions", metadata,
+        sa.Column("user_id", ID, primary_key=True),
+        sa.Column("lesson_id", ID, primary_key=True),
+        sa.Column("course_id", ID, nullable=False, index=True),
+        sa.Column("position", sa.Float, nullable=False),
+        sa.Column("percent", sa.Integer, nullable=False),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
+        **text,
+    )
+    sa.Table(
+        f"{prefix}lrn_progress_resets", metadata,
+        sa.Column("id", ID, primary_key=True, autoincrement=True),
+        sa.Column("user_id", ID, nullable=False, index=True),
+        sa.Column("course_id", ID, nullable=False),
+        sa.Column("reset_by", ID, nullable=False),
+        sa.Column("reset_at", sa.DateTime, nullable=False),
+        sa.Column("completed_items", sa.JSON, nullable=False),
+        sa.Column("previous_status", sa.String(20), nullable=False),
+        sa.Column("previous_percent", sa.Integer, nullable=False),
+        **text,
+    )
+
+
+@hookimpl
+def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
+    progress_tables(metadata, prefix)
+
+
+@hookimpl
+def learnomy_migration_locations() -> str:
+    return str(Path(__file__).with_name("migrations"))
+
+
+@hookimpl
+def learnomy_required_items(request: RestRequest, course_ids: list[int]) -> list[dict[str, Any]]:
+    table = tables(request)
+    lessons, sections = table("lessons"), table("sections")
+    rows = request.db.execute(
+        sa.select(lessons.c.id, lessons.c.course_id, lessons.c.title, lessons.c.position,
+                  lessons.c.section_id, sections.c.position.label("section_position"))
+        .join(sections, sections.c.id == lessons.c.section_id)
+        .where(lessons.c.course_id.in_(course_ids))
+    )
+    return [{"course_id": int(r.course_id), "type": "lesson", "id": int(r.id), "title": r.title,
+             "order": (r.section_position, int(r.section_id), r.position, int(r.id))} for r in rows]
+
+
+@hookimpl
+def learnomy_dashboard_counts(request: RestRequest, user: Any) -> dict[str, int]:
+    enrollments = tables(request)("enrollments")
+    rows = dict(request.db.execute(
+        sa.select(
+            sa.case((enrollments.c.status == "completed", "completed"),
+                    (enrollments.c.progress_percent > 0, "in_progress"), else_="not_started").label("state"),
+            sa.func.count(),
+        ).where(enrollments.c.user_id == user.id, enrollments.c.live_key.is_not(None)).group_by("state")
+    ).all())
+    return {"enrolled": sum(rows.values()), "in_progress": rows.get("in_progress", 0),
+            "completed": rows.get("completed", 0)}
+
+
+# -- computing progress ---------------------------------------------------------------
+
+def required_by_course(request: RestRequest, course_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Required items of each course, in curriculum order (one hook call)."""
+    found: dict[int, list[dict[str, Any]]] = {course_id: [] for course_id in course_ids}
+    if course_ids:
+        for answer in request.app.plugins.hook.learnomy_required_items(request=request, course_ids=course_ids):
+            for item in answer or []:
+                found.setdefault(int(item["course_id"]), []).append(item)
+    return {course_id: sorted(items, key=lambda item: item["order"]) for course_id, items in found.items()}
+
+
+def required_items(request: RestRequest, course_id: int) -> list[dict[str, Any]]:
+    return required_by_course(request, [course_id])[course_id]
+
+
+def completions_by_course(request: RestRequest, user_id: int, course_ids: list[int]) -> dict[int, dict[tuple[str, int], Any]]:
+    """``{course_id: {(type, id): completed_at}}`` for one student, one query."""
+    table = tables(request)("completions")
+    found: dict[int, dict[tuple[str, int], Any]] = {course_id: {} for course_id in course_ids}
+    if course_ids:
+        rows = request.db.execute(sa.select(table).where(table.c.user_id == user_id, table.c.course_id.in_(course_ids)))
+        for r in rows:
+            found[int(r.course_id)][(r.item_type, int(r.item_id))] = r.completed_at
+    return found
+
+
+def completions(request: RestRequest, user_id: int, course_id: int) -> dict[tuple[str, int], Any]:
+    return completions_by_course(request, user_id, [course_id])[course_id]
+
+
+def recompute(request: RestRequest, user_id: int, course_id: int) -> dict[str, Any]:
+    """Store the enrollment's percent; complete it when every required item is done."""
+    required = required_items(request, course_id)
+    done = completions(request, user_id, course_id)
+    finished = sum(1 for item in required if (item["type"], item["id"]) in done)
+    # 100 only when everything is done, never by rounding up.
+    percent = 100 if required and finished == len(required) else (finished * 100 // len(required) if required else 0)
+    enrollments = tables(request)("enrollments")
+    enrollment = request.db.execute(sa.select(enrollments).where(
+        enrollments.c.live_key == f"{user_id}:{course_id}")).first()
+    if enrollment is None:
+        return {"percent": percent, "completed": False}
+    values: dict[str, Any] = {"progress_percent": percent}
+    completing = percent == 100 and enrollment.status == "active"
+    if completing:
+        values.update(status="completed", completed_at=now())
+    request.db.execute(sa.update(enrollments).where(enrollments.c.id == enrollment.id).values(**values))
+    if completing:
+        emit(request, "course.completed", {"course_id": course_id, "user_id": user_id, "enrollment_id": int(enrollment.id)})
+    return {"percent": percent, "completed": completing or enrollment.status == "completed"}
+
+
+def progress_views(request: RestRequest, user_id: int, enrollment_rows: list[Any]) -> list[dict[str, Any]]:
+    """Progress resources of one student for several enrollments: four queries in all."""
+    course_ids = [int(r.course_id) for r in enrollment_rows]
+    required = required_by_course(request, course_ids)
+    done = completions_by_course(request, user_id, course_ids)
+    positions = tables(request)("positions")
+    last_positions = dict(request.db.execute(
+        sa.select(positions.c.course_id, sa.func.max(positions.c.updated_at))
+        .where(positions.c.user_id == user_id, positions.c.course_id.in_(course_ids))
+        .group_by(positions.c.course_id)).all()) if course_ids else {}
+    views = []
+    for enrollment in enrollment_rows:
+        course_id = int(enrollment.course_id)
+        items = done[course_id]
+        moments = [m for m in (*items.values(), last_positions.get(course_id)) if m is not None]
+        views.append({
+            "course_id": course_id,
+            "user_id": user_id,
+            "percent": enrollment.progress_percent,
+            "completed_items": [{"type": kind, "id": item_id, "completed_at": at}
+                                for (kind, item_id), at in sorted(items.items(), key=lambda pair: pair[1])],
+            "total_items": len(required[course_id]),
+            "last_activity_at": max(moments) if moments else None,
+            "completed_at": enrollment.completed_at,
+            "status": enrollment.status,
+        })
+    return views
+
+
+def progress_view(request: RestRequest, user_id: int, course_id: int) -> dict[str, Any]:
+    """The Progress resource of one student in one course (their latest enrollment)."""
+    enrollments = tables(request)("enrollments")
+    enrollment = request.db.execute(sa.select(enrollments).where(
+        enrollments.c.user_id == user_id, enrollments.c.course_id == course_id)
+        .order_by(enrollments.c.live_key.is_(None), enrollments.c.id.desc()).limit(1)).first()
+    if enrollment is None:
+        raise NotFound("This student is not enrolled in the course.")
+    return progress_views(request, user_id, [enrollment])[0]
+
+
+# -- completing -----------------------------------------------------------------------
+
+def _unlocked_lesson(request: RestRequest, access: CourseAccess, lesson: Any) -> Any:
+    """The caller's enrollment, once ``lesson`` is unlocked for them (never bypassed)."""
+    enrollment = active_enrollment(request, access)
+    locks, _ = lesson_locks(request, access, enrollment)
+    lock = locks.get(int(lesson.id))
+    if lock is not None:
+        raise LessonLocked(details=[lock], code=f"learnomy_lesson_locked_{lock['reason']}")
+    return enrollment
+
+
+def _complete(request: RestRequest, kind: str, item_id: int, course_id: int) -> dict[str, Any]:
+    table = tables(request)("completions")
+    first_time = insert_ignore(request.db, table, {
+        "user_id": request.user.id, "item_type": kind, "item_id": item_id, "course_id": course_id,
+        "completed_at": now()})
+    if first_time:
+        emit(request, f"{kind}.completed", {"user_id": request.user.id, f"{kind}_id": item_id, "course_id": course_id})
+    outcome = recompute(request, request.user.id, course_id)
+    return {"type": kind, "id": item_id, "completed": True, "newly_completed": first_time,
+            "progress_percent": outcome["percent"], "course_completed": outcome["completed"]}
+
+
+def complete_lesson(request: RestRequest) -> Any:
+    access, lesson = course_of("lesson", request, request.params["id"])
+    _unlocked_lesson(request, access, lesson)
+    return _complete(request, "lesson", int(lesson.id), access.id)
+
+
+def complete_topic(request: RestRequest) -> Any:
+    access, topic = course_of("topic", request, request.params["id"])
+    lessons = tables(request)("lessons")
+    lesson = request.db.execute(sa.select(lessons).where(lessons.c.id == topic.lesson_id)).one()
+    _unlocked_lesson(request, access, lesson)
+    return _complete(request, "topic", int(topic.id), access.id)
+
+
+def save_position(request: RestRequest) -> Any:
+    access, lesson = course_of("lesson", request, request.params["id"])
+    _unlocked_lesson(request, access, lesson)
+    positions = tables(request)("positions")
+    values = {"position": request.params["position"], "percent": request.params.get("percent", 0), "updated_at": now()}
+    done = request.db.execute(sa.update(positions).where(
+        positions.c.user_id == request.user.id, positions.c.lesson_id == lesson.id).values(**values)).rowcount
+    if not done and not insert_ignore(request.db, positions, {
+            **values, "user_id": request.user.id, "lesson_id": int(lesson.id), "course_id": access.id}):
+        request.db.execute(sa.update(positions).where(
+            positions.c.user_id == request.user.id, positions.c.lesson_id == lesson.id).values(**values))
+    return {"lesson_id": int(lesson.id), **values}
+
+
+def next_step(request: RestRequest) -> Any:
+    access = load_course(request, request.params["id"])
+    enrollment = active_enrollment(request, access)
+    locks, _ = lesson_locks(request, access, enrollment)
+    done = completions(request, request.user.id, access.id)
+    first_locked: Optional[dict[str, Any]] = None
+    for item in required_items(request, access.id):
+        if (item["type"], item["id"]) in done:
+            continue
+        lock = locks.get(item["id"]) if item["type"] == "lesson" else None
+        step = {"type": item["type"], "id": item["id"], "title": item["title"]}
+        if lock is None:
+            return {"done": False, "item": step, "locked": None}
+        first_locked = first_locked or {**step, "lock": lock}
+    if first_locked is not None:
+        return {"done": False, "item": None, "locked": first_locked}
+    return {"done": True, "item": None, "locked": None}
+
+
+def complete_course(request: RestRequest) -> Any:
+    access = load_course(request, request.params["id"])
+    active_enrollment(request, access)
+    required = required_items(request, access.id)
+    done = completions(request, request.user.id, access.id)
+    missing = [item for item in required if (item["type"], item["id"]) not in done]
+    if missing:
+        raise Conflict("Some required items are not done yet.", code="learnomy_course_incomplete",
+                       details=[{"type": item["type"], "id": item["id"]} for item in missing])
+    recompute(request, request.user.id, access.id)
+    return progress_view(request, request.user.id, access.id)
+
+
+# -- views and resets -----------------------------------------------------------------
+
+def my_progress(request: RestRequest) -> Any:
+    access = load_course(request, request.params["id"])
+    if not access.is_editor:
+        active_enrollment(request, access)
+    return progress_view(request, request.user.id, access.id)
+
+
+def user_progress(request: RestRequest) -> Any:
+    table = tables(request)
+    enrollments, teaching = table("enrollments"), table("course_instructors")
+    query = sa.select(enrollments).where(enrollments.c.user_id == request.params["id"],
+                                         enrollments.c.live_key.is_not(None))
+    if not request.user.is_admin:
+        query = query.where(enrollments.c.course_id.in_(
+            sa.select(teaching.c.course_id).where(teaching.c.user_id == request.user.id)))
+
+    return paginate(request, query, [(enrollments.c.id, True)],
+                    lambda rows: progress_views(request, request.params["id"], rows),
+                    bound_to=[request.user.id])
+
+
+def reset_progress(request: RestRequest) -> Any:
+    access = request.course
+    user_id = request.params["user_id"]
+    table = tables(request)
+    enrollments = table("enrollments")
+    enrollment = request.db.execute(sa.select(enrollments).where(
+        enrollments.c.live_key == f"{user_id}:{access.id}")).first()
+    if enrollment is None:
+        raise NotFound("This student is not enrolled in the course.")
+    done = completions(request, user_id, access.id)
+    request.db.execute(sa.insert(table("progress_resets")).values(
+        user_id=user_id, course_id=access.id, reset_by=request.user.id, reset_at=now(),
+        completed_items=json.loads(json.dumps(
+            [{"type": k, "id": i, "completed_at": at} for (k, i), at in done.items()], default=str)),
+        previous_status=enrollment.status, previous_percent=enrollment.progress_percent,
+    ))
+    for name in ("completions", "positions"):
+        item = table(name)
+        request.db.execute(sa.delete(item).where(item.c.user_id == user_id, item.c.course_id == access.id))
+    request.db.execute(sa.update(enrollments).where(enrollments.c.id == enrollment.id).values(
+        progress_percent=0, completed_at=None, status="active" if enrollment.status == "completed" else enrollment.status))
+    emit(request, "progress.reset", {"user_id": user_id, "course_id": access.id})
+    return progress_view(request, user_id, access.id)
+
+
+@hookimpl
+def learnomy_register_routes(registry: Any) -> None:
+    register = registry.register_rest_route
+    register(NAMESPACE, r"/lessons/(?P<id>[\d]+)/complete", {
+        "methods": CREATABLE, "callback": complete_lesson, "permission_callback": LOGGED_IN, "args": ID_ARG,
+    })
+    register(NAMESPACE, r"/lessons/(?P<id>[\d]+)/position", {
+        "methods": CREATABLE, "callback": save_position, "permission_callback": LOGGED_IN,
+        "args": {**ID_ARG, "position": {"type": "number", "minimum": 0, "maximum": 1e9, "required": True},
+                 "percent": {"type": "integer", "minimum": 0, "maximum": 100}},
+    })
+    register(NAMESPACE, r"/topics/(?P<id>[\d]+)/complete", {
+        "methods": CREATABLE, "callback": complete_topic, "permission_callback": LOGGED_IN, "args": ID_ARG,
+    })
+    register(NAMESPACE, r"/courses/(?P<id>[\d]+)/next-step", {
+        "methods": READABLE, "callback": next_step, "permission_callback": LOGGED_IN, "args": ID_ARG,
+    })
+    register(NAMESPACE, r"/courses/(?P<id>[\d]+)/progress", {
+        "methods": READABLE, "callback": my_progress, "permission_callback": LOGGED_IN, "args": ID_ARG,
+    })
+    register(NAMESPACE, r"/courses/(?P<id>[\d]+)/progress/reset", {
+        "methods": CREATABLE, "callback": reset_progress, "permission_callback": editor_policy("course"),
+        "args": {**ID_ARG, "user_id": {"type": "integer", "minimum": 1, "required": True}},
+    })
+    register(NAMESPACE, r"/courses/(?P<id>[\d]+)/complete", {
+        "methods": CREATABLE, "callback": complete_course, "permission_callback": LOGGED_IN, "args": ID_ARG,
+    })
+    register(NAMESPACE, r"/users/(?P<id>[\d]+)/progress", {
+        "methods": READABLE, "callback": user_progress, "permission_callback": INSTRUCTOR,
+        "args": {**ID_ARG, **LIST_ARGS},
+    })

@@ -1,0 +1,148 @@
+"""Completing lessons and topics, positions, next step, course completion,
+progress views and resets."""
+
+from __future__ import annotations
+
+import pytest
+from werkzeug.test import Client
+
+from tests.plugins import acme
+
+API = "/wp-json/learnomy/v1"
+
+
+@pytest.fixture
+def enrolled(client: Client, people, make_course):
+    """A published two-lesson course ann is enrolled in."""
+    course = make_course(lessons=2)
+    assert client.post(f"{API}/courses/{course['id']}/enroll", headers=people["ann"]).status_code == 201
+    return course
+
+
+def complete(client: Client, people, lesson_id: int, who: str = "ann"):
+    return client.post(f"{API}/lessons/{lesson_id}/complete", headers=people[who])
+
+
+def test_completing_lessons_completes_the_course(client: Client, people, enrolled) -> None:
+    first, second = enrolled["lesson_ids"]
+    one = complete(client, people, first)
+    assert one.status_code == 200
+    assert one.json["data"] == {"type": "lesson", "id": first, "completed": True, "newly_completed": True,
+                                "progress_percent": 50, "course_completed": False}
+    again = complete(client, people, first).json["data"]
+    assert again["newly_completed"] is False and again["progress_percent"] == 50
+    done = complete(client, people, second).json["data"]
+    assert done["progress_percent"] == 100 and done["course_completed"] is True
+    enrollment = client.get(f"{API}/me/enrollments", headers=people["ann"]).json["data"][0]
+    assert enrollment["status"] == "completed" and enrollment["completed_at"]
+    assert [e for e, _ in acme.EVENTS].count("course.completed") == 1
+
+
+def test_completion_needs_an_unlocked_lesson_and_an_enrollment(client: Client, people, make_course) -> None:
+    course = make_course(lessons=2, drip_mode="sequential")
+    first, second = course["lesson_ids"]
+    assert complete(client, people, first).status_code == 403
+    assert client.post(f"{API}/lessons/{first}/complete").status_code == 401
+    client.post(f"{API}/courses/{course['id']}/enroll", headers=people["ann"])
+    locked = complete(client, people, second)
+    assert locked.status_code == 403 and locked.json["error"]["code"] == "learnomy_lesson_locked_sequential"
+    assert complete(client, people, first).status_code == 200
+    assert complete(client, people, second).status_code == 200
+    assert complete(client, people, 99999).status_code == 404
+
+
+def test_topics_complete_too(client: Client, people, enrolled) -> None:
+    lesson = enrolled["lesson_ids"][0]
+    topic = client.post(f"{API}/lessons/{lesson}/topics", json={"title": "t"}, headers=people["ivy"]).json["data"]["id"]
+    response = client.post(f"{API}/topics/{topic}/complete", headers=people["ann"])
+    assert response.status_code == 200 and response.json["data"]["type"] == "topic"
+    assert client.post(f"{API}/topics/{topic}/complete", headers=people["bob"]).status_code == 403
+    progress = client.get(f"{API}/courses/{enrolled['id']}/progress", headers=people["ann"]).json["data"]
+    assert [i["type"] for i in progress["completed_items"]] == ["topic"] and progress["percent"] == 0
+
+
+def test_positions(client: Client, people, enrolled) -> None:
+    lesson = enrolled["lesson_ids"][0]
+    url = f"{API}/lessons/{lesson}/position"
+    assert client.post(url, json={"position": 61.5, "percent": 40}, headers=people["ann"]).json["data"]["position"] == 61.5
+    assert client.post(url, json={"position": 90}, headers=people["ann"]).json["data"]["position"] == 90
+    assert client.post(url, json={"position": -1}, headers=people["ann"]).status_code == 400
+    assert client.post(url, json={}, headers=people["ann"]).status_code == 400
+    assert client.post(url, json={"position": 1}, headers=people["bob"]).status_code == 403
+    assert client.post(url, json={"position": 1}).status_code == 401
+    progress = client.get(f"{API}/courses/{enrolled['id']}/progress", headers=people["ann"]).json["data"]
+    assert progress["last_activity_at"]
+
+
+def test_next_step(client: Client, people, enrolled) -> None:
+    url = f"{API}/courses/{enrolled['id']}/next-step"
+    first, second = enrolled["lesson_ids"]
+    assert client.get(url, headers=people["ann"]).json["data"]["item"]["id"] == first
+    complete(client, people, first)
+    assert client.get(url, headers=people["ann"]).json["data"]["item"] == {"type": "lesson", "id": second, "title": "Lesson 2"}
+    complete(client, people, second)
+    assert client.get(url, headers=people["ann"]).json["data"] == {"done": True, "item": None, "locked": None}
+    assert client.get(url, headers=people["bob"]).status_code == 403
+    assert client.get(url).status_code == 401
+
+
+def test_next_step_reports_a_drip_lock(client: Client, people, make_course) -> None:
+    course = make_course(drip_mode="date")
+    client.patch(f"{API}/lessons/{course['lesson_ids'][0]}", json={"available_at": "2999-01-01T00:00:00Z"}, headers=people["ivy"])
+    client.post(f"{API}/courses/{course['id']}/enroll", headers=people["ann"])
+    data = client.get(f"{API}/courses/{course['id']}/next-step", headers=people["ann"]).json["data"]
+    assert data["item"] is None and data["locked"]["lock"]["unlocks_at"] == "2999-01-01T00:00:00Z"
+
+
+def test_explicit_course_completion(client: Client, people, enrolled) -> None:
+    url = f"{API}/courses/{enrolled['id']}/complete"
+    refused = client.post(url, headers=people["ann"])
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "learnomy_course_incomplete"
+    assert len(refused.json["error"]["details"]) == 2
+    for lesson in enrolled["lesson_ids"]:
+        complete(client, people, lesson)
+    assert client.post(url, headers=people["ann"]).json["data"]["status"] == "completed"
+    assert client.post(url, headers=people["bob"]).status_code == 403
+
+
+def test_progress_views(client: Client, people, enrolled, make_course) -> None:
+    complete(client, people, enrolled["lesson_ids"][0])
+    own = client.get(f"{API}/courses/{enrolled['id']}/progress", headers=people["ann"]).json["data"]
+    assert own["percent"] == 50 and own["total_items"] == 2 and own["user_id"] == people.ids["ann"]
+    assert client.get(f"{API}/courses/{enrolled['id']}/progress", headers=people["bob"]).status_code == 403
+    other = make_course("oscar")
+    client.post(f"{API}/courses/{other['id']}/enroll", headers=people["ann"])
+    url = f"{API}/users/{people.ids['ann']}/progress"
+    assert [p["course_id"] for p in client.get(url, headers=people["ivy"]).json["data"]] == [enrolled["id"]]
+    assert client.get(url, headers=people["admin"]).json["meta"]["total"] == 2
+    assert client.get(url, headers=people["bob"]).status_code == 403
+    assert client.get(url).status_code == 401
+
+
+def test_reset_keeps_history_and_reverses_completion(app, client: Client, people, enrolled) -> None:
+    for lesson in enrolled["lesson_ids"]:
+        complete(client, people, lesson)
+    url = f"{API}/courses/{enrolled['id']}/progress/reset"
+    assert client.post(url, json={"user_id": people.ids["ann"]}, headers=people["ann"]).status_code == 403
+    assert client.post(url, json={}, headers=people["ivy"]).status_code == 400
+    assert client.post(url, json={"user_id": people.ids["bob"]}, headers=people["ivy"]).status_code == 404
+    reset = client.post(url, json={"user_id": people.ids["ann"]}, headers=people["ivy"])
+    assert reset.status_code == 200
+    assert reset.json["data"]["percent"] == 0 and reset.json["data"]["status"] == "active"
+    assert reset.json["data"]["completed_items"] == []
+    with app.storage.engine.connect() as db:
+        history = db.execute(app.tables["lrn_progress_resets"].select()).one()
+    assert history.previous_status == "completed" and len(history.completed_items) == 2
+
+
+def test_dashboard_counts_are_real(client: Client, people, enrolled, make_course) -> None:
+    other = make_course()
+    client.post(f"{API}/courses/{other['id']}/enroll", headers=people["ann"])
+    for lesson in enrolled["lesson_ids"]:
+        complete(client, people, lesson)
+    complete(client, people, other["lesson_ids"][0])
+    third = make_course(lessons=2)
+    client.post(f"{API}/courses/{third['id']}/enroll", headers=people["ann"])
+    complete(client, people, third["lesson_ids"][0])
+    counts = client.get(f"{API}/me/dashboard", headers=people["ann"]).json["data"]
+    assert counts["enrolled"] == 3 and counts["completed"] == 2 and counts["in_progress"] == 1
