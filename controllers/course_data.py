@@ -96,6 +96,11 @@ def check_course_body(request: RestRequest, merged: dict[str, Any], course_id: O
         missing = [i for i in wanted if i not in found]
         if missing:
             problems.append(_bad(field, f"{field} names unknown ids: {missing}."))
+    template_id = request.params.get("certificate_template_id")
+    templates = request.app.tables.get("lrn_certificate_templates")
+    if template_id and templates is not None and request.db.execute(
+            sa.select(templates.c.id).where(templates.c.id == template_id)).first() is None:
+        problems.append(_bad("certificate_template_id", "certificate_template_id names no template."))
     if problems:
         raise InvalidParams(details=problems)
 

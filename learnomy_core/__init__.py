@@ -34,7 +34,7 @@ from .registry import (
     register_rest_route,
 )
 from .request import RestRequest
-from .response import RestResponse, created, deleted, listing, ok
+from .response import RestResponse, created, deleted, file, listing, ok
 
 __all__ = [
     "create_app",
@@ -61,6 +61,7 @@ __all__ = [
     "created",
     "listing",
     "deleted",
+    "file",
     "ApiError",
     "RegistrationError",
     "RegistryClosed",

@@ -315,13 +315,17 @@ class LearnomyApp:
     # -- the answer ----------------------------------------------------------
 
     def _finish(self, request: RestRequest, rest: RestResponse) -> Response:
-        fields = request.args.get("_fields") if rest.status < 300 else None
-        body = rest.body
-        if fields and rest.envelope and isinstance(body, dict) and "data" in body:
-            wanted = [f.strip() for f in fields.split(",") if f.strip()]
-            body = {**body, "data": trim_fields(body["data"], wanted)}
-        payload = dumps(body)
-        response = Response(payload, rest.status, mimetype="application/json")
+        if rest.content_type is not None:
+            payload = rest.body
+            response = Response(payload, rest.status, content_type=rest.content_type)
+        else:
+            fields = request.args.get("_fields") if rest.status < 300 else None
+            body = rest.body
+            if fields and rest.envelope and isinstance(body, dict) and "data" in body:
+                wanted = [f.strip() for f in fields.split(",") if f.strip()]
+                body = {**body, "data": trim_fields(body["data"], wanted)}
+            payload = dumps(body)
+            response = Response(payload, rest.status, mimetype="application/json")
         headers = response.headers
         for key, value in {**request.extra_headers, **rest.headers}.items():
             headers[key] = value
@@ -335,6 +339,7 @@ class LearnomyApp:
             if request.if_none_match.contains(etag.strip('"')):
                 response = Response(status=304, headers=headers)
                 response.headers.remove("Content-Type")
+                response.headers.remove("Content-Disposition")
         elif "Cache-Control" not in headers:
             headers["Cache-Control"] = "no-store" if rest.status >= 400 else "private, no-cache"
         return response

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
-__all__ = ["RestResponse", "ok", "created", "listing", "deleted", "trim_fields"]
+__all__ = ["RestResponse", "ok", "created", "listing", "deleted", "file", "trim_fields"]
 
 
 class RestResponse:
@@ -23,9 +23,10 @@ class RestResponse:
     :ivar headers: extra headers.
     :ivar envelope: ``False`` for WordPress-shaped bodies (index, ``wp/v2``) that
         ``_fields`` must not reach into as ``data``.
+    :ivar content_type: set for a body that is not JSON (``bytes``: a PDF).
     """
 
-    __slots__ = ("body", "status", "headers", "envelope")
+    __slots__ = ("body", "status", "headers", "envelope", "content_type")
 
     def __init__(
         self,
@@ -34,11 +35,13 @@ class RestResponse:
         headers: Optional[Mapping[str, str]] = None,
         *,
         envelope: bool = True,
+        content_type: Optional[str] = None,
     ) -> None:
         self.body = body
         self.status = status
         self.headers = dict(headers or {})
         self.envelope = envelope
+        self.content_type = content_type
 
     def __repr__(self) -> str:
         return f"<RestResponse {self.status}>"
@@ -63,6 +66,12 @@ def listing(items: list[Any], *, total: int, cursor_next: Optional[str], meta: O
 def deleted(previous: Any) -> RestResponse:
     """A deletion: ``{"data": {"deleted": true, "previous": ...}}``."""
     return RestResponse({"data": {"deleted": True, "previous": previous}})
+
+
+def file(content: bytes, content_type: str, filename: str) -> RestResponse:
+    """A file download (a certificate PDF): the bytes as they are, with a filename."""
+    return RestResponse(content, 200, {"Content-Disposition": f'attachment; filename="{filename}"'},
+                        envelope=False, content_type=content_type)
 
 
 def trim_fields(value: Any, fields: list[str]) -> Any:

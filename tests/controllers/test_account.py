@@ -94,7 +94,7 @@ def test_password_change_bad_input(client: Client, ann_auth, body: dict, status:
 
 def test_dashboard_counts_merge_plugins_answers(client: Client, ann_auth) -> None:
     data = client.get(f"{ME}/dashboard", headers=ann_auth).json["data"]
-    assert data == {"enrolled": 0, "in_progress": 0, "completed": 0, "certificates": 2,
+    assert data == {"enrolled": 0, "in_progress": 0, "completed": 0, "certificates": 0,
                     "unread_notifications": 0, "mailbox_messages": 0}
 
 

@@ -1,0 +1,400 @@
+"""Certificates: templates, issuing (on course completion or by hand), the PDF,
+public verification, and revocation.
+
+Each certificate has a UUID v4 verification code and, as Learnomy does, an
+Ed25519 signature over its facts (holder, course, date, code). The site's key pair
+is derived from the site secret; the public key is published in every
+verification answer, so anyone can check a certificate offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from pathlib import Path
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from fpdf import FPDF
+
+from learnomy_core import (
+    ADMIN,
+    CREATABLE,
+    DELETABLE,
+    EDITABLE,
+    INSTRUCTOR,
+    LOGGED_IN,
+    PUBLIC,
+    READABLE,
+    Policy,
+    RestRequest,
+    created,
+    deleted,
+    file,
+    hookimpl,
+)
+from learnomy_core.cursors import LIST_ARGS, paginate
+from learnomy_core.errors import Conflict, InvalidParams, NotFound
+from learnomy_core.events import emit
+from learnomy_core.storage import ID
+
+from .catalog import ID_ARG, NAMESPACE, instructor_ids, is_editor, now, tables
+
+PLACEHOLDERS = ("student_name", "course_title", "completion_date", "instructor_name",
+                "verification_code", "verification_url")
+TEMPLATE_ARGS = {
+    "title": {"type": "string", "minLength": 1, "maxLength": 255},
+    "body": {"type": "string", "minLength": 1, "maxLength": 20000},
+    "orientation": {"type": "string", "enum": ["landscape", "portrait"]},
+    "author_id": {"readonly": True},
+}
+DEFAULT_BODY = ("Certificate of completion\n\n{student_name}\n\nhas completed\n\n{course_title}\n\n"
+                "on {completion_date}, taught by {instructor_name}.\n\nVerify: {verification_url}")
+
+
+# -- tables ---------------------------------------------------------------------------
+
+def certificate_tables(metadata: sa.MetaData, prefix: str) -> None:
+    """Declare templates and certificates (migration ``free_0005``)."""
+    text = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_520_ci"}
+    sa.Table(
+        f"{prefix}lrn_certificate_templates", metadata,
+        sa.Column("id", ID, primary_key=True, autoincrement=True),
+        sa.Column("title", sa.String(255), nullable=False),
+        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("orientation", sa.String(10), nullable=False),
+        sa.Column("author_id", ID, nullable=False, index=True),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
+        **text,
+    )
+    sa.Table(
+        f"{prefix}lrn_certificates", metadata,
+        sa.Column("id", ID, primary_key=True, autoincrement=True),
+        sa.Column("user_id", ID, nullable=False, index=True),
+        sa.Column("course_id", ID, nullable=False, index=True),
+        sa.Column("template_id", ID, nullable=True),
+        sa.Column("verification_code", sa.String(36), nullable=False, unique=True),
+        sa.Column("student_name", sa.String(250), nullable=False),
+        sa.Column("course_title", sa.String(255), nullable=False),
+        sa.Column("instructor_name", sa.String(250), nullable=False),
+        sa.Column("signature", sa.String(100), nullable=False),
+        sa.Column("issued_at", sa.DateTime, nullable=False),
+        sa.Column("revoked_at", sa.DateTime, nullable=True),
+        **text,
+    )
+
+
+@hookimpl
+def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
+    certificate_tables(metadata, prefix)
+
+
+@hookimpl
+def learnomy_migration_locations() -> str:
+    return str(Path(__file__).with_name("migrations"))
+
+
+@hookimpl
+def learnomy_dashboard_counts(request: RestRequest, user: Any) -> dict[str, int]:
+    certificates = tables(request)("certificates")
+    count = request.db.execute(sa.select(sa.func.count()).select_from(certificates).where(
+        certificates.c.user_id == user.id, certificates.c.revoked_at.is_(None))).scalar_one()
+    return {"certificates": int(count)}
+
+
+@hookimpl
+def learnomy_event(request: RestRequest, event: str, data: Any) -> None:
+    # Completing a course whose course names a template issues its certificate.
+    if event == "course.completed":
+        courses = tables(request)("courses")
+        template_id = request.db.execute(
+            sa.select(courses.c.certificate_template_id).where(courses.c.id == data["course_id"])).scalar()
+        if template_id:
+            issue(request, data["user_id"], data["course_id"], int(template_id))
+
+
+# -- signing --------------------------------------------------------------------------
+
+def signing_key(request: RestRequest) -> Ed25519PrivateKey:
+    """The site's Ed25519 key, derived from the site secret (the same in every process)."""
+    seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                info=b"learnomy certificate signing key").derive(request.app.secret_key)
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def public_key(request: RestRequest) -> str:
+    raw = signing_key(request).public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode()
+
+
+def signed_facts(row: Any) -> str:
+    """The canonical text that is signed: holder, course, date, code."""
+    return json.dumps({"holder": row.student_name, "course": row.course_title,
+                       "date": row.issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "code": row.verification_code},
+                      sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+# -- issuing --------------------------------------------------------------------------
+
+class _Facts:
+    def __init__(self, **values: Any) -> None:
+        self.__dict__.update(values)
+
+
+def issue(request: RestRequest, user_id: int, course_id: int, template_id: Optional[int]) -> int:
+    """Issue (and sign) a certificate; an unrevoked one for the same course is reused."""
+    table = tables(request)
+    certificates, courses = table("certificates"), table("courses")
+    existing = request.db.execute(sa.select(certificates.c.id).where(
+        certificates.c.user_id == user_id, certificates.c.course_id == course_id,
+        certificates.c.revoked_at.is_(None))).scalar()
+    if existing:
+        return int(existing)
+    store = request.app.identity.store
+    student = store.get(request.db, user_id)
+    course = request.db.execute(sa.select(courses).where(courses.c.id == course_id)).one()
+    teacher = store.get(request.db, int(course.author_id))
+    facts = _Facts(student_name=student.display_name, course_title=course.title,
+                   issued_at=now(), verification_code=str(uuid.uuid4()))
+    signature = base64.b64encode(signing_key(request).sign(signed_facts(facts).encode())).decode()
+    new_id = request.db.execute(sa.insert(certificates).values(
+        user_id=user_id, course_id=course_id, template_id=template_id,
+        verification_code=facts.verification_code, student_name=facts.student_name,
+        course_title=facts.course_title, instructor_name=teacher.display_name if teacher else "",
+        signature=signature, issued_at=facts.issued_at, revoked_at=None,
+    )).inserted_primary_key[0]
+    emit(request, "certificate.issued", {"id": int(new_id), "user_id": user_id, "course_id": course_id})
+    return int(new_id)
+
+
+def certificate_resource(request: RestRequest, row: Any) -> dict[str, Any]:
+    return {"id": int(row.id), "user_id": int(row.user_id), "course_id": int(row.course_id),
+            "template_id": int(row.template_id) if row.template_id else None,
+            "verification_code": row.verification_code, "issued_at": row.issued_at, "revoked_at": row.revoked_at,
+            "download_url": f"/{NAMESPACE}/certificates/{row.id}/download"}
+
+
+def _verification_url(request: RestRequest, code: str) -> str:
+    base = request.app.config["site_url"] or request.host_url.rstrip("/")
+    return f"{base}{request.app.config['rest_root']}/{NAMESPACE}/certificates/verify/{code}"
+
+
+def render_pdf(request: RestRequest, row: Any, template: Any) -> bytes:
+    """The certificate as a PDF, its template's placeholders filled in."""
+    values = {"student_name": row.student_name, "course_title": row.course_title,
+              "completion_date": row.issued_at.strftime("%Y-%m-%d"), "instructor_name": row.instructor_name,
+              "verification_code": row.verification_code,
+              "verification_url": _verification_url(request, row.verification_code)}
+    text = template.body if template is not None else DEFAULT_BODY
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    pdf = FPDF(orientation="L" if template is None or template.orientation == "landscape" else "P", format="A4")
+    pdf.set_title(f"Certificate {row.verification_code}")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=16)
+    # The core fonts speak Latin-1; anything else is replaced rather than failing.
+    pdf.multi_cell(0, 10, text.encode("latin-1", "replace").decode("latin-1"), align="C")
+    return bytes(pdf.output())
+
+
+# -- access ---------------------------------------------------------------------------
+
+def _certificate_policy() -> Policy:
+    """The holder, an editor of the course, or an administrator; 404 for anyone else."""
+
+    def check(request: RestRequest) -> bool:
+        table = tables(request)
+        certificates = table("certificates")
+        row = request.db.execute(sa.select(certificates).where(certificates.c.id == request.params["id"])).first()
+        if row is None:
+            raise NotFound("Certificate not found.")
+        instructors = instructor_ids(request.db, table("course_instructors"), [int(row.course_id)])[int(row.course_id)]
+        if int(row.user_id) != request.user.id and not is_editor(request.user, instructors):
+            raise NotFound("Certificate not found.")
+        request.item = row  # type: ignore[attr-defined]
+        return True
+
+    return Policy("certificate_holder_or_editor", check)
+
+
+def _template_policy() -> Policy:
+    """The template's author or an administrator (instructors only); 404 for others."""
+
+    def check(request: RestRequest) -> bool:
+        if not request.user.is_instructor:
+            return False
+        templates = tables(request)("certificate_templates")
+        row = request.db.execute(sa.select(templates).where(templates.c.id == request.params["id"])).first()
+        if row is None or (int(row.author_id) != request.user.id and not request.user.is_admin):
+            raise NotFound("Template not found.")
+        request.item = row  # type: ignore[attr-defined]
+        return True
+
+    return Policy("certificate_template_author", check)
+
+
+# -- certificate routes ---------------------------------------------------------------
+
+def list_certificates(request: RestRequest) -> Any:
+    table = tables(request)
+    certificates, teaching = table("certificates"), table("course_instructors")
+    query = sa.select(certificates)
+    user = request.user
+    if not user.is_admin:
+        query = query.where(sa.or_(certificates.c.user_id == user.id, certificates.c.course_id.in_(
+            sa.select(teaching.c.course_id).where(teaching.c.user_id == user.id))))
+    return paginate(request, query, [(certificates.c.id, True)],
+                    lambda rows: [certificate_resource(request, r) for r in rows], bound_to=[user.id])
+
+
+def create_certificate(request: RestRequest) -> Any:
+    params = request.params
+    table = tables(request)
+    problems = []
+    if request.app.identity.store.get(request.db, params["user_id"]) is None:
+        problems.append({"param": "user_id", "code": "rest_invalid_param", "message": "user_id names no user."})
+    course = request.db.execute(sa.select(table("courses")).where(table("courses").c.id == params["course_id"])).first()
+    if course is None:
+        problems.append({"param": "course_id", "code": "rest_invalid_param", "message": "course_id names no course."})
+    template_id = params.get("template_id") or (course.certificate_template_id if course is not None else None)
+    templates = table("certificate_templates")
+    if params.get("template_id") and request.db.execute(
+            sa.select(templates.c.id).where(templates.c.id == params["template_id"])).first() is None:
+        problems.append({"param": "template_id", "code": "rest_invalid_param", "message": "template_id names no template."})
+    if problems:
+        raise InvalidParams(details=problems)
+    certificates = table("certificates")
+    if request.db.execute(sa.select(certificates.c.id).where(
+            certificates.c.user_id == params["user_id"], certificates.c.course_id == params["course_id"],
+            certificates.c.revoked_at.is_(None))).first() is not None:
+        raise Conflict("This student already holds a valid certificate for the course.",
+                       code="learnomy_certificate_exists")
+    new_id = issue(request, params["user_id"], params["course_id"], template_id)
+    row = request.db.execute(sa.select(certificates).where(certificates.c.id == new_id)).one()
+    return created(certificate_resource(request, row), location=f"/{NAMESPACE}/certificates/{new_id}")
+
+
+def get_certificate(request: RestRequest) -> Any:
+    return certificate_resource(request, request.item)
+
+
+def revoke_certificate(request: RestRequest) -> Any:
+    certificates = tables(request)("certificates")
+    row = request.db.execute(sa.select(certificates).where(certificates.c.id == request.params["id"])).first()
+    if row is None:
+        raise NotFound("Certificate not found.")
+    previous = certificate_resource(request, row)
+    if row.revoked_at is None:
+        request.db.execute(sa.update(certificates).where(certificates.c.id == row.id).values(revoked_at=now()))
+        emit(request, "certificate.revoked", previous)
+    return deleted(previous)
+
+
+def download_certificate(request: RestRequest) -> Any:
+    row = request.item
+    templates = tables(request)("certificate_templates")
+    template = request.db.execute(sa.select(templates).where(templates.c.id == row.template_id)).first() \
+        if row.template_id else None
+    return file(render_pdf(request, row, template), "application/pdf", f"certificate-{row.verification_code}.pdf")
+
+
+def verify_certificate(request: RestRequest) -> Any:
+    certificates = tables(request)("certificates")
+    row = request.db.execute(sa.select(certificates).where(
+        certificates.c.verification_code == request.params["code"].lower())).first()
+    if row is None:
+        raise NotFound("No certificate has this verification code.")
+    return {
+        "valid": row.revoked_at is None, "student_name": row.student_name, "course_title": row.course_title,
+        "issued_at": row.issued_at, "revoked_at": row.revoked_at,
+        "signature": {"algorithm": "Ed25519", "public_key": public_key(request), "value": row.signature,
+                      "signed": signed_facts(row)},
+    }
+
+
+# -- template routes ------------------------------------------------------------------
+
+def template_resource(row: Any) -> dict[str, Any]:
+    return {"id": int(row.id), "title": row.title, "body": row.body, "orientation": row.orientation,
+            "author_id": int(row.author_id), "created_at": row.created_at, "updated_at": row.updated_at}
+
+
+def list_templates(request: RestRequest) -> Any:
+    templates = tables(request)("certificate_templates")
+    query = sa.select(templates)
+    if not request.user.is_admin:
+        query = query.where(templates.c.author_id == request.user.id)
+    return paginate(request, query, [(templates.c.id, True)], lambda rows: [template_resource(r) for r in rows],
+                    bound_to=[request.user.id])
+
+
+def create_template(request: RestRequest) -> Any:
+    templates = tables(request)("certificate_templates")
+    stamp = now()
+    new_id = request.db.execute(sa.insert(templates).values(
+        title=request.params["title"], body=request.params["body"],
+        orientation=request.params.get("orientation", "landscape"), author_id=request.user.id,
+        created_at=stamp, updated_at=stamp)).inserted_primary_key[0]
+    row = request.db.execute(sa.select(templates).where(templates.c.id == new_id)).one()
+    return created(template_resource(row), location=f"/{NAMESPACE}/certificate-templates/{new_id}")
+
+
+def update_template(request: RestRequest) -> Any:
+    templates = tables(request)("certificate_templates")
+    changes = {k: request.params[k] for k in ("title", "body", "orientation") if k in request.params}
+    if changes:
+        request.db.execute(sa.update(templates).where(templates.c.id == request.item.id)
+                           .values(**changes, updated_at=now()))
+    return template_resource(request.db.execute(sa.select(templates).where(templates.c.id == request.item.id)).one())
+
+
+def delete_template(request: RestRequest) -> Any:
+    table = tables(request)
+    templates, courses = table("certificate_templates"), table("courses")
+    previous = template_resource(request.item)
+    # Courses stop issuing it; certificates already issued keep their facts.
+    request.db.execute(sa.update(courses).where(courses.c.certificate_template_id == request.item.id)
+                       .values(certificate_template_id=None))
+    request.db.execute(sa.delete(templates).where(templates.c.id == request.item.id))
+    return deleted(previous)
+
+
+@hookimpl
+def learnomy_register_routes(registry: Any) -> None:
+    register = registry.register_rest_route
+    holder = _certificate_policy()
+    register(NAMESPACE, "/certificates", [
+        {"methods": READABLE, "callback": list_certificates, "permission_callback": LOGGED_IN, "args": LIST_ARGS},
+        {"methods": CREATABLE, "callback": create_certificate, "permission_callback": ADMIN,
+         "args": {"user_id": {"type": "integer", "minimum": 1, "required": True},
+                  "course_id": {"type": "integer", "minimum": 1, "required": True},
+                  "template_id": {"type": "integer", "minimum": 1}}},
+    ])
+    register(NAMESPACE, r"/certificates/(?P<id>[\d]+)", [
+        {"methods": READABLE, "callback": get_certificate, "permission_callback": holder, "args": ID_ARG},
+        {"methods": DELETABLE, "callback": revoke_certificate, "permission_callback": ADMIN, "args": ID_ARG},
+    ])
+    register(NAMESPACE, r"/certificates/(?P<id>[\d]+)/download", {
+        "methods": READABLE, "callback": download_certificate, "permission_callback": holder, "args": ID_ARG,
+    })
+    register(NAMESPACE, r"/certificates/verify/(?P<code>[\w\-]+)", {
+        "methods": READABLE, "callback": verify_certificate, "permission_callback": PUBLIC,
+        "args": {"code": {"type": "string", "format": "uuid"}},
+    })
+    register(NAMESPACE, "/certificate-templates", [
+        {"methods": READABLE, "callback": list_templates, "permission_callback": INSTRUCTOR, "args": LIST_ARGS},
+        {"methods": CREATABLE, "callback": create_template, "permission_callback": INSTRUCTOR,
+         "args": {**TEMPLATE_ARGS, "title": {**TEMPLATE_ARGS["title"], "required": True},
+                  "body": {**TEMPLATE_ARGS["body"], "required": True}}},
+    ])
+    register(NAMESPACE, r"/certificate-templates/(?P<id>[\d]+)", [
+        {"methods": EDITABLE, "callback": update_template, "permission_callback": _template_policy(),
+         "args": {**ID_ARG, **TEMPLATE_ARGS}},
+        {"methods": DELETABLE, "callback": delete_template, "permission_callback": _template_policy(),
+         "args": ID_ARG},
+    ])
