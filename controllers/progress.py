@@ -39,7 +39,7 @@ from .catalog import (
 # -- tables ---------------------------------------------------------------------------
 
 def progress_tables(metadata: sa.MetaData, prefix: str) -> None:
-    """Declare resume positions and the reset history (migration ``free_0003``)."""
+    """Declare resume positions, the reset history and the offline sync log (``free_0003``)."""
     text = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_520_ci"}
     sa.Table(
         f"{prefix}lrn_positions", metadata,
@@ -49,6 +49,16 @@ def progress_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("position", sa.Float, nullable=False),
         sa.Column("percent", sa.Integer, nullable=False),
         sa.Column("updated_at", sa.DateTime, nullable=False),
+        # When the client says the position was reached (offline sync: latest wins).
+        sa.Column("occurred_at", sa.DateTime, nullable=True),
+        **text,
+    )
+    sa.Table(
+        f"{prefix}lrn_sync_log", metadata,
+        sa.Column("user_id", ID, primary_key=True),
+        sa.Column("client_id", sa.String(36), primary_key=True),
+        sa.Column("outcome", sa.JSON, nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),
         **text,
     )
     sa.Table(
@@ -238,14 +248,17 @@ def save_position(request: RestRequest) -> Any:
     access, lesson = course_of("lesson", request, request.params["id"])
     _unlocked_lesson(request, access, lesson)
     positions = tables(request)("positions")
-    values = {"position": request.params["position"], "percent": request.params.get("percent", 0), "updated_at": now()}
+    stamp = now()
+    values = {"position": request.params["position"], "percent": request.params.get("percent", 0),
+              "updated_at": stamp, "occurred_at": stamp}
     done = request.db.execute(sa.update(positions).where(
         positions.c.user_id == request.user.id, positions.c.lesson_id == lesson.id).values(**values)).rowcount
     if not done and not insert_ignore(request.db, positions, {
             **values, "user_id": request.user.id, "lesson_id": int(lesson.id), "course_id": access.id}):
         request.db.execute(sa.update(positions).where(
             positions.c.user_id == request.user.id, positions.c.lesson_id == lesson.id).values(**values))
-    return {"lesson_id": int(lesson.id), **values}
+    return {"lesson_id": int(lesson.id), "position": values["position"], "percent": values["percent"],
+            "updated_at": stamp}
 
 
 def next_step(request: RestRequest) -> Any:

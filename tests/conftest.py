@@ -20,7 +20,7 @@ from learnomy_core.identity.passwords import hash_password
 from tests.plugins import acme, mailbox
 
 FREE = ["system", "auth", "account", "wp_users", "catalog", "courses", "curriculum", "taxonomy", "people",
-        "enrollments", "progress", "reviews", "certificates"]
+        "enrollments", "progress", "reviews", "certificates", "sync"]
 ALL_PLUGINS = [*FREE, "pro", acme, mailbox]
 TEST_COST = 4  # bcrypt cost for tests: the algorithm is the same, the wait is not
 PASSWORD = "correct horse battery"

@@ -1,4 +1,4 @@
-"""Free: resume positions and the progress reset history.
+"""Free: resume positions, the progress reset history and the offline sync log.
 
 Creates the tables as ``controllers/progress.py`` declares them at this revision;
 later changes come with new revisions.
@@ -15,7 +15,7 @@ down_revision = "free_0002"
 branch_labels = None
 depends_on = None
 
-NAMES = ("positions", "progress_resets")
+NAMES = ("positions", "progress_resets", "sync_log")
 
 
 def _tables() -> list:
