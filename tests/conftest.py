@@ -17,11 +17,11 @@ from werkzeug.test import Client
 
 from learnomy_core import LearnomyApp, create_app
 from learnomy_core.identity.passwords import hash_password
-from tests.plugins import acme, mailbox
+from tests.plugins import acme, mailbox, numeric_type
 
 FREE = ["system", "auth", "account", "wp_users", "catalog", "courses", "curriculum", "taxonomy", "people",
-        "enrollments", "progress", "reviews", "certificates", "sync"]
-ALL_PLUGINS = [*FREE, "pro", acme, mailbox]
+        "enrollments", "progress", "reviews", "certificates", "sync", "assessment", "quizzes", "attempts"]
+ALL_PLUGINS = [*FREE, "pro", acme, mailbox, numeric_type]
 TEST_COST = 4  # bcrypt cost for tests: the algorithm is the same, the wait is not
 PASSWORD = "correct horse battery"
 

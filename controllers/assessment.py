@@ -1,0 +1,192 @@
+"""Assessment data and rules shared by the quiz and attempt routes.
+
+Owns the quiz, question, question-version and attempt tables. Every edit of a
+question stores a new version; an attempt records the version of each question it
+was given, so editing a question later never changes a past attempt's grade or
+review.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from learnomy_core import Policy, RestRequest, hookimpl
+from learnomy_core.errors import NotFound
+from learnomy_core.storage import ID
+
+from .catalog import CourseAccess, course_of, load_course, tables
+from .question_types import BUILT_IN, QuestionType
+
+QUIZ_MODES = ("graded", "practice", "survey")
+FEEDBACK_MODES = ("none", "after_submit", "after_all_attempts")
+
+
+def assessment_tables(metadata: sa.MetaData, prefix: str) -> None:
+    """Declare quizzes, questions, question versions and attempts (``free_0006``)."""
+    text = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_520_ci"}
+    sa.Table(
+        f"{prefix}lrn_quizzes", metadata,
+        sa.Column("id", ID, primary_key=True, autoincrement=True),
+        sa.Column("course_id", ID, nullable=False, index=True),
+        sa.Column("section_id", ID, nullable=False, index=True),
+        sa.Column("title", sa.String(255), nullable=False),
+        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("mode", sa.String(20), nullable=False),
+        sa.Column("time_limit_minutes", sa.Integer, nullable=False),
+        sa.Column("passing_grade", sa.Integer, nullable=False),
+        sa.Column("attempts_allowed", sa.Integer, nullable=False),
+        sa.Column("randomize_questions", sa.Boolean, nullable=False),
+        sa.Column("randomize_answers", sa.Boolean, nullable=False),
+        sa.Column("questions_per_attempt", sa.Integer, nullable=False),
+        sa.Column("feedback_mode", sa.String(30), nullable=False),
+        sa.Column("required", sa.Boolean, nullable=False),
+        sa.Column("position", sa.Integer, nullable=False),
+        **text,
+    )
+    sa.Table(
+        f"{prefix}lrn_questions", metadata,
+        sa.Column("id", ID, primary_key=True, autoincrement=True),
+        sa.Column("quiz_id", ID, nullable=False, index=True),
+        sa.Column("type", sa.String(40), nullable=False),
+        sa.Column("position", sa.Integer, nullable=False),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("data", sa.JSON, nullable=False),  # title, description, points, options, answer, explanation, settings
+        **text,
+    )
+    sa.Table(
+        f"{prefix}lrn_question_versions", metadata,
+        sa.Column("question_id", ID, primary_key=True),
+        sa.Column("version", sa.Integer, primary_key=True),
+        sa.Column("type", sa.String(40), nullable=False),
+        sa.Column("data", sa.JSON, nullable=False),
+        **text,
+    )
+    sa.Table(
+        f"{prefix}lrn_attempts", metadata,
+        sa.Column("id", ID, primary_key=True, autoincrement=True),
+        sa.Column("quiz_id", ID, nullable=False, index=True),
+        sa.Column("course_id", ID, nullable=False, index=True),
+        sa.Column("user_id", ID, nullable=False, index=True),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("started_at", sa.DateTime, nullable=False),
+        sa.Column("deadline_at", sa.DateTime, nullable=True),
+        sa.Column("submitted_at", sa.DateTime, nullable=True),
+        sa.Column("questions", sa.JSON, nullable=False),  # [{id, version, option_order}]
+        sa.Column("answers", sa.JSON, nullable=False),
+        sa.Column("grades", sa.JSON, nullable=False),  # {question id: {points, fraction, status, feedback}}
+        sa.Column("score", sa.Float, nullable=True),
+        sa.Column("max_score", sa.Float, nullable=True),
+        sa.Column("percent", sa.Float, nullable=True),
+        sa.Column("passed", sa.Boolean, nullable=True),
+        # user:quiz while in progress, NULL after: one attempt in progress at a time.
+        sa.Column("in_progress_key", sa.String(64), nullable=True, unique=True),
+        **text,
+    )
+
+
+@hookimpl
+def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
+    assessment_tables(metadata, prefix)
+
+
+@hookimpl
+def learnomy_migration_locations() -> str:
+    return str(Path(__file__).with_name("migrations"))
+
+
+@hookimpl
+def learnomy_question_types() -> list[QuestionType]:
+    return list(BUILT_IN)
+
+
+@hookimpl
+def learnomy_required_items(request: RestRequest, course_ids: list[int]) -> list[dict[str, Any]]:
+    table = tables(request)
+    quizzes, sections = table("quizzes"), table("sections")
+    rows = request.db.execute(
+        sa.select(quizzes.c.id, quizzes.c.course_id, quizzes.c.title, quizzes.c.position, quizzes.c.section_id,
+                  sections.c.position.label("section_position"))
+        .join(sections, sections.c.id == quizzes.c.section_id)
+        .where(quizzes.c.course_id.in_(course_ids), quizzes.c.required.is_(True), quizzes.c.mode == "graded"))
+    # After the section's lessons: lesson positions are small, quizzes sort past them.
+    return [{"course_id": int(r.course_id), "type": "quiz", "id": int(r.id), "title": r.title,
+             "order": (r.section_position, int(r.section_id), 1_000_000 + r.position, int(r.id))} for r in rows]
+
+
+def question_types(request: RestRequest) -> dict[str, QuestionType]:
+    """Registered types by name, plugins' included."""
+    found: dict[str, QuestionType] = {}
+    for answer in reversed(request.app.plugins.hook.learnomy_question_types()):
+        for kind in answer or []:
+            found[kind.type] = kind
+    return found
+
+
+def quiz_of(request: RestRequest, quiz_id: int) -> tuple[CourseAccess, Any]:
+    quizzes = tables(request)("quizzes")
+    row = request.db.execute(sa.select(quizzes).where(quizzes.c.id == quiz_id)).first()
+    if row is None:
+        raise NotFound("Quiz not found.")
+    return load_course(request, int(row.course_id)), row
+
+
+def question_of(request: RestRequest, question_id: int) -> tuple[CourseAccess, Any, Any]:
+    questions = tables(request)("questions")
+    row = request.db.execute(sa.select(questions).where(questions.c.id == question_id)).first()
+    if row is None:
+        raise NotFound("Question not found.")
+    access, quiz = quiz_of(request, int(row.quiz_id))
+    return access, quiz, row
+
+
+def quiz_editor(kind: str) -> Policy:
+    """Editors of the course a quiz, question or section belongs to; 404 if unseen."""
+
+    def check(request: RestRequest) -> bool:
+        item_id = request.params["id"]
+        if kind == "quiz":
+            request.course, request.item = quiz_of(request, item_id)  # type: ignore[attr-defined]
+        elif kind == "question":
+            access, quiz, question = question_of(request, item_id)
+            request.course, request.item, request.quiz = access, question, quiz  # type: ignore[attr-defined]
+        else:
+            request.course, request.item = course_of("section", request, item_id)  # type: ignore[attr-defined]
+        return request.course.is_editor
+
+    return Policy(f"course_editor({kind}:id)", check)
+
+
+def question_resource(row_id: int, quiz_id: int, kind: str, position: int, version: int, data: dict[str, Any]) -> dict[str, Any]:
+    return {"id": row_id, "quiz_id": quiz_id, "type": kind, "position": position, "version": version,
+            "title": data.get("title", ""), "description": data.get("description", ""), "points": data.get("points", 1),
+            "options": data.get("options"), "answer": data.get("answer"), "explanation": data.get("explanation", ""),
+            "settings": data.get("settings") or {}}
+
+
+def reveal_allowed(quiz: Any, attempt_status: str, submitted_count: int) -> bool:
+    """Whether a student may see correct answers and explanations now."""
+    if attempt_status == "in_progress" or quiz.feedback_mode == "none":
+        return False
+    if quiz.feedback_mode == "after_submit":
+        return True
+    return bool(quiz.attempts_allowed) and submitted_count >= quiz.attempts_allowed
+
+
+def attempts_used(request: RestRequest, quiz_id: int, user_id: int) -> int:
+    attempts = tables(request)("attempts")
+    return int(request.db.execute(sa.select(sa.func.count()).select_from(attempts).where(
+        attempts.c.quiz_id == quiz_id, attempts.c.user_id == user_id)).scalar_one())
+
+
+def version_data(request: RestRequest, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], tuple[str, dict[str, Any]]]:
+    """The stored question versions an attempt was given, one query."""
+    versions = tables(request)("question_versions")
+    if not pairs:
+        return {}
+    rows = request.db.execute(sa.select(versions).where(
+        sa.tuple_(versions.c.question_id, versions.c.version).in_(pairs)))
+    return {(int(r.question_id), int(r.version)): (r.type, r.data) for r in rows}
+

@@ -1,0 +1,390 @@
+"""Quiz attempts: start, save answers, submit and grade, manual grading, resets,
+results and the gradebook.
+
+Students never see correct answers or explanations before the quiz's feedback
+mode allows: attempts carry each question as :meth:`QuestionType.student_view`
+shapes it until then. After the deadline, saves are refused and the attempt is
+submitted as it stands (when submitted, or lazily when next read).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any, Optional
+
+import sqlalchemy as sa
+
+from learnomy_core import CREATABLE, DELETABLE, LOGGED_IN, READABLE, Policy, RestRequest, created, deleted, hookimpl
+from learnomy_core.cursors import LIST_ARGS, paginate
+from learnomy_core.errors import ApiError, Conflict, InvalidParams, NotFound
+from learnomy_core.events import emit
+from learnomy_core.schema import sanitize, validate
+from learnomy_core.storage import insert_ignore
+
+from .assessment import attempts_used, question_types, quiz_of, reveal_allowed, version_data
+from .catalog import ID_ARG, NAMESPACE, active_enrollment, editor_policy, is_editor, instructor_ids, now, tables
+from .people import user_summaries
+from .progress import recompute
+
+
+class DeadlinePassed(ApiError):
+    status = 409
+    code = "learnomy_attempt_deadline_passed"
+    message = "The time for this attempt is over; it has been submitted as it stood."
+
+
+# -- grading -------------------------------------------------------------------------
+
+def _graded(request: RestRequest, quiz: Any, attempt: Any) -> dict[str, Any]:
+    """Score every auto-gradable answer; essays stay pending. Column values to store."""
+    kinds = question_types(request)
+    versions = version_data(request, [(q["id"], q["version"]) for q in attempt.questions])
+    grades: dict[str, Any] = dict(attempt.grades or {})
+    score = max_score = 0.0
+    pending = False
+    for drawn in attempt.questions:
+        kind_name, data = versions[(drawn["id"], drawn["version"])]
+        points = float(data.get("points", 1))
+        max_score += points
+        key = str(drawn["id"])
+        if key in grades and grades[key]["status"] == "manual":
+            score += grades[key]["points"]
+            continue
+        response = (attempt.answers or {}).get(key)
+        kind = kinds.get(kind_name)
+        fraction = None if kind is None else (kind.grade(data, response) if response is not None else
+                                             (None if not kind.auto_graded else 0.0))
+        if fraction is None:
+            pending = True
+            grades[key] = {"points": 0.0, "fraction": None, "status": "pending", "feedback": ""}
+            continue
+        grades[key] = {"points": round(points * fraction, 2), "fraction": fraction, "status": "auto", "feedback": ""}
+        score += points * fraction
+    values: dict[str, Any] = {"grades": grades, "in_progress_key": None}
+    if quiz.mode == "survey":
+        return {**values, "status": "submitted", "score": None, "max_score": None, "percent": None, "passed": None}
+    percent = round(score * 100 / max_score, 2) if max_score else 0.0
+    return {**values, "status": "pending_review" if pending else "graded", "score": round(score, 2),
+            "max_score": round(max_score, 2), "percent": percent,
+            "passed": None if pending else percent >= quiz.passing_grade}
+
+
+def _finish(request: RestRequest, quiz: Any, attempt: Any) -> Any:
+    """Grade and store ``attempt``; a passed required quiz counts toward completion."""
+    attempts = tables(request)("attempts")
+    values = _graded(request, quiz, attempt)
+    if attempt.submitted_at is None:
+        values["submitted_at"] = min(now(), attempt.deadline_at) if attempt.deadline_at else now()
+    request.db.execute(sa.update(attempts).where(attempts.c.id == attempt.id).values(**values))
+    row = request.db.execute(sa.select(attempts).where(attempts.c.id == attempt.id)).one()
+    emit(request, "quiz.attempt_submitted", summary(row))
+    if row.passed and quiz.required and quiz.mode == "graded":
+        insert_ignore(request.db, tables(request)("completions"), {
+            "user_id": int(row.user_id), "item_type": "quiz", "item_id": int(quiz.id),
+            "course_id": int(quiz.course_id), "completed_at": now()})
+        recompute(request, int(row.user_id), int(quiz.course_id))
+    return row
+
+
+def _expire_if_due(request: RestRequest, quiz: Any, attempt: Any) -> Any:
+    if attempt.status == "in_progress" and attempt.deadline_at is not None and attempt.deadline_at <= now():
+        return _finish(request, quiz, attempt)
+    return attempt
+
+
+# -- resources -------------------------------------------------------------------------
+
+def summary(row: Any) -> dict[str, Any]:
+    return {"id": int(row.id), "quiz_id": int(row.quiz_id), "user_id": int(row.user_id), "status": row.status,
+            "started_at": row.started_at, "deadline_at": row.deadline_at, "submitted_at": row.submitted_at,
+            "score": row.score, "max_score": row.max_score, "percent": row.percent, "passed": row.passed}
+
+
+def full(request: RestRequest, quiz: Any, row: Any, *, editor: bool) -> dict[str, Any]:
+    """The attempt with its questions, as the caller may see them."""
+    kinds = question_types(request)
+    versions = version_data(request, [(q["id"], q["version"]) for q in row.questions])
+    reveal = editor or reveal_allowed(quiz, row.status, attempts_used(request, int(quiz.id), int(row.user_id)))
+    questions = []
+    for drawn in row.questions:
+        kind_name, data = versions[(drawn["id"], drawn["version"])]
+        question = {"id": drawn["id"], "type": kind_name, **data}
+        if drawn.get("option_order") and question.get("options"):
+            by_id = {o["id"]: o for o in question["options"]}
+            question["options"] = [by_id[i] for i in drawn["option_order"] if i in by_id]
+        kind = kinds.get(kind_name)
+        if not reveal:
+            question = kind.student_view(question) if kind else {k: v for k, v in question.items()
+                                                                 if k not in ("answer", "explanation")}
+        questions.append(question)
+    body = {**summary(row), "questions": questions, "answers": row.answers or {}}
+    if reveal or row.status != "in_progress":
+        grades = row.grades or {}
+        body["grades"] = grades if reveal else {k: {"status": g["status"]} for k, g in grades.items()}
+    return body
+
+
+# -- policies ----------------------------------------------------------------------------
+
+def _attempt_policy(who: str) -> Policy:
+    """``student``: the attempt's own student; ``editor``: editors; ``either``. 404 otherwise."""
+
+    def check(request: RestRequest) -> bool:
+        table = tables(request)
+        attempts = table("attempts")
+        row = request.db.execute(sa.select(attempts).where(attempts.c.id == request.params["id"])).first()
+        if row is None:
+            raise NotFound("Attempt not found.")
+        teachers = instructor_ids(request.db, table("course_instructors"), [int(row.course_id)])[int(row.course_id)]
+        editor = is_editor(request.user, teachers)
+        own = int(row.user_id) == request.user.id
+        if not (own or editor):
+            raise NotFound("Attempt not found.")
+        _, quiz = quiz_of(request, int(row.quiz_id))
+        request.item, request.quiz, request.is_course_editor = row, quiz, editor  # type: ignore[attr-defined]
+        return {"student": own, "editor": editor, "either": True}[who]
+
+    return Policy(f"attempt_{who}", check)
+
+
+# -- routes --------------------------------------------------------------------------
+
+def start_attempt(request: RestRequest) -> Any:
+    access, quiz = quiz_of(request, request.params["id"])
+    active_enrollment(request, access)
+    table = tables(request)
+    attempts, questions = table("attempts"), table("questions")
+    key = f"{request.user.id}:{quiz.id}"
+    current = request.db.execute(sa.select(attempts).where(attempts.c.in_progress_key == key)).first()
+    if current is not None and _expire_if_due(request, quiz, current).status == "in_progress":
+        raise Conflict("Finish the attempt in progress first.", code="learnomy_attempt_in_progress")
+    if quiz.attempts_allowed and attempts_used(request, int(quiz.id), request.user.id) >= quiz.attempts_allowed:
+        raise Conflict("No attempts left.", code="learnomy_attempts_exhausted")
+    pool = list(request.db.execute(sa.select(questions).where(questions.c.quiz_id == quiz.id)
+                                   .order_by(questions.c.position, questions.c.id)))
+    if not pool:
+        raise Conflict("This quiz has no questions yet.", code="learnomy_quiz_empty")
+    shuffler = random.SystemRandom()
+    if quiz.randomize_questions:
+        shuffler.shuffle(pool)
+    if quiz.questions_per_attempt:
+        pool = pool[:quiz.questions_per_attempt]
+    drawn = []
+    for question in pool:
+        order = [o["id"] for o in question.data.get("options") or []]
+        if quiz.randomize_answers:
+            shuffler.shuffle(order)
+        drawn.append({"id": int(question.id), "version": int(question.version), "option_order": order})
+    started = now()
+    values = {"quiz_id": int(quiz.id), "course_id": int(quiz.course_id), "user_id": request.user.id,
+              "status": "in_progress", "started_at": started,
+              "deadline_at": started + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None,
+              "submitted_at": None, "questions": drawn, "answers": {}, "grades": {}, "score": None,
+              "max_score": None, "percent": None, "passed": None, "in_progress_key": key}
+    if not insert_ignore(request.db, attempts, values):
+        raise Conflict("Finish the attempt in progress first.", code="learnomy_attempt_in_progress")
+    row = request.db.execute(sa.select(attempts).where(attempts.c.in_progress_key == key)).one()
+    return created(full(request, quiz, row, editor=False), location=f"/{NAMESPACE}/attempts/{row.id}")
+
+
+def list_quiz_attempts(request: RestRequest) -> Any:
+    access, quiz = quiz_of(request, request.params["id"])
+    if not access.is_editor:
+        active_enrollment(request, access)
+    attempts = tables(request)("attempts")
+    query = sa.select(attempts).where(attempts.c.quiz_id == quiz.id)
+    if not access.is_editor:
+        query = query.where(attempts.c.user_id == request.user.id)
+    return paginate(request, query, [(attempts.c.id, True)], lambda rows: [summary(r) for r in rows],
+                    bound_to=[request.user.id])
+
+
+def get_attempt(request: RestRequest) -> Any:
+    row = _expire_if_due(request, request.quiz, request.item)
+    return full(request, request.quiz, row, editor=request.is_course_editor and int(row.user_id) != request.user.id)
+
+
+def save_answers(request: RestRequest) -> Any:
+    row, quiz = request.item, request.quiz
+    if row.status != "in_progress":
+        raise Conflict("This attempt is no longer in progress.", code="learnomy_attempt_submitted")
+    if row.deadline_at is not None and row.deadline_at <= now():
+        _finish(request, quiz, row)
+        request.db.commit()  # the submission stands although this save is refused
+        raise DeadlinePassed()
+    answers = _checked_answers(request, row, request.params["answers"])
+    attempts = tables(request)("attempts")
+    request.db.execute(sa.update(attempts).where(attempts.c.id == row.id)
+                       .values(answers={**(row.answers or {}), **answers}))
+    fresh = request.db.execute(sa.select(attempts).where(attempts.c.id == row.id)).one()
+    return full(request, quiz, fresh, editor=False)
+
+
+def _checked_answers(request: RestRequest, row: Any, given: dict[str, Any]) -> dict[str, Any]:
+    kinds = question_types(request)
+    versions = version_data(request, [(q["id"], q["version"]) for q in row.questions])
+    drawn = {str(q["id"]): (q["id"], q["version"]) for q in row.questions}
+    problems, clean = [], {}
+    for key, response in given.items():
+        if key not in drawn:
+            problems.append({"param": f"answers[{key}]", "code": "rest_invalid_param",
+                             "message": "This question is not part of the attempt."})
+            continue
+        kind = kinds.get(versions[drawn[key]][0])
+        schema = kind.response_schema if kind else {}
+        problem = validate(response, schema, f"answers[{key}]") if response is not None else None
+        if problem:
+            problems.append(problem)
+        else:
+            clean[key] = sanitize(response, schema) if response is not None else None
+    if problems:
+        raise InvalidParams(details=problems)
+    return clean
+
+
+def submit_attempt(request: RestRequest) -> Any:
+    row, quiz = request.item, request.quiz
+    if row.status != "in_progress":
+        raise Conflict("This attempt was submitted already.", code="learnomy_attempt_submitted")
+    if request.params.get("answers"):
+        if row.deadline_at is None or row.deadline_at > now():
+            answers = _checked_answers(request, row, request.params["answers"])
+            attempts = tables(request)("attempts")
+            request.db.execute(sa.update(attempts).where(attempts.c.id == row.id)
+                               .values(answers={**(row.answers or {}), **answers}))
+            row = request.db.execute(sa.select(attempts).where(attempts.c.id == row.id)).one()
+    finished = _finish(request, quiz, row)
+    return full(request, quiz, finished, editor=False)
+
+
+def grade_attempt(request: RestRequest) -> Any:
+    row, quiz = request.item, request.quiz
+    if row.status != "pending_review":
+        raise Conflict("Only attempts pending review are graded by hand.", code="learnomy_attempt_not_pending")
+    versions = version_data(request, [(q["id"], q["version"]) for q in row.questions])
+    points_of = {str(q["id"]): float(versions[(q["id"], q["version"])][1].get("points", 1)) for q in row.questions}
+    grades = dict(row.grades or {})
+    problems = []
+    for key, grade in request.params["grades"].items():
+        if key not in points_of:
+            problems.append({"param": f"grades[{key}]", "code": "rest_invalid_param",
+                             "message": "This question is not part of the attempt."})
+        elif not 0 <= grade["points"] <= points_of[key]:
+            problems.append({"param": f"grades[{key}][points]", "code": "rest_out_of_bounds",
+                             "message": f"points must be between 0 and {points_of[key]:g}."})
+        else:
+            grades[key] = {"points": float(grade["points"]), "fraction": grade["points"] / points_of[key] if points_of[key] else 1.0,
+                           "status": "manual", "feedback": grade.get("feedback", "")}
+    if problems:
+        raise InvalidParams(details=problems)
+    attempts = tables(request)("attempts")
+    request.db.execute(sa.update(attempts).where(attempts.c.id == row.id).values(grades=grades))
+    fresh = request.db.execute(sa.select(attempts).where(attempts.c.id == row.id)).one()
+    return full(request, quiz, _finish(request, quiz, fresh), editor=True)
+
+
+def reset_attempt(request: RestRequest) -> Any:
+    row = request.item
+    previous = summary(row)
+    attempts = tables(request)("attempts")
+    request.db.execute(sa.delete(attempts).where(attempts.c.id == row.id))
+    emit(request, "quiz.attempt_reset", previous)
+    return deleted(previous)
+
+
+def quiz_results(request: RestRequest) -> Any:
+    quiz = request.item
+    attempts = tables(request)("attempts")
+    rows = request.db.execute(sa.select(attempts).where(attempts.c.quiz_id == quiz.id,
+                                                        attempts.c.status != "in_progress")).all()
+    graded = [r for r in rows if r.percent is not None]
+    difficulty: dict[str, list[float]] = {}
+    for r in rows:
+        for key, grade in (r.grades or {}).items():
+            if grade.get("fraction") is not None:
+                difficulty.setdefault(key, []).append(grade["fraction"])
+    return {
+        "quiz_id": int(quiz.id),
+        "attempts": len(rows),
+        "mean_score": round(sum(r.percent for r in graded) / len(graded), 2) if graded else None,
+        "pass_rate": round(sum(1 for r in graded if r.passed) / len(graded), 4) if graded else None,
+        "questions": [{"question_id": int(k), "answered": len(v), "correct_rate": round(sum(v) / len(v), 4)}
+                      for k, v in sorted(difficulty.items(), key=lambda kv: int(kv[0]))],
+    }
+
+
+def my_attempts(request: RestRequest) -> Any:
+    attempts = tables(request)("attempts")
+    return paginate(request, sa.select(attempts).where(attempts.c.user_id == request.user.id),
+                    [(attempts.c.id, True)], lambda rows: [summary(r) for r in rows], bound_to=[request.user.id])
+
+
+def gradebook(request: RestRequest) -> Any:
+    access = request.course
+    table = tables(request)
+    enrollments, quizzes, attempts = table("enrollments"), table("quizzes"), table("attempts")
+    quiz_rows = request.db.execute(sa.select(quizzes.c.id, quizzes.c.title).where(quizzes.c.course_id == access.id)
+                                   .order_by(quizzes.c.position, quizzes.c.id)).all()
+    query = sa.select(enrollments).where(enrollments.c.course_id == access.id, enrollments.c.live_key.is_not(None))
+
+    def render(rows: list[Any]) -> list[dict[str, Any]]:
+        users = [int(r.user_id) for r in rows]
+        best: dict[tuple[int, int], Optional[float]] = {}
+        if users:
+            for user_id, quiz_id, percent in request.db.execute(
+                    sa.select(attempts.c.user_id, attempts.c.quiz_id, sa.func.max(attempts.c.percent))
+                    .where(attempts.c.course_id == access.id, attempts.c.user_id.in_(users))
+                    .group_by(attempts.c.user_id, attempts.c.quiz_id)):
+                best[(int(user_id), int(quiz_id))] = percent
+        people = user_summaries(request, users)
+        return [{"user": people.get(int(r.user_id), {"id": int(r.user_id)}), "progress_percent": r.progress_percent,
+                 "grades": {str(q.id): best.get((int(r.user_id), int(q.id))) for q in quiz_rows}} for r in rows]
+
+    return paginate(request, query, [(enrollments.c.id, False)], render,
+                    meta={"quizzes": [{"id": int(q.id), "title": q.title} for q in quiz_rows]})
+
+
+@hookimpl
+def learnomy_register_routes(registry: Any) -> None:
+    register = registry.register_rest_route
+    from .assessment import quiz_editor
+
+    register(NAMESPACE, r"/quizzes/(?P<id>[\d]+)/attempts", [
+        {"methods": CREATABLE, "callback": start_attempt, "permission_callback": LOGGED_IN, "sensitive": True,
+         "args": ID_ARG},
+        {"methods": READABLE, "callback": list_quiz_attempts, "permission_callback": LOGGED_IN,
+         "args": {**ID_ARG, **LIST_ARGS}},
+    ])
+    register(NAMESPACE, r"/attempts/(?P<id>[\d]+)", [
+        {"methods": READABLE, "callback": get_attempt, "permission_callback": _attempt_policy("either"),
+         "args": ID_ARG},
+        {"methods": DELETABLE, "callback": reset_attempt, "permission_callback": _attempt_policy("editor"),
+         "args": ID_ARG},
+    ])
+    answers_arg = {"type": "object", "maxProperties": 1000}
+    register(NAMESPACE, r"/attempts/(?P<id>[\d]+)/answers", {
+        "methods": "PUT", "callback": save_answers, "permission_callback": _attempt_policy("student"),
+        "args": {**ID_ARG, "answers": {**answers_arg, "required": True}},
+    })
+    register(NAMESPACE, r"/attempts/(?P<id>[\d]+)/submit", {
+        "methods": CREATABLE, "callback": submit_attempt, "permission_callback": _attempt_policy("student"),
+        "args": {**ID_ARG, "answers": answers_arg},
+    })
+    register(NAMESPACE, r"/attempts/(?P<id>[\d]+)/grade", {
+        "methods": CREATABLE, "callback": grade_attempt, "permission_callback": _attempt_policy("editor"),
+        "args": {**ID_ARG, "grades": {"type": "object", "required": True, "minProperties": 1, "additionalProperties": {
+            "type": "object", "additionalProperties": False, "properties": {
+                "points": {"type": "number", "minimum": 0, "required": True},
+                "feedback": {"type": "string", "maxLength": 20000}}}}},
+    })
+    register(NAMESPACE, r"/quizzes/(?P<id>[\d]+)/results", {
+        "methods": READABLE, "callback": quiz_results, "permission_callback": quiz_editor("quiz"), "args": ID_ARG,
+    })
+    register(NAMESPACE, "/me/quiz-attempts", {
+        "methods": READABLE, "callback": my_attempts, "permission_callback": LOGGED_IN, "args": LIST_ARGS,
+    })
+    register(NAMESPACE, r"/courses/(?P<id>[\d]+)/gradebook", {
+        "methods": READABLE, "callback": gradebook, "permission_callback": editor_policy("course"),
+        "args": {**ID_ARG, **LIST_ARGS},
+    })

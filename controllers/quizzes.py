@@ -1,0 +1,277 @@
+"""Quiz and question routes: authoring (editors), the course outline (public),
+quiz settings (enrolled students), and the registered question types."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from learnomy_core import (
+    CREATABLE,
+    DELETABLE,
+    EDITABLE,
+    INSTRUCTOR,
+    LOGGED_IN,
+    PUBLIC,
+    READABLE,
+    RestRequest,
+    created,
+    deleted,
+    hookimpl,
+)
+from learnomy_core.cursors import LIST_ARGS, paginate
+from learnomy_core.errors import InvalidParams
+from learnomy_core.html import sanitize_html
+from learnomy_core.schema import sanitize, validate
+
+from .assessment import (
+    FEEDBACK_MODES,
+    QUIZ_MODES,
+    question_resource,
+    question_types,
+    quiz_editor,
+    quiz_of,
+)
+from .catalog import ID_ARG, NAMESPACE, active_enrollment, load_course, tables
+
+QUIZ_ARGS = {
+    "title": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": {"type": "string", "maxLength": 20000},
+    "mode": {"type": "string", "enum": list(QUIZ_MODES)},
+    "time_limit_minutes": {"type": "integer", "minimum": 0, "maximum": 10000},
+    "passing_grade": {"type": "integer", "minimum": 0, "maximum": 100},
+    "attempts_allowed": {"type": "integer", "minimum": 0, "maximum": 1000},
+    "randomize_questions": {"type": "boolean"},
+    "randomize_answers": {"type": "boolean"},
+    "questions_per_attempt": {"type": "integer", "minimum": 0, "maximum": 1000},
+    "feedback_mode": {"type": "string", "enum": list(FEEDBACK_MODES)},
+    "required": {"type": "boolean"},
+}
+QUIZ_DEFAULTS = {"description": "", "mode": "graded", "time_limit_minutes": 0, "passing_grade": 70,
+                 "attempts_allowed": 0, "randomize_questions": False, "randomize_answers": False,
+                 "questions_per_attempt": 0, "feedback_mode": "after_submit", "required": False}
+QUESTION_ARGS = {
+    "type": {"type": "string", "minLength": 1, "maxLength": 40},
+    "title": {"type": "string", "minLength": 1, "maxLength": 5000},
+    "description": {"type": "string", "maxLength": 20000},
+    "points": {"type": "number", "minimum": 0, "maximum": 1000},
+    "options": {"type": ["array", "null"]},
+    "answer": {},
+    "explanation": {"type": "string", "maxLength": 20000},
+    "settings": {"type": "object"},
+}
+ORDER_ARG = {"order": {"type": "array", "items": {"type": "integer", "minimum": 1}, "uniqueItems": True,
+                       "minItems": 1, "maxItems": 1000, "required": True}}
+
+
+def quiz_resource(row: Any) -> dict[str, Any]:
+    return {"id": int(row.id), "course_id": int(row.course_id), "section_id": int(row.section_id), "title": row.title,
+            "description": row.description, "mode": row.mode, "time_limit_minutes": row.time_limit_minutes,
+            "passing_grade": row.passing_grade, "attempts_allowed": row.attempts_allowed,
+            "randomize_questions": bool(row.randomize_questions), "randomize_answers": bool(row.randomize_answers),
+            "questions_per_attempt": row.questions_per_attempt, "feedback_mode": row.feedback_mode,
+            "required": bool(row.required), "position": row.position}
+
+
+def _quiz_values(request: RestRequest) -> dict[str, Any]:
+    values = {k: request.params[k] for k in QUIZ_ARGS if k in request.params}
+    if "description" in values:
+        values["description"] = sanitize_html(values["description"])
+    return values
+
+
+# -- quizzes ---------------------------------------------------------------------------
+
+def list_course_quizzes(request: RestRequest) -> Any:
+    access = load_course(request, request.params["id"])
+    quizzes = tables(request)("quizzes")
+    return paginate(request, sa.select(quizzes).where(quizzes.c.course_id == access.id),
+                    [(quizzes.c.position, False), (quizzes.c.id, False)], lambda rows: [quiz_resource(r) for r in rows])
+
+
+def create_quiz(request: RestRequest) -> Any:
+    access, section = request.course, request.item
+    quizzes = tables(request)("quizzes")
+    highest = request.db.execute(sa.select(sa.func.max(quizzes.c.position)).where(
+        quizzes.c.section_id == section.id)).scalar()
+    values = {**QUIZ_DEFAULTS, **_quiz_values(request), "course_id": access.id, "section_id": section.id,
+              "position": (highest or 0) + 1}
+    new_id = request.db.execute(sa.insert(quizzes).values(**values)).inserted_primary_key[0]
+    row = request.db.execute(sa.select(quizzes).where(quizzes.c.id == new_id)).one()
+    return created(quiz_resource(row), location=f"/{NAMESPACE}/quizzes/{new_id}")
+
+
+def get_quiz(request: RestRequest) -> Any:
+    access, quiz = quiz_of(request, request.params["id"])
+    if not access.is_editor:
+        active_enrollment(request, access)
+    data = quiz_resource(quiz)
+    questions = tables(request)("questions")
+    data["question_count"] = request.db.execute(sa.select(sa.func.count()).select_from(questions).where(
+        questions.c.quiz_id == quiz.id)).scalar_one()
+    return data
+
+
+def update_quiz(request: RestRequest) -> Any:
+    quizzes = tables(request)("quizzes")
+    values = _quiz_values(request)
+    if values:
+        request.db.execute(sa.update(quizzes).where(quizzes.c.id == request.item.id).values(**values))
+    return quiz_resource(request.db.execute(sa.select(quizzes).where(quizzes.c.id == request.item.id)).one())
+
+
+def delete_quiz(request: RestRequest) -> Any:
+    table = tables(request)
+    quizzes, questions, attempts = table("quizzes"), table("questions"), table("attempts")
+    previous = quiz_resource(request.item)
+    request.db.execute(sa.delete(questions).where(questions.c.quiz_id == request.item.id))
+    request.db.execute(sa.delete(attempts).where(attempts.c.quiz_id == request.item.id))
+    request.db.execute(sa.delete(quizzes).where(quizzes.c.id == request.item.id))
+    return deleted(previous)
+
+
+# -- questions -------------------------------------------------------------------------
+
+def _question_data(request: RestRequest, kind_name: str, base: dict[str, Any]) -> dict[str, Any]:
+    """The merged question data, validated by its type; 400 listing each problem."""
+    kinds = question_types(request)
+    kind = kinds.get(kind_name)
+    if kind is None:
+        raise InvalidParams(details=[{"param": "type", "code": "rest_not_in_enum",
+                                      "message": f"type is not one of {', '.join(sorted(kinds))}."}])
+    data = {**base, **{k: request.params[k] for k in QUESTION_ARGS if k in request.params and k != "type"}}
+    data.setdefault("points", 1)
+    data.setdefault("settings", {})
+    problems = []
+    from .question_types import OPTIONS_SCHEMA
+
+    checks = [("settings", kind.settings_schema)]
+    if kind.uses_options:
+        checks.append(("options", OPTIONS_SCHEMA))
+    if kind.answer_schema.get("type") != "null":
+        checks.append(("answer", kind.answer_schema))
+    for field, schema in checks:
+        problem = validate(data.get(field), schema, field)
+        if problem:
+            problems.append(problem)
+        else:
+            data[field] = sanitize(data.get(field), schema)
+    if not problems:
+        sentence = kind.check(data)
+        if sentence:
+            problems.append({"param": "answer", "code": "rest_invalid_param", "message": sentence})
+    if problems:
+        raise InvalidParams(details=problems)
+    for field in ("description", "explanation"):
+        if field in data:
+            data[field] = sanitize_html(data[field])
+    return data
+
+
+def _save_version(request: RestRequest, question_id: int, version: int, kind: str, data: dict[str, Any]) -> None:
+    request.db.execute(sa.insert(tables(request)("question_versions")).values(
+        question_id=question_id, version=version, type=kind, data=data))
+
+
+def _resource(row: Any) -> dict[str, Any]:
+    return question_resource(int(row.id), int(row.quiz_id), row.type, row.position, row.version, row.data)
+
+
+def list_questions(request: RestRequest) -> Any:
+    questions = tables(request)("questions")
+    return paginate(request, sa.select(questions).where(questions.c.quiz_id == request.item.id),
+                    [(questions.c.position, False), (questions.c.id, False)], lambda rows: [_resource(r) for r in rows])
+
+
+def create_question(request: RestRequest) -> Any:
+    if "type" not in request.params:
+        raise InvalidParams(details=[{"param": "type", "code": "rest_missing_callback_param", "message": "type is required."}])
+    data = _question_data(request, request.params["type"], {})
+    questions = tables(request)("questions")
+    highest = request.db.execute(sa.select(sa.func.max(questions.c.position)).where(
+        questions.c.quiz_id == request.item.id)).scalar()
+    new_id = request.db.execute(sa.insert(questions).values(
+        quiz_id=request.item.id, type=request.params["type"], position=(highest or 0) + 1, version=1, data=data,
+    )).inserted_primary_key[0]
+    _save_version(request, int(new_id), 1, request.params["type"], data)
+    row = request.db.execute(sa.select(questions).where(questions.c.id == new_id)).one()
+    return created(_resource(row), location=f"/{NAMESPACE}/questions/{new_id}")
+
+
+def get_question(request: RestRequest) -> Any:
+    return _resource(request.item)
+
+
+def update_question(request: RestRequest) -> Any:
+    row = request.item
+    kind = request.params.get("type", row.type)
+    data = _question_data(request, kind, dict(row.data))
+    questions = tables(request)("questions")
+    version = int(row.version) + 1
+    request.db.execute(sa.update(questions).where(questions.c.id == row.id).values(type=kind, data=data, version=version))
+    _save_version(request, int(row.id), version, kind, data)
+    return _resource(request.db.execute(sa.select(questions).where(questions.c.id == row.id)).one())
+
+
+def delete_question(request: RestRequest) -> Any:
+    questions = tables(request)("questions")
+    previous = _resource(request.item)
+    # Its versions stay: past attempts still show and grade what they were given.
+    request.db.execute(sa.delete(questions).where(questions.c.id == request.item.id))
+    return deleted(previous)
+
+
+def reorder_questions(request: RestRequest) -> Any:
+    questions = tables(request)("questions")
+    current = {int(r[0]) for r in request.db.execute(sa.select(questions.c.id).where(questions.c.quiz_id == request.item.id))}
+    if set(request.params["order"]) != current:
+        raise InvalidParams(details=[{"param": "order", "code": "rest_invalid_param",
+                                      "message": "order must name exactly the quiz's questions, each once."}])
+    for position, question_id in enumerate(request.params["order"], start=1):
+        request.db.execute(sa.update(questions).where(questions.c.id == question_id).values(position=position))
+    rows = request.db.execute(sa.select(questions).where(questions.c.quiz_id == request.item.id)
+                              .order_by(questions.c.position)).all()
+    return [_resource(r) for r in rows]
+
+
+def list_question_types(request: RestRequest) -> Any:
+    return [kind.describe() for kind in question_types(request).values()]
+
+
+@hookimpl
+def learnomy_register_routes(registry: Any) -> None:
+    register = registry.register_rest_route
+    quiz_edit, question_edit, section_edit = quiz_editor("quiz"), quiz_editor("question"), quiz_editor("section")
+    register(NAMESPACE, r"/courses/(?P<id>[\d]+)/quizzes", {
+        "methods": READABLE, "callback": list_course_quizzes, "permission_callback": PUBLIC,
+        "args": {**ID_ARG, **LIST_ARGS},
+    })
+    register(NAMESPACE, r"/sections/(?P<id>[\d]+)/quizzes", {
+        "methods": CREATABLE, "callback": create_quiz, "permission_callback": section_edit,
+        "args": {**ID_ARG, **QUIZ_ARGS, "title": {**QUIZ_ARGS["title"], "required": True}},
+    })
+    register(NAMESPACE, r"/quizzes/(?P<id>[\d]+)", [
+        {"methods": READABLE, "callback": get_quiz, "permission_callback": LOGGED_IN, "args": ID_ARG},
+        {"methods": EDITABLE, "callback": update_quiz, "permission_callback": quiz_edit, "args": {**ID_ARG, **QUIZ_ARGS}},
+        {"methods": DELETABLE, "callback": delete_quiz, "permission_callback": quiz_edit, "args": ID_ARG},
+    ])
+    register(NAMESPACE, r"/quizzes/(?P<id>[\d]+)/questions", [
+        {"methods": READABLE, "callback": list_questions, "permission_callback": quiz_edit,
+         "args": {**ID_ARG, **LIST_ARGS}},
+        {"methods": CREATABLE, "callback": create_question, "permission_callback": quiz_edit,
+         "args": {**ID_ARG, **QUESTION_ARGS, "title": {**QUESTION_ARGS["title"], "required": True}}},
+    ])
+    register(NAMESPACE, r"/quizzes/(?P<id>[\d]+)/questions/reorder", {
+        "methods": CREATABLE, "callback": reorder_questions, "permission_callback": quiz_edit,
+        "args": {**ID_ARG, **ORDER_ARG},
+    })
+    register(NAMESPACE, r"/questions/(?P<id>[\d]+)", [
+        {"methods": READABLE, "callback": get_question, "permission_callback": question_edit, "args": ID_ARG},
+        {"methods": EDITABLE, "callback": update_question, "permission_callback": question_edit,
+         "args": {**ID_ARG, **QUESTION_ARGS}},
+        {"methods": DELETABLE, "callback": delete_question, "permission_callback": question_edit, "args": ID_ARG},
+    ])
+    register(NAMESPACE, "/question-types", {
+        "methods": READABLE, "callback": list_question_types, "permission_callback": INSTRUCTOR,
+    })

@@ -1,0 +1,268 @@
+"""Quizzes, questions and attempts through HTTP: authoring, attempts, deadlines,
+grading, results, the gradebook, and no answer leakage to students."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.test import Client
+
+API = "/wp-json/learnomy/v1"
+OPTIONS = [{"id": "a", "text": "Four"}, {"id": "b", "text": "Five"}]
+QUESTIONS = [
+    {"type": "single_choice", "title": "2 + 2?", "options": OPTIONS, "answer": "a", "explanation": "Count."},
+    {"type": "true_false", "title": "The sky is green.", "answer": False, "points": 2},
+    {"type": "essay", "title": "Why learn?", "points": 3},
+]
+
+
+@pytest.fixture
+def quiz(client: Client, people, make_course):
+    """A published course with a required graded quiz; ann is enrolled."""
+    course = make_course()
+    response = client.post(f"{API}/sections/{course['section_id']}/quizzes", json={
+        "title": "Check", "passing_grade": 50, "attempts_allowed": 2, "required": True}, headers=people["ivy"])
+    assert response.status_code == 201, response.json
+    quiz = response.json["data"]
+    quiz["question_ids"] = []
+    for question in QUESTIONS:
+        created = client.post(f"{API}/quizzes/{quiz['id']}/questions", json=question, headers=people["ivy"])
+        assert created.status_code == 201, created.json
+        quiz["question_ids"].append(created.json["data"]["id"])
+    client.post(f"{API}/courses/{course['id']}/enroll", headers=people["ann"])
+    quiz["course"] = course
+    return quiz
+
+
+def start(client: Client, people, quiz, who: str = "ann"):
+    return client.post(f"{API}/quizzes/{quiz['id']}/attempts", headers=people[who])
+
+
+def answers_for(quiz, single="a", true_false=False, essay="Because."):
+    first, second, third = quiz["question_ids"]
+    return {str(first): single, str(second): true_false, str(third): essay}
+
+
+def contains_key(value, keys) -> bool:
+    if isinstance(value, dict):
+        return any(k in keys for k in value) or any(contains_key(v, keys) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_key(v, keys) for v in value)
+    return False
+
+
+# -- authoring -------------------------------------------------------------------------
+
+def test_question_types_include_plugins(client: Client, people) -> None:
+    types = {t["type"] for t in client.get(f"{API}/question-types", headers=people["ivy"]).json["data"]}
+    assert {"single_choice", "multiple_choice", "true_false", "short_answer", "fill_in_blanks", "essay", "numeric"} <= types
+    assert client.get(f"{API}/question-types", headers=people["ann"]).status_code == 403
+    assert client.get(f"{API}/question-types").status_code == 401
+
+
+@pytest.mark.parametrize("body, param", [
+    ({"type": "dance", "title": "x"}, "type"),
+    ({"title": "x"}, "type"),
+    ({"type": "single_choice", "title": "x", "options": OPTIONS, "answer": "z"}, "answer"),
+    ({"type": "single_choice", "title": "x", "answer": "a"}, "options"),
+    ({"type": "true_false", "title": "x", "answer": "maybe"}, "answer"),
+    ({"type": "short_answer", "title": "x", "answer": ["a"], "settings": {"colour": 1}}, "settings"),
+])
+def test_bad_questions(client: Client, people, quiz, body: dict, param: str) -> None:
+    response = client.post(f"{API}/quizzes/{quiz['id']}/questions", json=body, headers=people["ivy"])
+    assert response.status_code == 400 and response.json["error"]["details"][0]["param"] == param
+
+
+def test_editors_see_answers_students_do_not(client: Client, people, quiz) -> None:
+    listed = client.get(f"{API}/quizzes/{quiz['id']}/questions", headers=people["ivy"]).json["data"]
+    assert listed[0]["answer"] == "a"
+    assert client.get(f"{API}/quizzes/{quiz['id']}/questions", headers=people["ann"]).status_code == 403
+    assert client.get(f"{API}/questions/{quiz['question_ids'][0]}", headers=people["ann"]).status_code == 403
+    assert client.get(f"{API}/questions/{quiz['question_ids'][0]}", headers=people["oscar"]).status_code == 403
+    settings = client.get(f"{API}/quizzes/{quiz['id']}", headers=people["ann"]).json["data"]
+    assert settings["attempts_allowed"] == 2 and settings["question_count"] == 3
+    assert client.get(f"{API}/quizzes/{quiz['id']}", headers=people["bob"]).status_code == 403
+    outline = client.get(f"{API}/courses/{quiz['course']['id']}/quizzes").json["data"]
+    assert [q["id"] for q in outline] == [quiz["id"]]
+
+
+def test_quiz_writes_need_an_editor(client: Client, people, quiz) -> None:
+    url = f"{API}/quizzes/{quiz['id']}"
+    assert client.patch(url, json={"title": "x"}, headers=people["ann"]).status_code == 403
+    assert client.patch(url, json={"title": "x"}).status_code == 401
+    assert client.patch(url, json={"passing_grade": 101}, headers=people["ivy"]).status_code == 400
+    assert client.patch(url, json={"title": "Final"}, headers=people["ivy"]).json["data"]["title"] == "Final"
+    reorder = client.post(f"{url}/questions/reorder", json={"order": quiz["question_ids"][::-1]}, headers=people["ivy"])
+    assert [q["id"] for q in reorder.json["data"]] == quiz["question_ids"][::-1]
+    assert client.post(f"{url}/questions/reorder", json={"order": [1]}, headers=people["ivy"]).status_code == 400
+
+
+# -- attempts ------------------------------------------------------------------------------
+
+def test_an_attempt_from_start_to_grade(client: Client, people, quiz) -> None:
+    started = start(client, people, quiz)
+    assert started.status_code == 201
+    attempt = started.json["data"]
+    assert attempt["status"] == "in_progress" and len(attempt["questions"]) == 3
+    assert not contains_key(attempt, {"answer", "explanation"})
+    url = f"{API}/attempts/{attempt['id']}"
+    saved = client.put(f"{url}/answers", json={"answers": {str(quiz["question_ids"][0]): "b"}}, headers=people["ann"])
+    assert saved.status_code == 200 and saved.json["data"]["answers"] == {str(quiz["question_ids"][0]): "b"}
+    submitted = client.post(f"{url}/submit", json={"answers": answers_for(quiz)}, headers=people["ann"]).json["data"]
+    assert submitted["status"] == "pending_review" and submitted["score"] == 3 and submitted["max_score"] == 6
+    assert submitted["passed"] is None
+    # after_submit feedback: the answers may be shown now.
+    assert submitted["questions"][0]["answer"] == "a"
+    graded = client.post(f"{url}/grade", json={"grades": {str(quiz["question_ids"][2]): {"points": 2, "feedback": "Good"}}},
+                         headers=people["ivy"])
+    assert graded.status_code == 200
+    data = graded.json["data"]
+    assert data["status"] == "graded" and data["score"] == 5 and data["passed"] is True
+    progress = client.get(f"{API}/courses/{quiz['course']['id']}/progress", headers=people["ann"]).json["data"]
+    assert {"type": "quiz", "id": quiz["id"]} in [{"type": i["type"], "id": i["id"]} for i in progress["completed_items"]]
+    assert progress["total_items"] == 2
+
+
+def test_one_attempt_at_a_time_and_attempt_limits(client: Client, people, quiz) -> None:
+    first = start(client, people, quiz).json["data"]
+    busy = start(client, people, quiz)
+    assert busy.status_code == 409 and busy.json["error"]["code"] == "learnomy_attempt_in_progress"
+    client.post(f"{API}/attempts/{first['id']}/submit", json={}, headers=people["ann"])
+    second = start(client, people, quiz).json["data"]
+    client.post(f"{API}/attempts/{second['id']}/submit", json={}, headers=people["ann"])
+    exhausted = start(client, people, quiz)
+    assert exhausted.status_code == 409 and exhausted.json["error"]["code"] == "learnomy_attempts_exhausted"
+    assert client.delete(f"{API}/attempts/{second['id']}", headers=people["ann"]).status_code == 403
+    assert client.delete(f"{API}/attempts/{second['id']}", headers=people["ivy"]).status_code == 200
+    assert start(client, people, quiz).status_code == 201
+
+
+def test_starting_needs_an_enrollment(client: Client, people, quiz) -> None:
+    assert start(client, people, quiz, "bob").status_code == 403
+    assert client.post(f"{API}/quizzes/{quiz['id']}/attempts").status_code == 401
+
+
+def test_deadline_passed(app, client: Client, people, quiz) -> None:
+    client.patch(f"{API}/quizzes/{quiz['id']}", json={"time_limit_minutes": 5}, headers=people["ivy"])
+    attempt = start(client, people, quiz).json["data"]
+    assert attempt["deadline_at"]
+    url = f"{API}/attempts/{attempt['id']}"
+    client.put(f"{url}/answers", json={"answers": {str(quiz["question_ids"][0]): "a"}}, headers=people["ann"])
+    attempts = app.tables["lrn_attempts"]
+    with app.storage.engine.begin() as db:
+        db.execute(sa.update(attempts).values(deadline_at=datetime.utcnow() - timedelta(minutes=1)))
+    late = client.put(f"{url}/answers", json={"answers": {str(quiz["question_ids"][1]): False}}, headers=people["ann"])
+    assert late.status_code == 409 and late.json["error"]["code"] == "learnomy_attempt_deadline_passed"
+    stood = client.get(url, headers=people["ann"]).json["data"]
+    assert stood["status"] == "pending_review" and stood["answers"] == {str(quiz["question_ids"][0]): "a"}
+
+
+def test_deadline_submits_lazily_on_read(app, client: Client, people, quiz) -> None:
+    client.patch(f"{API}/quizzes/{quiz['id']}", json={"time_limit_minutes": 5}, headers=people["ivy"])
+    attempt = start(client, people, quiz).json["data"]
+    attempts = app.tables["lrn_attempts"]
+    with app.storage.engine.begin() as db:
+        db.execute(sa.update(attempts).values(deadline_at=datetime.utcnow() - timedelta(minutes=1)))
+    assert client.get(f"{API}/attempts/{attempt['id']}", headers=people["ann"]).json["data"]["status"] != "in_progress"
+
+
+def test_bad_answers(client: Client, people, quiz) -> None:
+    attempt = start(client, people, quiz).json["data"]
+    url = f"{API}/attempts/{attempt['id']}/answers"
+    for answers in ({"999": "a"}, {str(quiz["question_ids"][1]): "maybe"}):
+        response = client.put(url, json={"answers": answers}, headers=people["ann"])
+        assert response.status_code == 400
+    assert client.put(url, json={}, headers=people["ann"]).status_code == 400
+
+
+def test_another_students_attempt_is_not_found(client: Client, people, quiz) -> None:
+    attempt = start(client, people, quiz).json["data"]
+    client.post(f"{API}/courses/{quiz['course']['id']}/enroll", headers=people["bob"])
+    for method, suffix, body in (("get", "", None), ("put", "/answers", {"answers": {}}), ("post", "/submit", {})):
+        response = getattr(client, method)(f"{API}/attempts/{attempt['id']}{suffix}", json=body, headers=people["bob"])
+        assert response.status_code == 404
+    assert client.get(f"{API}/attempts/{attempt['id']}", headers=people["ivy"]).status_code == 200
+    assert client.get(f"{API}/attempts/{attempt['id']}").status_code == 401
+
+
+def test_manual_grading_rules(client: Client, people, quiz) -> None:
+    attempt = start(client, people, quiz).json["data"]
+    url = f"{API}/attempts/{attempt['id']}"
+    early = client.post(f"{url}/grade", json={"grades": {str(quiz["question_ids"][2]): {"points": 1}}}, headers=people["ivy"])
+    assert early.status_code == 409
+    client.post(f"{url}/submit", json={"answers": answers_for(quiz)}, headers=people["ann"])
+    too_many = client.post(f"{url}/grade", json={"grades": {str(quiz["question_ids"][2]): {"points": 9}}}, headers=people["ivy"])
+    assert too_many.status_code == 400
+    assert client.post(f"{url}/grade", json={"grades": {str(quiz["question_ids"][2]): {"points": 1}}},
+                       headers=people["ann"]).status_code == 403
+
+
+def test_editing_a_question_never_changes_a_past_attempt(client: Client, people, quiz) -> None:
+    attempt = start(client, people, quiz).json["data"]
+    client.post(f"{API}/attempts/{attempt['id']}/submit", json={"answers": answers_for(quiz)}, headers=people["ann"])
+    client.patch(f"{API}/questions/{quiz['question_ids'][0]}", json={"answer": "b", "title": "Changed"}, headers=people["ivy"])
+    after = client.get(f"{API}/attempts/{attempt['id']}", headers=people["ann"]).json["data"]
+    assert after["questions"][0]["title"] == "2 + 2?" and after["score"] == 3
+
+
+def test_feedback_none_never_reveals(client: Client, people, quiz) -> None:
+    client.patch(f"{API}/quizzes/{quiz['id']}", json={"feedback_mode": "none"}, headers=people["ivy"])
+    attempt = start(client, people, quiz).json["data"]
+    done = client.post(f"{API}/attempts/{attempt['id']}/submit", json={"answers": answers_for(quiz)}, headers=people["ann"])
+    assert not contains_key(done.json["data"], {"answer", "explanation"})
+    assert not contains_key(client.get(f"{API}/attempts/{attempt['id']}", headers=people["ann"]).json["data"],
+                            {"answer", "explanation"})
+
+
+def test_no_student_visible_route_leaks_an_answer(client: Client, people, quiz) -> None:
+    client.patch(f"{API}/quizzes/{quiz['id']}", json={"feedback_mode": "after_all_attempts"}, headers=people["ivy"])
+    attempt = start(client, people, quiz).json["data"]
+    student = people["ann"]
+    routes = [
+        f"/quizzes/{quiz['id']}", f"/quizzes/{quiz['id']}/attempts", f"/attempts/{attempt['id']}",
+        "/me/quiz-attempts", f"/courses/{quiz['course']['id']}/quizzes", f"/courses/{quiz['course']['id']}/curriculum",
+        f"/courses/{quiz['course']['id']}/progress", f"/courses/{quiz['course']['id']}/next-step",
+    ]
+    submitted = client.post(f"{API}/attempts/{attempt['id']}/submit", json={"answers": answers_for(quiz)}, headers=student)
+    bodies = [submitted.json] + [client.get(API + route, headers=student).json for route in routes]
+    for body in bodies:
+        assert not contains_key(body, {"answer", "explanation"}), body
+        assert "Count." not in json.dumps(body)
+
+
+def test_a_plugin_question_type_takes_a_quiz(client: Client, people, quiz) -> None:
+    numeric = client.post(f"{API}/quizzes/{quiz['id']}/questions", json={
+        "type": "numeric", "title": "Pi to two places?", "answer": 3.14, "settings": {"tolerance": 0.01}},
+        headers=people["ivy"])
+    assert numeric.status_code == 201
+    client.patch(f"{API}/quizzes/{quiz['id']}", json={"attempts_allowed": 0}, headers=people["ivy"])
+    attempt = start(client, people, quiz).json["data"]
+    answers = {**answers_for(quiz), str(numeric.json["data"]["id"]): 3.141}
+    done = client.post(f"{API}/attempts/{attempt['id']}/submit", json={"answers": answers}, headers=people["ann"]).json["data"]
+    assert done["grades"][str(numeric.json["data"]["id"])]["fraction"] == 1.0
+
+
+def test_practice_and_survey_modes(client: Client, people, quiz) -> None:
+    client.patch(f"{API}/quizzes/{quiz['id']}", json={"mode": "survey"}, headers=people["ivy"])
+    attempt = start(client, people, quiz).json["data"]
+    done = client.post(f"{API}/attempts/{attempt['id']}/submit", json={"answers": answers_for(quiz)}, headers=people["ann"])
+    assert done.json["data"]["status"] == "submitted" and done.json["data"]["score"] is None
+
+
+def test_results_and_gradebook(client: Client, people, quiz) -> None:
+    attempt = start(client, people, quiz).json["data"]
+    client.post(f"{API}/attempts/{attempt['id']}/submit", json={"answers": answers_for(quiz, single="b")}, headers=people["ann"])
+    results = client.get(f"{API}/quizzes/{quiz['id']}/results", headers=people["ivy"]).json["data"]
+    assert results["attempts"] == 1
+    assert {q["question_id"]: q["correct_rate"] for q in results["questions"]}[quiz["question_ids"][0]] == 0.0
+    assert client.get(f"{API}/quizzes/{quiz['id']}/results", headers=people["ann"]).status_code == 403
+    book = client.get(f"{API}/courses/{quiz['course']['id']}/gradebook", headers=people["ivy"]).json
+    assert book["meta"]["quizzes"][0]["id"] == quiz["id"]
+    assert book["data"][0]["user"]["id"] == people.ids["ann"]
+    assert book["data"][0]["grades"][str(quiz["id"])] == pytest.approx(100 * 2 / 6, abs=0.01)
+    assert client.get(f"{API}/courses/{quiz['course']['id']}/gradebook", headers=people["ann"]).status_code == 403
+    mine = client.get(f"{API}/me/quiz-attempts", headers=people["ann"]).json
+    assert mine["meta"]["total"] == 1 and "questions" not in mine["data"][0]
