@@ -105,8 +105,27 @@ def _lesson_position(request: RestRequest, item: dict[str, Any], when: datetime,
 
 
 def _quiz_attempt_submit(request: RestRequest, item: dict[str, Any], when: datetime, state: dict[str, Any]) -> str:
-    # Quizzes arrive with the assessment area; until then the item fails alone.
-    raise ItemRejected("Quiz attempts cannot be synced yet.", code="learnomy_sync_unsupported")
+    from .assessment import quiz_of
+    from .attempts import _checked_answers, _finish
+
+    attempts = tables(request)("attempts")
+    row = request.db.execute(sa.select(attempts).where(attempts.c.id == item["attempt_id"])).first()
+    if row is None or int(row.user_id) != request.user.id:
+        raise ItemRejected("Attempt not found.", code="learnomy_not_found")
+    _, quiz = quiz_of(request, int(row.quiz_id))
+    status = "superseded"
+    if row.status == "in_progress":
+        answers = _checked_answers(request, row, item.get("answers") or {})
+        on_time = row.deadline_at is None or when <= row.deadline_at
+        if answers and on_time:
+            request.db.execute(sa.update(attempts).where(attempts.c.id == row.id)
+                               .values(answers={**(row.answers or {}), **answers}))
+            row = request.db.execute(sa.select(attempts).where(attempts.c.id == row.id)).one()
+        row = _finish(request, quiz, row)
+        status = "applied"
+    state["attempts"][str(row.id)] = {"status": row.status, "score": row.score, "percent": row.percent,
+                                      "passed": row.passed}
+    return status
 
 
 APPLY: dict[str, Callable[[RestRequest, dict[str, Any], datetime, dict[str, Any]], str]] = {
@@ -166,7 +185,7 @@ def _one(request: RestRequest, raw: Any, index: int, state: dict[str, Any]) -> d
 
 def sync(request: RestRequest) -> Any:
     items = request.params["items"]
-    state: dict[str, Any] = {"lessons": {}, "topics": {}, "courses": {}}
+    state: dict[str, Any] = {"lessons": {}, "topics": {}, "courses": {}, "attempts": {}}
     # In the order sent; "latest occurred_at wins" is decided per resource by time.
     results = [_one(request, raw, index, state) for index, raw in enumerate(items)]
     return {"results": results, "state": state}

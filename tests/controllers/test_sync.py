@@ -79,7 +79,7 @@ def test_items_fail_alone(client: Client, people, course, make_course) -> None:
                 item("lesson_complete", lesson_id=99999),
                 item("lesson_complete"),
                 {"type": "lesson_complete", "lesson_id": 1},
-                item("quiz_attempt_submit", attempt_id=1))
+                item("quiz_attempt_submit", attempt_id=99999))
     statuses = [r["status"] for r in data["results"]]
     assert statuses == ["applied", "rejected", "rejected", "rejected", "rejected", "rejected"]
     assert data["results"][1]["error"]["code"] == "learnomy_not_enrolled"
@@ -113,3 +113,18 @@ def test_bad_batches(client: Client, people, body: dict) -> None:
 
 def test_sync_needs_a_login(client: Client) -> None:
     assert client.post(SYNC, json={"items": [{}]}).status_code == 401
+
+
+def test_an_offline_quiz_submission(client: Client, people, course) -> None:
+    quiz = client.post(f"{API}/sections/{course['section_id']}/quizzes", json={"title": "Q"}, headers=people["ivy"]).json["data"]
+    question = client.post(f"{API}/quizzes/{quiz['id']}/questions", json={
+        "type": "true_false", "title": "Yes?", "answer": True}, headers=people["ivy"]).json["data"]
+    attempt = client.post(f"{API}/quizzes/{quiz['id']}/attempts", headers=people["ann"]).json["data"]
+    submit = item("quiz_attempt_submit", attempt_id=attempt["id"], answers={str(question["id"]): True})
+    data = sync(client, people, submit)
+    assert data["results"][0]["status"] == "applied"
+    assert data["state"]["attempts"][str(attempt["id"])]["percent"] == 100
+    again = item("quiz_attempt_submit", attempt_id=attempt["id"], answers={str(question["id"]): False})
+    assert sync(client, people, again)["results"][0]["status"] == "superseded"
+    bobs = sync(client, people, item("quiz_attempt_submit", attempt_id=attempt["id"]), who="bob")
+    assert bobs["results"][0]["status"] == "rejected"
