@@ -154,11 +154,17 @@ def link_ids(db: Connection, request: RestRequest, course_ids: list[int]) -> dic
     return result
 
 
-def render_courses(request: RestRequest, rows: Iterable[Any]) -> list[dict[str, Any]]:
-    """Course resources for rows of ``lrn_courses``, relations batch-loaded."""
+def render_courses(
+    request: RestRequest, rows: Iterable[Any], instructors: Optional[dict[int, list[int]]] = None,
+) -> list[dict[str, Any]]:
+    """Course resources for rows of ``lrn_courses``, relations batch-loaded.
+
+    :param instructors: instructor ids by course when the caller loaded them already.
+    """
     rows = list(rows)
     ids = [int(r.id) for r in rows]
-    instructors = instructor_ids(request.db, tables(request)("course_instructors"), ids)
+    if instructors is None:
+        instructors = instructor_ids(request.db, tables(request)("course_instructors"), ids)
     links = link_ids(request.db, request, ids)
     return [course_resource(row, instructors[int(row.id)], {f: links[f][int(row.id)] for f in LINKS})
             for row in rows]

@@ -103,7 +103,8 @@ def list_courses(request: RestRequest) -> Any:
 
 
 def get_course(request: RestRequest) -> Any:
-    return render_courses(request, [load_course(request, request.params["id"]).row])[0]
+    access = load_course(request, request.params["id"])
+    return render_courses(request, [access.row], {access.id: access.instructor_ids})[0]
 
 
 # -- write ---------------------------------------------------------------------------

@@ -6,16 +6,18 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-import sqlalchemy as sa
-
 from learnomy_core import PUBLIC, READABLE, RestRequest, hookimpl
+from learnomy_core.errors import Unavailable
 
 NAMESPACE = "learnomy/v1"
 
 
 def health(request: RestRequest) -> dict[str, Any]:
     """Liveness and database readiness (an unreachable database answers 503)."""
-    request.db.execute(sa.text("SELECT 1"))
+    connection = request.db
+    # The dialect's own ping on the pooled connection: what pool_pre_ping runs.
+    if not connection.dialect.do_ping(connection.connection.dbapi_connection):
+        raise Unavailable()
     return {
         "status": "ok",
         "database": "ok",

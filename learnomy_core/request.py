@@ -125,6 +125,9 @@ class RestRequest(Request):
         :raises UnsupportedMediaType: a body that is neither JSON nor a form.
         :raises InvalidJson: a JSON content type whose body does not parse.
         """
+        environ = self.environ
+        if not environ.get("CONTENT_LENGTH") and "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", ""):
+            return {}, {}  # no body at all: most GETs; skip parsing machinery
         limit = self.app.config["max_body_bytes"]
         length = self.content_length
         if length is not None and length > limit:

@@ -1,0 +1,119 @@
+"""Build the benchmark's data set fast: one bcrypt hash, bulk inserts.
+
+Default size: 2,000 users, 10,000 published courses (two sections of three
+lessons each), 100,000 enrollments. ``quick`` is a tenth of that.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from learnomy_core import LearnomyApp, create_app
+from learnomy_core.identity.app_passwords import generate
+from learnomy_core.identity.passwords import fast_hash, hash_password
+from learnomy_core.identity.users import serialize_php
+
+PASSWORD = "bench password 1"
+SITE_URL = "http://127.0.0.1"  # one token issuer in process and over HTTP
+SIZES = {"full": (2000, 10000, 100000), "quick": (200, 1000, 10000), "smoke": (40, 200, 400)}
+
+
+@dataclass
+class DataSet:
+    """What the measurements need to know about the data they run on."""
+
+    app: LearnomyApp
+    url: str
+    users: int
+    courses: int
+    enrollments: int
+    student_login: str
+    admin_login: str
+    app_password: str
+    course_id: int
+    free_course_ids: list[int]
+    bcrypt_cost: int
+
+
+def build(directory: Path, size: str = "full", seed: int = 7) -> DataSet:
+    """A fresh SQLite database under ``directory`` holding the data set."""
+    users, courses, enrollments = SIZES[size]
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"bench-{size}.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite:///{path}"
+    app = create_app(database_url=url, secret_key="bench secret key, not for production",
+                     site_url=SITE_URL, plugins=None, exclude=["pro"])
+    app.upgrade_database()
+    rng = random.Random(seed)
+    cost = app.config["bcrypt_cost"]
+    hashed = hash_password(PASSWORD, cost)  # once, shared by every account
+    secret = generate()
+    t = app.tables
+    start = datetime(2025, 1, 1)
+    with app.storage.engine.begin() as db:
+        db.execute(sa.insert(t["users"]), [{
+            "ID": i, "user_login": f"user{i}", "user_pass": hashed, "user_nicename": f"user{i}",
+            "user_email": f"user{i}@bench.test", "user_url": "", "user_registered": start,
+            "user_activation_key": "", "user_status": 0, "display_name": f"User {i}",
+        } for i in range(1, users + 1)])
+        instructors = max(2, users // 20)
+        db.execute(sa.insert(t["usermeta"]), [{
+            "user_id": i, "meta_key": "wp_capabilities",
+            "meta_value": serialize_php({"administrator" if i == 1 else "lrn_instructor" if i <= instructors else "lrn_student": True}),
+        } for i in range(1, users + 1)])
+        db.execute(sa.insert(t["usermeta"]).values(
+            user_id=users, meta_key="_application_passwords",
+            meta_value=serialize_php([{"uuid": "0b0c0d0e-1111-4222-8333-444455556666", "app_id": "", "name": "bench",
+                                       "password": fast_hash(secret), "created": 1, "last_used": None, "last_ip": None}])))
+        course_rows, links, sections, lessons = [], [], [], []
+        lesson_id = section_id = 0
+        for c in range(1, courses + 1):
+            author = rng.randint(2, instructors)
+            when = start + timedelta(minutes=c)
+            course_rows.append({
+                "id": c, "title": f"Course {c:05d} {rng.choice(['Python', 'SQL', 'Design', 'Music'])}",
+                "slug": f"course-{c}", "excerpt": "A course.", "description": "<p>About.</p>", "status": "publish",
+                "author_id": author, "level": "all", "language": "en", "price_type": "free", "price": 0,
+                "sale_price": None, "currency": "USD", "duration_minutes": 60, "thumbnail_url": "",
+                "requirements": [], "outcomes": [], "max_students": 0, "access_days": 0, "drip_mode": "none",
+                "certificate_template_id": None, "student_count": 0, "rating_count": 0, "rating_sum": 0,
+                "rating_average": rng.randint(0, 500), "created_at": when, "updated_at": when, "published_at": when,
+            })
+            links.append({"course_id": c, "user_id": author, "added_at": when})
+            for s in (1, 2):
+                section_id += 1
+                sections.append({"id": section_id, "course_id": c, "title": f"Part {s}", "description": "", "position": s})
+                for p in (1, 2, 3):
+                    lesson_id += 1
+                    lessons.append({"id": lesson_id, "course_id": c, "section_id": section_id, "title": f"Lesson {p}",
+                                    "slug": f"lesson-{p}", "content": "<p>Body</p>", "excerpt": "", "type": "text",
+                                    "video": None, "attachments": [], "duration_minutes": 5, "is_preview": False,
+                                    "drip_days": 0, "available_at": None, "position": p})
+        db.execute(sa.insert(t["lrn_courses"]), course_rows)
+        db.execute(sa.insert(t["lrn_course_instructors"]), links)
+        db.execute(sa.insert(t["lrn_sections"]), sections)
+        db.execute(sa.insert(t["lrn_lessons"]), lessons)
+        pairs: set[tuple[int, int]] = set()
+        while len(pairs) < enrollments:
+            pairs.add((rng.randint(instructors + 1, users - 1), rng.randint(1, courses)))
+        db.execute(sa.insert(t["lrn_enrollments"]), [{
+            "user_id": u, "course_id": c, "status": "active", "source": "free", "enrolled_at": start,
+            "expires_at": None, "completed_at": None, "progress_percent": 0, "live_key": f"{u}:{c}",
+        } for u, c in sorted(pairs)])
+        courses_table = t["lrn_courses"]
+        counts = sa.select(sa.func.count()).select_from(t["lrn_enrollments"]).where(
+            t["lrn_enrollments"].c.course_id == courses_table.c.id).scalar_subquery()
+        db.execute(sa.update(courses_table).values(student_count=counts))
+    enrolled = {c for u, c in pairs if u == users}
+    free = [c for c in range(1, courses + 1) if c not in enrolled][:50]
+    return DataSet(app, url, users, courses, enrollments, student_login=f"user{users}", admin_login="user1",
+                   app_password=secret, course_id=courses // 2, free_course_ids=free, bcrypt_cost=cost)
+
