@@ -10,7 +10,6 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from learnomy_core import Policy, RestRequest, hookimpl
 from learnomy_core.errors import NotFound
-from learnomy_core.storage import ID
+from learnomy_core.storage import ID, TEXT_TABLE
 
 from .catalog import CourseAccess, course_of, load_course, tables
 from .question_types import BUILT_IN, QuestionType
@@ -26,7 +26,6 @@ FEEDBACK_MODES = ("none", "after_submit", "after_all_attempts")
 
 def assessment_tables(metadata: sa.MetaData, prefix: str) -> None:
     """Declare quizzes, questions, question versions and attempts (``free_0006``)."""
-    text = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_520_ci"}
     sa.Table(
         f"{prefix}lrn_quizzes", metadata,
         sa.Column("id", ID, primary_key=True, autoincrement=True),
@@ -44,7 +43,7 @@ def assessment_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("feedback_mode", sa.String(30), nullable=False),
         sa.Column("required", sa.Boolean, nullable=False),
         sa.Column("position", sa.Integer, nullable=False),
-        **text,
+        **TEXT_TABLE,
     )
     sa.Table(
         f"{prefix}lrn_questions", metadata,
@@ -54,7 +53,7 @@ def assessment_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("position", sa.Integer, nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("data", sa.JSON, nullable=False),  # title, description, points, options, answer, explanation, settings
-        **text,
+        **TEXT_TABLE,
     )
     sa.Table(
         f"{prefix}lrn_question_versions", metadata,
@@ -62,7 +61,7 @@ def assessment_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("version", sa.Integer, primary_key=True),
         sa.Column("type", sa.String(40), nullable=False),
         sa.Column("data", sa.JSON, nullable=False),
-        **text,
+        **TEXT_TABLE,
     )
     sa.Table(
         f"{prefix}lrn_attempts", metadata,
@@ -83,7 +82,7 @@ def assessment_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("passed", sa.Boolean, nullable=True),
         # user:quiz while in progress, NULL after: one attempt in progress at a time.
         sa.Column("in_progress_key", sa.String(64), nullable=True, unique=True),
-        **text,
+        **TEXT_TABLE,
     )
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from learnomy_core import Policy, RestRequest, hookimpl
 from learnomy_core.errors import ApiError, NotFound
-from learnomy_core.storage import ID
+from learnomy_core.storage import ID, TEXT_TABLE
 
 NAMESPACE = "learnomy/v1"
 ID_ARG = {"id": {"type": "integer", "minimum": 1}}
@@ -65,8 +65,7 @@ def live_key(user_id: int, course_id: int, status: str) -> Optional[str]:
 def catalog_tables(metadata: sa.MetaData, prefix: str) -> None:
     """Declare every catalog table (the migration ``free_0002`` creates them)."""
     def table(name: str, *columns: Any) -> sa.Table:
-        return sa.Table(f"{prefix}lrn_{name}", metadata, *columns,
-                        mysql_charset="utf8mb4", mysql_collate="utf8mb4_unicode_520_ci")
+        return sa.Table(f"{prefix}lrn_{name}", metadata, *columns, **TEXT_TABLE)
 
     table(
         "courses",

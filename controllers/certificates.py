@@ -40,7 +40,7 @@ from learnomy_core import (
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, InvalidParams, NotFound
 from learnomy_core.events import emit
-from learnomy_core.storage import ID
+from learnomy_core.storage import ID, TEXT_TABLE
 
 from .catalog import ID_ARG, NAMESPACE, instructor_ids, is_editor, now, tables
 
@@ -60,7 +60,6 @@ DEFAULT_BODY = ("Certificate of completion\n\n{student_name}\n\nhas completed\n\
 
 def certificate_tables(metadata: sa.MetaData, prefix: str) -> None:
     """Declare templates and certificates (migration ``free_0005``)."""
-    text = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_520_ci"}
     sa.Table(
         f"{prefix}lrn_certificate_templates", metadata,
         sa.Column("id", ID, primary_key=True, autoincrement=True),
@@ -70,7 +69,7 @@ def certificate_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("author_id", ID, nullable=False, index=True),
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("updated_at", sa.DateTime, nullable=False),
-        **text,
+        **TEXT_TABLE,
     )
     sa.Table(
         f"{prefix}lrn_certificates", metadata,
@@ -85,7 +84,7 @@ def certificate_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("signature", sa.String(100), nullable=False),
         sa.Column("issued_at", sa.DateTime, nullable=False),
         sa.Column("revoked_at", sa.DateTime, nullable=True),
-        **text,
+        **TEXT_TABLE,
     )
 
 

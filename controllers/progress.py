@@ -19,7 +19,7 @@ from learnomy_core import CREATABLE, INSTRUCTOR, LOGGED_IN, READABLE, RestReques
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, NotFound
 from learnomy_core.events import emit
-from learnomy_core.storage import ID, insert_ignore
+from learnomy_core.storage import ID, TEXT_TABLE, insert_ignore
 
 from .catalog import (
     ID_ARG,
@@ -40,7 +40,6 @@ from .catalog import (
 
 def progress_tables(metadata: sa.MetaData, prefix: str) -> None:
     """Declare resume positions, the reset history and the offline sync log (``free_0003``)."""
-    text = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_520_ci"}
     sa.Table(
         f"{prefix}lrn_positions", metadata,
         sa.Column("user_id", ID, primary_key=True),
@@ -51,7 +50,7 @@ def progress_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("updated_at", sa.DateTime, nullable=False),
         # When the client says the position was reached (offline sync: latest wins).
         sa.Column("occurred_at", sa.DateTime, nullable=True),
-        **text,
+        **TEXT_TABLE,
     )
     sa.Table(
         f"{prefix}lrn_sync_log", metadata,
@@ -59,7 +58,7 @@ def progress_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("client_id", sa.String(36), primary_key=True),
         sa.Column("outcome", sa.JSON, nullable=False),
         sa.Column("created_at", sa.DateTime, nullable=False),
-        **text,
+        **TEXT_TABLE,
     )
     sa.Table(
         f"{prefix}lrn_progress_resets", metadata,
@@ -71,7 +70,7 @@ def progress_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("completed_items", sa.JSON, nullable=False),
         sa.Column("previous_status", sa.String(20), nullable=False),
         sa.Column("previous_percent", sa.Integer, nullable=False),
-        **text,
+        **TEXT_TABLE,
     )
 
 

@@ -26,7 +26,7 @@ from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, NotFound
 from learnomy_core.events import emit
 from learnomy_core.html import sanitize_html
-from learnomy_core.storage import ID, insert_ignore
+from learnomy_core.storage import ID, TEXT_TABLE, insert_ignore
 
 from .catalog import ID_ARG, NAMESPACE, active_enrollment, load_course, now, tables
 
@@ -51,7 +51,7 @@ def review_table(metadata: sa.MetaData, prefix: str) -> sa.Table:
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("updated_at", sa.DateTime, nullable=False),
         sa.UniqueConstraint("course_id", "user_id", name=f"{prefix}lrn_reviews_one_per_student"),
-        mysql_charset="utf8mb4", mysql_collate="utf8mb4_unicode_520_ci",
+        **TEXT_TABLE,
     )
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from .errors import Unavailable
 
-__all__ = ["Storage", "ID", "LONGTEXT", "is_disconnect", "RETRY_AFTER_SECONDS"]
+__all__ = ["Storage", "ID", "LONGTEXT", "TEXT_TABLE", "is_disconnect", "insert_ignore", "RETRY_AFTER_SECONDS"]
 
 # WordPress's id columns: BIGINT(20) UNSIGNED on MySQL; SQLite needs INTEGER to
 # make a primary key an alias of its rowid (autoincrement).
@@ -31,6 +31,8 @@ ID = sa.BigInteger().with_variant(mysql.BIGINT(unsigned=True), "mysql", "mariadb
     sa.Integer(), "sqlite"
 )
 LONGTEXT = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+# Table options so MySQL/MariaDB store full Unicode, as WordPress's own tables do.
+TEXT_TABLE = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_520_ci"}
 
 RETRY_AFTER_SECONDS = 5
 _MIGRATIONS = Path(__file__).with_name("migrations")

@@ -8,8 +8,7 @@ Revision ID: free_0002
 Revises: free_0001
 Create Date: 2026-11-26
 """
-import sqlalchemy as sa
-from alembic import context, op
+from learnomy_core.migrations import create_tables, declared_tables, drop_tables
 
 revision = "free_0002"
 down_revision = "free_0001"
@@ -26,19 +25,12 @@ NAMES = (
 def _tables() -> list:
     from learnomy.controllers.catalog import catalog_tables
 
-    prefix = context.config.attributes["table_prefix"]
-    metadata = sa.MetaData()
-    catalog_tables(metadata, prefix)
-    return [metadata.tables[f"{prefix}lrn_{name}"] for name in NAMES]
+    return declared_tables(catalog_tables, NAMES)
 
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    for table in _tables():
-        table.create(bind)
+    create_tables(_tables())
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    for table in reversed(_tables()):
-        table.drop(bind)
+    drop_tables(_tables())

@@ -7,8 +7,7 @@ Revision ID: free_0004
 Revises: free_0003
 Create Date: 2026-11-26
 """
-import sqlalchemy as sa
-from alembic import context, op
+from learnomy_core.migrations import create_tables, declared_tables, drop_tables
 
 revision = "free_0004"
 down_revision = "free_0003"
@@ -16,15 +15,15 @@ branch_labels = None
 depends_on = None
 
 
-def _table() -> sa.Table:
+def _tables() -> list:
     from learnomy.controllers.reviews import review_table
 
-    return review_table(sa.MetaData(), context.config.attributes["table_prefix"])
+    return declared_tables(review_table, ["reviews"])
 
 
 def upgrade() -> None:
-    _table().create(op.get_bind())
+    create_tables(_tables())
 
 
 def downgrade() -> None:
-    _table().drop(op.get_bind())
+    drop_tables(_tables())

@@ -7,8 +7,7 @@ Revision ID: free_0005
 Revises: free_0004
 Create Date: 2026-11-26
 """
-import sqlalchemy as sa
-from alembic import context, op
+from learnomy_core.migrations import create_tables, declared_tables, drop_tables
 
 revision = "free_0005"
 down_revision = "free_0004"
@@ -21,17 +20,12 @@ NAMES = ("certificate_templates", "certificates")
 def _tables() -> list:
     from learnomy.controllers.certificates import certificate_tables
 
-    prefix = context.config.attributes["table_prefix"]
-    metadata = sa.MetaData()
-    certificate_tables(metadata, prefix)
-    return [metadata.tables[f"{prefix}lrn_{name}"] for name in NAMES]
+    return declared_tables(certificate_tables, NAMES)
 
 
 def upgrade() -> None:
-    for table in _tables():
-        table.create(op.get_bind())
+    create_tables(_tables())
 
 
 def downgrade() -> None:
-    for table in reversed(_tables()):
-        table.drop(op.get_bind())
+    drop_tables(_tables())
