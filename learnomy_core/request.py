@@ -38,6 +38,9 @@ class RestRequest(Request):
     :ivar endpoint: the matched :class:`~learnomy_core.registry.Endpoint`.
     :ivar url_params: values captured from the path.
     :ivar params: every parameter, merged and sanitized.
+    :ivar before_commit: callables run with the connection just before a successful
+        request commits (bookkeeping writes deferred so that no lock is held
+        while the request still talks to the database on other connections).
     """
 
     app: "LearnomyApp"
@@ -57,6 +60,7 @@ class RestRequest(Request):
         self.params = {}
         self.extra_headers: dict[str, str] = {}
         self.events: list[tuple[str, Any]] = []
+        self.before_commit: list[Any] = []
         self._user: Any = _UNSET
         self._connection: Optional[Connection] = None
         self._json_body: Any = _UNSET
@@ -110,6 +114,8 @@ class RestRequest(Request):
             return
         try:
             if commit:
+                for action in self.before_commit:
+                    action(connection)
                 connection.commit()
             else:
                 connection.rollback()

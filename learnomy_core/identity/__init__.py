@@ -67,7 +67,10 @@ class Identity:
         item = self.app_passwords.verify(request.db, int(row.ID), secret) if row is not None else None
         if row is None or item is None or row.blocked == "1":
             raise InvalidCredentials()
-        self.app_passwords.record_usage(request.db, int(row.ID), item["uuid"], request.remote_addr or "")
+        # Deferred: a write now would hold SQLite's lock while the rate limiter
+        # counts on a connection of its own.
+        user_id, ip = int(row.ID), request.remote_addr or ""
+        request.before_commit.append(lambda db: self.app_passwords.record_usage(db, user_id, item["uuid"], ip))
         user = self.store.from_row(row)
         user.auth = {"method": "application-password", "uuid": item["uuid"], "item": item}
         return user

@@ -129,3 +129,10 @@ def test_basic_auth_needs_https_in_production(client: Client, ann: int, ann_auth
 @pytest.mark.parametrize("header", ["Basic !!!", "Basic " + base64.b64encode(b"no-colon").decode()])
 def test_malformed_basic_auth(dev_client: Client, header: str) -> None:
     assert dev_client.get(ME, headers={"Authorization": header}).status_code == 401
+
+
+def test_basic_auth_on_a_sensitive_route(dev_client: Client, ann: int) -> None:
+    secret = create(dev_client, bearer(login(dev_client, "ann")))["password"]
+    response = dev_client.post(ME + "/password", json={"current_password": PASSWORD, "new_password": "another pw 1"},
+                               headers=basic("ann", secret))
+    assert response.status_code == 200 and response.headers["RateLimit-Limit"] == "60"
