@@ -25,6 +25,7 @@ import logging
 import re
 import secrets
 import uuid
+from http import HTTPStatus
 from urllib.parse import parse_qs
 
 import sqlalchemy as sa
@@ -64,6 +65,7 @@ logger = logging.getLogger("learnomy")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _WRITE_METHODS = ("PUT", "PATCH", "DELETE")
 _SECRET_OPTION = "learnomy_secret_key"
+_REASONS = {status.value: status.phrase for status in HTTPStatus}
 
 
 def _json_default(value: Any) -> Any:
@@ -156,17 +158,23 @@ class LearnomyApp:
             rest_path = "/"
         elif path == "/" and "rest_route=" in environ.get("QUERY_STRING", ""):
             rest_path = parse_qs(environ["QUERY_STRING"]).get("rest_route", ["/"])[0] or "/"
-            return self.handle(environ, rest_path)(environ, start_response)
+            return self._serve(environ, start_response, rest_path)
         elif path == "/":
             return self._site_root(environ)(environ, start_response)
         else:
             response = Response("Not Found", 404, mimetype="text/plain")
             response.headers["Link"] = self._discovery_link(environ)
             return response(environ, start_response)
-        return self.handle(environ, rest_path)(environ, start_response)
+        return self._serve(environ, start_response, rest_path)
 
-    def handle(self, environ: dict[str, Any], rest_path: str) -> Response:
-        """Answer one REST request for ``rest_path`` (relative to the REST root)."""
+    def _serve(self, environ: dict[str, Any], start_response: Callable[..., Any], rest_path: str) -> list[bytes]:
+        status, headers, body = self.handle(environ, rest_path)
+        start_response(f"{status} {_REASONS.get(status, '')}", headers)
+        # HEAD keeps its Content-Length but sends no body, as HTTP says.
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
+
+    def handle(self, environ: dict[str, Any], rest_path: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        """Answer one REST request for ``rest_path``: ``(status, headers, body)``."""
         sent_id = environ.get("HTTP_X_REQUEST_ID", "")
         request_id = sent_id if _REQUEST_ID.match(sent_id) else uuid.uuid4().hex
         request = RestRequest(environ, self, request_id)
@@ -314,7 +322,7 @@ class LearnomyApp:
 
     # -- the answer ----------------------------------------------------------
 
-    def _finish(self, request: RestRequest, rest: RestResponse) -> Response:
+    def _finish(self, request: RestRequest, rest: RestResponse) -> tuple[int, list[tuple[str, str]], bytes]:
         if rest.content_type is not None:
             payload, content_type = rest.body, rest.content_type
         else:
@@ -324,8 +332,8 @@ class LearnomyApp:
                 wanted = [f.strip() for f in fields.split(",") if f.strip()]
                 body = {**body, "data": trim_fields(body["data"], wanted)}
             payload, content_type = dumps(body), "application/json"
-        # Headers gathered in a plain dict and handed over once: cheaper than
-        # setting them one by one on a werkzeug Headers object.
+        # Plain (name, value) pairs straight to start_response: werkzeug's Response
+        # and Headers machinery cost more than the rest of a small answer.
         headers = {**request.extra_headers, **rest.headers, "X-Request-Id": request.request_id,
                    "Link": self._discovery_link(request.environ)}
         status = rest.status
@@ -334,12 +342,12 @@ class LearnomyApp:
             headers.update(ETag=etag, Vary="Authorization, Cookie", **{"Cache-Control": self._cache_control(request)})
             if request.if_none_match.contains(etag.strip('"')):
                 headers.pop("Content-Disposition", None)
-                not_modified = Response(status=304, headers=list(headers.items()))
-                not_modified.headers.remove("Content-Type")
-                return not_modified
+                return 304, list(headers.items()), b""
         elif "Cache-Control" not in headers:
             headers["Cache-Control"] = "no-store" if status >= 400 else "private, no-cache"
-        return Response(payload, status, headers=list(headers.items()), content_type=content_type)
+        headers["Content-Type"] = content_type
+        headers["Content-Length"] = str(len(payload))
+        return status, list(headers.items()), payload
 
     def _cache_control(self, request: RestRequest) -> str:
         endpoint = request.endpoint
