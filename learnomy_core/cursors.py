@@ -112,7 +112,10 @@ def _after(order: Sequence[tuple[sa.ColumnElement[Any], bool]], key: Sequence[An
         beyond = column < key[index] if descending else column > key[index]
         equal = [order[i][0] == key[i] for i in range(index)]
         clauses.append(sa.and_(*equal, beyond))
-    return sa.or_(*clauses)
+    # The redundant bound on the leading column lets an index range-scan from the
+    # cursor instead of filtering every row before it: page 1,000 costs page 1.
+    lead, lead_descending = order[0]
+    return sa.and_(lead <= key[0] if lead_descending else lead >= key[0], sa.or_(*clauses))
 
 
 def _restore(column: sa.ColumnElement[Any], value: Any) -> Any:
