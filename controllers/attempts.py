@@ -23,7 +23,19 @@ from learnomy_core.schema import sanitize, validate
 from learnomy_core.storage import insert_ignore
 
 from .assessment import attempts_used, question_types, quiz_of, reveal_allowed, version_data
-from .catalog import ID_ARG, NAMESPACE, active_enrollment, editor_policy, is_editor, instructor_ids, now, tables
+from .catalog import (
+    ID_ARG,
+    NAMESPACE,
+    LessonLocked,
+    active_enrollment,
+    completed_lessons,
+    editor_policy,
+    instructor_ids,
+    is_editor,
+    now,
+    ordered_lessons,
+    tables,
+)
 from .people import user_summaries
 from .progress import recompute
 
@@ -150,9 +162,26 @@ def _attempt_policy(who: str) -> Policy:
 
 # -- routes --------------------------------------------------------------------------
 
+def _check_unlocked(request: RestRequest, access: Any, quiz: Any) -> None:
+    """Sequential drip: a quiz opens once every lesson before it is complete."""
+    if access.row.drip_mode != "sequential":
+        return
+    table = tables(request)
+    sections = dict(request.db.execute(sa.select(table("sections").c.id, table("sections").c.position)
+                                       .where(table("sections").c.course_id == access.id)).all())
+    here = (sections.get(quiz.section_id, 0), int(quiz.section_id))
+    before = {int(lesson.id) for lesson in ordered_lessons(request.db, table, access.id)
+              if (sections.get(lesson.section_id, 0), int(lesson.section_id)) <= here}
+    missing = before - completed_lessons(request.db, table, request.user.id, access.id)
+    if missing:
+        raise LessonLocked("Complete the lessons before this quiz first.", code="learnomy_quiz_locked_sequential",
+                           details=[{"reason": "sequential", "lesson_ids": sorted(missing)}])
+
+
 def start_attempt(request: RestRequest) -> Any:
     access, quiz = quiz_of(request, request.params["id"])
     active_enrollment(request, access)
+    _check_unlocked(request, access, quiz)
     table = tables(request)
     attempts, questions = table("attempts"), table("questions")
     key = f"{request.user.id}:{quiz.id}"

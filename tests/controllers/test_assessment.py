@@ -266,3 +266,16 @@ def test_results_and_gradebook(client: Client, people, quiz) -> None:
     assert client.get(f"{API}/courses/{quiz['course']['id']}/gradebook", headers=people["ann"]).status_code == 403
     mine = client.get(f"{API}/me/quiz-attempts", headers=people["ann"]).json
     assert mine["meta"]["total"] == 1 and "questions" not in mine["data"][0]
+
+
+def test_sequential_drip_locks_a_quiz_until_its_lessons_are_done(client: Client, people, make_course) -> None:
+    course = make_course(lessons=2, drip_mode="sequential")
+    quiz = client.post(f"{API}/sections/{course['section_id']}/quizzes", json={"title": "After"},
+                       headers=people["ivy"]).json["data"]
+    client.post(f"{API}/quizzes/{quiz['id']}/questions", json=QUESTIONS[1], headers=people["ivy"])
+    client.post(f"{API}/courses/{course['id']}/enroll", headers=people["ann"])
+    locked = client.post(f"{API}/quizzes/{quiz['id']}/attempts", headers=people["ann"])
+    assert locked.status_code == 403 and locked.json["error"]["code"] == "learnomy_quiz_locked_sequential"
+    for lesson in course["lesson_ids"]:
+        client.post(f"{API}/lessons/{lesson}/complete", headers=people["ann"])
+    assert client.post(f"{API}/quizzes/{quiz['id']}/attempts", headers=people["ann"]).status_code == 201
