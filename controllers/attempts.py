@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from learnomy_core import CREATABLE, DELETABLE, LOGGED_IN, READABLE, Policy, RestRequest, created, deleted, hookimpl
 from learnomy_core.cursors import LIST_ARGS, paginate
-from learnomy_core.errors import ApiError, Conflict, InvalidParams, NotFound
+from learnomy_core.errors import ApiError, Conflict, InvalidParams
 from learnomy_core.events import emit
 from learnomy_core.schema import sanitize, validate
 from learnomy_core.storage import insert_ignore
@@ -30,10 +30,9 @@ from .catalog import (
     active_enrollment,
     completed_lessons,
     editor_policy,
-    instructor_ids,
-    is_editor,
     now,
     ordered_lessons,
+    student_record,
     tables,
 )
 from .people import user_summaries
@@ -143,16 +142,7 @@ def _attempt_policy(who: str) -> Policy:
     """``student``: the attempt's own student; ``editor``: editors; ``either``. 404 otherwise."""
 
     def check(request: RestRequest) -> bool:
-        table = tables(request)
-        attempts = table("attempts")
-        row = request.db.execute(sa.select(attempts).where(attempts.c.id == request.params["id"])).first()
-        if row is None:
-            raise NotFound("Attempt not found.")
-        teachers = instructor_ids(request.db, table("course_instructors"), [int(row.course_id)])[int(row.course_id)]
-        editor = is_editor(request.user, teachers)
-        own = int(row.user_id) == request.user.id
-        if not (own or editor):
-            raise NotFound("Attempt not found.")
+        row, own, editor = student_record(request, "attempts", "Attempt")
         _, quiz = quiz_of(request, int(row.quiz_id))
         request.item, request.quiz, request.is_course_editor = row, quiz, editor  # type: ignore[attr-defined]
         return {"student": own, "editor": editor, "either": True}[who]

@@ -386,12 +386,36 @@ def lesson_locks(request: RestRequest, course: CourseAccess, enrollment: Any) ->
     return locks, done
 
 
-def open_lesson(request: RestRequest, course: CourseAccess, lesson: Any) -> None:
-    """Raise unless the caller may read ``lesson``'s content now."""
-    if course.is_editor or lesson.is_preview:
-        return
+def unlocked_enrollment(request: RestRequest, course: CourseAccess, lesson: Any) -> Any:
+    """The caller's enrollment, once ``lesson`` is unlocked for them (never bypassed)."""
     enrollment = active_enrollment(request, course)
     locks, _ = lesson_locks(request, course, enrollment)
     lock = locks.get(int(lesson.id))
     if lock is not None:
         raise LessonLocked(details=[lock], code=f"learnomy_lesson_locked_{lock['reason']}")
+    return enrollment
+
+
+def open_lesson(request: RestRequest, course: CourseAccess, lesson: Any) -> None:
+    """Raise unless the caller may read ``lesson``'s content now (editors and previews may)."""
+    if not (course.is_editor or lesson.is_preview):
+        unlocked_enrollment(request, course, lesson)
+
+
+def student_record(request: RestRequest, table_name: str, what: str) -> tuple[Any, bool, bool]:
+    """``(row, own, editor)`` for a student's record (enrollment, attempt, certificate).
+
+    The record's own student and the editors of its course may know it exists;
+    anyone else gets 404.
+    """
+    table = tables(request)
+    records = table(table_name)
+    row = request.db.execute(sa.select(records).where(records.c.id == request.params["id"])).first()
+    if row is None:
+        raise NotFound(f"{what} not found.")
+    teachers = instructor_ids(request.db, table("course_instructors"), [int(row.course_id)])[int(row.course_id)]
+    editor = is_editor(request.user, teachers)
+    own = int(row.user_id) == request.user.id
+    if not (own or editor):
+        raise NotFound(f"{what} not found.")
+    return row, own, editor

@@ -42,7 +42,7 @@ from learnomy_core.errors import Conflict, InvalidParams, NotFound
 from learnomy_core.events import emit
 from learnomy_core.storage import ID, TEXT_TABLE
 
-from .catalog import ID_ARG, NAMESPACE, instructor_ids, is_editor, now, tables
+from .catalog import ID_ARG, NAMESPACE, now, student_record, tables
 
 PLACEHOLDERS = ("student_name", "course_title", "completion_date", "instructor_name",
                 "verification_code", "verification_url")
@@ -207,15 +207,7 @@ def _certificate_policy() -> Policy:
     """The holder, an editor of the course, or an administrator; 404 for anyone else."""
 
     def check(request: RestRequest) -> bool:
-        table = tables(request)
-        certificates = table("certificates")
-        row = request.db.execute(sa.select(certificates).where(certificates.c.id == request.params["id"])).first()
-        if row is None:
-            raise NotFound("Certificate not found.")
-        instructors = instructor_ids(request.db, table("course_instructors"), [int(row.course_id)])[int(row.course_id)]
-        if int(row.user_id) != request.user.id and not is_editor(request.user, instructors):
-            raise NotFound("Certificate not found.")
-        request.item = row  # type: ignore[attr-defined]
+        request.item, _, _ = student_record(request, "certificates", "Certificate")  # type: ignore[attr-defined]
         return True
 
     return Policy("certificate_holder_or_editor", check)

@@ -27,7 +27,7 @@ from learnomy_core import (
     hookimpl,
 )
 from learnomy_core.cursors import LIST_ARGS, paginate
-from learnomy_core.errors import Conflict, Forbidden, InvalidParams, NotFound, PaymentRequired
+from learnomy_core.errors import Conflict, Forbidden, InvalidParams, PaymentRequired
 from learnomy_core.events import emit
 from learnomy_core.storage import insert_ignore
 
@@ -38,12 +38,11 @@ from .catalog import (
     LIVE_STATUSES,
     PrerequisitesUnmet,
     editor_policy,
-    instructor_ids,
-    is_editor,
     live_key,
     load_course,
     now,
     parse_time,
+    student_record,
     tables,
     unmet_prerequisites,
 )
@@ -128,16 +127,7 @@ def _enrollment_policy(*, editors_only: bool) -> Policy:
     """The enrollment's student (reading only) or an editor of its course; 404 for anyone else."""
 
     def check(request: RestRequest) -> bool:
-        table = tables(request)
-        enrollments = table("enrollments")
-        row = request.db.execute(sa.select(enrollments).where(enrollments.c.id == request.params["id"])).first()
-        if row is None:
-            raise NotFound("Enrollment not found.")
-        instructors = instructor_ids(request.db, table("course_instructors"), [int(row.course_id)])[int(row.course_id)]
-        editor = is_editor(request.user, instructors)
-        own = int(row.user_id) == request.user.id
-        if not (editor or own):
-            raise NotFound("Enrollment not found.")
+        row, _, editor = student_record(request, "enrollments", "Enrollment")
         request.item = row  # type: ignore[attr-defined]
         return editor or not editors_only
 

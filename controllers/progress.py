@@ -25,7 +25,6 @@ from .catalog import (
     ID_ARG,
     NAMESPACE,
     CourseAccess,
-    LessonLocked,
     active_enrollment,
     course_of,
     editor_policy,
@@ -33,6 +32,7 @@ from .catalog import (
     load_course,
     now,
     tables,
+    unlocked_enrollment,
 )
 
 
@@ -207,16 +207,6 @@ def progress_view(request: RestRequest, user_id: int, course_id: int) -> dict[st
 
 # -- completing -----------------------------------------------------------------------
 
-def _unlocked_lesson(request: RestRequest, access: CourseAccess, lesson: Any) -> Any:
-    """The caller's enrollment, once ``lesson`` is unlocked for them (never bypassed)."""
-    enrollment = active_enrollment(request, access)
-    locks, _ = lesson_locks(request, access, enrollment)
-    lock = locks.get(int(lesson.id))
-    if lock is not None:
-        raise LessonLocked(details=[lock], code=f"learnomy_lesson_locked_{lock['reason']}")
-    return enrollment
-
-
 def _complete(request: RestRequest, kind: str, item_id: int, course_id: int) -> dict[str, Any]:
     table = tables(request)("completions")
     first_time = insert_ignore(request.db, table, {
@@ -231,7 +221,7 @@ def _complete(request: RestRequest, kind: str, item_id: int, course_id: int) -> 
 
 def complete_lesson(request: RestRequest) -> Any:
     access, lesson = course_of("lesson", request, request.params["id"])
-    _unlocked_lesson(request, access, lesson)
+    unlocked_enrollment(request, access, lesson)
     return _complete(request, "lesson", int(lesson.id), access.id)
 
 
@@ -239,25 +229,35 @@ def complete_topic(request: RestRequest) -> Any:
     access, topic = course_of("topic", request, request.params["id"])
     lessons = tables(request)("lessons")
     lesson = request.db.execute(sa.select(lessons).where(lessons.c.id == topic.lesson_id)).one()
-    _unlocked_lesson(request, access, lesson)
+    unlocked_enrollment(request, access, lesson)
     return _complete(request, "topic", int(topic.id), access.id)
 
 
 def save_position(request: RestRequest) -> Any:
     access, lesson = course_of("lesson", request, request.params["id"])
-    _unlocked_lesson(request, access, lesson)
-    positions = tables(request)("positions")
+    unlocked_enrollment(request, access, lesson)
     stamp = now()
-    values = {"position": request.params["position"], "percent": request.params.get("percent", 0),
-              "updated_at": stamp, "occurred_at": stamp}
-    done = request.db.execute(sa.update(positions).where(
-        positions.c.user_id == request.user.id, positions.c.lesson_id == lesson.id).values(**values)).rowcount
-    if not done and not insert_ignore(request.db, positions, {
-            **values, "user_id": request.user.id, "lesson_id": int(lesson.id), "course_id": access.id}):
-        request.db.execute(sa.update(positions).where(
-            positions.c.user_id == request.user.id, positions.c.lesson_id == lesson.id).values(**values))
-    return {"lesson_id": int(lesson.id), "position": values["position"], "percent": values["percent"],
+    percent = request.params.get("percent", 0)
+    store_position(request, access, lesson, request.params["position"], percent, stamp)
+    return {"lesson_id": int(lesson.id), "position": request.params["position"], "percent": percent,
             "updated_at": stamp}
+
+
+def store_position(request: RestRequest, access: CourseAccess, lesson: Any, position: float, percent: int,
+                   occurred_at: Any) -> bool:
+    """Record a resume position unless a later one is stored; whether it was recorded."""
+    positions = tables(request)("positions")
+    values = {"position": position, "percent": percent, "updated_at": now(), "occurred_at": occurred_at}
+    newer = sa.and_(positions.c.user_id == request.user.id, positions.c.lesson_id == lesson.id,
+                    sa.or_(positions.c.occurred_at.is_(None), positions.c.occurred_at <= occurred_at))
+
+    def update() -> bool:
+        return request.db.execute(sa.update(positions).where(newer).values(**values)).rowcount == 1
+
+    if update() or insert_ignore(request.db, positions, {
+            **values, "user_id": request.user.id, "lesson_id": int(lesson.id), "course_id": access.id}):
+        return True
+    return update()  # another request inserted the row meanwhile: latest still wins
 
 
 def next_step(request: RestRequest) -> Any:

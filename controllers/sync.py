@@ -20,8 +20,8 @@ from learnomy_core.errors import ApiError
 from learnomy_core.schema import sanitize, validate
 from learnomy_core.storage import insert_ignore
 
-from .catalog import NAMESPACE, course_of, now, parse_time, tables
-from .progress import _complete, _unlocked_lesson
+from .catalog import NAMESPACE, course_of, now, parse_time, tables, unlocked_enrollment
+from .progress import _complete, store_position
 
 CLOCK_SKEW = timedelta(minutes=5)
 FUTURE_LIMIT = timedelta(days=1)
@@ -62,7 +62,7 @@ def _when(occurred: datetime) -> tuple[datetime, bool]:
 
 def _lesson_complete(request: RestRequest, item: dict[str, Any], when: datetime, state: dict[str, Any]) -> str:
     access, lesson = course_of("lesson", request, item["lesson_id"])
-    _unlocked_lesson(request, access, lesson)
+    unlocked_enrollment(request, access, lesson)
     outcome = _complete(request, "lesson", int(lesson.id), access.id)
     completions = tables(request)("completions")
     # Offline: the completion happened when the client says, if that is earlier.
@@ -79,7 +79,7 @@ def _topic_complete(request: RestRequest, item: dict[str, Any], when: datetime, 
     access, topic = course_of("topic", request, item["topic_id"])
     lessons = tables(request)("lessons")
     lesson = request.db.execute(sa.select(lessons).where(lessons.c.id == topic.lesson_id)).one()
-    _unlocked_lesson(request, access, lesson)
+    unlocked_enrollment(request, access, lesson)
     outcome = _complete(request, "topic", int(topic.id), access.id)
     state["topics"][str(topic.id)] = {"completed": True}
     return "applied" if outcome["newly_completed"] else "superseded"
@@ -89,19 +89,10 @@ def _lesson_position(request: RestRequest, item: dict[str, Any], when: datetime,
     if "position" not in item:
         raise ItemRejected("position is required.", code="rest_missing_callback_param")
     access, lesson = course_of("lesson", request, item["lesson_id"])
-    _unlocked_lesson(request, access, lesson)
-    positions = tables(request)("positions")
-    values = {"position": item["position"], "percent": item.get("percent", 0), "updated_at": now(),
-              "occurred_at": when}
-    mine = sa.and_(positions.c.user_id == request.user.id, positions.c.lesson_id == lesson.id)
-    newer = request.db.execute(sa.update(positions).where(
-        mine, sa.or_(positions.c.occurred_at.is_(None), positions.c.occurred_at <= when)).values(**values)).rowcount
-    status = "applied"
-    if not newer and not insert_ignore(request.db, positions, {
-            **values, "user_id": request.user.id, "lesson_id": int(lesson.id), "course_id": access.id}):
-        status = "superseded"  # a later position is already recorded
+    unlocked_enrollment(request, access, lesson)
+    recorded = store_position(request, access, lesson, item["position"], item.get("percent", 0), when)
     _lesson_state(request, int(lesson.id), state)
-    return status
+    return "applied" if recorded else "superseded"  # superseded: a later position is stored
 
 
 def _quiz_attempt_submit(request: RestRequest, item: dict[str, Any], when: datetime, state: dict[str, Any]) -> str:
