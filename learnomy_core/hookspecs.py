@@ -45,8 +45,21 @@ def learnomy_register_routes(registry: Any) -> None:
     registry is frozen right after, so this is the only place to register.
 
     :param registry: the :class:`~learnomy_core.registry.RouteRegistry`; call
-        ``registry.register_rest_route(...)`` (or the module-level
-        ``learnomy_core.register_rest_route``, which is the same while the hook runs).
+        ``registry.register_rest_route(...)``, the one way to register a route.
+    """
+
+
+@hookspec
+def learnomy_requires() -> list[str]:
+    """The plugins this plugin needs loaded beside it, by name.
+
+    Checked when the app is built: ``create_app`` refuses, with one
+    :class:`~learnomy_core.errors.MissingRequirements` naming every gap, a plugin
+    set in which a plugin's requirements are missing (left out, excluded or not
+    installed). Requirements point one way, from a domain to the domains it
+    builds on (``assessment`` requires ``learning``, which requires ``catalog``).
+
+    :returns: plugin names (entry point names, as ``create_app(plugins=...)`` takes them).
     """
 
 
