@@ -26,9 +26,16 @@ docs/plugins.md has one section per hook with an example; a test keeps that true
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
+
+if TYPE_CHECKING:  # pragma: no cover
+    import sqlalchemy as sa
+
+    from .registry import Endpoint, RouteRegistry
+    from .request import RestRequest
+    from .response import RestResponse
 
 hookspec = pluggy.HookspecMarker("learnomy")
 hookimpl = pluggy.HookimplMarker("learnomy")
@@ -38,7 +45,7 @@ __all__ = ["hookspec", "hookimpl"]
 
 
 @hookspec
-def learnomy_register_routes(registry: Any) -> None:
+def learnomy_register_routes(registry: "RouteRegistry") -> None:
     """Register REST routes.
 
     Called once per plugin, in load order, while the app is being created; the
@@ -64,7 +71,7 @@ def learnomy_requires() -> list[str]:
 
 
 @hookspec
-def learnomy_register_tables(metadata: Any, prefix: str) -> None:
+def learnomy_register_tables(metadata: "sa.MetaData", prefix: str) -> None:
     """Declare the plugin's SQLAlchemy tables.
 
     Called once at app creation. Add ``sqlalchemy.Table`` objects to ``metadata``
@@ -91,7 +98,7 @@ def learnomy_migration_locations() -> list[str] | str | None:
 
 
 @hookspec(firstresult=True)
-def learnomy_authenticate(request: Any) -> Any:
+def learnomy_authenticate(request: "RestRequest") -> Any:
     """Identify the caller of ``request``; the first non-``None`` answer wins.
 
     Called once per request, lazily, the first time anything asks for
@@ -105,7 +112,7 @@ def learnomy_authenticate(request: Any) -> Any:
 
 
 @hookspec(firstresult=True)
-def learnomy_before_dispatch(request: Any, endpoint: Any) -> Any:
+def learnomy_before_dispatch(request: "RestRequest", endpoint: "Endpoint") -> "RestResponse | None":
     """Called after a route and endpoint are matched, before permission checks.
 
     Return a :class:`~learnomy_core.response.RestResponse` (or raise an
@@ -118,7 +125,7 @@ def learnomy_before_dispatch(request: Any, endpoint: Any) -> Any:
 
 
 @hookspec
-def learnomy_after_dispatch(request: Any, response: Any) -> None:
+def learnomy_after_dispatch(request: "RestRequest", response: "RestResponse") -> None:
     """Called with every REST response before it is sent; adjust it in place.
 
     Add headers, rewrite ``response.body``; errors included. Exceptions raised here
@@ -181,7 +188,7 @@ def learnomy_send_mail(to: str, subject: str, body: str) -> Any:
 
 
 @hookspec
-def learnomy_dashboard_counts(request: Any, user: Any) -> dict[str, int]:
+def learnomy_dashboard_counts(request: "RestRequest", user: Any) -> dict[str, int]:
     """Counts for ``GET /me/dashboard``; every plugin's answer is merged.
 
     Answer the keys your area knows (``enrolled``, ``in_progress``, ``completed``,
@@ -194,7 +201,7 @@ def learnomy_dashboard_counts(request: Any, user: Any) -> dict[str, int]:
 
 
 @hookspec
-def learnomy_event(request: Any, event: str, data: dict[str, Any]) -> None:
+def learnomy_event(request: "RestRequest", event: str, data: dict[str, Any]) -> None:
     """Something happened (``course.created``, ``enrollment.updated``, ...).
 
     Called inside the request's transaction, right when the change is made, so a
@@ -209,7 +216,7 @@ def learnomy_event(request: Any, event: str, data: dict[str, Any]) -> None:
 
 
 @hookspec
-def learnomy_required_items(request: Any, course_ids: list[int]) -> list[dict[str, Any]]:
+def learnomy_required_items(request: "RestRequest", course_ids: list[int]) -> list[dict[str, Any]]:
     """The items students must finish to complete each of ``course_ids``.
 
     Every plugin's answer is joined: the Free progress plugin answers the lessons;
