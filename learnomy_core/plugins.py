@@ -85,7 +85,7 @@ def build_plugin_manager(
         if manager.get_plugin(name) is None:
             manager.register(plugin, name=name)
     manager.check_pending()
-    check_requirements(manager)
+    _load_requirements_first(manager, check_requirements(manager))
     if os.environ.get("LEARNOMY_TRACE_PLUGINS"):
         manager.trace.root.setwriter(lambda message: sys.stderr.write(message))
         manager.enable_tracing()
@@ -110,19 +110,50 @@ def plugin_callers(manager: pluggy.PluginManager, hook_name: str) -> Iterator[tu
         yield impl.plugin_name, manager.subset_hook_caller(hook_name, remove_plugins=others)
 
 
-def check_requirements(manager: pluggy.PluginManager) -> None:
+def check_requirements(manager: pluggy.PluginManager) -> dict[str, list[str]]:
     """Refuse a plugin set in which some plugin's ``learnomy_requires`` are not loaded.
 
+    :returns: each plugin's requirements.
     :raises MissingRequirements: naming every plugin with a gap and what it lacks.
     """
+    requires: dict[str, list[str]] = {}
     missing: dict[str, list[str]] = {}
     for name, call in plugin_callers(manager, "learnomy_requires"):
         for answer in call():
+            requires.setdefault(name, []).extend(answer or [])
             gaps = [needed for needed in answer or [] if not manager.has_plugin(needed)]
             if gaps:
                 missing.setdefault(name, []).extend(gaps)
     if missing:
         raise MissingRequirements(missing)
+    return requires
+
+
+def _load_requirements_first(manager: pluggy.PluginManager, requires: dict[str, list[str]]) -> None:
+    """Re-register plugins so each comes after what it requires (else in the order given).
+
+    Load order is registration order, which decides between overlapping routes
+    and which plugin's hooks run first; a plugin must see what it builds on.
+    """
+    loaded = [(name, plugin) for name, plugin in manager.list_name_plugin() if name != CORE_PLUGIN]
+    order: list[str] = []
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in order or name in path:
+            return
+        for needed in requires.get(name, []):
+            visit(needed, (*path, name))
+        order.append(name)
+
+    for name, _ in loaded:
+        visit(name, ())
+    if order == [name for name, _ in loaded]:
+        return
+    plugins = dict(loaded)
+    for name in order:
+        manager.unregister(name=name)
+    for name in order:
+        manager.register(plugins[name], name=name)
 
 
 def _resolve(

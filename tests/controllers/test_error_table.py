@@ -15,7 +15,7 @@ from werkzeug.test import Client
 
 from learnomy_core import create_app, errors
 from tests.conftest import ALICE
-from tests.controllers.test_auth import claims_of, forge
+from tests.controllers.identity.test_auth import claims_of, forge
 
 API = "/wp-json/learnomy/v1"
 ACME = "/wp-json/acme/v1"

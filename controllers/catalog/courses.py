@@ -27,7 +27,7 @@ from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, InvalidParams, NotFound
 from learnomy_core.events import emit
 
-from .catalog import (
+from .access import (
     ENROLLMENT_STATUS_FILTER,
     ID_ARG,
     LEVELS,
@@ -271,7 +271,7 @@ def remove_instructor(request: RestRequest) -> Any:
 
 
 def list_students(request: RestRequest) -> Any:
-    from .enrollments import render_enrollments
+    from ..learning.enrollments import render_enrollments
 
     access = request.course
     enrollments = tables(request)("enrollments")
@@ -286,8 +286,7 @@ def list_students(request: RestRequest) -> Any:
     return paginate(request, query, [(enrollments.c.id, True)], render, bound_to=[request.params.get("status")])
 
 
-@hookimpl
-def learnomy_register_routes(registry: Any) -> None:
+def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     editor = editor_policy("course")
     register(NAMESPACE, "/courses", [

@@ -16,7 +16,7 @@ from learnomy_core import RestRequest
 from learnomy_core.errors import Conflict, InvalidParams
 from learnomy_core.html import sanitize_html
 
-from .catalog import (
+from .access import (
     DRIP_MODES,
     LEVELS,
     PRICE_TYPES,

@@ -42,7 +42,7 @@ from learnomy_core.errors import Conflict, InvalidParams, NotFound
 from learnomy_core.events import emit
 from learnomy_core.storage import ID, TEXT_TABLE
 
-from .catalog import ID_ARG, NAMESPACE, now, student_record, tables
+from ..catalog import ID_ARG, NAMESPACE, now, student_record, tables
 
 PLACEHOLDERS = ("student_name", "course_title", "completion_date", "instructor_name",
                 "verification_code", "verification_url")
@@ -88,26 +88,18 @@ def certificate_tables(metadata: sa.MetaData, prefix: str) -> None:
     )
 
 
-@hookimpl
-def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
+def declare_tables(metadata: sa.MetaData, prefix: str) -> None:
     certificate_tables(metadata, prefix)
 
 
-@hookimpl
-def learnomy_migration_locations() -> str:
-    return str(Path(__file__).with_name("migrations"))
-
-
-@hookimpl
-def learnomy_dashboard_counts(request: RestRequest, user: Any) -> dict[str, int]:
+def dashboard_counts(request: RestRequest, user: Any) -> dict[str, int]:
     certificates = tables(request)("certificates")
     count = request.db.execute(sa.select(sa.func.count()).select_from(certificates).where(
         certificates.c.user_id == user.id, certificates.c.revoked_at.is_(None))).scalar_one()
     return {"certificates": int(count)}
 
 
-@hookimpl
-def learnomy_event(request: RestRequest, event: str, data: Any) -> None:
+def on_event(request: RestRequest, event: str, data: Any) -> None:
     # Completing a course whose course names a template issues its certificate.
     if event == "course.completed":
         courses = tables(request)("courses")
@@ -355,8 +347,7 @@ def delete_template(request: RestRequest) -> Any:
     return deleted(previous)
 
 
-@hookimpl
-def learnomy_register_routes(registry: Any) -> None:
+def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     holder = _certificate_policy()
     register(NAMESPACE, "/certificates", [

@@ -20,7 +20,7 @@ from learnomy_core.errors import ApiError
 from learnomy_core.schema import sanitize, validate
 from learnomy_core.storage import insert_ignore
 
-from .catalog import NAMESPACE, course_of, now, parse_time, tables, unlocked_enrollment
+from ..catalog import NAMESPACE, course_of, now, parse_time, tables, unlocked_enrollment
 from .progress import _complete, store_position
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -96,8 +96,8 @@ def _lesson_position(request: RestRequest, item: dict[str, Any], when: datetime,
 
 
 def _quiz_attempt_submit(request: RestRequest, item: dict[str, Any], when: datetime, state: dict[str, Any]) -> str:
-    from .assessment import quiz_of
-    from .attempts import _checked_answers, _finish
+    from ..assessment.access import quiz_of
+    from ..assessment.attempts import _checked_answers, _finish
 
     attempts = tables(request)("attempts")
     row = request.db.execute(sa.select(attempts).where(attempts.c.id == item["attempt_id"])).first()
@@ -182,8 +182,7 @@ def sync(request: RestRequest) -> Any:
     return {"results": results, "state": state}
 
 
-@hookimpl
-def learnomy_register_routes(registry: Any) -> None:
+def register_routes(registry: Any) -> None:
     registry.register_rest_route(NAMESPACE, "/progress/sync", {
         "methods": CREATABLE, "callback": sync, "permission_callback": LOGGED_IN,
         "args": {"items": {"type": "array", "items": {"type": "object"}, "minItems": 1, "maxItems": MAX_ITEMS,

@@ -31,7 +31,7 @@ from learnomy_core.errors import Conflict, Forbidden, InvalidParams, PaymentRequ
 from learnomy_core.events import emit
 from learnomy_core.storage import insert_ignore
 
-from .catalog import (
+from ..catalog import (
     ENROLLMENT_STATUS_FILTER,
     ID_ARG,
     NAMESPACE,
@@ -218,8 +218,7 @@ def my_enrollments(request: RestRequest) -> Any:
                     bound_to=[request.params.get("status"), request.user.id])
 
 
-@hookimpl
-def learnomy_register_routes(registry: Any) -> None:
+def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     register(NAMESPACE, "/enrollments", [
         {"methods": READABLE, "callback": list_enrollments, "permission_callback": INSTRUCTOR,
