@@ -10,7 +10,14 @@ from typing import Any, Optional
 from ..errors import ApiError, InvalidCredentials, RateLimited
 from ..request import RestRequest
 from .app_passwords import AppPasswords
-from .passwords import MAX_PASSWORD_BYTES, check_password, dummy_check, hash_password, needs_rehash
+from .passwords import (
+    MAX_PASSWORD_BYTES,
+    check_password,
+    dummy_check,
+    hash_password,
+    needs_rehash,
+    verifies_cheaper,
+)
 from .ratelimit import RateLimiter
 from .tokens import TokenService
 from .users import Roles, User, UserStore
@@ -86,6 +93,10 @@ class Identity:
             dummy_check(self.cost)
             raise InvalidCredentials("The username or password is incorrect.")
         if not check_password(password, row.user_pass):
+            # A legacy hash (phpass, MD5, cheaper bcrypt) fails faster than ours,
+            # which would tell its accounts apart from unknown names: pay ours too.
+            if verifies_cheaper(row.user_pass, self.cost):
+                dummy_check(self.cost)
             raise InvalidCredentials("The username or password is incorrect.")
         if row.blocked == "1":
             raise AccountBlocked()
