@@ -123,5 +123,5 @@ class Identity:
         route = request.route.pattern if request.route else ""
         verdict = self.rate_limiter.hit(f"{request.rest_method} {route}|{who}", limit)
         if not verdict.allowed:
-            raise RateLimited(headers={**verdict.headers, "Retry-After": str(verdict.reset_in)})
+            raise RateLimited(headers={**verdict.headers, "Retry-After": str(verdict.retry_after)})
         return verdict.headers
