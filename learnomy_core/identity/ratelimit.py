@@ -22,6 +22,7 @@ the app then refuses (a wrong password) or that fails still counts.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import random
 import time
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from typing import Callable, Iterable, Optional, Union
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-__all__ = ["ratelimit_table", "RateLimiter", "Verdict", "WINDOW_SECONDS"]
+__all__ = ["ratelimit_table", "RateLimiter", "Verdict", "client_address", "WINDOW_SECONDS"]
 
 WINDOW_SECONDS = 60
 _MICRO = 1_000_000
@@ -50,6 +51,23 @@ def ratelimit_table(metadata: sa.MetaData, prefix: str) -> sa.Table:
         sa.Column("full_at", sa.BigInteger, nullable=False),
         sa.Column("refused", sa.Boolean, nullable=False, default=False),
     )
+
+
+def client_address(address: Optional[str]) -> str:
+    """The client a limit counts: an IPv4 address, or an IPv6 address's /64.
+
+    One IPv6 host commonly holds a whole /64, so counting single addresses would
+    give it 2**64 allowances; an IPv4-mapped IPv6 address is its IPv4 address.
+    """
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or ""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+    return str(ip)
 
 
 @dataclass(frozen=True)
