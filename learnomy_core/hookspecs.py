@@ -44,6 +44,11 @@ def learnomy_register_routes(registry: Any) -> None:
     Called once per plugin, in load order, while the app is being created; the
     registry is frozen right after, so this is the only place to register.
 
+    An endpoint's ``sensitive`` key rate limits it: ``True`` per user (instructors
+    and administrators exempt), or ``{"per": "client", "accounts": [...]}`` per
+    client address and per account named, for routes that let someone in; see
+    :class:`~learnomy_core.registry.Sensitivity`.
+
     :param registry: the :class:`~learnomy_core.registry.RouteRegistry`; call
         ``registry.register_rest_route(...)`` (or the module-level
         ``learnomy_core.register_rest_route``, which is the same while the hook runs).
