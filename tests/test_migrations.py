@@ -112,3 +112,35 @@ def test_sqlite_tables_made_before_are_rebuilt_keeping_rows_and_keys(tmp_path: P
     with engine.begin() as db:
         assert _insert(db, courses) > kept[-1]
     engine.dispose()
+
+
+def test_certificates_issued_before_get_a_copy_of_their_template(tmp_path: Path) -> None:
+    from learnomy_core import create_app
+    from tests.conftest import FREE
+
+    app = create_app(plugins=FREE, database_url=f"sqlite:///{tmp_path / 'old.sqlite'}")
+    locations = app.migration_locations()
+    app.storage.upgrade(locations, "free_0008")
+    stamp = datetime(2026, 1, 1)
+    templates = sa.table("wp_lrn_certificate_templates", *(sa.column(c) for c in (
+        "id", "title", "body", "orientation", "author_id", "created_at", "updated_at")))
+    old = sa.table("wp_lrn_certificates", *(sa.column(c) for c in (
+        "user_id", "course_id", "template_id", "verification_code", "student_name", "course_title",
+        "instructor_name", "signature", "issued_at")))
+    with app.storage.engine.begin() as db:
+        db.execute(templates.insert().values(id=7, title="Classic", body="For {student_name}", orientation="portrait",
+                                             author_id=1, created_at=stamp, updated_at=stamp))
+        for code, template_id in (("a", 7), ("b", None), ("c", 8)):  # 8: deleted before the upgrade
+            db.execute(old.insert().values(user_id=1, course_id=1, template_id=template_id, verification_code=code,
+                                           student_name="ann", course_title="Course", instructor_name="ivy",
+                                           signature="", issued_at=stamp))
+
+    app.storage.upgrade(locations)
+
+    certificates = app.storage.metadata.tables["wp_lrn_certificates"]
+    with app.storage.engine.connect() as db:
+        copies = {r.verification_code: (r.template_title, r.template_body, r.template_orientation)
+                  for r in db.execute(certificates.select())}
+    assert copies == {"a": ("Classic", "For {student_name}", "portrait"), "b": (None, None, None),
+                      "c": (None, None, None)}
+    app.storage.dispose()
