@@ -72,6 +72,8 @@ def test_racing_creations_of_one_title_each_get_their_own_slug(make_app, people)
                       for c in clients])
     assert [r.status_code for r in responses] == [201] * 6, [r.json for r in responses]
     assert {r.json["data"]["slug"] for r in responses} == {"same-title", *(f"same-title-{n}" for n in range(2, 7))}
+    # A retried insert leaves the rest of its request whole.
+    assert all(r.json["data"]["instructor_ids"] == [people.ids["ivy"]] for r in responses)
 
 
 def test_racing_slug_changes_each_get_their_own_slug(make_app, client: Client, people, make_course) -> None:
