@@ -107,7 +107,8 @@ def learnomy_event(request: RestRequest, event: str, data: Any) -> None:
 
 def delete_quizzes(request: RestRequest, which: Any) -> None:
     """Delete the quizzes ``which`` selects (a condition on the quizzes table), their
-    questions, their attempts, and every version of their questions.
+    questions, their attempts, every version of their questions, and the
+    completions their passed attempts recorded.
 
     Versions go with the attempts that were given them: those of questions
     deleted earlier (kept then for their attempts) are found through the attempts.
@@ -125,6 +126,8 @@ def delete_quizzes(request: RestRequest, which: Any) -> None:
     if question_ids:
         db.execute(sa.delete(versions).where(versions.c.question_id.in_(sorted(question_ids))))
     db.execute(sa.delete(attempts).where(attempts.c.quiz_id.in_(quiz_ids)))
+    completions = table("completions")
+    db.execute(sa.delete(completions).where(completions.c.item_type == "quiz", completions.c.item_id.in_(quiz_ids)))
     db.execute(sa.delete(questions).where(questions.c.quiz_id.in_(quiz_ids)))
     db.execute(sa.delete(quizzes).where(quizzes.c.id.in_(quiz_ids)))
 

@@ -135,6 +135,11 @@ def test_racing_edits_of_one_question_each_make_a_version(app, make_app, client:
 def test_deleting_a_quiz_deletes_every_version_its_attempts_were_given(app, client: Client, people, quiz) -> None:
     attempt = start(client, people, quiz).json["data"]
     client.post(f"{API}/attempts/{attempt['id']}/submit", json={"answers": answers_for(quiz)}, headers=people["ann"])
+    graded = client.post(f"{API}/attempts/{attempt['id']}/grade",
+                         json={"grades": {str(quiz["question_ids"][2]): {"points": 3}}}, headers=people["ivy"])
+    assert graded.json["data"]["passed"] is True
+    completions = app.tables["lrn_completions"]
+    passed = completions.c.item_type == "quiz", completions.c.item_id == quiz["id"]
     kept = quiz["question_ids"][0]
     assert client.delete(f"{API}/questions/{kept}", headers=people["ivy"]).status_code == 200
     versions = app.tables["lrn_question_versions"]
@@ -144,9 +149,13 @@ def test_deleting_a_quiz_deletes_every_version_its_attempts_were_given(app, clie
             return {int(r[0]) for r in db.execute(sa.select(versions.c.question_id))}
 
     assert kept in stored()  # the submitted attempt still shows what it was given
+    with app.storage.engine.connect() as db:
+        assert db.execute(sa.select(sa.func.count()).select_from(completions).where(*passed)).scalar_one() == 1
     assert client.delete(f"{API}/quizzes/{quiz['id']}", headers=people["ivy"]).status_code == 200
     assert stored() == set()
     assert client.get(f"{API}/attempts/{attempt['id']}", headers=people["ann"]).status_code == 404
+    with app.storage.engine.connect() as db:
+        assert db.execute(sa.select(sa.func.count()).select_from(completions).where(*passed)).scalar_one() == 0
 
 
 # -- attempts ------------------------------------------------------------------------------
