@@ -22,6 +22,7 @@ from learnomy_core.events import emit
 from learnomy_core.storage import ID, TEXT_TABLE, insert_ignore
 
 from .catalog import (
+    COURSE_PURGED,
     ID_ARG,
     NAMESPACE,
     CourseAccess,
@@ -82,6 +83,17 @@ def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
 @hookimpl
 def learnomy_migration_locations() -> str:
     return str(Path(__file__).with_name("migrations"))
+
+
+@hookimpl
+def learnomy_event(request: RestRequest, event: str, data: Any) -> None:
+    # A course deleted for good takes its students' resume positions and reset
+    # history with it (the sync log is the client's record of its own batches: kept).
+    if event == COURSE_PURGED:
+        table = tables(request)
+        for name in ("positions", "progress_resets"):
+            rows = table(name)
+            request.db.execute(sa.delete(rows).where(rows.c.course_id == data["id"]))
 
 
 @hookimpl

@@ -28,7 +28,7 @@ from learnomy_core.events import emit
 from learnomy_core.html import sanitize_html
 from learnomy_core.storage import ID, TEXT_TABLE, insert_ignore
 
-from .catalog import ID_ARG, NAMESPACE, active_enrollment, load_course, now, tables
+from .catalog import COURSE_PURGED, ID_ARG, NAMESPACE, active_enrollment, load_course, now, tables
 
 REVIEW_STATUSES = ("pending", "approved", "rejected", "spam")
 REVIEW_ARGS = {
@@ -63,6 +63,14 @@ def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
 @hookimpl
 def learnomy_migration_locations() -> str:
     return str(Path(__file__).with_name("migrations"))
+
+
+@hookimpl
+def learnomy_event(request: RestRequest, event: str, data: Any) -> None:
+    # A course deleted for good takes its reviews with it.
+    if event == COURSE_PURGED:
+        reviews = tables(request)("reviews")
+        request.db.execute(sa.delete(reviews).where(reviews.c.course_id == data["id"]))
 
 
 @hookimpl
