@@ -12,6 +12,7 @@ table speaks WordPress's dialect on MySQL (``BIGINT UNSIGNED`` ids, ``LONGTEXT``
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any, Iterable
@@ -122,12 +123,18 @@ class Storage:
         self.engine.dispose()
 
 
+def _json_column(value: Any) -> str:
+    """JSON columns' serialiser: NaN and Infinity are refused, never stored as text
+    that every later answer showing them would have to serve as invalid JSON."""
+    return json.dumps(value, allow_nan=False)
+
+
 def _make_engine(url: sa.engine.URL) -> Engine:
     if url.get_backend_name() == "sqlite":
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        engine = sa.create_engine(url, connect_args={"timeout": 30}, json_serializer=_json_column)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_recycle=3600)
+    return sa.create_engine(url, pool_pre_ping=True, pool_recycle=3600, json_serializer=_json_column)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
