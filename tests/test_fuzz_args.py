@@ -15,6 +15,7 @@ anonymous caller of a route whose policy needs a login gets 401 whatever it sent
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import Any, Callable, Iterator, Optional
 from urllib.parse import quote
 
 import pytest
-from werkzeug.test import Client
+from werkzeug.test import Client, EnvironBuilder, TestResponse
 
 from learnomy_core import LearnomyApp
 from learnomy_core.registry import Endpoint, Route
@@ -263,4 +264,31 @@ def test_anonymous_bad_values_in_every_arg(app: LearnomyApp, client: Client, wor
             problem = f"a protected route answered an anonymous caller {response.status_code}, not 401"
         if problem:
             failures.append(f"{probe.what}: {problem}")
+    assert not failures, _report(failures)
+
+
+def test_every_route_taking_a_body_answers_an_oversized_streamed_one_413(
+    make_app: Callable[..., LearnomyApp], make_user: Callable[..., int]
+) -> None:
+    """A chunked body has no Content-Length to check first; over the limit it is 413, never a 400."""
+    app = make_app(max_body_bytes=2000)
+    client = Client(app)
+    world = build_world(client, make_user)
+    body = json.dumps({"title": "x" * 3000}).encode()
+    failures = []
+    for route, method, _ in _endpoints(app, 0):
+        if method in ("GET", "DELETE"):
+            continue
+        environ = EnvironBuilder(path=_path(route, world, {}), method=method,
+                                 headers=world.admin).get_environ()
+        environ.pop("CONTENT_LENGTH", None)
+        environ.update({"CONTENT_TYPE": "application/json", "HTTP_TRANSFER_ENCODING": "chunked",
+                        "wsgi.input_terminated": True, "wsgi.input": io.BytesIO(body)})
+        app_iter, status, headers = client.run_wsgi_app(environ, buffered=True)
+        response = TestResponse(app_iter, status, headers, request=None)
+        problem = problem_with(response)
+        if problem is None and response.status_code != 413:
+            problem = f"answered {response.status_code}, not 413"
+        if problem:
+            failures.append(f"{method} {route.pattern}: {problem}")
     assert not failures, _report(failures)
