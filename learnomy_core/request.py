@@ -35,6 +35,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_JSON_DEPTH = 64
 """Arrays and objects nested deeper than this are refused: no arg needs it, and
 validation, sanitizing and serialisation all recurse into what is let through."""
+_TOO_DEEP = f"The request body is nested more than {MAX_JSON_DEPTH} levels deep."
+_LONE_SURROGATE = "The request body is not valid JSON: it holds a lone UTF-16 surrogate (\\ud800-\\udfff)."
 
 
 def parse_json(data: bytes) -> Any:
@@ -59,9 +61,6 @@ def parse_json(data: bytes) -> Any:
         raise InvalidJson() from None
     _check_json_value(value)
     return value
-
-
-_TOO_DEEP = f"The request body is nested more than {MAX_JSON_DEPTH} levels deep."
 
 
 class _NotANumber(ValueError):
@@ -97,9 +96,6 @@ def _check_json_value(value: Any) -> None:
                     stack.append((member, depth + 1))
             else:
                 stack.extend((member, depth + 1) for member in item)
-
-
-_LONE_SURROGATE = "The request body is not valid JSON: it holds a lone UTF-16 surrogate (\\ud800-\\udfff)."
 
 
 class RestRequest(Request):
