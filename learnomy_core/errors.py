@@ -22,6 +22,7 @@ from typing import Any, Iterable
 __all__ = [
     "ApiError",
     "InvalidJson",
+    "MalformedRequest",
     "MissingParams",
     "InvalidParams",
     "NotLoggedIn",
@@ -96,6 +97,16 @@ def _row(name: str, status: int, code: str, message: str) -> type[ApiError]:
 
 
 InvalidJson = _row("InvalidJson", 400, "rest_invalid_json", "The request body is not valid JSON.")
+
+
+class MalformedRequest(ApiError):
+    """The HTTP request itself is broken (a ``Content-Length`` that is no number)."""
+
+    status = 400
+    code = "learnomy_malformed_request"
+    message = "The request is malformed."
+
+
 MissingParams = _row("MissingParams", 400, "rest_missing_callback_param", "Missing parameter(s).")
 InvalidParams = _row("InvalidParams", 400, "rest_invalid_param", "Invalid parameter(s).")
 NotLoggedIn = _row("NotLoggedIn", 401, "rest_not_logged_in", "You are not currently logged in.")

@@ -113,8 +113,10 @@ def learnomy_before_dispatch(request: Any, endpoint: Any) -> Any:
 def learnomy_after_dispatch(request: Any, response: Any) -> None:
     """Called with every REST response before it is sent; adjust it in place.
 
-    Add headers, rewrite ``response.body``; errors included. Exceptions raised here
-    become a 500 like any other.
+    Add headers, rewrite ``response.body``; errors included. It runs inside the
+    request's transaction, before the commit (which happens only once the answer
+    is a success and serialised): an exception raised here becomes a 500 like any
+    other and rolls back every write of the request.
 
     :param request: the request.
     :param response: the :class:`~learnomy_core.response.RestResponse` about to be sent.

@@ -15,6 +15,7 @@ Ids are never handed out twice, on any table of any plugin: see
 
 from __future__ import annotations
 
+import json
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -163,12 +164,18 @@ class Storage:
         self.engine.dispose()
 
 
+def _json_column(value: Any) -> str:
+    """JSON columns' serialiser: NaN and Infinity are refused, never stored as text
+    that every later answer showing them would have to serve as invalid JSON."""
+    return json.dumps(value, allow_nan=False)
+
+
 def _make_engine(url: sa.engine.URL) -> Engine:
     if url.get_backend_name() == "sqlite":
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        engine = sa.create_engine(url, connect_args={"timeout": 30}, json_serializer=_json_column)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_recycle=3600)
+    return sa.create_engine(url, pool_pre_ping=True, pool_recycle=3600, json_serializer=_json_column)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
