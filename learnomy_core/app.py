@@ -14,7 +14,9 @@ A request runs: match the route (werkzeug), pick the endpoint by method, the
 parameters (merge, validate, sanitize), the permission policy, ``If-Match``, the
 callback, the ``learnomy_after_dispatch`` hook; then the envelope, ``_fields``,
 ETag/304, caching headers and the request id. The request's transaction commits
-only when the answer is a success.
+only when the answer is a success, once its body has been serialised: an answer
+that fails on the way (a callback, the after-dispatch hook, serialisation) rolls
+back every write of the request.
 """
 
 from __future__ import annotations
@@ -43,7 +45,6 @@ from .errors import (
     MethodNotAllowed,
     MissingParams,
     NoRoute,
-    NotLoggedIn,
     PreconditionFailed,
     Unavailable,
 )
@@ -62,7 +63,8 @@ __all__ = ["create_app", "LearnomyApp", "dumps"]
 
 logger = logging.getLogger("learnomy")
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # fullmatch: "$" would let "id\n" into a header
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _WRITE_METHODS = ("PUT", "PATCH", "DELETE")
 _SECRET_OPTION = "learnomy_secret_key"
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
@@ -83,8 +85,18 @@ def _json_default(value: Any) -> Any:
 
 
 def dumps(body: Any) -> bytes:
-    """Serialise a body: compact JSON, times as RFC 3339 UTC."""
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=_json_default).encode()
+    """Serialise a body: compact JSON, times as RFC 3339 UTC; always valid JSON.
+
+    :raises ValueError: for ``NaN`` or an infinity, which JSON cannot say (the
+        request then fails with a 500 in the envelope and commits nothing).
+    """
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_json_default)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        # A lone surrogate (from data stored before requests refused them) has no
+        # UTF-8 form: show it as U+FFFD rather than fail every answer that holds it.
+        return _SURROGATE.sub("\ufffd", text).encode()
 
 
 class LearnomyApp:
@@ -174,36 +186,67 @@ class LearnomyApp:
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
     def handle(self, environ: dict[str, Any], rest_path: str) -> tuple[int, list[tuple[str, str]], bytes]:
-        """Answer one REST request for ``rest_path``: ``(status, headers, body)``."""
-        sent_id = environ.get("HTTP_X_REQUEST_ID", "")
-        request_id = sent_id if _REQUEST_ID.match(sent_id) else uuid.uuid4().hex
-        request = RestRequest(environ, self, request_id)
-        rest = self._answer(request, rest_path)
-        return self._finish(request, rest)
+        """Answer one REST request for ``rest_path``: ``(status, headers, body)``.
 
-    def _answer(self, request: RestRequest, rest_path: str) -> RestResponse:
-        commit = False
+        Never raises: whatever goes wrong is answered in the error envelope with
+        the request id. The request's transaction commits only after its answer is
+        a success and is serialised.
+        """
+        sent_id = environ.get("HTTP_X_REQUEST_ID", "")
+        request_id = sent_id if _REQUEST_ID.fullmatch(sent_id) else uuid.uuid4().hex
+        try:
+            request = RestRequest(environ, self, request_id)
+        except Exception:  # noqa: BLE001 - a request werkzeug cannot even read
+            logger.exception("unreadable request; request_id=%s", request_id)
+            return self._bare_error(environ, request_id)
+        try:
+            rest, succeeded = self._answer(request, rest_path)
+            try:
+                answer = self._finish(request, rest)
+            except Exception as exc:  # noqa: BLE001 - a body that cannot be serialised is a failure
+                succeeded, answer = False, self._finish(request, self._unexpected(exc, request))
+            try:
+                request.close_db(succeeded and answer[0] < 400)
+            except Exception as exc:  # noqa: BLE001 - a failed commit is the request's failure
+                answer = self._finish(request, self._unexpected(exc, request))
+            return answer
+        except Exception:  # noqa: BLE001 - the last line: an error envelope, whatever broke
+            logger.exception("unexpected error answering; request_id=%s", request_id)
+            try:
+                request.close_db(False)
+            except Exception:  # noqa: BLE001
+                logger.exception("rollback failed; request_id=%s", request_id)
+            return self._bare_error(environ, request_id)
+
+    def _answer(self, request: RestRequest, rest_path: str) -> tuple[RestResponse, bool]:
+        """The answer before serialisation, and whether the request succeeded so far."""
+        succeeded = False
         try:
             if self._secret is None:
                 # Settle the site secret before the request's transaction holds any
                 # lock: generating it takes a transaction of its own.
                 self.secret_key
             rest = self._route(request, rest_path)
-            commit = rest.status < 400
+            succeeded = True
         except ApiError as exc:
             rest = _error(exc, request.request_id)
         except Exception as exc:  # noqa: BLE001 - the one place that turns anything into a 500
             rest = self._unexpected(exc, request)
-        try:
-            request.close_db(commit)
-        except Exception as exc:  # noqa: BLE001 - a failed commit is the request's failure
-            rest = self._unexpected(exc, request)
         if self._after is not None:
+            # Before the commit: a hook that fails fails the request, and what it
+            # reads or writes is inside the request's transaction.
             try:
                 self._after(request=request, response=rest)
             except Exception as exc:  # noqa: BLE001
-                rest = self._unexpected(exc, request)
-        return rest
+                rest, succeeded = self._unexpected(exc, request), False
+        return rest, succeeded
+
+    def _bare_error(self, environ: dict[str, Any], request_id: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        """A 500 in the envelope, built from nothing that could fail again."""
+        payload = dumps(InternalError().body(request_id))
+        return 500, [("X-Request-Id", request_id), ("Link", self._discovery_link(environ)),
+                     ("Cache-Control", "no-store"), ("Content-Type", "application/json"),
+                     ("Content-Length", str(len(payload)))], payload
 
     def _unexpected(self, exc: BaseException, request: RestRequest) -> RestResponse:
         if isinstance(exc, ApiError):
@@ -248,9 +291,9 @@ class LearnomyApp:
             if early is not None:
                 return early
         permission = endpoint.permission
-        # Presented credentials are checked on every route, public ones included.
-        if request.user is None and permission.requires_login:
-            raise NotLoggedIn()
+        # Presented credentials are checked on every route, public ones included;
+        # an anonymous caller the policy refuses gets 401 whatever its parameters.
+        permission.refuse_anonymous(request)
         if endpoint.sensitive:
             limit = self.settings.get(request.db, "api.rate_limit_per_minute")
             request.extra_headers.update(self.identity.rate_limit(request, limit))
@@ -340,7 +383,8 @@ class LearnomyApp:
         if request.rest_method in ("GET", "HEAD") and status == 200:
             etag = _etag(payload)
             headers.update(ETag=etag, Vary="Authorization, Cookie", **{"Cache-Control": self._cache_control(request)})
-            if request.if_none_match.contains(etag.strip('"')):
+            # If-None-Match compares weakly (RFC 9110 13.1.2): W/"x" matches "x".
+            if request.if_none_match.contains_weak(etag.strip('"')):
                 headers.pop("Content-Disposition", None)
                 return 304, list(headers.items()), b""
         elif "Cache-Control" not in headers:

@@ -1,5 +1,9 @@
 """The manifest audit: the live registry against ``audit/manifest.json``, both ways.
 
+The manifest ships inside the package (``learnomy.audit``, mapped from the
+repository's ``audit/`` folder), so an installed learnomy audits itself against
+the manifest it was built with; in a checkout that file *is* ``audit/manifest.json``.
+
 One manifest entry per registration: namespace, route, methods, permission
 policy, sensitive, plugin. :func:`compare` names every route missing from the
 registry, every route the manifest lacks, and every entry whose policy,
@@ -12,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable
 
-__all__ = ["compare", "load_manifest", "write_manifest", "manifest_of"]
+__all__ = ["compare", "load_manifest", "write_manifest", "manifest_of", "packaged_manifest"]
 
 _Key = tuple[str, str, tuple[str, ...]]
 _COMPARED = ("permission", "sensitive", "plugin")
@@ -20,6 +24,13 @@ _COMPARED = ("permission", "sensitive", "plugin")
 
 def _key(entry: dict[str, Any]) -> _Key:
     return (entry["namespace"], entry["route"], tuple(sorted(m for m in entry["methods"] if m != "HEAD")))
+
+
+def packaged_manifest() -> Path:
+    """The manifest installed with learnomy (in an editable checkout, ``audit/manifest.json``)."""
+    from importlib.resources import files
+
+    return Path(str(files("learnomy.audit").joinpath("manifest.json")))
 
 
 def manifest_of(entries: Iterable[dict[str, Any]]) -> dict[str, Any]:

@@ -3,7 +3,7 @@
     learnomy serve [--host 127.0.0.1] [--port 8000]
     learnomy db upgrade
     learnomy routes
-    learnomy audit [--manifest audit/manifest.json] [--write]
+    learnomy audit [--manifest PATH] [--write]
     learnomy user create LOGIN EMAIL --role ROLE --password PASSWORD
     learnomy user set-role LOGIN ROLE
     learnomy user list
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from .app import LearnomyApp, create_app
-from .audit import compare, load_manifest, write_manifest
+from .audit import compare, load_manifest, packaged_manifest, write_manifest
 from .plugins import free_plugin_names, plugin_versions
 
 __all__ = ["main"]
@@ -69,7 +69,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     # The Free plugins alone, on a throwaway database: the audit reads no data.
     app = create_app(plugins=free_plugin_names(), database_url="sqlite://")
     live = app.registry.entries()
-    path = Path(args.manifest)
+    path = Path(args.manifest) if args.manifest else packaged_manifest()
     if args.write:
         write_manifest(path, live)
         print(f"Wrote {len(live)} entries to {path}.")
@@ -164,7 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     routes.set_defaults(func=cmd_routes)
 
     audit = commands.add_parser("audit", help="compare the registry with the manifest")
-    audit.add_argument("--manifest", default="audit/manifest.json")
+    audit.add_argument("--manifest", help="the manifest to compare with (default: the one installed with "
+                       "learnomy; in a checkout, audit/manifest.json)")
     audit.add_argument("--write", action="store_true", help="rewrite the manifest from the registry")
     audit.set_defaults(func=cmd_audit)
 

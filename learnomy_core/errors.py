@@ -22,6 +22,7 @@ from typing import Any, Iterable
 __all__ = [
     "ApiError",
     "InvalidJson",
+    "MalformedRequest",
     "MissingParams",
     "InvalidParams",
     "NotLoggedIn",
@@ -98,6 +99,14 @@ class InvalidJson(ApiError):
     status = 400
     code = "rest_invalid_json"
     message = "The request body is not valid JSON."
+
+
+class MalformedRequest(ApiError):
+    """The HTTP request itself is broken (a ``Content-Length`` that is no number)."""
+
+    status = 400
+    code = "learnomy_malformed_request"
+    message = "The request is malformed."
 
 
 class MissingParams(ApiError):

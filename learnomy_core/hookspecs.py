@@ -51,6 +51,11 @@ def learnomy_register_routes(registry: "RouteRegistry") -> None:
     Called once per plugin, in load order, while the app is being created; the
     registry is frozen right after, so this is the only place to register.
 
+    An endpoint's ``sensitive`` key rate limits it: ``True`` per user (instructors
+    and administrators exempt), or ``{"per": "client", "accounts": [...]}`` per
+    client address and per account named, for routes that let someone in; see
+    :class:`~learnomy_core.registry.Sensitivity`.
+
     :param registry: the :class:`~learnomy_core.registry.RouteRegistry`; call
         ``registry.register_rest_route(...)``, the one way to register a route.
     """
@@ -128,8 +133,10 @@ def learnomy_before_dispatch(request: "RestRequest", endpoint: "Endpoint") -> "R
 def learnomy_after_dispatch(request: "RestRequest", response: "RestResponse") -> None:
     """Called with every REST response before it is sent; adjust it in place.
 
-    Add headers, rewrite ``response.body``; errors included. Exceptions raised here
-    become a 500 like any other.
+    Add headers, rewrite ``response.body``; errors included. It runs inside the
+    request's transaction, before the commit (which happens only once the answer
+    is a success and serialised): an exception raised here becomes a 500 like any
+    other and rolls back every write of the request.
 
     :param request: the request.
     :param response: the :class:`~learnomy_core.response.RestResponse` about to be sent.

@@ -45,6 +45,7 @@ __all__ = [
     "ALLMETHODS",
     "Endpoint",
     "Route",
+    "Sensitivity",
     "RouteRegistry",
     "parse_methods",
 ]
@@ -89,10 +90,40 @@ def parse_methods(methods: Union[str, Iterable[str]]) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class Sensitivity:
+    """How a sensitive endpoint is rate limited (API.md section 7): its ``sensitive`` key.
+
+    ``True`` (or ``"per_user"``, ``{"per": "user"}``) counts per caller: the user,
+    or the client address when anonymous; administrators and instructors are
+    exempt. For password change, quiz attempt start, checkout and the like.
+
+    ``{"per": "client", "accounts": ["username"]}`` (``"per_client"``: no accounts)
+    is for the routes that let someone in (log in, register, reset a password):
+    they count per client address and per account named by each listed argument
+    (a login or an email address, case-folded, and the account it names), whatever
+    credentials come along, and nobody is exempt: a token must not buy more
+    guesses at someone's password.
+
+    :ivar per: ``"user"`` or ``"client"``.
+    :ivar accounts: argument names holding a login or email address.
+    """
+
+    per: str = "user"
+    accounts: tuple[str, ...] = ()
+
+    @property
+    def declared(self) -> Any:
+        """The one form the manifest records: ``True``, or the mapping."""
+        if self.per == "user":
+            return True
+        return {"per": self.per, "accounts": list(self.accounts)}
+
+
+@dataclass(frozen=True)
 class Endpoint:
     """One method group of a route: the callback, its guard and its args.
 
-    :ivar sensitive: rate-limited per API.md section 7.
+    :ivar sensitive: how it is rate-limited (API.md section 7); None when it is not.
     :ivar public_cache: anonymous GET answers may be cached publicly for a short time.
     """
 
@@ -101,7 +132,7 @@ class Endpoint:
     permission: Policy
     args: Mapping[str, Mapping[str, Any]]
     plugin: str
-    sensitive: bool = False
+    sensitive: Optional[Sensitivity] = None
     public_cache: bool = False
 
 
@@ -183,7 +214,9 @@ class RouteRegistry:
         :param route: a WordPress route regex, ``/courses/(?P<id>[\\d]+)``.
         :param endpoints: one endpoint mapping or a list of them, each with ``methods``,
             ``callback``, ``permission_callback``, and optionally ``args``,
-            ``sensitive`` and ``public_cache``.
+            ``sensitive`` (rate limited: ``True`` per user, or
+            ``{"per": "client", "accounts": [...]}`` for routes that let someone in;
+            see :class:`Sensitivity`) and ``public_cache``.
         :param override: replace an earlier registration of the same route and method.
         :param schema: a callable returning the resource's JSON schema (for OPTIONS).
         :param show_in_index: list the route in the REST index.
@@ -353,7 +386,7 @@ class RouteRegistry:
                     "route": route.pattern[len(route.namespace) + 1:] or "/",
                     "methods": methods,
                     "permission": endpoint.permission.name,
-                    "sensitive": endpoint.sensitive,
+                    "sensitive": endpoint.sensitive.declared if endpoint.sensitive else False,
                     "plugin": endpoint.plugin,
                 })
         return rows
@@ -393,15 +426,53 @@ def _endpoint(
     if not isinstance(args, Mapping) or not all(isinstance(a, Mapping) for a in args.values()):
         problem("'args' must map each argument name to a schema mapping")
         return None
+    try:
+        sensitive = _sensitivity(spec.get("sensitive", False), args)
+    except ValueError as exc:
+        problem(f"'sensitive': {exc}")
+        return None
     return Endpoint(
         methods=methods,
         callback=callback,
         permission=permission,
         args={name: dict(schema) for name, schema in args.items()},
         plugin=plugin,
-        sensitive=bool(spec.get("sensitive", False)),
+        sensitive=sensitive,
         public_cache=bool(spec.get("public_cache", False)),
     )
+
+
+_SENSITIVE_SHORTHANDS = {"per_user": {"per": "user"}, "per_client": {"per": "client"}}
+
+
+def _sensitivity(value: Any, args: Mapping[str, Any]) -> Optional[Sensitivity]:
+    """The endpoint's ``sensitive`` declaration, checked (see :class:`Sensitivity`).
+
+    :raises ValueError: naming what is wrong with it.
+    """
+    if value is None or value is False:
+        return None
+    if value is True:
+        return Sensitivity("user")
+    if isinstance(value, str) and value in _SENSITIVE_SHORTHANDS:
+        value = _SENSITIVE_SHORTHANDS[value]
+    if not isinstance(value, Mapping):
+        raise ValueError(f"expected True, 'per_user', 'per_client' or a mapping, not {value!r}")
+    unknown = set(value) - {"per", "accounts"}
+    if unknown:
+        raise ValueError(f"unknown key(s) {sorted(unknown)}; expected 'per' and 'accounts'")
+    per = value.get("per", "user")
+    if per not in ("user", "client"):
+        raise ValueError(f"'per' must be 'user' or 'client', not {per!r}")
+    accounts = value.get("accounts", ())
+    if not isinstance(accounts, (list, tuple)) or not all(isinstance(a, str) for a in accounts):
+        raise ValueError("'accounts' must be a list of argument names")
+    if accounts and per != "client":
+        raise ValueError("'accounts' are counted only with 'per': 'client'")
+    missing = [name for name in accounts if name not in args]
+    if missing:
+        raise ValueError(f"'accounts' names {missing}, which are not among the endpoint's args")
+    return Sensitivity(per, tuple(accounts))
 
 
 # -- WordPress route regex to werkzeug rule --------------------------------

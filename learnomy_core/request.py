@@ -12,22 +12,91 @@ when the callback succeeds and rolls back on any error::
 from __future__ import annotations
 
 import json
+import math
+import re
 from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
 from sqlalchemy.engine import Connection
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request
 
-from .errors import InvalidJson, PayloadTooLarge, UnsupportedMediaType
+from .errors import InvalidJson, MalformedRequest, PayloadTooLarge, UnsupportedMediaType
 
 if TYPE_CHECKING:  # pragma: no cover
     from .app import LearnomyApp
     from .registry import Endpoint, Route
 
-__all__ = ["RestRequest"]
+__all__ = ["RestRequest", "parse_json", "MAX_JSON_DEPTH"]
 
 _UNSET: Any = object()
 ContextT = TypeVar("ContextT")
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,19}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+MAX_JSON_DEPTH = 64
+"""Arrays and objects nested deeper than this are refused: no arg needs it, and
+validation, sanitizing and serialisation all recurse into what is let through."""
+_TOO_DEEP = f"The request body is nested more than {MAX_JSON_DEPTH} levels deep."
+_LONE_SURROGATE = "The request body is not valid JSON: it holds a lone UTF-16 surrogate (\\ud800-\\udfff)."
+
+
+def parse_json(data: bytes) -> Any:
+    """Parse a JSON request body, refusing what JSON cannot carry into the API.
+
+    Refused with :class:`~learnomy_core.errors.InvalidJson` (400): bytes that are
+    not UTF-8 (``json.loads`` itself would let a surrogate through with
+    ``surrogatepass``), syntax errors, ``NaN`` and ``Infinity`` (and numbers so
+    large that they become infinite), nesting deeper than :data:`MAX_JSON_DEPTH`,
+    and strings or keys holding a lone UTF-16 surrogate (``"\\ud800"``), which is
+    no character: stored, it would make every later answer that shows it fail.
+    Integers stay Python ints, never passing through ``float``.
+    """
+    try:
+        text = data.decode(json.detect_encoding(data))
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise InvalidJson(_TOO_DEEP) from None
+    except _NotANumber:
+        raise InvalidJson("The request body is not valid JSON: NaN and Infinity are not JSON numbers.") from None
+    except (ValueError, UnicodeDecodeError, LookupError):
+        raise InvalidJson() from None
+    _check_json_value(value)
+    return value
+
+
+class _NotANumber(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotANumber(name)
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e400
+        raise _NotANumber(text)
+    return number
+
+
+def _check_json_value(value: Any) -> None:
+    """Refuse deep nesting and lone surrogates anywhere in a parsed body (no recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                raise InvalidJson(_LONE_SURROGATE)
+        elif isinstance(item, (dict, list)):
+            if depth >= MAX_JSON_DEPTH:
+                raise InvalidJson(_TOO_DEEP)
+            if isinstance(item, dict):
+                for key, member in item.items():
+                    if _SURROGATE.search(key):
+                        raise InvalidJson(_LONE_SURROGATE)
+                    stack.append((member, depth + 1))
+            else:
+                stack.extend((member, depth + 1) for member in item)
 
 
 class RestRequest(Request):
@@ -149,41 +218,45 @@ class RestRequest(Request):
     def body_params(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """``(json_params, form_params)`` of the body, checked for size and type.
 
-        :raises PayloadTooLarge: over ``max_body_bytes``.
+        :raises MalformedRequest: a ``Content-Length`` that is not a number of bytes.
+        :raises PayloadTooLarge: over ``max_body_bytes``, announced or streamed (chunked).
         :raises UnsupportedMediaType: a body that is neither JSON nor a form.
-        :raises InvalidJson: a JSON content type whose body does not parse.
+        :raises InvalidJson: a JSON content type whose body does not parse, or holds
+            what JSON cannot say (see :func:`parse_json`).
         """
         environ = self.environ
-        if not environ.get("CONTENT_LENGTH") and "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", ""):
+        declared = environ.get("CONTENT_LENGTH", "")
+        if not declared and "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
             return {}, {}  # no body at all: most GETs; skip parsing machinery
+        if declared and not _CONTENT_LENGTH.fullmatch(declared):
+            # werkzeug would read such a body as empty: a write would go on without it.
+            raise MalformedRequest("The Content-Length header is not a number of bytes.")
         limit = self.app.config["max_body_bytes"]
         length = self.content_length
         if length is not None and length > limit:
             raise PayloadTooLarge(details=[{"limit_bytes": limit}])
-        self.max_content_length = limit
+        # One byte past the limit: a streamed (chunked) body has no length to check
+        # first, and werkzeug stops at the maximum without saying it was cut short.
+        self.max_content_length = limit + 1
         self.max_form_memory_size = limit
-        mimetype = self.mimetype
         try:
-            if mimetype == "application/x-www-form-urlencoded":
-                return {}, self.form.to_dict()
             data = self.get_data(cache=True)
+            if len(data) > limit:
+                raise RequestEntityTooLarge()
+            mimetype = self.mimetype
+            if mimetype == "application/x-www-form-urlencoded":
+                return {}, self.form.to_dict()  # parsed from the data read above
         except RequestEntityTooLarge:
             raise PayloadTooLarge(details=[{"limit_bytes": limit}]) from None
         if not data:
             return {}, {}
         if mimetype == "application/json" or mimetype.endswith("+json"):
-            return self._parse_json(data), {}
+            if self._json_body is _UNSET:
+                value = parse_json(data)
+                # WordPress merges only an object body into the parameters.
+                self._json_body = value if isinstance(value, dict) else {}
+            return self._json_body, {}
         raise UnsupportedMediaType()
-
-    def _parse_json(self, data: bytes) -> dict[str, Any]:
-        if self._json_body is _UNSET:
-            try:
-                value = json.loads(data)
-            except (ValueError, UnicodeDecodeError):
-                raise InvalidJson() from None
-            # WordPress merges only an object body into the parameters.
-            self._json_body = value if isinstance(value, dict) else {}
-        return self._json_body
 
     def get_param(self, name: str, default: Any = None) -> Any:
         """One merged parameter (WordPress's ``get_param``)."""

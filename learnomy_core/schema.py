@@ -11,57 +11,90 @@ client written against WordPress reads our ``details`` unchanged::
 
 Like WordPress, query-string values are strings, so ``"7"`` is a valid integer and
 ``"a,b"`` a valid array; sanitizing turns them into the declared type.
+
+Where WordPress is weak, we are strict, so that what validation lets through can be
+stored and served: numbers are read exactly (an integer string is an ``int``, never
+a ``float`` on the way), an ``integer`` without bounds of its own must fit a signed
+64-bit column and a ``number`` must be a finite double; ``pattern`` and the formats
+match the whole value (``$`` does not match before a trailing newline); a ``uri`` is
+``http`` or ``https``; a ``date-time`` must still be a date once converted to UTC.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import re
+import sys
 import uuid as uuid_module
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Optional
 
-__all__ = ["validate", "sanitize", "type_of", "Detail"]
+__all__ = ["validate", "sanitize", "type_of", "Detail", "INT64_MIN", "INT64_MAX"]
 
 Detail = dict[str, str]
 
 # WordPress's rest_get_best_type_for_value order.
 _TYPE_ORDER = ("array", "object", "integer", "number", "boolean", "string", "null")
 
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+\-']+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+$")
-_HEX_COLOR = re.compile(r"^#([A-Fa-f0-9]{3}){1,2}$")
+# Formats are matched whole (fullmatch): with ``match`` and ``$``, a trailing
+# newline would slip through.
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+")
+_HEX_COLOR = re.compile(r"#([A-Fa-f0-9]{3}){1,2}")
 _DATE_TIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?$"
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?", re.ASCII
 )
-_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://[^\s/?#]+[^\s]*$")
+# Only the web's schemes: a javascript:, data: or file: URL stored here would be
+# served to every client that links it.
+_URI = re.compile(r"https?://[^\s/?#\x00-\x1f\x7f]+[^\s\x00-\x1f\x7f]*", re.IGNORECASE)
+# Numbers as JSON and WordPress's is_numeric write them, ASCII digits only: float()
+# and int() would also take "nan", "inf", "1_000" and non-ASCII digits.
+_NUMERIC = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_INTEGRAL = re.compile(r"[+-]?[0-9]+")
+
+INT64_MIN = -(2**63)
+"""The least ``integer`` a schema without a ``minimum`` accepts."""
+INT64_MAX = 2**63 - 1
+"""The greatest ``integer`` a schema without a ``maximum`` accepts: what a BIGINT holds."""
+_FLOAT_MAX = sys.float_info.max
 
 
 def _detail(param: str, code: str, message: str) -> Detail:
     return {"param": param, "code": code, "message": message}
 
 
-def _is_integer(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return True
-    number = _as_number(value)
-    return number is not None and math.isfinite(number) and number == round(number)
-
-
-def _as_number(value: Any) -> Optional[float]:
+def _as_number(value: Any) -> int | float | None:
+    """``value`` as a number, exactly: an ``int`` when it is written as one, else a
+    finite ``float``; None when it is no number (booleans, NaN, infinities, text)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str) and value.strip():
-        try:
-            number = float(value)
-        except ValueError:
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        text = value.strip()
+        if not _NUMERIC.fullmatch(text):
             return None
-        return number if math.isfinite(number) else None
+        try:
+            number: int | float = int(text) if _INTEGRAL.fullmatch(text) else float(text)
+        except ValueError:  # more digits than int() reads (sys.get_int_max_str_digits)
+            return None
+        return number if isinstance(number, int) or math.isfinite(number) else None
     return None
+
+
+def _as_integer(value: Any) -> Optional[int]:
+    """``value`` as an exact ``int`` (``"7"``, ``7.0`` and ``"1e3"`` are integers), or None."""
+    number = _as_number(value)
+    if isinstance(number, float):
+        return int(number) if number.is_integer() else None
+    return number
+
+
+def _is_integer(value: Any) -> bool:
+    return _as_integer(value) is not None
 
 
 def _is_boolean(value: Any) -> bool:
@@ -204,13 +237,21 @@ def _validate_object(value: Any, schema: dict[str, Any], param: str) -> Optional
     return None
 
 
+def _validate_integer(value: Any, schema: dict[str, Any], param: str) -> Optional[Detail]:
+    return _check_number(_as_integer(value), schema, param, INT64_MIN, INT64_MAX)  # type: ignore[arg-type]
+
+
 def _validate_number(value: Any, schema: dict[str, Any], param: str) -> Optional[Detail]:
-    number = _as_number(value)
-    assert number is not None
-    if "multipleOf" in schema:
-        ratio = number / schema["multipleOf"]
-        if not math.isclose(ratio, round(ratio), abs_tol=1e-9):
-            return _detail(param, "rest_invalid_multiple", f"{param} must be a multiple of {schema['multipleOf']}.")
+    return _check_number(_as_number(value), schema, param, -_FLOAT_MAX, _FLOAT_MAX)  # type: ignore[arg-type]
+
+
+def _check_number(
+    number: int | float, schema: dict[str, Any], param: str, floor: int | float, ceiling: int | float
+) -> Optional[Detail]:
+    """``multipleOf`` and the bounds; ``floor``/``ceiling`` stand in for a bound the
+    schema does not declare (a value must still fit where it will be stored)."""
+    if "multipleOf" in schema and not _is_multiple(number, schema["multipleOf"]):
+        return _detail(param, "rest_invalid_multiple", f"{param} must be a multiple of {schema['multipleOf']}.")
     low, high = schema.get("minimum"), schema.get("maximum")
     low_x, high_x = schema.get("exclusiveMinimum", False), schema.get("exclusiveMaximum", False)
     # Draft 6 style: exclusiveMinimum is itself the bound.
@@ -220,6 +261,12 @@ def _validate_number(value: Any, schema: dict[str, Any], param: str) -> Optional
         high, high_x = high_x, True
     too_low = low is not None and (number <= low if low_x else number < low)
     too_high = high is not None and (number >= high if high_x else number > high)
+    if not (too_low or too_high):
+        # Python compares ints and floats exactly, whatever their size.
+        if low is None and number < floor:
+            low, too_low = floor, True
+        if high is None and number > ceiling:
+            high, too_high = ceiling, True
     if too_low or too_high:
         parts = []
         if low is not None:
@@ -230,8 +277,20 @@ def _validate_number(value: Any, schema: dict[str, Any], param: str) -> Optional
     return None
 
 
+def _is_multiple(number: int | float, step: int | float) -> bool:
+    if isinstance(number, int) and isinstance(step, int) and not isinstance(step, bool):
+        return step != 0 and number % step == 0
+    try:
+        ratio = number / step
+    except (OverflowError, ZeroDivisionError):
+        return False
+    return math.isfinite(ratio) and math.isclose(ratio, round(ratio), abs_tol=1e-9)
+
+
 def _fmt(number: Any) -> str:
-    return str(int(number)) if float(number).is_integer() else str(number)
+    if isinstance(number, int):
+        return str(number)
+    return str(int(number)) if float(number).is_integer() and abs(number) < 1e16 else str(number)
 
 
 def _validate_string(value: Any, schema: dict[str, Any], param: str) -> Optional[Detail]:
@@ -240,7 +299,7 @@ def _validate_string(value: Any, schema: dict[str, Any], param: str) -> Optional
         return _detail(param, "rest_too_short", f"{param} must be at least {schema['minLength']} characters long.")
     if "maxLength" in schema and length > schema["maxLength"]:
         return _detail(param, "rest_too_long", f"{param} must be at most {schema['maxLength']} characters long.")
-    if "pattern" in schema and not re.search(schema["pattern"], value):
+    if "pattern" in schema and not _pattern(schema["pattern"]).search(value):
         return _detail(param, "rest_invalid_pattern", f"{param} does not match pattern {schema['pattern']}.")
     fmt = schema.get("format")
     if fmt and value != "" and not _FORMATS.get(fmt, lambda v: True)(value):
@@ -249,12 +308,51 @@ def _validate_string(value: Any, schema: dict[str, Any], param: str) -> Optional
     return None
 
 
+@functools.lru_cache(maxsize=512)
+def _pattern(pattern: str) -> re.Pattern[str]:
+    """A JSON Schema ``pattern``, compiled so that ``$`` means what it means there.
+
+    JSON Schema patterns are ECMA-262 regular expressions, searched (not anchored)
+    in the value; there, ``$`` matches only at the very end of the input. Python's
+    ``$`` (like PCRE's, so WordPress's too) also matches before a final newline, so
+    ``^[a-z]+$`` would accept ``"admin\\n"``. Each ``$`` outside a character class
+    becomes ``\\Z``, which matches only at the very end. The search itself stays a
+    search: an unanchored pattern keeps its JSON Schema meaning.
+    """
+    out: list[str] = []
+    index, in_class = 0, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            out.append(pattern[index:index + 2])
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            # "[]...]" and "[^]...]": a "]" first in a class is a literal in Python.
+            start = index + 1 + (pattern[index + 1:index + 2] == "^")
+            if pattern[start:start + 1] == "]":
+                out.append(pattern[index:start + 1])
+                index = start + 1
+                continue
+        elif char == "$":
+            char = "\\Z"
+        out.append(char)
+        index += 1
+    return re.compile("".join(out))
+
+
 def _is_date_time(value: str) -> bool:
-    if not _DATE_TIME.match(value):
+    if not _DATE_TIME.fullmatch(value):
         return False
     try:
-        datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        if parsed.tzinfo is not None:
+            # Stored and compared in UTC: 9999-12-31T23:59:59-23:59 is in year 10000.
+            parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
         return False
     return True
 
@@ -276,10 +374,10 @@ def _is_ip(value: str) -> bool:
 
 
 _FORMATS = {
-    "email": lambda v: bool(_EMAIL.match(v)),
-    "hex-color": lambda v: bool(_HEX_COLOR.match(v)),
+    "email": lambda v: bool(_EMAIL.fullmatch(v)),
+    "hex-color": lambda v: bool(_HEX_COLOR.fullmatch(v)),
     "date-time": _is_date_time,
-    "uri": lambda v: bool(_URI.match(v)),
+    "uri": lambda v: bool(_URI.fullmatch(v)),
     "uuid": _is_uuid,
     "ip": _is_ip,
 }
@@ -294,7 +392,7 @@ _FORMAT_ERRORS = {
 _VALIDATORS = {
     "array": _validate_array,
     "object": _validate_object,
-    "integer": _validate_number,
+    "integer": _validate_integer,
     "number": _validate_number,
     "string": _validate_string,
 }
@@ -318,10 +416,10 @@ def sanitize(value: Any, schema: dict[str, Any] | None) -> Any:
             return value
     kind = type_of(value, schema)
     if kind == "integer":
-        return int(_as_number(value))  # type: ignore[arg-type]
+        return _as_integer(value)
     if kind == "number":
-        number = _as_number(value)
-        return int(number) if isinstance(value, int) else number
+        # A JSON integer stays one; text becomes a float, as WordPress's (float).
+        return value if isinstance(value, int) else float(_as_number(value))  # type: ignore[arg-type]
     if kind == "boolean":
         return _to_bool(value)
     if kind == "null":

@@ -8,13 +8,18 @@ so the app recovers by itself when the database returns.
 
 Column types shared by plugins' tables and migrations live here so that every
 table speaks WordPress's dialect on MySQL (``BIGINT UNSIGNED`` ids, ``LONGTEXT``).
+
+Ids are never handed out twice, on any table of any plugin: see
+:func:`never_reuse_ids`.
 """
 
 from __future__ import annotations
 
+import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -23,7 +28,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from .errors import Unavailable
 
-__all__ = ["Storage", "ID", "LONGTEXT", "TEXT_TABLE", "is_disconnect", "insert_ignore", "RETRY_AFTER_SECONDS"]
+__all__ = ["Storage", "ID", "LONGTEXT", "TEXT_TABLE", "is_disconnect", "insert_ignore", "RETRY_AFTER_SECONDS",
+           "never_reuse_ids", "ids_never_reused"]
 
 # WordPress's id columns: BIGINT(20) UNSIGNED on MySQL; SQLite needs INTEGER to
 # make a primary key an alias of its rowid (autoincrement).
@@ -36,6 +42,41 @@ TEXT_TABLE: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8
 
 RETRY_AFTER_SECONDS = 5
 _MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def never_reuse_ids(table: sa.Table) -> None:
+    """Have SQLite give ``table``'s surrogate id to one row only, ever (``AUTOINCREMENT``).
+
+    Without it SQLite numbers a new row max(id) + 1: delete the newest course and
+    the next course gets its id, and everything still naming the old id (quizzes,
+    attempts, certificates, cursors, caches, other systems) silently points at the
+    newcomer. With ``AUTOINCREMENT`` SQLite keeps the highest id it ever gave in
+    ``sqlite_sequence``. MySQL and MariaDB (InnoDB) never go back either: their
+    counter survives deletes and, since MariaDB 10.2.4 and MySQL 8.0, restarts.
+    A no-op for tables without a single integer id column.
+    """
+    if table.autoincrement_column is not None:
+        table.dialect_kwargs["sqlite_autoincrement"] = True
+
+
+def _on_create(table: sa.Table, connection: Connection, **_: Any) -> None:
+    if connection.dialect.name == "sqlite":
+        never_reuse_ids(table)
+
+
+@contextmanager
+def ids_never_reused() -> Iterator[None]:
+    """While migrations run: every table created (``op.create_table``,
+    ``Table.create``, a batch operation's rebuilt copy) gets :func:`never_reuse_ids`.
+
+    So no plugin's revision has to remember the option, and rebuilding a table on
+    SQLite (which reflects no ``AUTOINCREMENT``) keeps it.
+    """
+    event.listen(sa.Table, "before_create", _on_create)
+    try:
+        yield
+    finally:
+        event.remove(sa.Table, "before_create", _on_create)
 
 
 def is_disconnect(exc: BaseException) -> bool:
@@ -61,6 +102,7 @@ class Storage:
     def collect_tables(self) -> None:
         """Index the tables plugins added to :attr:`metadata` by unprefixed name."""
         for name, table in self.metadata.tables.items():
+            never_reuse_ids(table)  # declared as the migrations create it
             self.tables[name[len(self.prefix):] if name.startswith(self.prefix) else name] = table
 
     @property
@@ -122,12 +164,18 @@ class Storage:
         self.engine.dispose()
 
 
+def _json_column(value: Any) -> str:
+    """JSON columns' serialiser: NaN and Infinity are refused, never stored as text
+    that every later answer showing them would have to serve as invalid JSON."""
+    return json.dumps(value, allow_nan=False)
+
+
 def _make_engine(url: sa.engine.URL) -> Engine:
     if url.get_backend_name() == "sqlite":
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        engine = sa.create_engine(url, connect_args={"timeout": 30}, json_serializer=_json_column)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_recycle=3600)
+    return sa.create_engine(url, pool_pre_ping=True, pool_recycle=3600, json_serializer=_json_column)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -3,6 +3,12 @@ changed without a migration (or the reverse) fails here."""
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+from datetime import datetime
+from typing import Any
+
+import pytest
 import sqlalchemy as sa
 
 from learnomy_core import LearnomyApp
@@ -19,3 +25,122 @@ def test_every_declared_table_and_column_exists_after_upgrade(migrated: Learnomy
 
 def test_nothing_is_left_to_upgrade(migrated: LearnomyApp) -> None:
     assert migrated.storage.pending_revisions(migrated.migration_locations()) == set()
+
+
+# -- ids are never reused ---------------------------------------------------------------
+
+def _declared_tables() -> dict[str, sa.Table]:
+    from tests.conftest import ALL_PLUGINS
+
+    from learnomy_core import create_app
+
+    app = create_app(plugins=ALL_PLUGINS, database_url="sqlite://")
+    return dict(app.storage.metadata.tables)
+
+
+ID_TABLES = sorted(name for name, table in _declared_tables().items() if table.autoincrement_column is not None)
+
+
+def _sample(column: sa.Column) -> Any:
+    """A value the column accepts, unique enough for unique keys."""
+    if isinstance(column.type, sa.JSON):
+        return {}
+    kind = column.type.python_type
+    if kind is str:
+        return uuid.uuid4().hex[: getattr(column.type, "length", None) or 32]
+    return {int: 1, float: 1.0, bool: False, datetime: datetime(2026, 1, 1)}[kind]
+
+
+def _insert(db: Any, table: sa.Table) -> int:
+    values = {c.name: _sample(c) for c in table.columns
+              if c is not table.autoincrement_column and not c.nullable and c.default is None
+              and c.server_default is None}
+    return int(db.execute(table.insert().values(**values)).inserted_primary_key[0])
+
+
+def test_every_table_with_an_id_is_covered() -> None:
+    assert {"wp_options", "wp_users", "wp_usermeta", "wp_lrn_courses", "wp_lrn_questions",
+            "wp_lrn_certificate_templates", "wp_lrn_acme_widgets"} <= set(ID_TABLES)
+
+
+@pytest.mark.parametrize("name", ID_TABLES)
+def test_the_newest_rows_id_is_not_handed_out_again(migrated: LearnomyApp, name: str) -> None:
+    table = migrated.storage.metadata.tables[name]
+    engine = migrated.storage.engine
+    with engine.begin() as db:
+        first = _insert(db, table)
+    with engine.begin() as db:
+        db.execute(table.delete().where(table.autoincrement_column == first))
+    with engine.begin() as db:
+        assert _insert(db, table) > first
+
+
+def _created_with_autoincrement(db: Any, name: str) -> bool:
+    sql = db.execute(sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": name}).scalar()
+    return "AUTOINCREMENT" in sql.upper()
+
+
+def test_sqlite_tables_made_before_are_rebuilt_keeping_rows_and_keys(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from learnomy_core import create_app, storage
+    from tests.conftest import FREE
+
+    app = create_app(plugins=FREE, database_url=f"sqlite:///{tmp_path / 'old.sqlite'}")
+    locations = app.migration_locations()
+    with monkeypatch.context() as patch:  # a database migrated before ids were kept
+        patch.setattr(storage, "_on_create", lambda *args, **kwargs: None)
+        app.storage.upgrade(locations, "core_0002")
+        app.storage.upgrade(locations, "free_0007")
+    engine = app.storage.engine
+    ids = [name for name in ID_TABLES if name in app.storage.metadata.tables]
+    inspector = sa.inspect(engine)
+    keys = {name: (inspector.get_indexes(name), inspector.get_unique_constraints(name)) for name in ids}
+    courses = app.storage.metadata.tables["wp_lrn_courses"]
+    with engine.begin() as db:
+        assert not _created_with_autoincrement(db, "wp_lrn_courses")
+        kept = [_insert(db, courses) for _ in range(3)]
+        rows = db.execute(courses.select().order_by(courses.c.id)).all()
+
+    app.storage.upgrade(locations)
+
+    inspector = sa.inspect(engine)
+    with engine.begin() as db:
+        assert all(_created_with_autoincrement(db, name) for name in ids)
+        assert db.execute(courses.select().order_by(courses.c.id)).all() == rows
+        db.execute(courses.delete().where(courses.c.id == kept[-1]))
+    assert {name: (inspector.get_indexes(name), inspector.get_unique_constraints(name)) for name in ids} == keys
+    with engine.begin() as db:
+        assert _insert(db, courses) > kept[-1]
+    engine.dispose()
+
+
+def test_certificates_issued_before_get_a_copy_of_their_template(tmp_path: Path) -> None:
+    from learnomy_core import create_app
+    from tests.conftest import FREE
+
+    app = create_app(plugins=FREE, database_url=f"sqlite:///{tmp_path / 'old.sqlite'}")
+    locations = app.migration_locations()
+    app.storage.upgrade(locations, "free_0008")
+    stamp = datetime(2026, 1, 1)
+    templates = sa.table("wp_lrn_certificate_templates", *(sa.column(c) for c in (
+        "id", "title", "body", "orientation", "author_id", "created_at", "updated_at")))
+    old = sa.table("wp_lrn_certificates", *(sa.column(c) for c in (
+        "user_id", "course_id", "template_id", "verification_code", "student_name", "course_title",
+        "instructor_name", "signature", "issued_at")))
+    with app.storage.engine.begin() as db:
+        db.execute(templates.insert().values(id=7, title="Classic", body="For {student_name}", orientation="portrait",
+                                             author_id=1, created_at=stamp, updated_at=stamp))
+        for code, template_id in (("a", 7), ("b", None), ("c", 8)):  # 8: deleted before the upgrade
+            db.execute(old.insert().values(user_id=1, course_id=1, template_id=template_id, verification_code=code,
+                                           student_name="ann", course_title="Course", instructor_name="ivy",
+                                           signature="", issued_at=stamp))
+
+    app.storage.upgrade(locations)
+
+    certificates = app.storage.metadata.tables["wp_lrn_certificates"]
+    with app.storage.engine.connect() as db:
+        copies = {r.verification_code: (r.template_title, r.template_body, r.template_orientation)
+                  for r in db.execute(certificates.select())}
+    assert copies == {"a": ("Classic", "For {student_name}", "portrait"), "b": (None, None, None),
+                      "c": (None, None, None)}
+    app.storage.dispose()

@@ -50,5 +50,10 @@ def learnomy_question_types() -> list[QuestionType]:
 
 
 @hookimpl
+def learnomy_event(request: RestRequest, event: str, data: dict[str, Any]) -> None:
+    access.on_event(request, event, data)
+
+
+@hookimpl
 def learnomy_required_items(request: RestRequest, course_ids: list[int]) -> list[dict[str, Any]]:
     return access.required_items_of(request, course_ids)

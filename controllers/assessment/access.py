@@ -17,7 +17,7 @@ from learnomy_core import Policy, RestRequest, hookimpl
 from learnomy_core.errors import NotFound
 from learnomy_core.storage import ID, TEXT_TABLE
 
-from ..catalog import CourseAccess, course_of, load_course, tables
+from ..catalog import COURSE_PURGED, CourseAccess, course_of, load_course, tables
 from .question_types import BUILT_IN, QuestionType
 
 QUIZ_MODES = ("graded", "practice", "survey")
@@ -88,6 +88,41 @@ def assessment_tables(metadata: sa.MetaData, prefix: str) -> None:
 
 def declare_tables(metadata: sa.MetaData, prefix: str) -> None:
     assessment_tables(metadata, prefix)
+
+
+def on_event(request: RestRequest, event: str, data: Any) -> None:
+    # A course deleted for good takes its quizzes with it: questions, their
+    # versions and every attempt (answers, grades).
+    if event == COURSE_PURGED:
+        quizzes = tables(request)("quizzes")
+        delete_quizzes(request, quizzes.c.course_id == data["id"])
+
+
+def delete_quizzes(request: RestRequest, which: Any) -> None:
+    """Delete the quizzes ``which`` selects (a condition on the quizzes table), their
+    questions, their attempts, every version of their questions, and the
+    completions their passed attempts recorded.
+
+    Versions go with the attempts that were given them: those of questions
+    deleted earlier (kept then for their attempts) are found through the attempts.
+    """
+    table = tables(request)
+    quizzes, questions, versions, attempts = (table("quizzes"), table("questions"), table("question_versions"),
+                                              table("attempts"))
+    db = request.db
+    quiz_ids = [int(r[0]) for r in db.execute(sa.select(quizzes.c.id).where(which))]
+    if not quiz_ids:
+        return
+    question_ids = {int(r[0]) for r in db.execute(sa.select(questions.c.id).where(questions.c.quiz_id.in_(quiz_ids)))}
+    for (given,) in db.execute(sa.select(attempts.c.questions).where(attempts.c.quiz_id.in_(quiz_ids))):
+        question_ids.update(int(item["id"]) for item in given or [])
+    if question_ids:
+        db.execute(sa.delete(versions).where(versions.c.question_id.in_(sorted(question_ids))))
+    db.execute(sa.delete(attempts).where(attempts.c.quiz_id.in_(quiz_ids)))
+    completions = table("completions")
+    db.execute(sa.delete(completions).where(completions.c.item_type == "quiz", completions.c.item_id.in_(quiz_ids)))
+    db.execute(sa.delete(questions).where(questions.c.quiz_id.in_(quiz_ids)))
+    db.execute(sa.delete(quizzes).where(quizzes.c.id.in_(quiz_ids)))
 
 
 def builtin_question_types() -> list[QuestionType]:

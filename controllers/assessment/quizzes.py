@@ -21,13 +21,14 @@ from learnomy_core import (
     hookimpl,
 )
 from learnomy_core.cursors import LIST_ARGS, paginate
-from learnomy_core.errors import InvalidParams
+from learnomy_core.errors import InvalidParams, NotFound
 from learnomy_core.html import sanitize_html
 from learnomy_core.schema import sanitize, validate
 
 from .access import (
     FEEDBACK_MODES,
     QUIZ_MODES,
+    delete_quizzes,
     question_resource,
     question_types,
     quiz_editor,
@@ -122,12 +123,9 @@ def update_quiz(request: RestRequest) -> Any:
 
 
 def delete_quiz(request: RestRequest) -> Any:
-    table = tables(request)
-    quizzes, questions, attempts = table("quizzes"), table("questions"), table("attempts")
+    quizzes = tables(request)("quizzes")
     previous = quiz_resource(request.item)
-    request.db.execute(sa.delete(questions).where(questions.c.quiz_id == request.item.id))
-    request.db.execute(sa.delete(attempts).where(attempts.c.quiz_id == request.item.id))
-    request.db.execute(sa.delete(quizzes).where(quizzes.c.id == request.item.id))
+    delete_quizzes(request, quizzes.c.id == request.item.id)
     return deleted(previous)
 
 
@@ -204,13 +202,19 @@ def get_question(request: RestRequest) -> Any:
 
 
 def update_question(request: RestRequest) -> Any:
-    row = request.item
+    questions = tables(request)("questions")
+    # Claim the next version first: the update takes the row's write lock, so
+    # edits arriving together queue here, and each then reads the question as the
+    # edit before it left it (never two edits making the same version).
+    claimed = request.db.execute(sa.update(questions).where(questions.c.id == request.item.id)
+                                 .values(version=questions.c.version + 1))
+    if claimed.rowcount == 0:
+        raise NotFound("Question not found.")
+    row = request.db.execute(sa.select(questions).where(questions.c.id == request.item.id)).one()
     kind = request.params.get("type", row.type)
     data = _question_data(request, kind, dict(row.data))
-    questions = tables(request)("questions")
-    version = int(row.version) + 1
-    request.db.execute(sa.update(questions).where(questions.c.id == row.id).values(type=kind, data=data, version=version))
-    _save_version(request, int(row.id), version, kind, data)
+    request.db.execute(sa.update(questions).where(questions.c.id == row.id).values(type=kind, data=data))
+    _save_version(request, int(row.id), int(row.version), kind, data)
     return _resource(request.db.execute(sa.select(questions).where(questions.c.id == row.id)).one())
 
 

@@ -16,6 +16,7 @@ from learnomy_core import RouteRegistry, hookimpl
 from .. import migration_folders
 from . import courses, curriculum, people, taxonomy
 from .access import (
+    COURSE_PURGED,
     ENROLLMENT_STATUS_FILTER,
     ID_ARG,
     LIVE_STATUSES,
@@ -44,6 +45,7 @@ from .people import user_summaries
 PLUGIN_NAME = "catalog"
 
 __all__ = [
+    "COURSE_PURGED",
     "ENROLLMENT_STATUS_FILTER",
     "ID_ARG",
     "LIVE_STATUSES",

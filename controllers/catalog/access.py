@@ -31,6 +31,11 @@ ENROLLMENT_STATUSES = ("active", "suspended", "completed", "expired", "cancelled
 ENROLLMENT_STATUS_FILTER = {"type": "string", "enum": list(ENROLLMENT_STATUSES)}
 # An enrollment in one of these holds the user's one place in the course.
 LIVE_STATUSES = ("active", "suspended", "completed")
+# The event (``learnomy_event``) of a course deleted for good (``force=true``),
+# emitted inside the deleting transaction before the catalog's own rows go: each
+# plugin deletes or detaches its rows of course ``data["id"]`` there and then, so
+# nothing of the course is left for anyone to reach. ``course.deleted`` follows.
+COURSE_PURGED = "course.purged"
 
 
 def now() -> datetime:

@@ -7,7 +7,7 @@ categories, tags and prerequisites are loaded for all rows at once.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -105,16 +105,42 @@ def check_course_body(request: RestRequest, merged: dict[str, Any], course_id: O
         raise InvalidParams(details=problems)
 
 
-def unique_slug(db: Connection, courses: sa.Table, wanted: str, course_id: Optional[int] = None) -> str:
+_T = TypeVar("_T")
+SLUG_ATTEMPTS = 50
+
+
+def unique_slug(db: Connection, courses: sa.Table, wanted: str, course_id: Optional[int] = None,
+                also_taken: Iterable[str] = ()) -> str:
     """``wanted``, or ``wanted-2``, ``-3``... as WordPress makes slugs unique."""
     base = wanted[:180]
     taken = {r[0] for r in db.execute(
         sa.select(courses.c.slug).where(courses.c.slug.like(f"{base}%"),
                                         courses.c.id != (course_id or 0)))}
+    taken.update(also_taken)
     slug, number = base, 2
     while slug in taken:
         slug, number = f"{base}-{number}", number + 1
     return slug
+
+
+def with_unique_slug(db: Connection, courses: sa.Table, wanted: str, write: Callable[[str], _T],
+                     course_id: Optional[int] = None) -> _T:
+    """``write(slug)`` (an insert or update of course ``course_id``) under ``wanted`` or
+    the first free ``wanted-N``, also when other requests want the same slug at once.
+
+    Between looking and writing, a racing request may take the slug: the write then
+    fails on the unique key (only that statement is undone, on SQLite and MySQL
+    alike) and the next free slug is tried. The slugs that failed are remembered,
+    as a REPEATABLE READ snapshot may not show the racer's row.
+    """
+    failed: set[str] = set()
+    for _ in range(SLUG_ATTEMPTS):
+        slug = unique_slug(db, courses, wanted, course_id, failed)
+        try:
+            return write(slug)
+        except sa.exc.IntegrityError:
+            failed.add(slug)
+    raise Conflict("Too many courses want this slug at once; try again.", code="learnomy_slug_taken")
 
 
 def clean_values(params: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Course routes: the catalog list, CRUD, duplicate, curriculum, instructors, students.
+"""Course routes: the catalog list, CRUD, duplicate, curriculum, instructors.
 
 Visibility: everyone sees published courses; editors (the course's instructors)
 also their other statuses; administrators everything. A course the caller may not
@@ -28,6 +28,7 @@ from learnomy_core.errors import Conflict, InvalidParams, NotFound
 from learnomy_core.events import emit
 
 from .access import (
+    COURSE_PURGED,
     ENROLLMENT_STATUS_FILTER,
     ID_ARG,
     LEVELS,
@@ -52,7 +53,7 @@ from .course_data import (
     render_courses,
     require_lessons_to_publish,
     set_links,
-    unique_slug,
+    with_unique_slug,
 )
 from .curriculum import curriculum_of
 from .people import user_summaries
@@ -118,8 +119,9 @@ def create_course(request: RestRequest) -> Any:
     table = tables(request)
     courses = table("courses")
     values = new_course_values(request, request.user.id)
-    values["slug"] = unique_slug(request.db, courses, params.get("slug") or slugify(params["title"]))
-    course_id = int(request.db.execute(sa.insert(courses).values(**values)).inserted_primary_key[0])
+    course_id = with_unique_slug(
+        request.db, courses, params.get("slug") or slugify(params["title"]),
+        lambda slug: int(request.db.execute(sa.insert(courses).values(**values, slug=slug)).inserted_primary_key[0]))
     request.db.execute(sa.insert(table("course_instructors")).values(
         course_id=course_id, user_id=request.user.id, added_at=values["created_at"]))
     set_links(request.db, request, course_id, params)
@@ -141,15 +143,20 @@ def update_course(request: RestRequest) -> Any:
     check_course_body(request, merged, access.id)
     values = clean_values(params)
     courses = tables(request)("courses")
-    if "slug" in params:
-        values["slug"] = unique_slug(request.db, courses, params["slug"], access.id)
     publishing = params.get("status") == "publish" and row.status != "publish"
     if publishing:
         require_lessons_to_publish(request, access.id)
         if row.published_at is None:
             values["published_at"] = now()
     values["updated_at"] = now()
-    request.db.execute(sa.update(courses).where(courses.c.id == access.id).values(**values))
+
+    def write(**slug: str) -> None:
+        request.db.execute(sa.update(courses).where(courses.c.id == access.id).values(**values, **slug))
+
+    if "slug" in params:
+        with_unique_slug(request.db, courses, params["slug"], lambda slug: write(slug=slug), access.id)
+    else:
+        write()
     set_links(request.db, request, access.id, params)
     course = _render_one(request, access.id)
     emit(request, "course.updated", course)
@@ -173,12 +180,17 @@ def delete_course(request: RestRequest) -> Any:
     if active and not request.user.is_admin:
         raise Conflict("The course has active enrollments; only an administrator may delete it.",
                        code="learnomy_course_has_enrollments")
-    _delete_everything(request, access.id)
+    # Every plugin deletes or detaches what it keeps for the course, in this
+    # transaction (quizzes and attempts, reviews, positions, ...); then the catalog's own rows go.
+    emit(request, COURSE_PURGED, previous)
+    _delete_catalog_rows(request, access.id)
     emit(request, "course.deleted", previous)
     return deleted(previous)
 
 
-def _delete_everything(request: RestRequest, course_id: int) -> None:
+def _delete_catalog_rows(request: RestRequest, course_id: int) -> None:
+    """The course and the catalog rows that hang on it: curriculum, enrollments,
+    completions, instructors, taxonomy links, prerequisites both ways."""
     table = tables(request)
     lessons = table("lessons")
     lesson_ids = sa.select(lessons.c.id).where(lessons.c.course_id == course_id)
@@ -198,13 +210,14 @@ def duplicate_course(request: RestRequest) -> Any:
     db = request.db
     courses = table("courses")
     stamp = now()
-    values = {k: v for k, v in access.row._mapping.items() if k != "id"}
+    values = {k: v for k, v in access.row._mapping.items() if k not in ("id", "slug")}
     values.update(
         title=f"{access.row.title} (copy)"[:255], status="draft", author_id=request.user.id,
-        slug=unique_slug(db, courses, f"{access.row.slug}-copy"), student_count=0, rating_count=0,
-        rating_sum=0, rating_average=0, created_at=stamp, updated_at=stamp, published_at=None,
+        student_count=0, rating_count=0, rating_sum=0, rating_average=0, created_at=stamp, updated_at=stamp,
+        published_at=None,
     )
-    new_id = int(db.execute(sa.insert(courses).values(**values)).inserted_primary_key[0])
+    new_id = with_unique_slug(db, courses, f"{access.row.slug}-copy", lambda slug: int(
+        db.execute(sa.insert(courses).values(**values, slug=slug)).inserted_primary_key[0]))
     db.execute(sa.insert(table("course_instructors")).values(course_id=new_id, user_id=request.user.id, added_at=stamp))
     links = link_ids(db, request, [access.id])
     set_links(db, request, new_id, {field: links[field][access.id] for field in LINKS})
@@ -222,7 +235,7 @@ def duplicate_course(request: RestRequest) -> Any:
     return created(course, location=f"/{NAMESPACE}/courses/{new_id}")
 
 
-# -- curriculum, instructors, students ------------------------------------------------
+# -- curriculum, instructors ------------------------------------------------
 
 def get_curriculum(request: RestRequest) -> Any:
     return curriculum_of(request, load_course(request, request.params["id"]))
@@ -270,22 +283,6 @@ def remove_instructor(request: RestRequest) -> Any:
     return deleted(previous)
 
 
-def list_students(request: RestRequest) -> Any:
-    from ..learning.enrollments import render_enrollments
-
-    access = request.course
-    enrollments = tables(request)("enrollments")
-    query = sa.select(enrollments).where(enrollments.c.course_id == access.id)
-    if request.params.get("status"):
-        query = query.where(enrollments.c.status == request.params["status"])
-
-    def render(rows: list[Any]) -> list[dict[str, Any]]:
-        people = user_summaries(request, [int(r.user_id) for r in rows], with_email=True)
-        return [{**item, "user": people.get(item["user_id"])} for item in render_enrollments(rows)]
-
-    return paginate(request, query, [(enrollments.c.id, True)], render, bound_to=[request.params.get("status")])
-
-
 def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     editor = editor_policy("course")
@@ -328,9 +325,4 @@ def register_routes(registry: Any) -> None:
     register(NAMESPACE, rf"{COURSE}/instructors/(?P<user_id>[\d]+)", {
         "methods": DELETABLE, "callback": remove_instructor, "permission_callback": editor,
         "args": {**ID_ARG, "user_id": {"type": "integer", "minimum": 1}},
-    })
-    register(NAMESPACE, f"{COURSE}/students", {
-        "methods": READABLE, "callback": list_students, "permission_callback": editor,
-        "args": {**ID_ARG, **LIST_ARGS,
-                 "status": ENROLLMENT_STATUS_FILTER},
     })

@@ -1,7 +1,9 @@
 """Auth routes: log in, refresh, revoke, register, lost and reset password.
 
 Login answers the same, at the same cost, whether or not the account exists; the
-lost-password answer is identical either way. Reset keys are stored as WordPress
+lost-password answer is identical either way. Logging in, registering and resetting
+a password are rate limited per client address and per account named, whatever
+token comes along (``"per": "client"``): a token never buys more guesses. Reset keys are stored as WordPress
 stores them (``time:wp_fast_hash(key)`` in ``user_activation_key``), expire after a
 day and work once.
 """
@@ -121,7 +123,8 @@ def reset_password(request: RestRequest) -> Any:
 def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     register(NAMESPACE, "/auth/token", {
-        "methods": CREATABLE, "callback": login, "permission_callback": PUBLIC, "sensitive": True,
+        "methods": CREATABLE, "callback": login, "permission_callback": PUBLIC,
+        "sensitive": {"per": "client", "accounts": ["username"]},
         "args": {
             "username": {"type": "string", "minLength": 1, "maxLength": 100, "required": True,
                          "description": "Login or email address."},
@@ -140,7 +143,8 @@ def register_routes(registry: Any) -> None:
         },
     })
     register(NAMESPACE, "/auth/register", {
-        "methods": CREATABLE, "callback": register_account, "permission_callback": PUBLIC, "sensitive": True,
+        "methods": CREATABLE, "callback": register_account, "permission_callback": PUBLIC,
+        "sensitive": {"per": "client", "accounts": ["username", "email"]},
         "args": {
             "username": {"type": "string", "pattern": r"^[A-Za-z0-9_.\-]{3,60}$", "required": True},
             "email": {"type": "string", "format": "email", "maxLength": 100, "required": True},
@@ -149,12 +153,14 @@ def register_routes(registry: Any) -> None:
         },
     })
     register(NAMESPACE, "/auth/password/lost", {
-        "methods": CREATABLE, "callback": lost_password, "permission_callback": PUBLIC, "sensitive": True,
+        "methods": CREATABLE, "callback": lost_password, "permission_callback": PUBLIC,
+        "sensitive": {"per": "client", "accounts": ["username"]},
         "args": {"username": {"type": "string", "minLength": 1, "maxLength": 100, "required": True,
                               "description": "Login or email address."}},
     })
     register(NAMESPACE, "/auth/password/reset", {
-        "methods": CREATABLE, "callback": reset_password, "permission_callback": PUBLIC, "sensitive": True,
+        "methods": CREATABLE, "callback": reset_password, "permission_callback": PUBLIC,
+        "sensitive": {"per": "client", "accounts": ["login"]},
         "args": {
             "login": {"type": "string", "minLength": 1, "maxLength": 100, "required": True},
             "key": {"type": "string", "minLength": 1, "maxLength": 200, "required": True},

@@ -56,7 +56,8 @@ def learnomy_dashboard_counts(request: RestRequest, user: Any) -> dict[str, int]
 
 @hookimpl
 def learnomy_event(request: RestRequest, event: str, data: dict[str, Any]) -> None:
-    certificates.on_event(request, event, data)
+    for module in (progress, reviews, certificates):
+        module.on_event(request, event, data)
 
 
 @hookimpl

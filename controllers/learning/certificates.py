@@ -84,6 +84,12 @@ def certificate_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("signature", sa.String(100), nullable=False),
         sa.Column("issued_at", sa.DateTime, nullable=False),
         sa.Column("revoked_at", sa.DateTime, nullable=True),
+        # The template as it was at issue (free_0009): the certificate keeps the
+        # text it was issued with when its template is edited or deleted. NULL:
+        # issued without a template (the default text).
+        sa.Column("template_title", sa.String(255), nullable=True),
+        sa.Column("template_body", sa.Text, nullable=True),
+        sa.Column("template_orientation", sa.String(10), nullable=True),
         **TEXT_TABLE,
     )
 
@@ -100,6 +106,9 @@ def dashboard_counts(request: RestRequest, user: Any) -> dict[str, int]:
 
 
 def on_event(request: RestRequest, event: str, data: Any) -> None:
+    # Certificates outlive their course (course.purged): an issued certificate is
+    # its holder's record and stays verifiable; it carries its own copy of the
+    # names and the template, and the course id it names is never given again.
     # Completing a course whose course names a template issues its certificate.
     if event == "course.completed":
         courses = tables(request)("courses")
@@ -138,9 +147,13 @@ class _Facts:
 
 
 def issue(request: RestRequest, user_id: int, course_id: int, template_id: Optional[int]) -> int:
-    """Issue (and sign) a certificate; an unrevoked one for the same course is reused."""
+    """Issue (and sign) a certificate; an unrevoked one for the same course is reused.
+
+    The template's title, body and orientation are copied onto the certificate:
+    editing or deleting the template later never changes what was issued.
+    """
     table = tables(request)
-    certificates, courses = table("certificates"), table("courses")
+    certificates, courses, templates = table("certificates"), table("courses"), table("certificate_templates")
     existing = request.db.execute(sa.select(certificates.c.id).where(
         certificates.c.user_id == user_id, certificates.c.course_id == course_id,
         certificates.c.revoked_at.is_(None))).scalar()
@@ -150,11 +163,16 @@ def issue(request: RestRequest, user_id: int, course_id: int, template_id: Optio
     student = store.get(request.db, user_id)
     course = request.db.execute(sa.select(courses).where(courses.c.id == course_id)).one()
     teacher = store.get(request.db, int(course.author_id))
+    template = request.db.execute(sa.select(templates).where(templates.c.id == template_id)).first() \
+        if template_id else None
     facts = _Facts(student_name=student.display_name, course_title=course.title,
                    issued_at=now(), verification_code=str(uuid.uuid4()))
     signature = base64.b64encode(signing_key(request).sign(signed_facts(facts).encode())).decode()
     new_id = request.db.execute(sa.insert(certificates).values(
-        user_id=user_id, course_id=course_id, template_id=template_id,
+        user_id=user_id, course_id=course_id, template_id=template.id if template is not None else None,
+        template_title=template.title if template is not None else None,
+        template_body=template.body if template is not None else None,
+        template_orientation=template.orientation if template is not None else None,
         verification_code=facts.verification_code, student_name=facts.student_name,
         course_title=facts.course_title, instructor_name=teacher.display_name if teacher else "",
         signature=signature, issued_at=facts.issued_at, revoked_at=None,
@@ -175,16 +193,16 @@ def _verification_url(request: RestRequest, code: str) -> str:
     return f"{base}{request.app.config['rest_root']}/{NAMESPACE}/certificates/verify/{code}"
 
 
-def render_pdf(request: RestRequest, row: Any, template: Any) -> bytes:
-    """The certificate as a PDF, its template's placeholders filled in."""
+def render_pdf(request: RestRequest, row: Any) -> bytes:
+    """The certificate as a PDF: the template it was issued with, placeholders filled in."""
     values = {"student_name": row.student_name, "course_title": row.course_title,
               "completion_date": row.issued_at.strftime("%Y-%m-%d"), "instructor_name": row.instructor_name,
               "verification_code": row.verification_code,
               "verification_url": _verification_url(request, row.verification_code)}
-    text = template.body if template is not None else DEFAULT_BODY
+    text = row.template_body if row.template_body is not None else DEFAULT_BODY
     for key, value in values.items():
         text = text.replace("{" + key + "}", value)
-    pdf = FPDF(orientation="L" if template is None or template.orientation == "landscape" else "P", format="A4")
+    pdf = FPDF(orientation="P" if row.template_orientation == "portrait" else "L", format="A4")
     pdf.set_title(f"Certificate {row.verification_code}")
     pdf.add_page()
     pdf.set_font("Helvetica", size=16)
@@ -280,10 +298,7 @@ def revoke_certificate(request: RestRequest) -> Any:
 
 def download_certificate(request: RestRequest) -> Any:
     row = request.item
-    templates = tables(request)("certificate_templates")
-    template = request.db.execute(sa.select(templates).where(templates.c.id == row.template_id)).first() \
-        if row.template_id else None
-    return file(render_pdf(request, row, template), "application/pdf", f"certificate-{row.verification_code}.pdf")
+    return file(render_pdf(request, row), "application/pdf", f"certificate-{row.verification_code}.pdf")
 
 
 def verify_certificate(request: RestRequest) -> Any:

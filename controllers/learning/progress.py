@@ -22,6 +22,7 @@ from learnomy_core.events import emit
 from learnomy_core.storage import ID, TEXT_TABLE, insert_ignore
 
 from ..catalog import (
+    COURSE_PURGED,
     ID_ARG,
     NAMESPACE,
     CourseAccess,
@@ -76,6 +77,16 @@ def progress_tables(metadata: sa.MetaData, prefix: str) -> None:
 
 def declare_tables(metadata: sa.MetaData, prefix: str) -> None:
     progress_tables(metadata, prefix)
+
+
+def on_event(request: RestRequest, event: str, data: Any) -> None:
+    # A course deleted for good takes its students' resume positions and reset
+    # history with it (the sync log is the client's record of its own batches: kept).
+    if event == COURSE_PURGED:
+        table = tables(request)
+        for name in ("positions", "progress_resets"):
+            rows = table(name)
+            request.db.execute(sa.delete(rows).where(rows.c.course_id == data["id"]))
 
 
 def required_items_of(request: RestRequest, course_ids: list[int]) -> list[dict[str, Any]]:

@@ -28,7 +28,7 @@ from learnomy_core.events import emit
 from learnomy_core.html import sanitize_html
 from learnomy_core.storage import ID, TEXT_TABLE, insert_ignore
 
-from ..catalog import ID_ARG, NAMESPACE, active_enrollment, load_course, now, tables
+from ..catalog import COURSE_PURGED, ID_ARG, NAMESPACE, active_enrollment, load_course, now, tables
 
 REVIEW_STATUSES = ("pending", "approved", "rejected", "spam")
 REVIEW_ARGS = {
@@ -57,6 +57,13 @@ def review_table(metadata: sa.MetaData, prefix: str) -> sa.Table:
 
 def declare_tables(metadata: sa.MetaData, prefix: str) -> None:
     review_table(metadata, prefix)
+
+
+def on_event(request: RestRequest, event: str, data: Any) -> None:
+    # A course deleted for good takes its reviews with it.
+    if event == COURSE_PURGED:
+        reviews = tables(request)("reviews")
+        request.db.execute(sa.delete(reviews).where(reviews.c.course_id == data["id"]))
 
 
 def settings_groups() -> dict[str, dict[str, Any]]:

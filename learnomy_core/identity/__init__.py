@@ -5,19 +5,29 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 from ..errors import ApiError, InvalidCredentials, RateLimited
+from ..registry import Sensitivity
 from ..request import RestRequest
 from .app_passwords import AppPasswords
-from .passwords import MAX_PASSWORD_BYTES, check_password, dummy_check, hash_password, needs_rehash
-from .ratelimit import RateLimiter
+from .passwords import (
+    MAX_PASSWORD_BYTES,
+    check_password,
+    dummy_check,
+    hash_password,
+    needs_rehash,
+    verifies_cheaper,
+)
+from .ratelimit import RateLimiter, client_address
 from .tokens import TokenService
 from .users import Roles, User, UserStore
 
 __all__ = ["Identity", "User", "Roles", "AccountBlocked"]
 
 _PLAIN_HTTP_ENVIRONMENTS = ("local", "development")
+# No WordPress login or email address is longer (user_email is VARCHAR(100)).
+_LONGEST_ACCOUNT_NAME = 100
 
 
 class AccountBlocked(ApiError):
@@ -86,6 +96,10 @@ class Identity:
             dummy_check(self.cost)
             raise InvalidCredentials("The username or password is incorrect.")
         if not check_password(password, row.user_pass):
+            # A legacy hash (phpass, MD5, cheaper bcrypt) fails faster than ours,
+            # which would tell its accounts apart from unknown names: pay ours too.
+            if verifies_cheaper(row.user_pass, self.cost):
+                dummy_check(self.cost)
             raise InvalidCredentials("The username or password is incorrect.")
         if row.blocked == "1":
             raise AccountBlocked()
@@ -100,17 +114,65 @@ class Identity:
 
     # -- rate limits -----------------------------------------------------------
 
-    def rate_limit(self, request: RestRequest, limit: int) -> dict[str, str]:
+    def rate_limit(self, request: RestRequest, limit: int, rule: Optional[Sensitivity] = None) -> dict[str, str]:
         """Count a request to a sensitive route; its headers, or 429.
 
-        Administrators and instructors are exempt (no headers then).
+        ``rule`` (the endpoint's ``sensitive`` declaration by default) says what is
+        counted. Per user: the caller, or the client address when anonymous;
+        administrators and instructors are exempt (no headers then). Per client:
+        the client address and every account the request names, whatever
+        credentials it carries, nobody exempt.
+
+        :raises RateLimited: when a bucket is empty, with ``Retry-After``.
         """
-        user = request.user
-        if user is not None and user.has_cap("learnomy_teach"):
-            return {}
-        who = f"u{user.id}" if user is not None else f"ip{request.remote_addr or ''}"
-        route = request.route.pattern if request.route else ""
-        verdict = self.rate_limiter.hit(f"{request.rest_method} {route}|{who}", limit)
+        if rule is None:
+            rule = request.endpoint.sensitive if request.endpoint and request.endpoint.sensitive else Sensitivity()
+        client = "ip" + client_address(request.remote_addr)
+        if rule.per == "client":
+            callers = [client, *self._accounts(request, rule.accounts)]
+        else:
+            user = request.user
+            if user is not None and user.has_cap("learnomy_teach"):
+                return {}
+            callers = [f"u{user.id}" if user is not None else client]
+        route = f"{request.rest_method} {request.route.pattern if request.route else request.path}"
+        verdict = self.rate_limiter.hit([f"{route}|{caller}" for caller in callers], limit)
         if not verdict.allowed:
-            raise RateLimited(headers={**verdict.headers, "Retry-After": str(verdict.reset_in)})
+            raise RateLimited(headers={**verdict.headers, "Retry-After": str(verdict.retry_after)})
         return verdict.headers
+
+    def _accounts(self, request: RestRequest, names: Iterable[str]) -> list[str]:
+        """The accounts a request names, as limiter keys.
+
+        Each name counts case-folded (``ANN`` is ``ann``), and, when it finds an
+        account, as that account too (its login and its email are one account,
+        and MariaDB's collation matches more spellings than case-folding does).
+        """
+        keys: list[str] = []
+        for value in _sent_values(request, names):
+            found = [f"name:{value.strip().casefold()}"]
+            row = self.store.find_login(request.db, value) if len(value) <= _LONGEST_ACCOUNT_NAME else None
+            if row is not None:
+                found.append(f"user:{int(row.ID)}")
+            keys += [key for key in found if key not in keys]
+        return keys
+
+
+def _sent_values(request: RestRequest, names: Iterable[str]) -> list[str]:
+    """Every value the caller sent for ``names``: in the path, body or query.
+
+    Parameters are read before they are validated, so that a request counts
+    whatever its input. Every place is read rather than the one that wins the
+    merge, so no placement escapes the count.
+    """
+    try:
+        json_params, form_params = request.body_params()
+    except ApiError:  # the request fails on its parameters anyway, after counting
+        json_params, form_params = {}, {}
+    values: list[str] = []
+    for name in names:
+        for source in (request.url_params, json_params, form_params, request.args):
+            value = source.get(name)
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                values.append(str(value))
+    return values

@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import secrets
 
 import bcrypt
 
@@ -33,6 +34,8 @@ __all__ = [
     "fast_hash",
     "verify_fast_hash",
     "dummy_check",
+    "dummy_hash",
+    "verifies_cheaper",
 ]
 
 MAX_PASSWORD_BYTES = 4096
@@ -85,9 +88,33 @@ def needs_rehash(hashed: str, cost: int = 10) -> bool:
         return True
 
 
+def dummy_hash(cost: int = 10) -> str:
+    """A hash in our format at ``cost`` that no password matches; made once per
+    process and cost (making it costs as much as a check)."""
+    hashed = _DUMMY_HASHES.get(cost)
+    if hashed is None:
+        # Two threads may both make one on first use; either will do.
+        hashed = _DUMMY_HASHES[cost] = hash_password(secrets.token_urlsafe(32), cost)
+    return hashed
+
+
 def dummy_check(cost: int = 10) -> None:
-    """Spend what a real check costs, so an unknown user answers as slowly."""
-    check_password("not the password", _DUMMY_HASHES.setdefault(cost, hash_password("dummy", cost)))
+    """Spend what checking a wrong password against one of our hashes costs (one
+    bcrypt verify at ``cost``, nothing more), so an unknown user answers as slowly
+    as a known one."""
+    check_password("not the password", dummy_hash(cost))
+
+
+def verifies_cheaper(hashed: str, cost: int = 10) -> bool:
+    """Whether checking ``hashed`` costs less than checking a hash of ours at ``cost``:
+    WordPress's old MD5 and phpass hashes, and bcrypt of a lower cost."""
+    body = hashed[3:] if hashed.startswith("$wp$") else hashed
+    if not body.startswith(("$2y$", "$2a$", "$2b$", "$2x$")):
+        return True
+    try:
+        return int(body[4:6]) < cost
+    except ValueError:
+        return True
 
 
 _DUMMY_HASHES: dict[int, str] = {}

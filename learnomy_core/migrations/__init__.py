@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable
 import sqlalchemy as sa
 from alembic import context, op
 
-__all__ = ["table", "declared_tables", "create_tables", "drop_tables"]
+__all__ = ["table", "declared_tables", "create_tables", "drop_tables", "rebuild_with_autoincrement"]
 
 
 def table(name: str) -> str:
@@ -46,3 +46,24 @@ def drop_tables(tables: list[sa.Table]) -> None:
     """Drop ``tables`` in reverse order."""
     for table in reversed(tables):
         table.drop(op.get_bind())
+
+
+def rebuild_with_autoincrement(names: Iterable[str]) -> None:
+    """On SQLite, rebuild each named table (prefix included) whose id may be reused.
+
+    Tables made before :func:`learnomy_core.storage.never_reuse_ids` lack
+    ``AUTOINCREMENT``, which SQLite cannot add in place: the table is copied
+    into a new one that has it (rows, indexes and unique keys kept). A table that
+    already has it, or does not exist, is left alone; MySQL and MariaDB need
+    nothing (their counters never go back).
+    """
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        return
+    for name in names:
+        created_as = bind.execute(sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :name"),
+                                  {"name": name}).scalar()
+        if created_as is None or "AUTOINCREMENT" in created_as.upper():
+            continue
+        with op.batch_alter_table(name, recreate="always", table_kwargs={"sqlite_autoincrement": True}):
+            pass

@@ -2,11 +2,13 @@
 
 from alembic import context
 
+from learnomy_core.storage import ids_never_reused
+
 config = context.config
 context.configure(
     connection=config.attributes["connection"],
     version_table=config.attributes["version_table"],
     render_as_batch=True,
 )
-with context.begin_transaction():
+with ids_never_reused(), context.begin_transaction():
     context.run_migrations()

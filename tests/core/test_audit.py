@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from learnomy_core import create_app
-from learnomy_core.audit import compare, load_manifest, manifest_of
+from learnomy_core.audit import compare, load_manifest, manifest_of, packaged_manifest
 from learnomy_core.cli import main
 from learnomy_core.plugins import free_plugin_names
 from tests.plugins import stray
 
-MANIFEST = Path(__file__).resolve().parents[2] / "audit" / "manifest.json"
+# The manifest installed with learnomy: in a checkout, audit/manifest.json itself.
+MANIFEST = packaged_manifest()
 
 
 def live(*extra: object) -> list[dict]:
@@ -62,6 +63,14 @@ def test_cli_audit_passes_and_fails(tmp_path: Path, capsys: pytest.CaptureFixtur
     broken.write_text(json.dumps(document))
     assert main(["audit", "--manifest", str(broken)]) == 1
     assert "not in the manifest" in capsys.readouterr().out
+
+
+def test_cli_audit_defaults_to_the_installed_manifest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture) -> None:
+    # Anywhere, not only at the checkout's root: a deployed copy audits itself.
+    monkeypatch.chdir(tmp_path)
+    assert main(["audit"]) == 0
+    assert str(MANIFEST) in capsys.readouterr().out
 
 
 def test_cli_audit_write_then_check(tmp_path: Path) -> None:

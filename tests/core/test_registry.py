@@ -212,6 +212,39 @@ def test_sensitive_flag_and_policy_name_reach_the_entries() -> None:
     }]
 
 
+ACCOUNT_ARGS = {"username": {"type": "string"}, "email": {"type": "string"}}
+
+
+@pytest.mark.parametrize("declared, recorded", [
+    (False, False),
+    (True, True),
+    ("per_user", True),
+    ({"per": "user"}, True),
+    ("per_client", {"per": "client", "accounts": []}),
+    ({"per": "client", "accounts": ["username", "email"]}, {"per": "client", "accounts": ["username", "email"]}),
+])
+def test_sensitive_forms_reach_the_entries_in_one_form(declared: Any, recorded: Any) -> None:
+    registry = frozen(("p", lambda: register_rest_route(
+        "acme/v1", "/login", endpoint(CREATABLE, sensitive=declared, args=ACCOUNT_ARGS))))
+    assert registry.entries()[0]["sensitive"] == recorded
+
+
+@pytest.mark.parametrize("declared, complaint", [
+    ("yes", "sensitive"),
+    ({"per": "galaxy"}, "per"),
+    ({"per": "client", "accounts": ["login"]}, "login"),          # not an argument of the endpoint
+    ({"per": "client", "accounts": "username"}, "accounts"),      # a list, not a string
+    ({"per": "user", "accounts": ["username"]}, "accounts"),      # accounts are counted per client only
+    ({"per": "client", "everyone": True}, "everyone"),
+])
+def test_a_bad_sensitive_declaration_is_refused(declared: Any, complaint: str) -> None:
+    with pytest.raises(RegistrationError) as caught:
+        frozen(("acme", lambda: register_rest_route(
+            "acme/v1", "/login", endpoint(CREATABLE, sensitive=declared, args=ACCOUNT_ARGS))))
+    (problem,) = caught.value.problems
+    assert "sensitive" in problem.message and complaint in problem.message
+
+
 @pytest.mark.parametrize("callback, name", [
     (True, "public"),
     ("__return_true", "public"),

@@ -108,3 +108,90 @@ def test_bounds_message_reads_like_wordpress() -> None:
 ])
 def test_sanitization(value: Any, schema: Any, expected: Any) -> None:
     assert sanitize(value, schema) == expected
+
+
+# -- what validation lets through can be stored and served -----------------------------
+
+INT64_MAX = 2**63 - 1
+URI = {"type": "string", "format": "uri"}
+USERNAME = {"type": "string", "pattern": r"^[A-Za-z0-9_.\-]{3,60}$"}
+
+
+@pytest.mark.parametrize("value, schema, code", [
+    # integers: exact, and within 64 bits unless the schema's own bounds say otherwise
+    (INT64_MAX, INT, None),
+    (-INT64_MAX - 1, INT, None),
+    (INT64_MAX + 1, INT, "rest_out_of_bounds"),
+    (-INT64_MAX - 2, INT, "rest_out_of_bounds"),
+    (str(INT64_MAX + 1), INT, "rest_out_of_bounds"),
+    (10**400, INT, "rest_out_of_bounds"),
+    ("9" * 400, INT, "rest_out_of_bounds"),
+    (1e308, INT, "rest_out_of_bounds"),
+    ("1e308", INT, "rest_out_of_bounds"),
+    (2**64, {"type": "integer", "maximum": 2**70}, None),
+    (2**64, {"type": "integer", "minimum": 1}, "rest_out_of_bounds"),
+    ("9" * 5000, INT, "rest_invalid_type"),  # more digits than int() reads
+    # what float() and int() would take but JSON and WordPress do not
+    ("NaN", INT, "rest_invalid_type"),
+    ("Infinity", {"type": "number"}, "rest_invalid_type"),
+    ("inf", {"type": "number"}, "rest_invalid_type"),
+    (float("nan"), {"type": "number"}, "rest_invalid_type"),
+    (float("inf"), INT, "rest_invalid_type"),
+    ("1_000", INT, "rest_invalid_type"),
+    ("\u0661\u0662", INT, "rest_invalid_type"),  # Arabic-Indic digits
+    (" 12 ", INT, None),
+    # numbers: finite doubles
+    (10**400, {"type": "number"}, "rest_out_of_bounds"),
+    (1e308, {"type": "number", "multipleOf": 1e-300}, "rest_invalid_multiple"),
+    (10**30, {"type": "integer", "maximum": 10**31, "multipleOf": 7}, "rest_invalid_multiple"),
+    # dates that overflow once in UTC
+    ("9999-12-31T23:59:59-23:59", {"type": "string", "format": "date-time"}, "rest_invalid_date"),
+    ("0001-01-01T00:00:00+01:00", {"type": "string", "format": "date-time"}, "rest_invalid_date"),
+    ("9999-12-31T23:59:59Z", {"type": "string", "format": "date-time"}, None),
+    # uri: http and https only
+    ("javascript:alert(1)", URI, "rest_invalid_url"),
+    ("javascript://example.org/%0Aalert(1)", URI, "rest_invalid_url"),
+    ("JavaScript://x", URI, "rest_invalid_url"),
+    ("data://text/html,<script>", URI, "rest_invalid_url"),
+    ("file:///etc/passwd", URI, "rest_invalid_url"),
+    ("ftp://example.org/file", URI, "rest_invalid_url"),
+    ("HTTPS://example.org/a", URI, None),
+    ("http://example.org/a\n", URI, "rest_invalid_url"),
+    ("http://exa\x00mple.org/", URI, "rest_invalid_url"),
+    # whole-value formats: no trailing newline
+    ("me@example.org\n", {"type": "string", "format": "email"}, "rest_invalid_email"),
+    ("#a0b1c2\n", {"type": "string", "format": "hex-color"}, "rest_invalid_hex_color"),
+    ("2026-06-13T10:42:00Z\n", {"type": "string", "format": "date-time"}, "rest_invalid_date"),
+])
+def test_values_that_could_not_be_stored_or_served_are_refused(value: Any, schema: dict, code: Optional[str]) -> None:
+    problem = validate(value, schema, "p")
+    assert (problem and problem["code"]) == code
+
+
+@pytest.mark.parametrize("value, pattern, matches", [
+    ("admin", USERNAME["pattern"], True),
+    ("admin\n", USERNAME["pattern"], False),  # Python's (and PCRE's) $ matches before a final newline
+    ("a\n", "^a$", False),
+    ("xabcx", "abc", True),  # JSON Schema patterns search: unanchored stays unanchored
+    ("abc\n", "abc", True),
+    ("a$", r"^a\$$", True),  # an escaped $ is a dollar sign
+    ("a$", "^a[$]$", True),  # so is one in a class
+    ("a]$", "^a[]$]+$", True),  # a class opening with ]
+    ("ab", "^a(b|$)", True),
+    ("a\n", "^a(b|$)", False),
+])
+def test_patterns_match_as_json_schema_says(value: str, pattern: str, matches: bool) -> None:
+    problem = validate(value, {"type": "string", "pattern": pattern}, "p")
+    assert (problem is None) is matches
+
+
+@pytest.mark.parametrize("value, schema, expected", [
+    (str(2**53 + 1), INT, 2**53 + 1),  # through float it would be 2**53
+    ("1e3", INT, 1000),
+    (1e3, INT, 1000),
+    ("7", {"type": "number"}, 7.0),
+    (7, {"type": "number"}, 7),
+])
+def test_numbers_are_sanitized_exactly(value: Any, schema: dict, expected: Any) -> None:
+    result = sanitize(value, schema)
+    assert result == expected and type(result) is type(expected)

@@ -10,6 +10,8 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.test import Client
 
+from tests.racing import race
+
 API = "/wp-json/learnomy/v1"
 OPTIONS = [{"id": "a", "text": "Four"}, {"id": "b", "text": "Five"}]
 QUESTIONS = [
@@ -98,6 +100,62 @@ def test_quiz_writes_need_an_editor(client: Client, people, quiz) -> None:
     reorder = client.post(f"{url}/questions/reorder", json={"order": quiz["question_ids"][::-1]}, headers=people["ivy"])
     assert [q["id"] for q in reorder.json["data"]] == quiz["question_ids"][::-1]
     assert client.post(f"{url}/questions/reorder", json={"order": [1]}, headers=people["ivy"]).status_code == 400
+
+
+def test_deleting_the_newest_question_leaves_creation_working(client: Client, people, quiz) -> None:
+    newest = quiz["question_ids"][-1]
+    assert client.delete(f"{API}/questions/{newest}", headers=people["ivy"]).status_code == 200
+    for title in ("Again?", "And again?"):
+        created = client.post(f"{API}/quizzes/{quiz['id']}/questions", json={"type": "essay", "title": title},
+                              headers=people["ivy"])
+        assert created.status_code == 201, created.json
+        question = created.json["data"]
+        assert question["id"] > newest and question["version"] == 1 and question["title"] == title
+        edited = client.patch(f"{API}/questions/{question['id']}", json={"title": "Edited"}, headers=people["ivy"])
+        assert edited.status_code == 200 and edited.json["data"]["version"] == 2
+
+
+def test_racing_edits_of_one_question_each_make_a_version(app, make_app, client: Client, people, quiz) -> None:
+    question = quiz["question_ids"][0]
+    clients = [Client(make_app()) for _ in range(6)]
+    responses = race([lambda c=c, n=n: c.patch(f"{API}/questions/{question}", json={"title": f"Edit {n}"},
+                                               headers=people["ivy"]) for n, c in enumerate(clients)])
+    assert [r.status_code for r in responses] == [200] * 6, [r.json for r in responses]
+    assert sorted(r.json["data"]["version"] for r in responses) == [2, 3, 4, 5, 6, 7]
+    final = client.get(f"{API}/questions/{question}", headers=people["ivy"]).json["data"]
+    versions = app.tables["lrn_question_versions"]
+    with app.storage.engine.connect() as db:
+        stored = {r.version: r.data["title"] for r in db.execute(
+            sa.select(versions).where(versions.c.question_id == question))}
+    assert sorted(stored) == [1, 2, 3, 4, 5, 6, 7] and final["version"] == 7 and stored[7] == final["title"]
+    # Each edit built on the one before it: every version's answer survived.
+    assert final["answer"] == "a"
+
+
+def test_deleting_a_quiz_deletes_every_version_its_attempts_were_given(app, client: Client, people, quiz) -> None:
+    attempt = start(client, people, quiz).json["data"]
+    client.post(f"{API}/attempts/{attempt['id']}/submit", json={"answers": answers_for(quiz)}, headers=people["ann"])
+    graded = client.post(f"{API}/attempts/{attempt['id']}/grade",
+                         json={"grades": {str(quiz["question_ids"][2]): {"points": 3}}}, headers=people["ivy"])
+    assert graded.json["data"]["passed"] is True
+    completions = app.tables["lrn_completions"]
+    passed = completions.c.item_type == "quiz", completions.c.item_id == quiz["id"]
+    kept = quiz["question_ids"][0]
+    assert client.delete(f"{API}/questions/{kept}", headers=people["ivy"]).status_code == 200
+    versions = app.tables["lrn_question_versions"]
+
+    def stored() -> set[int]:
+        with app.storage.engine.connect() as db:
+            return {int(r[0]) for r in db.execute(sa.select(versions.c.question_id))}
+
+    assert kept in stored()  # the submitted attempt still shows what it was given
+    with app.storage.engine.connect() as db:
+        assert db.execute(sa.select(sa.func.count()).select_from(completions).where(*passed)).scalar_one() == 1
+    assert client.delete(f"{API}/quizzes/{quiz['id']}", headers=people["ivy"]).status_code == 200
+    assert stored() == set()
+    assert client.get(f"{API}/attempts/{attempt['id']}", headers=people["ann"]).status_code == 404
+    with app.storage.engine.connect() as db:
+        assert db.execute(sa.select(sa.func.count()).select_from(completions).where(*passed)).scalar_one() == 0
 
 
 # -- attempts ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from werkzeug.test import Client
 
 from tests.plugins import acme
+from tests.racing import race
 
 API = "/wp-json/learnomy/v1"
 COURSES = f"{API}/courses"
@@ -63,6 +64,25 @@ def test_html_is_sanitized_on_write(client: Client, people) -> None:
 def test_slugs_stay_unique(client: Client, people) -> None:
     slugs = [client.post(COURSES, json={"title": "Same"}, headers=people["ivy"]).json["data"]["slug"] for _ in range(3)]
     assert slugs == ["same", "same-2", "same-3"]
+
+
+def test_racing_creations_of_one_title_each_get_their_own_slug(make_app, people) -> None:
+    clients = [Client(make_app()) for _ in range(6)]
+    responses = race([lambda c=c: c.post(COURSES, json={"title": "Same title"}, headers=people["ivy"])
+                      for c in clients])
+    assert [r.status_code for r in responses] == [201] * 6, [r.json for r in responses]
+    assert {r.json["data"]["slug"] for r in responses} == {"same-title", *(f"same-title-{n}" for n in range(2, 7))}
+    # A retried insert leaves the rest of its request whole.
+    assert all(r.json["data"]["instructor_ids"] == [people.ids["ivy"]] for r in responses)
+
+
+def test_racing_slug_changes_each_get_their_own_slug(make_app, client: Client, people, make_course) -> None:
+    ids = [make_course(title=f"Course {n}")["id"] for n in range(4)]
+    clients = [Client(make_app()) for _ in ids]
+    responses = race([lambda c=c, i=i: c.patch(f"{COURSES}/{i}", json={"slug": "wanted"}, headers=people["ivy"])
+                      for c, i in zip(clients, ids)])
+    assert [r.status_code for r in responses] == [200] * 4, [r.json for r in responses]
+    assert {r.json["data"]["slug"] for r in responses} == {"wanted", "wanted-2", "wanted-3", "wanted-4"}
 
 
 # -- visibility ----------------------------------------------------------------
@@ -218,6 +238,80 @@ def test_force_delete_with_active_enrollments_is_for_administrators(client: Clie
     refused = client.delete(f"{COURSES}/{course['id']}?force=true", headers=people["ivy"])
     assert refused.status_code == 409 and refused.json["error"]["code"] == "learnomy_course_has_enrollments"
     assert client.delete(f"{COURSES}/{course['id']}?force=true", headers=people["admin"]).status_code == 200
+
+
+def _ok(response, status: int = 200) -> dict:
+    assert response.status_code == status, response.json
+    return response.json["data"]
+
+
+def test_force_delete_leaves_nothing_of_the_course_to_reach(app, client: Client, people, make_course) -> None:
+    ivy, admin = people["ivy"], people["admin"]
+    course = make_course(lessons=2)
+    old = course["id"]
+    # Everything that hangs on a course: curriculum, taxonomy, prerequisites both
+    # ways, quizzes with versioned questions, enrollments, progress, attempts,
+    # reviews, a reset, a certificate.
+    _ok(client.post(f"{API}/lessons/{course['lesson_ids'][0]}/topics", json={"title": "Topic"}, headers=ivy), 201)
+    category = _ok(client.post(f"{API}/course-categories", json={"name": "Data"}, headers=admin), 201)["id"]
+    tag = _ok(client.post(f"{API}/course-tags", json={"name": "sql"}, headers=ivy), 201)["id"]
+    _ok(client.patch(f"{COURSES}/{old}", json={"category_ids": [category], "tag_ids": [tag]}, headers=ivy))
+    later = make_course("oscar")
+    _ok(client.patch(f"{COURSES}/{later['id']}", json={"prerequisite_ids": [old]}, headers=people["oscar"]))
+    quiz = _ok(client.post(f"{API}/sections/{course['section_id']}/quizzes", json={"title": "Check"}, headers=ivy), 201)
+    questions = [_ok(client.post(f"{API}/quizzes/{quiz['id']}/questions", json=body, headers=ivy), 201)["id"]
+                 for body in ({"type": "true_false", "title": "Sky green?", "answer": False},
+                              {"type": "true_false", "title": "Grass green?", "answer": True})]
+    _ok(client.patch(f"{API}/questions/{questions[0]}", json={"title": "Is the sky green?"}, headers=ivy))
+    for student in ("ann", "bob"):
+        _ok(client.post(f"{COURSES}/{old}/enroll", headers=people[student]), 201)
+    _ok(client.post(f"{API}/lessons/{course['lesson_ids'][0]}/complete", headers=people["bob"]))
+    _ok(client.post(f"{COURSES}/{old}/progress/reset", json={"user_id": people.ids["bob"]}, headers=ivy))
+    _ok(client.post(f"{API}/lessons/{course['lesson_ids'][0]}/complete", headers=people["ann"]))
+    _ok(client.post(f"{API}/lessons/{course['lesson_ids'][1]}/position", json={"position": 42}, headers=people["ann"]))
+    attempt = _ok(client.post(f"{API}/quizzes/{quiz['id']}/attempts", headers=people["ann"]), 201)
+    _ok(client.post(f"{API}/attempts/{attempt['id']}/submit", json={"answers": {str(questions[0]): False}},
+                    headers=people["ann"]))
+    _ok(client.delete(f"{API}/questions/{questions[1]}", headers=ivy))  # its versions stay for the attempt
+    _ok(client.post(f"{COURSES}/{old}/reviews", json={"rating": 5}, headers=people["ann"]), 201)
+    certificate = _ok(client.post(f"{API}/certificates", json={"user_id": people.ids["ann"], "course_id": old},
+                                  headers=admin), 201)
+
+    _ok(client.delete(f"{COURSES}/{old}?force=true", headers=admin))
+
+    # Nothing in any table names the course, its lessons, quizzes or questions...
+    metadata = app.storage.metadata.tables
+    kept = {"wp_lrn_certificates"}  # the holder's record: outlives the course (see certificates.py)
+    with app.storage.engine.connect() as db:
+        def count(table: sa.Table, *where) -> int:
+            return db.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar_one()
+
+        for name, table in metadata.items():
+            if "course_id" in table.c and name not in kept:
+                assert count(table, table.c.course_id == old) == 0, name
+        assert count(metadata["wp_lrn_courses"], metadata["wp_lrn_courses"].c.id == old) == 0
+        prerequisites = metadata["wp_lrn_course_prerequisites"]
+        assert count(prerequisites, prerequisites.c.prerequisite_id == old) == 0
+        topics = metadata["wp_lrn_topics"]
+        assert count(topics, topics.c.lesson_id.in_(course["lesson_ids"])) == 0
+        for name, column, ids in (("wp_lrn_questions", "quiz_id", [quiz["id"]]),
+                                  ("wp_lrn_question_versions", "question_id", questions)):
+            assert count(metadata[name], metadata[name].c[column].in_(ids)) == 0, name
+    # ...the certificate stays its holder's, and verifiable...
+    assert client.get(f"{API}/certificates/{certificate['id']}/download", headers=people["ann"]).status_code == 200
+    verified = _ok(client.get(f"{API}/certificates/verify/{certificate['verification_code']}"))
+    assert verified["valid"] is True and verified["course_title"] == "Course"
+    # ...and a new course, by another instructor, reaches none of it.
+    new = _ok(client.post(COURSES, json={"title": "Course"}, headers=people["oscar"]), 201)
+    assert new["id"] > old
+    oscar = people["oscar"]
+    assert _ok(client.get(f"{COURSES}/{new['id']}/quizzes", headers=oscar)) == []
+    assert _ok(client.get(f"{COURSES}/{new['id']}/students", headers=oscar)) == []
+    assert _ok(client.get(f"{COURSES}/{new['id']}/reviews", headers=oscar)) == []
+    assert _ok(client.get(f"{API}/certificates", headers=oscar)) == []
+    for url in (f"{API}/quizzes/{quiz['id']}", f"{API}/questions/{questions[0]}", f"{API}/attempts/{attempt['id']}",
+                f"{API}/certificates/{certificate['id']}", f"{API}/lessons/{course['lesson_ids'][0]}"):
+        assert client.get(url, headers=oscar).status_code == 404, url
 
 
 @pytest.mark.parametrize("who, status", [(None, 401), ("ann", 403), ("oscar", 403)])

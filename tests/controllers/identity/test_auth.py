@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 
+import bcrypt
 import jwt
 import pytest
 from werkzeug.test import Client
@@ -58,6 +60,44 @@ def test_wrong_password_and_unknown_user_answer_alike(client: Client, ann: int, 
     assert wrong.json["error"]["code"] == unknown.json["error"]["code"] == "learnomy_invalid_credentials"
     assert wrong.json["error"]["message"] == unknown.json["error"]["message"]
     assert spent == [4], "an unknown user still pays for one bcrypt check"
+
+
+@pytest.fixture
+def bcrypt_calls(monkeypatch) -> Counter:
+    """How often bcrypt hashes and verifies from now on."""
+    calls: Counter = Counter()
+    for name in ("checkpw", "hashpw"):
+        real = getattr(bcrypt, name)
+        monkeypatch.setattr(bcrypt, name, lambda *args, _real=real, _name=name: calls.update([_name]) or _real(*args))
+    return calls
+
+
+@pytest.mark.parametrize("stored, password", [
+    (None, "wrong"),                                                              # unknown user
+    ("default", "wrong"),                                                         # our own format and cost
+    ("default", "é" * 2100),                                                      # over 4096 bytes
+    ("3cb4e732631f47e6eb961f34554b7cde", "wrong"),                                 # WordPress's old MD5
+    ("$P$B0g/LY8k6OJUMPNwDIEjJL/E4IojHb1", "wrong"),                              # phpass
+    ("$2y$04$3.qlOCek.Y7Q1xSDN2rFV.3MlRmPjb4l8YfXE6v6FCUJvk10GsPyq", "wrong"),     # plain bcrypt, our cost
+    ("$2y$04$3.qlOCek.Y7Q1xSDN2rFV.3MlRmPjb4l8YfXE6v6FCUJvk10GsPyq", "b" * 71),    # one byte short
+])
+def test_every_failed_login_costs_one_bcrypt_verify(client: Client, make_user, bcrypt_calls: Counter,
+                                                    stored, password: str) -> None:
+    if stored is not None:
+        make_user("old", password_hash=None if stored == "default" else stored)
+    # The first unknown user of the process pays for making the dummy hash, once.
+    client.post(f"{API}/auth/token", json={"username": "warm-up", "password": "x"})
+    bcrypt_calls.clear()
+    response = client.post(f"{API}/auth/token", json={"username": "old", "password": password})
+    assert response.status_code == 401
+    assert bcrypt_calls == Counter(checkpw=1), "one verify at our cost, and no hashing, per failed login"
+
+
+def test_the_dummy_hash_is_made_once_per_cost(bcrypt_calls: Counter) -> None:
+    for _ in range(3):
+        password_module.dummy_check(5)
+    assert bcrypt_calls["hashpw"] <= 1 and bcrypt_calls["checkpw"] == 3
+    assert password_module.dummy_hash(5).startswith("$wp$2y$05$")
 
 
 def test_login_needs_both_fields(client: Client) -> None:

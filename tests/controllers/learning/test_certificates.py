@@ -127,3 +127,34 @@ def test_templates_belong_to_their_authors(client: Client, people, template) -> 
 def test_a_course_names_only_existing_templates(client: Client, people) -> None:
     response = client.post(f"{API}/courses", json={"title": "x", "certificate_template_id": 999}, headers=people["ivy"])
     assert response.status_code == 400
+
+
+def _pdf(response) -> PdfReader:
+    assert response.status_code == 200, response.json
+    return PdfReader(io.BytesIO(response.data))
+
+
+def test_an_issued_certificate_keeps_the_template_it_was_issued_with(client: Client, people, earned,
+                                                                      template) -> None:
+    url = f"{API}/certificate-templates/{template['id']}"
+    assert client.patch(url, json={"body": "Edited for {student_name}"}, headers=people["ivy"]).status_code == 200
+    assert client.delete(url, headers=people["ivy"]).status_code == 200
+    other = client.post(f"{API}/certificate-templates", json={
+        "title": "Oscar's", "body": "Oscar's text for {student_name}", "orientation": "landscape"},
+        headers=people["oscar"]).json["data"]
+    assert other["id"] > template["id"]
+    pdf = _pdf(client.get(f"{API}/certificates/{earned['id']}/download", headers=people["ann"]))
+    text = "".join(page.extract_text() for page in pdf.pages)
+    assert "Awarded to ann for Course" in text and "Oscar" not in text and "Edited" not in text
+    box = pdf.pages[0].mediabox
+    assert box.width < box.height  # portrait, as issued
+
+
+def test_a_certificate_without_template_has_the_default_text(client: Client, people, make_course) -> None:
+    course = make_course()
+    issued = client.post(f"{API}/certificates", json={"user_id": people.ids["bob"], "course_id": course["id"]},
+                         headers=people["admin"]).json["data"]
+    pdf = _pdf(client.get(f"{API}/certificates/{issued['id']}/download", headers=people["bob"]))
+    assert "Certificate of completion" in pdf.pages[0].extract_text()
+    box = pdf.pages[0].mediabox
+    assert box.width > box.height  # landscape
