@@ -47,7 +47,7 @@ def lock_rows(db: Connection, query: sa.Select) -> list[Any]:
     :param query: a select whose first ``FROM`` is a table.
     """
     if db.dialect.name == "sqlite":
-        _take_write_lock(db, query.get_final_froms()[0])
+        _take_write_lock(db, query)
         return list(db.execute(query))
     return list(db.execute(query.with_for_update()))
 
@@ -69,8 +69,10 @@ def lock_name(db: Connection, options: sa.Table, name: str) -> None:
     lock_rows(db, sa.select(options.c.option_id).where(where))
 
 
-def _take_write_lock(db: Connection, table: Any) -> None:
+def _take_write_lock(db: Connection, query: sa.Select) -> None:
     """SQLite: begin writing (an update that matches nothing) so the database is ours."""
+    froms = query.get_final_froms()
+    table = froms[0] if froms else None
     column = next(iter(table.primary_key.columns), None) if isinstance(table, sa.Table) else None
     if column is None:
         raise TypeError("lock_rows needs a select whose first FROM is a table with a primary key")
