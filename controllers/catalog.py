@@ -236,6 +236,19 @@ def may_see(user: Any, status: str, editor: bool) -> bool:
     return status == "publish" or editor
 
 
+def visible_courses(request: RestRequest, courses: sa.Table) -> Any:
+    """The courses the caller may know exist, as a filter: published, plus those they
+    edit; administrators all (:func:`may_see` for a list or a reference)."""
+    user = request.user
+    if user is not None and user.is_admin:
+        return sa.true()
+    if user is not None and user.is_instructor:
+        mine = tables(request)("course_instructors")
+        return sa.or_(courses.c.status == "publish",
+                      courses.c.id.in_(sa.select(mine.c.course_id).where(mine.c.user_id == user.id)))
+    return courses.c.status == "publish"
+
+
 def load_course(request: RestRequest, course_id: int) -> CourseAccess:
     """The course if the caller may know it exists; 404 otherwise."""
     table = tables(request)

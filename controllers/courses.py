@@ -44,6 +44,7 @@ from .catalog import (
     now,
     slugify,
     tables,
+    visible_courses,
 )
 from .course_data import (
     COURSE_ARGS,
@@ -68,23 +69,11 @@ ORDERS = {"date": "created_at", "title": "title", "popularity": "student_count",
 
 # -- list and read ------------------------------------------------------------------
 
-def _visible(request: RestRequest, courses: sa.Table) -> Any:
-    """What the caller may list: published, plus courses they edit; admins all."""
-    user = request.user
-    if user is not None and user.is_admin:
-        return sa.true()
-    if user is not None and user.is_instructor:
-        mine = tables(request)("course_instructors")
-        return sa.or_(courses.c.status == "publish",
-                      courses.c.id.in_(sa.select(mine.c.course_id).where(mine.c.user_id == user.id)))
-    return courses.c.status == "publish"
-
-
 def list_courses(request: RestRequest) -> Any:
     table = tables(request)
     courses = table("courses")
     params = request.params
-    query = sa.select(courses).where(_visible(request, courses))
+    query = sa.select(courses).where(visible_courses(request, courses))
     status = params.get("status")
     query = query.where(courses.c.status == status) if status else query.where(courses.c.status != "trash")
     if params.get("search"):

@@ -200,6 +200,29 @@ def test_update_bad_input(client: Client, people, make_course) -> None:
     assert response.status_code == 400
 
 
+def test_prerequisites_name_only_courses_the_caller_may_see(client: Client, people, make_course) -> None:
+    """Another instructor's draft answers exactly as a missing id: no enumeration."""
+    course = make_course()
+    hidden, published = make_course("oscar", publish=False), make_course("oscar")
+
+    def refusal(prerequisite_id: int) -> dict:
+        response = client.patch(f"{COURSES}/{course['id']}", json={"prerequisite_ids": [prerequisite_id]},
+                                headers=people["ivy"])
+        assert response.status_code == 400
+        return {k: v for k, v in response.json["error"].items() if k != "request_id"}
+
+    assert refusal(hidden["id"]) == {**refusal(99999), "details": [{
+        "param": "prerequisite_ids", "code": "rest_invalid_param",
+        "message": f"prerequisite_ids names unknown ids: [{hidden['id']}]."}]}
+    assert client.patch(f"{COURSES}/{course['id']}", json={"prerequisite_ids": [published["id"]]},
+                        headers=people["ivy"]).status_code == 200
+    assert client.patch(f"{COURSES}/{course['id']}", json={"prerequisite_ids": [hidden["id"]]},
+                        headers=people["admin"]).status_code == 200
+    # Once linked, it stays acceptable to the course's editors, who see it in prerequisite_ids.
+    assert client.patch(f"{COURSES}/{course['id']}", json={"prerequisite_ids": [hidden["id"], published["id"]]},
+                        headers=people["ivy"]).status_code == 200
+
+
 # -- delete -------------------------------------------------------------------------
 
 def test_delete_trashes_then_force_deletes(client: Client, people, make_course) -> None:
