@@ -140,13 +140,13 @@ def curriculum_of(request: RestRequest, access: CourseAccess) -> list[dict[str, 
     topic_rows = list(db.execute(
         sa.select(topics).where(topics.c.lesson_id.in_(sa.select(lessons.c.id).where(lessons.c.course_id == access.id)))
         .order_by(topics.c.position, topics.c.id)))
-    outlook = LessonAccess(request, access)
+    lesson_access = LessonAccess(request, access)
     topics_of: dict[int, list[dict[str, Any]]] = {}
     for row in topic_rows:
         topics_of.setdefault(int(row.lesson_id), []).append(topic_resource(row, with_content=False))
     lessons_of: dict[int, list[dict[str, Any]]] = {}
     for row in lesson_rows:
-        lesson = lesson_outline(row, outlook)
+        lesson = lesson_outline(row, lesson_access)
         lesson["topics"] = topics_of.get(int(row.id), [])
         lessons_of.setdefault(int(row.section_id), []).append(lesson)
     return [{**section_resource(row), "lessons": lessons_of.get(int(row.id), [])} for row in section_rows]
@@ -163,10 +163,10 @@ def _reader(kind: str) -> Policy:
         if kind == "topic":
             lessons = tables(request)("lessons")
             lesson = request.db.execute(sa.select(lessons).where(lessons.c.id == item.lesson_id)).one()
-        outlook = LessonAccess(request, access)
-        outlook.check(lesson)
+        lesson_access = LessonAccess(request, access)
+        lesson_access.check(lesson)
         request.course, request.item, request.lesson = access, item, lesson  # type: ignore[attr-defined]
-        request.outlook = outlook  # type: ignore[attr-defined]
+        request.lesson_access = lesson_access  # type: ignore[attr-defined]
         return True
 
     return Policy(f"course_enrolled_or_preview({kind}:id)", check, requires_login=False)
@@ -265,10 +265,10 @@ def _lesson_values(request: RestRequest, existing: Any = None) -> dict[str, Any]
 def list_lessons(request: RestRequest) -> Any:
     access, section = course_of("section", request, request.params["id"])
     lessons = tables(request)("lessons")
-    outlook = LessonAccess(request, access)
+    lesson_access = LessonAccess(request, access)
     query = sa.select(lessons).where(lessons.c.section_id == section.id)
     return paginate(request, query, [(lessons.c.position, False), (lessons.c.id, False)],
-                    lambda rows: [lesson_outline(r, outlook) for r in rows])
+                    lambda rows: [lesson_outline(r, lesson_access) for r in rows])
 
 
 def create_lesson(request: RestRequest) -> Any:
@@ -286,7 +286,7 @@ def create_lesson(request: RestRequest) -> Any:
 
 def get_lesson(request: RestRequest) -> Any:
     lesson = lesson_resource(request.lesson, with_content=True)
-    return _with_progress(lesson, request.outlook.progress)
+    return _with_progress(lesson, request.lesson_access.progress)
 
 
 def update_lesson(request: RestRequest) -> Any:
@@ -321,8 +321,8 @@ def reorder_lessons(request: RestRequest) -> Any:
                            .values(position=position, section_id=section.id))
     result = request.db.execute(sa.select(lessons).where(lessons.c.section_id == section.id)
                                 .order_by(lessons.c.position)).all()
-    outlook = LessonAccess(request, access)  # an editor's: every lesson opens
-    return [lesson_outline(r, outlook) for r in result]
+    lesson_access = LessonAccess(request, access)  # an editor's: every lesson opens
+    return [lesson_outline(r, lesson_access) for r in result]
 
 
 # -- topics -----------------------------------------------------------------------------
