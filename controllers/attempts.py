@@ -5,6 +5,10 @@ Students never see correct answers or explanations before the quiz's feedback
 mode allows: attempts carry each question as :meth:`QuestionType.student_view`
 shapes it until then. After the deadline, saves are refused and the attempt is
 submitted as it stands (when submitted, or lazily when next read).
+
+An attempt is graded once: of simultaneous submits (a double tap, a retry racing
+the original, an offline sync) one grades and answers 200, and the others answer
+409 ``learnomy_attempt_submitted``, as a later submit does; events are emitted once.
 """
 
 from __future__ import annotations
