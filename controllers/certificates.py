@@ -330,11 +330,15 @@ def template_resource(row: Any) -> dict[str, Any]:
             "author_id": int(row.author_id), "created_at": row.created_at, "updated_at": row.updated_at}
 
 
+def usable_templates(request: RestRequest, templates: sa.Table) -> Any:
+    """The templates the caller may list and give a course, as a filter: their own;
+    administrators all. A template is its author's (there is no sharing yet)."""
+    return sa.true() if request.user.is_admin else templates.c.author_id == request.user.id
+
+
 def list_templates(request: RestRequest) -> Any:
     templates = tables(request)("certificate_templates")
-    query = sa.select(templates)
-    if not request.user.is_admin:
-        query = query.where(templates.c.author_id == request.user.id)
+    query = sa.select(templates).where(usable_templates(request, templates))
     return paginate(request, query, [(templates.c.id, True)], lambda rows: [template_resource(r) for r in rows],
                     bound_to=[request.user.id])
 

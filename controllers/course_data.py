@@ -24,6 +24,7 @@ from .catalog import (
     instructor_ids,
     now,
     tables,
+    visible_courses,
 )
 
 LINKS = {  # body field -> (link table, its column, target table)
@@ -83,7 +84,7 @@ def check_course_body(request: RestRequest, merged: dict[str, Any], course_id: O
     if merged.get("sale_price") is not None and merged["sale_price"] > merged["price"]:
         problems.append(_bad("sale_price", "sale_price cannot exceed price."))
     table = tables(request)
-    for field, (_, _, target) in LINKS.items():
+    for field, (link_name, column, target) in LINKS.items():
         wanted = request.params.get(field)
         if not wanted:
             continue
@@ -91,22 +92,41 @@ def check_course_body(request: RestRequest, merged: dict[str, Any], course_id: O
             problems.append(_bad(field, "A course cannot be its own prerequisite."))
             continue
         target_table = table(target)
-        found = {int(r[0]) for r in request.db.execute(
-            sa.select(target_table.c.id).where(target_table.c.id.in_(wanted)))}
+        query = sa.select(target_table.c.id).where(target_table.c.id.in_(wanted))
+        if field == "prerequisite_ids":
+            # Only courses the caller may know exist (or the course's own prerequisites
+            # already): another instructor's draft answers as a missing id does.
+            link = table(link_name)
+            query = query.where(sa.or_(visible_courses(request, target_table), target_table.c.id.in_(
+                sa.select(link.c[column]).where(link.c.course_id == (course_id or 0)))))
+        found = {int(r[0]) for r in request.db.execute(query)}
         missing = [i for i in wanted if i not in found]
         if missing:
             problems.append(_bad(field, f"{field} names unknown ids: {missing}."))
-    template_id = request.params.get("certificate_template_id")
-    templates = request.app.tables.get("lrn_certificate_templates")
-    if template_id and templates is not None and request.db.execute(
-            sa.select(templates.c.id).where(templates.c.id == template_id)).first() is None:
-        problems.append(_bad("certificate_template_id", "certificate_template_id names no template."))
+    if not _template_usable(request, request.params.get("certificate_template_id"), course_id):
+        problems.append(_bad("certificate_template_id", "certificate_template_id names no template you may use."))
     if problems:
         raise InvalidParams(details=problems)
 
 
 _T = TypeVar("_T")
 SLUG_ATTEMPTS = 50
+
+
+def _template_usable(request: RestRequest, template_id: Optional[int], course_id: Optional[int]) -> bool:
+    """A course's template: one the caller may use, or the one it has already."""
+    templates = request.app.tables.get("lrn_certificate_templates")
+    if not template_id or templates is None:  # none, or the certificates plugin is not loaded
+        return True
+    from .certificates import usable_templates
+
+    if course_id is not None:
+        courses = tables(request)("courses")
+        if request.db.execute(sa.select(courses.c.certificate_template_id)
+                              .where(courses.c.id == course_id)).scalar() == template_id:
+            return True
+    return request.db.execute(sa.select(templates.c.id).where(
+        templates.c.id == template_id, usable_templates(request, templates))).first() is not None
 
 
 def unique_slug(db: Connection, courses: sa.Table, wanted: str, course_id: Optional[int] = None,

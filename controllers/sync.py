@@ -6,12 +6,18 @@ applied on its own: per resource the latest ``occurred_at`` wins, a known
 and devices), and an item the user may not write (another user's record, a locked
 lesson) fails alone. Times from the future are clamped to the server's clock
 within a day, refused beyond it, and the answer says which.
+
+The answer's ``state`` is the canonical state, after the whole batch, of every
+resource an item touched, replays included: a client replays because it lost the
+first answer, and needs the state as much as the outcome. A quiz submission is
+the submit route's own (:func:`.attempts.submit`): ``occurred_at`` never brings
+answers in after the deadline.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import sqlalchemy as sa
 
@@ -20,7 +26,7 @@ from learnomy_core.errors import ApiError
 from learnomy_core.schema import sanitize, validate
 from learnomy_core.storage import insert_ignore
 
-from .catalog import NAMESPACE, course_of, now, parse_time, tables, unlocked_enrollment
+from .catalog import NAMESPACE, course_of, live_enrollment, now, parse_time, tables, unlocked_enrollment
 from .progress import _complete, store_position
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -60,7 +66,10 @@ def _when(occurred: datetime) -> tuple[datetime, bool]:
     return min(occurred, current), False
 
 
-def _lesson_complete(request: RestRequest, item: dict[str, Any], when: datetime, state: dict[str, Any]) -> str:
+Touched = dict[str, list[int]]  # resource kind ("lessons", "courses", ...) -> ids
+
+
+def _lesson_complete(request: RestRequest, item: dict[str, Any], when: datetime) -> tuple[str, Touched]:
     access, lesson = course_of("lesson", request, item["lesson_id"])
     unlocked_enrollment(request, access, lesson)
     outcome = _complete(request, "lesson", int(lesson.id), access.id)
@@ -69,65 +78,61 @@ def _lesson_complete(request: RestRequest, item: dict[str, Any], when: datetime,
     request.db.execute(sa.update(completions).where(
         completions.c.user_id == request.user.id, completions.c.item_type == "lesson",
         completions.c.item_id == lesson.id, completions.c.completed_at > when).values(completed_at=when))
-    state["courses"][str(access.id)] = {"progress_percent": outcome["progress_percent"],
-                                        "completed": outcome["course_completed"]}
-    _lesson_state(request, int(lesson.id), state)
-    return "applied" if outcome["newly_completed"] else "superseded"
+    status = "applied" if outcome["newly_completed"] else "superseded"
+    return status, {"lessons": [int(lesson.id)], "courses": [access.id]}
 
 
-def _topic_complete(request: RestRequest, item: dict[str, Any], when: datetime, state: dict[str, Any]) -> str:
+def _topic_complete(request: RestRequest, item: dict[str, Any], when: datetime) -> tuple[str, Touched]:
     access, topic = course_of("topic", request, item["topic_id"])
     lessons = tables(request)("lessons")
     lesson = request.db.execute(sa.select(lessons).where(lessons.c.id == topic.lesson_id)).one()
     unlocked_enrollment(request, access, lesson)
     outcome = _complete(request, "topic", int(topic.id), access.id)
-    state["topics"][str(topic.id)] = {"completed": True}
-    return "applied" if outcome["newly_completed"] else "superseded"
+    return ("applied" if outcome["newly_completed"] else "superseded"), {"topics": [int(topic.id)]}
 
 
-def _lesson_position(request: RestRequest, item: dict[str, Any], when: datetime, state: dict[str, Any]) -> str:
+def _lesson_position(request: RestRequest, item: dict[str, Any], when: datetime) -> tuple[str, Touched]:
     if "position" not in item:
         raise ItemRejected("position is required.", code="rest_missing_callback_param")
     access, lesson = course_of("lesson", request, item["lesson_id"])
     unlocked_enrollment(request, access, lesson)
     recorded = store_position(request, access, lesson, item["position"], item.get("percent", 0), when)
-    _lesson_state(request, int(lesson.id), state)
-    return "applied" if recorded else "superseded"  # superseded: a later position is stored
+    # superseded: a later position is stored
+    return ("applied" if recorded else "superseded"), {"lessons": [int(lesson.id)]}
 
 
-def _quiz_attempt_submit(request: RestRequest, item: dict[str, Any], when: datetime, state: dict[str, Any]) -> str:
+def _quiz_attempt_submit(request: RestRequest, item: dict[str, Any], when: datetime) -> tuple[str, Touched]:
     from .assessment import quiz_of
-    from .attempts import _checked_answers, _finish
+    from .attempts import AttemptSubmitted, submit
 
     attempts = tables(request)("attempts")
     row = request.db.execute(sa.select(attempts).where(attempts.c.id == item["attempt_id"])).first()
     if row is None or int(row.user_id) != request.user.id:
         raise ItemRejected("Attempt not found.", code="learnomy_not_found")
     _, quiz = quiz_of(request, int(row.quiz_id))
-    status = "superseded"
-    if row.status == "in_progress":
-        answers = _checked_answers(request, row, item.get("answers") or {})
-        on_time = row.deadline_at is None or when <= row.deadline_at
-        if answers and on_time:
-            request.db.execute(sa.update(attempts).where(attempts.c.id == row.id)
-                               .values(answers={**(row.answers or {}), **answers}))
-            row = request.db.execute(sa.select(attempts).where(attempts.c.id == row.id)).one()
-        row = _finish(request, quiz, row)
+    # The submit route's own rule: answers count only while the attempt takes them
+    # by the server's clock; occurred_at cannot move a submission before the deadline.
+    try:
+        submit(request, quiz, row, item.get("answers") or {})
         status = "applied"
-    state["attempts"][str(row.id)] = {"status": row.status, "score": row.score, "percent": row.percent,
-                                      "passed": row.passed}
-    return status
+    except AttemptSubmitted:  # submitted already, here or from another device
+        status = "superseded"
+    return status, {"attempts": [int(row.id)], "courses": [int(row.course_id)]}
 
 
-APPLY: dict[str, Callable[[RestRequest, dict[str, Any], datetime, dict[str, Any]], str]] = {
+APPLY: dict[str, Callable[[RestRequest, dict[str, Any], datetime], tuple[str, Touched]]] = {
     "lesson_complete": _lesson_complete,
     "topic_complete": _topic_complete,
     "lesson_position": _lesson_position,
     "quiz_attempt_submit": _quiz_attempt_submit,
 }
+# What an item touches when its log row predates the record of it: its target.
+TARGET_KINDS = {"lesson_id": "lessons", "topic_id": "topics", "attempt_id": "attempts"}
 
 
-def _lesson_state(request: RestRequest, lesson_id: int, state: dict[str, Any]) -> None:
+# -- canonical state -------------------------------------------------------------------
+
+def _lesson_state(request: RestRequest, lesson_id: int) -> dict[str, Any]:
     table = tables(request)
     completions, positions = table("completions"), table("positions")
     completed_at = request.db.execute(sa.select(completions.c.completed_at).where(
@@ -135,7 +140,7 @@ def _lesson_state(request: RestRequest, lesson_id: int, state: dict[str, Any]) -
         completions.c.item_id == lesson_id)).scalar()
     position = request.db.execute(sa.select(positions).where(
         positions.c.user_id == request.user.id, positions.c.lesson_id == lesson_id)).first()
-    state["lessons"][str(lesson_id)] = {
+    return {
         "completed": completed_at is not None, "completed_at": completed_at,
         "position": position.position if position is not None else None,
         "percent": position.percent if position is not None else None,
@@ -143,7 +148,49 @@ def _lesson_state(request: RestRequest, lesson_id: int, state: dict[str, Any]) -
     }
 
 
-def _one(request: RestRequest, raw: Any, index: int, state: dict[str, Any]) -> dict[str, Any]:
+def _topic_state(request: RestRequest, topic_id: int) -> dict[str, Any]:
+    completions = tables(request)("completions")
+    completed_at = request.db.execute(sa.select(completions.c.completed_at).where(
+        completions.c.user_id == request.user.id, completions.c.item_type == "topic",
+        completions.c.item_id == topic_id)).scalar()
+    return {"completed": completed_at is not None}
+
+
+def _course_state(request: RestRequest, course_id: int) -> Optional[dict[str, Any]]:
+    enrollment = live_enrollment(request.db, tables(request), request.user.id, course_id)
+    if enrollment is None:
+        return None
+    return {"progress_percent": enrollment.progress_percent, "completed": enrollment.status == "completed"}
+
+
+def _attempt_state(request: RestRequest, attempt_id: int) -> Optional[dict[str, Any]]:
+    attempts = tables(request)("attempts")
+    row = request.db.execute(sa.select(attempts).where(
+        attempts.c.id == attempt_id, attempts.c.user_id == request.user.id)).first()
+    if row is None:
+        return None
+    return {"status": row.status, "score": row.score, "percent": row.percent, "passed": row.passed}
+
+
+STATE: dict[str, Callable[[RestRequest, int], Optional[dict[str, Any]]]] = {
+    "lessons": _lesson_state, "topics": _topic_state, "courses": _course_state, "attempts": _attempt_state,
+}
+
+
+def _state(request: RestRequest, touched: dict[str, set[int]]) -> dict[str, Any]:
+    """The caller's own records of every resource the batch touched, as they stand now."""
+    state: dict[str, Any] = {kind: {} for kind in STATE}
+    for kind, ids in touched.items():
+        for resource_id in sorted(ids):
+            found = STATE[kind](request, resource_id)
+            if found is not None:
+                state[kind][str(resource_id)] = found
+    return state
+
+
+# -- items -------------------------------------------------------------------------------
+
+def _one(request: RestRequest, raw: Any, index: int, touched: dict[str, set[int]]) -> dict[str, Any]:
     problem = validate(raw, ITEM_SCHEMA, f"items[{index}]")
     client_id = raw.get("client_id") if isinstance(raw, dict) else None
     if problem:
@@ -158,28 +205,45 @@ def _one(request: RestRequest, raw: Any, index: int, state: dict[str, Any]) -> d
     known = request.db.execute(sa.select(log.c.outcome).where(
         log.c.user_id == request.user.id, log.c.client_id == item["client_id"].lower())).scalar()
     if known is not None:
-        return {**known, "status": "duplicate", "original_status": known["status"]}
+        # A replay: its first answer was lost. The same outcome, and the current
+        # state of what the item touched.
+        _touch(touched, known.get("touched") or {TARGET_KINDS[target]: [item[target]]})
+        return _result(known, "duplicate")
     try:
         when, clamped = _when(parse_time(item["occurred_at"]))  # type: ignore[arg-type]
-        status = APPLY[item["type"]](request, item, when, state)
+        status, refs = APPLY[item["type"]](request, item, when)
     except ApiError as exc:
         return {"client_id": client_id, "status": "rejected",
                 "error": {"code": exc.code, "message": exc.message, "details": exc.details}}
+    _touch(touched, refs)
     outcome = {"client_id": client_id, "status": status, "clamped": clamped,
-               "recorded_at": when.strftime("%Y-%m-%dT%H:%M:%SZ")}
+               "recorded_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "touched": refs}
     if not insert_ignore(request.db, log, {"user_id": request.user.id, "client_id": item["client_id"].lower(),
                                            "outcome": outcome, "created_at": now()}):
         # Another device sent the same item at the same moment: its outcome stands.
-        return {**outcome, "status": "duplicate", "original_status": status}
-    return outcome
+        return _result(outcome, "duplicate")
+    return _result(outcome)
+
+
+def _touch(touched: dict[str, set[int]], refs: Touched) -> None:
+    for kind, ids in refs.items():
+        touched.setdefault(kind, set()).update(int(i) for i in ids)
+
+
+def _result(outcome: dict[str, Any], replayed: Optional[str] = None) -> dict[str, Any]:
+    """An item's result: its logged outcome (``duplicate`` with the first status when replayed)."""
+    result = {k: v for k, v in outcome.items() if k != "touched"}
+    if replayed:
+        result.update(status=replayed, original_status=outcome["status"])
+    return result
 
 
 def sync(request: RestRequest) -> Any:
     items = request.params["items"]
-    state: dict[str, Any] = {"lessons": {}, "topics": {}, "courses": {}, "attempts": {}}
+    touched: dict[str, set[int]] = {}
     # In the order sent; "latest occurred_at wins" is decided per resource by time.
-    results = [_one(request, raw, index, state) for index, raw in enumerate(items)]
-    return {"results": results, "state": state}
+    results = [_one(request, raw, index, touched) for index, raw in enumerate(items)]
+    return {"results": results, "state": _state(request, touched)}
 
 
 @hookimpl
