@@ -235,3 +235,36 @@ def learnomy_required_items(request: "RestRequest", course_ids: list[int]) -> li
     :param request: the request (``request.db``).
     :param course_ids: the courses.
     """
+
+
+@hookspec
+def learnomy_check_course(request: "RestRequest", course_id: "int | None", values: dict[str, Any]) -> list[dict[str, str]]:
+    """Check a course about to be created or updated, for what your area owns.
+
+    The catalog validates a course's own fields and references; a plugin that
+    gives meaning to one of them (the learning area: ``certificate_template_id``
+    must be a template the caller may use) checks it here. Every plugin's
+    problems are joined and answered at once as 400 ``rest_invalid_param``;
+    nothing is written then.
+
+    :param request: the request (``request.params`` as sent, ``request.db``).
+    :param course_id: the course being updated, or ``None`` when it is created.
+    :param values: the course's fields as they would be after the write.
+    :returns: problems, each ``{"param", "code", "message"}``; empty when all is well.
+    """
+
+
+@hookspec
+def learnomy_sync_item_types() -> list[Any]:
+    """Kinds of offline item ``POST /progress/sync`` applies (API.md section 8).
+
+    The learning area answers its own (``lesson_complete``, ``topic_complete``,
+    ``lesson_position``) and the assessment area ``quiz_attempt_submit``; a plugin
+    adds its own kind of offline work the same way. The first plugin to name a
+    ``type`` keeps it.
+
+    :returns: ``learnomy.controllers.learning.SyncItemType`` objects: the item's
+        ``type``, its ``target`` field, the ``kind`` of resource it names, how to
+        ``apply`` it, the canonical ``states`` of what it touches, and the
+        schemas of its own ``fields``.
+    """

@@ -15,8 +15,10 @@ import sqlalchemy as sa
 from learnomy_core import RestRequest, RouteRegistry, hookimpl
 
 from .. import migration_folders
+from ..learning import SyncItemType
 from . import access, attempts, quizzes
 from .question_types import QuestionType
+from .sync_items import QUIZ_ATTEMPT_SUBMIT
 
 PLUGIN_NAME = "assessment"
 
@@ -57,3 +59,8 @@ def learnomy_event(request: RestRequest, event: str, data: dict[str, Any]) -> No
 @hookimpl
 def learnomy_required_items(request: RestRequest, course_ids: list[int]) -> list[dict[str, Any]]:
     return access.required_items_of(request, course_ids)
+
+
+@hookimpl
+def learnomy_sync_item_types() -> list[SyncItemType]:
+    return [QUIZ_ATTEMPT_SUBMIT]

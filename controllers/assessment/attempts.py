@@ -5,6 +5,10 @@ Students never see correct answers or explanations before the quiz's feedback
 mode allows: attempts carry each question as :meth:`QuestionType.student_view`
 shapes it until then. After the deadline, saves are refused and the attempt is
 submitted as it stands (when submitted, or lazily when next read).
+
+An attempt is graded once: of simultaneous submits (a double tap, a retry racing
+the original, an offline sync) one grades and answers 200, and the others answer
+409 ``learnomy_attempt_submitted``, as a later submit does; events are emitted once.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from learnomy_core import CREATABLE, DELETABLE, LOGGED_IN, READABLE, Policy, Res
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import ApiError, Conflict, InvalidParams
 from learnomy_core.events import emit
+from learnomy_core.locks import lock_rows
 from learnomy_core.schema import sanitize, validate
 from learnomy_core.storage import insert_ignore
 
@@ -43,6 +48,20 @@ class DeadlinePassed(ApiError):
     status = 409
     code = "learnomy_attempt_deadline_passed"
     message = "The time for this attempt is over; it has been submitted as it stood."
+
+
+class AttemptSubmitted(Conflict):
+    code = "learnomy_attempt_submitted"
+    message = "This attempt was submitted already."
+
+
+def takes_answers(attempt: Any) -> bool:
+    """Whether ``attempt`` still takes answers: in progress and before its deadline.
+
+    The server's clock decides, never a time the client reports (an offline
+    submission's ``occurred_at`` included).
+    """
+    return attempt.status == "in_progress" and (attempt.deadline_at is None or attempt.deadline_at > now())
 
 
 # -- grading -------------------------------------------------------------------------
@@ -81,13 +100,20 @@ def _graded(request: RestRequest, quiz: Any, attempt: Any) -> dict[str, Any]:
             "passed": None if pending else percent >= quiz.passing_grade}
 
 
-def _finish(request: RestRequest, quiz: Any, attempt: Any) -> Any:
-    """Grade and store ``attempt``; a passed required quiz counts toward completion."""
+def _finish(request: RestRequest, quiz: Any, attempt: Any) -> Optional[Any]:
+    """Grade and store ``attempt``; a passed required quiz counts toward completion.
+
+    Only from the status ``attempt`` was read in: when another request changed it
+    first (five submits at once), nothing is stored or emitted and the answer is
+    None. The guarded update decides, so each attempt is graded once.
+    """
     attempts = tables(request)("attempts")
     values = _graded(request, quiz, attempt)
     if attempt.submitted_at is None:
         values["submitted_at"] = min(now(), attempt.deadline_at) if attempt.deadline_at else now()
-    request.db.execute(sa.update(attempts).where(attempts.c.id == attempt.id).values(**values))
+    if request.db.execute(sa.update(attempts).where(attempts.c.id == attempt.id, attempts.c.status == attempt.status)
+                          .values(**values)).rowcount != 1:
+        return None
     row = request.db.execute(sa.select(attempts).where(attempts.c.id == attempt.id)).one()
     emit(request, "quiz.attempt_submitted", summary(row))
     if row.passed and quiz.required and quiz.mode == "graded":
@@ -98,10 +124,50 @@ def _finish(request: RestRequest, quiz: Any, attempt: Any) -> Any:
     return row
 
 
+def current(request: RestRequest, attempt_id: int) -> Any:
+    """The attempt as it is now, past this transaction's snapshot (a locking read)."""
+    attempts = tables(request)("attempts")
+    return lock_rows(request.db, sa.select(attempts).where(attempts.c.id == attempt_id))[0]
+
+
 def _expire_if_due(request: RestRequest, quiz: Any, attempt: Any) -> Any:
-    if attempt.status == "in_progress" and attempt.deadline_at is not None and attempt.deadline_at <= now():
-        return _finish(request, quiz, attempt)
+    """Submit an attempt whose time is over as it stood (lazily, when next touched)."""
+    if attempt.status == "in_progress" and not takes_answers(attempt):
+        return _finish(request, quiz, attempt) or current(request, int(attempt.id))
     return attempt
+
+
+def _store_answers(request: RestRequest, attempt: Any, answers: dict[str, Any]) -> Any:
+    """Merge checked ``answers`` into an attempt in progress; the fresh row.
+
+    :raises AttemptSubmitted: when another request submitted it meanwhile.
+    """
+    clean = _checked_answers(request, attempt, answers)
+    attempts = tables(request)("attempts")
+    if request.db.execute(sa.update(attempts).where(attempts.c.id == attempt.id, attempts.c.status == "in_progress")
+                          .values(answers={**(attempt.answers or {}), **clean})).rowcount != 1:
+        raise AttemptSubmitted()
+    return request.db.execute(sa.select(attempts).where(attempts.c.id == attempt.id)).one()
+
+
+def submit(request: RestRequest, quiz: Any, attempt: Any, answers: dict[str, Any]) -> Any:
+    """Submit ``attempt`` with its last ``answers``, and grade it: once.
+
+    The one way an attempt is submitted, by its route and by offline sync alike.
+    ``answers`` count only while the attempt takes them (:func:`takes_answers`);
+    after the deadline it is graded as it stood then.
+
+    :raises AttemptSubmitted: when it was submitted already, or another submit
+        of the same attempt finished first.
+    """
+    if attempt.status != "in_progress":
+        raise AttemptSubmitted()
+    if answers and takes_answers(attempt):
+        attempt = _store_answers(request, attempt, answers)
+    finished = _finish(request, quiz, attempt)
+    if finished is None:
+        raise AttemptSubmitted()
+    return finished
 
 
 # -- resources -------------------------------------------------------------------------
@@ -227,17 +293,12 @@ def get_attempt(request: RestRequest) -> Any:
 def save_answers(request: RestRequest) -> Any:
     row, quiz = request.item, request.quiz
     if row.status != "in_progress":
-        raise Conflict("This attempt is no longer in progress.", code="learnomy_attempt_submitted")
-    if row.deadline_at is not None and row.deadline_at <= now():
-        _finish(request, quiz, row)
+        raise AttemptSubmitted("This attempt is no longer in progress.")
+    if not takes_answers(row):
+        _finish(request, quiz, row)  # None: another request submitted it as it stood
         request.db.commit()  # the submission stands although this save is refused
         raise DeadlinePassed()
-    answers = _checked_answers(request, row, request.params["answers"])
-    attempts = tables(request)("attempts")
-    request.db.execute(sa.update(attempts).where(attempts.c.id == row.id)
-                       .values(answers={**(row.answers or {}), **answers}))
-    fresh = request.db.execute(sa.select(attempts).where(attempts.c.id == row.id)).one()
-    return full(request, quiz, fresh, editor=False)
+    return full(request, quiz, _store_answers(request, row, request.params["answers"]), editor=False)
 
 
 def _checked_answers(request: RestRequest, row: Any, given: dict[str, Any]) -> dict[str, Any]:
@@ -263,18 +324,10 @@ def _checked_answers(request: RestRequest, row: Any, given: dict[str, Any]) -> d
 
 
 def submit_attempt(request: RestRequest) -> Any:
-    row, quiz = request.item, request.quiz
-    if row.status != "in_progress":
-        raise Conflict("This attempt was submitted already.", code="learnomy_attempt_submitted")
-    if request.params.get("answers"):
-        if row.deadline_at is None or row.deadline_at > now():
-            answers = _checked_answers(request, row, request.params["answers"])
-            attempts = tables(request)("attempts")
-            request.db.execute(sa.update(attempts).where(attempts.c.id == row.id)
-                               .values(answers={**(row.answers or {}), **answers}))
-            row = request.db.execute(sa.select(attempts).where(attempts.c.id == row.id)).one()
-    finished = _finish(request, quiz, row)
-    return full(request, quiz, finished, editor=False)
+    # Of simultaneous submits one grades and answers 200; the others answer 409, as a
+    # later one does: the attempt is no longer in progress.
+    finished = submit(request, request.quiz, request.item, request.params.get("answers") or {})
+    return full(request, request.quiz, finished, editor=False)
 
 
 def grade_attempt(request: RestRequest) -> Any:
@@ -300,7 +353,10 @@ def grade_attempt(request: RestRequest) -> Any:
     attempts = tables(request)("attempts")
     request.db.execute(sa.update(attempts).where(attempts.c.id == row.id).values(grades=grades))
     fresh = request.db.execute(sa.select(attempts).where(attempts.c.id == row.id)).one()
-    return full(request, quiz, _finish(request, quiz, fresh), editor=True)
+    finished = _finish(request, quiz, fresh)
+    if finished is None:
+        raise Conflict("The attempt changed meanwhile; grade it again.", code="learnomy_attempt_not_pending")
+    return full(request, quiz, finished, editor=True)
 
 
 def reset_attempt(request: RestRequest) -> Any:

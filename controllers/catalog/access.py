@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
@@ -234,6 +235,19 @@ def may_see(user: Any, status: str, editor: bool) -> bool:
     return status == "publish" or editor
 
 
+def visible_courses(request: RestRequest, courses: sa.Table) -> Any:
+    """The courses the caller may know exist, as a filter: published, plus those they
+    edit; administrators all (:func:`may_see` for a list or a reference)."""
+    user = request.user
+    if user is not None and user.is_admin:
+        return sa.true()
+    if user is not None and user.is_instructor:
+        mine = tables(request)("course_instructors")
+        return sa.or_(courses.c.status == "publish",
+                      courses.c.id.in_(sa.select(mine.c.course_id).where(mine.c.user_id == user.id)))
+    return courses.c.status == "publish"
+
+
 def load_course(request: RestRequest, course_id: int) -> CourseAccess:
     """The course if the caller may know it exists; 404 otherwise."""
     table = tables(request)
@@ -389,16 +403,61 @@ def unlocked_enrollment(request: RestRequest, course: CourseAccess, lesson: Any)
     """The caller's enrollment, once ``lesson`` is unlocked for them (never bypassed)."""
     enrollment = active_enrollment(request, course)
     locks, _ = lesson_locks(request, course, enrollment)
-    lock = locks.get(int(lesson.id))
-    if lock is not None:
-        raise LessonLocked(details=[lock], code=f"learnomy_lesson_locked_{lock['reason']}")
+    _refuse_if_locked(locks.get(int(lesson.id)))
     return enrollment
 
 
-def open_lesson(request: RestRequest, course: CourseAccess, lesson: Any) -> None:
-    """Raise unless the caller may read ``lesson``'s content now (editors and previews may)."""
-    if not (course.is_editor or lesson.is_preview):
-        unlocked_enrollment(request, course, lesson)
+def _refuse_if_locked(lock: Optional[dict[str, Any]]) -> None:
+    if lock is not None:
+        raise LessonLocked(details=[lock], code=f"learnomy_lesson_locked_{lock['reason']}")
+
+
+class LessonAccess:
+    """Which lessons of one course the caller may open now: the one rule, decided once.
+
+    Editors open every lesson, everyone opens preview lessons, and an enrolled
+    student (active, unexpired, prerequisites met) opens the lessons drip has
+    unlocked. The lesson route asks :meth:`check` (and answers why not); lesson
+    outlines ask :meth:`opens` for each lesson (and show media only then), from
+    the same few queries whatever the number of lessons.
+    """
+
+    def __init__(self, request: RestRequest, course: CourseAccess) -> None:
+        self.request = request
+        self.course = course
+
+    @cached_property
+    def _student(self) -> tuple[Optional[ApiError], Optional[tuple[dict[int, Any], set[int]]]]:
+        """``(why the caller has no access, (drip locks, completed lessons))``; one is None."""
+        try:
+            enrollment = active_enrollment(self.request, self.course)
+        except ApiError as refusal:
+            return refusal, None
+        return None, lesson_locks(self.request, self.course, enrollment)
+
+    @property
+    def progress(self) -> Optional[tuple[dict[int, Any], set[int]]]:
+        """Drip locks and completed lessons for an enrolled student; None for editors and visitors."""
+        if self.request.user is None or self.course.is_editor:
+            return None
+        return self._student[1]
+
+    def check(self, lesson: Any) -> None:
+        """Raise unless the caller may read ``lesson``'s content now (401/403 saying why)."""
+        if self.course.is_editor or lesson.is_preview:
+            return
+        refusal, view = self._student
+        if refusal is not None:
+            raise refusal
+        _refuse_if_locked(view[0].get(int(lesson.id)) if view is not None else None)
+
+    def opens(self, lesson: Any) -> bool:
+        """Whether the caller may open ``lesson`` now."""
+        try:
+            self.check(lesson)
+        except ApiError:
+            return False
+        return True
 
 
 def student_record(request: RestRequest, table_name: str, what: str) -> tuple[Any, bool, bool]:

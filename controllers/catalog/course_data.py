@@ -24,6 +24,7 @@ from .access import (
     instructor_ids,
     now,
     tables,
+    visible_courses,
 )
 
 LINKS = {  # body field -> (link table, its column, target table)
@@ -83,7 +84,7 @@ def check_course_body(request: RestRequest, merged: dict[str, Any], course_id: O
     if merged.get("sale_price") is not None and merged["sale_price"] > merged["price"]:
         problems.append(_bad("sale_price", "sale_price cannot exceed price."))
     table = tables(request)
-    for field, (_, _, target) in LINKS.items():
+    for field, (link_name, column, target) in LINKS.items():
         wanted = request.params.get(field)
         if not wanted:
             continue
@@ -91,16 +92,21 @@ def check_course_body(request: RestRequest, merged: dict[str, Any], course_id: O
             problems.append(_bad(field, "A course cannot be its own prerequisite."))
             continue
         target_table = table(target)
-        found = {int(r[0]) for r in request.db.execute(
-            sa.select(target_table.c.id).where(target_table.c.id.in_(wanted)))}
+        query = sa.select(target_table.c.id).where(target_table.c.id.in_(wanted))
+        if field == "prerequisite_ids":
+            # Only courses the caller may know exist (or the course's own prerequisites
+            # already): another instructor's draft answers as a missing id does.
+            link = table(link_name)
+            query = query.where(sa.or_(visible_courses(request, target_table), target_table.c.id.in_(
+                sa.select(link.c[column]).where(link.c.course_id == (course_id or 0)))))
+        found = {int(r[0]) for r in request.db.execute(query)}
         missing = [i for i in wanted if i not in found]
         if missing:
             problems.append(_bad(field, f"{field} names unknown ids: {missing}."))
-    template_id = request.params.get("certificate_template_id")
-    templates = request.app.tables.get("lrn_certificate_templates")
-    if template_id and templates is not None and request.db.execute(
-            sa.select(templates.c.id).where(templates.c.id == template_id)).first() is None:
-        problems.append(_bad("certificate_template_id", "certificate_template_id names no template."))
+    # What other areas own (a certificate template, ...) they check themselves.
+    for answer in request.app.plugins.hook.learnomy_check_course(request=request, course_id=course_id,
+                                                                 values=merged):
+        problems.extend(answer or [])
     if problems:
         raise InvalidParams(details=problems)
 

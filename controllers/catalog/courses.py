@@ -3,6 +3,10 @@
 Visibility: everyone sees published courses; editors (the course's instructors)
 also their other statuses; administrators everything. A course the caller may not
 see answers 404 ``learnomy_not_found``, in lists and by id.
+
+Instructors: every editor may add a co-instructor; removing one is the owner's or
+an administrator's (or the co-instructor's own, stepping down), and the owner
+leaves only when an administrator names who takes over (:func:`remove_instructor`).
 """
 
 from __future__ import annotations
@@ -24,8 +28,9 @@ from learnomy_core import (
     hookimpl,
 )
 from learnomy_core.cursors import LIST_ARGS, paginate
-from learnomy_core.errors import Conflict, InvalidParams, NotFound
+from learnomy_core.errors import ApiError, Conflict, Forbidden, InvalidParams, NotFound
 from learnomy_core.events import emit
+from learnomy_core.locks import lock_rows
 
 from .access import (
     COURSE_PURGED,
@@ -40,6 +45,7 @@ from .access import (
     now,
     slugify,
     tables,
+    visible_courses,
 )
 from .course_data import (
     COURSE_ARGS,
@@ -64,23 +70,11 @@ ORDERS = {"date": "created_at", "title": "title", "popularity": "student_count",
 
 # -- list and read ------------------------------------------------------------------
 
-def _visible(request: RestRequest, courses: sa.Table) -> Any:
-    """What the caller may list: published, plus courses they edit; admins all."""
-    user = request.user
-    if user is not None and user.is_admin:
-        return sa.true()
-    if user is not None and user.is_instructor:
-        mine = tables(request)("course_instructors")
-        return sa.or_(courses.c.status == "publish",
-                      courses.c.id.in_(sa.select(mine.c.course_id).where(mine.c.user_id == user.id)))
-    return courses.c.status == "publish"
-
-
 def list_courses(request: RestRequest) -> Any:
     table = tables(request)
     courses = table("courses")
     params = request.params
-    query = sa.select(courses).where(_visible(request, courses))
+    query = sa.select(courses).where(visible_courses(request, courses))
     status = params.get("status")
     query = query.where(courses.c.status == status) if status else query.where(courses.c.status != "trash")
     if params.get("search"):
@@ -264,20 +258,52 @@ def add_instructor(request: RestRequest) -> Any:
     return created(list_instructors(request), location=f"/{NAMESPACE}/courses/{access.id}/instructors")
 
 
+class OwnerRemoval(ApiError):
+    """Removing a course's owner: only an administrator does, naming who takes over."""
+
+    status = 403
+    code = "learnomy_course_owner"
+    message = "Only an administrator removes the course owner, naming a new owner (new_owner_id)."
+
+
 def remove_instructor(request: RestRequest) -> Any:
+    """Remove an instructor from a course.
+
+    The owner (``author_id``) and administrators remove co-instructors; a
+    co-instructor may remove only themselves (403 otherwise). The owner is
+    removed only by an administrator who names ``new_owner_id``, one of the
+    course's other instructors, to take the course over (403 for anyone else,
+    409 ``learnomy_new_owner_required`` without it). The last instructor stays (409).
+    """
     access = request.course
-    user_id = request.params["user_id"]
-    if user_id not in access.instructor_ids:
+    user_id, new_owner = request.params["user_id"], request.params.get("new_owner_id")
+    table = tables(request)
+    courses, link = table("courses"), table("course_instructors")
+    # Read under the course's lock: two removals at once cannot leave it without
+    # an instructor, or owned by someone who no longer teaches it.
+    owner = int(lock_rows(request.db, sa.select(courses.c.author_id).where(courses.c.id == access.id))[0][0])
+    teaching = [int(r[0]) for r in lock_rows(request.db, sa.select(link.c.user_id).where(link.c.course_id == access.id))]
+    if user_id not in teaching:
         raise NotFound("This user does not teach the course.")
-    remaining = [i for i in access.instructor_ids if i != user_id]
+    caller = request.user
+    if user_id == owner:
+        if not caller.is_admin:
+            raise OwnerRemoval()
+    elif not (caller.is_admin or caller.id in (owner, user_id)):
+        raise Forbidden("Only the course owner or an administrator removes a co-instructor.")
+    remaining = [i for i in teaching if i != user_id]
     if not remaining:
         raise Conflict("A course keeps at least one instructor.", code="learnomy_last_instructor")
-    table = tables(request)
-    link = table("course_instructors")
+    if user_id == owner and new_owner is None:
+        raise Conflict("Name new_owner_id, one of the course's other instructors, to remove its owner.",
+                       code="learnomy_new_owner_required")
+    if new_owner is not None and (user_id != owner or new_owner not in remaining):
+        raise InvalidParams(details=[{"param": "new_owner_id", "code": "rest_invalid_param", "message": (
+            "new_owner_id must name another instructor of the course." if user_id == owner
+            else "new_owner_id applies only when the owner is removed.")}])
     request.db.execute(sa.delete(link).where(link.c.course_id == access.id, link.c.user_id == user_id))
-    if int(access.row.author_id) == user_id:
-        courses = table("courses")
-        request.db.execute(sa.update(courses).where(courses.c.id == access.id).values(author_id=remaining[0]))
+    if new_owner is not None:
+        request.db.execute(sa.update(courses).where(courses.c.id == access.id).values(author_id=new_owner))
     previous = user_summaries(request, [user_id]).get(user_id, {"id": user_id})
     emit(request, "course.updated", _render_one(request, access.id))
     return deleted(previous)
@@ -324,5 +350,7 @@ def register_routes(registry: Any) -> None:
     ])
     register(NAMESPACE, rf"{COURSE}/instructors/(?P<user_id>[\d]+)", {
         "methods": DELETABLE, "callback": remove_instructor, "permission_callback": editor,
-        "args": {**ID_ARG, "user_id": {"type": "integer", "minimum": 1}},
+        "args": {**ID_ARG, "user_id": {"type": "integer", "minimum": 1},
+                 "new_owner_id": {"type": "integer", "minimum": 1,
+                                  "description": "Who takes the course over when its owner is removed."}},
     })

@@ -1,6 +1,7 @@
 """Curriculum routes: sections, lessons and topics, their order, and who may read
 lesson content (editors always; enrolled students once drip and prerequisites
-allow; preview lessons everyone)."""
+allow; preview lessons everyone). Outlines (the curriculum, a section's lessons)
+show a lesson's media URLs only to those who may open it (:func:`lesson_outline`)."""
 
 from __future__ import annotations
 
@@ -21,19 +22,17 @@ from learnomy_core import (
     hookimpl,
 )
 from learnomy_core.cursors import LIST_ARGS, paginate
-from learnomy_core.errors import ApiError, InvalidParams
+from learnomy_core.errors import InvalidParams
 from learnomy_core.html import sanitize_html
 
 from .access import (
     ID_ARG,
     NAMESPACE,
     CourseAccess,
-    active_enrollment,
+    LessonAccess,
     course_of,
     editor_policy,
-    lesson_locks,
     load_course,
-    open_lesson,
     parse_time,
     slugify,
     tables,
@@ -84,6 +83,7 @@ def section_resource(row: Any) -> dict[str, Any]:
 
 
 def lesson_resource(row: Any, *, with_content: bool) -> dict[str, Any]:
+    """The whole lesson, media included: for callers who may open it."""
     lesson = {
         "id": int(row.id), "course_id": int(row.course_id), "section_id": int(row.section_id),
         "title": row.title, "slug": row.slug, "excerpt": row.excerpt, "type": row.type,
@@ -96,23 +96,28 @@ def lesson_resource(row: Any, *, with_content: bool) -> dict[str, Any]:
     return lesson
 
 
+def lesson_outline(row: Any, access: LessonAccess) -> dict[str, Any]:
+    """A lesson in an outline (curriculum, section lists): every outline is rendered here.
+
+    No body; media only for callers who may open the lesson (``access``):
+    otherwise ``video.url`` and each attachment's ``url`` are null, so the outline
+    still says there is a 12-minute video and two handouts without handing out
+    what the lesson route would refuse. An enrolled student also sees
+    ``completed`` and ``locked``.
+    """
+    lesson = lesson_resource(row, with_content=False)
+    if not access.opens(row):
+        lesson["video"] = {**row.video, "url": None} if row.video else row.video
+        lesson["attachments"] = [{**attachment, "url": None} for attachment in lesson["attachments"]]
+    return _with_progress(lesson, access.progress)
+
+
 def topic_resource(row: Any, *, with_content: bool) -> dict[str, Any]:
     topic = {"id": int(row.id), "lesson_id": int(row.lesson_id), "title": row.title,
              "duration_minutes": row.duration_minutes, "position": row.position}
     if with_content:
         topic["content"] = row.content
     return topic
-
-
-def _progress_view(request: RestRequest, access: CourseAccess) -> Optional[tuple[dict[int, Any], set[int]]]:
-    """Locks and completions for an enrolled student (not for editors or visitors)."""
-    if request.user is None or access.is_editor:
-        return None
-    try:
-        enrollment = active_enrollment(request, access)
-    except ApiError:
-        return None
-    return lesson_locks(request, access, enrollment)
 
 
 def _with_progress(lesson: dict[str, Any], view: Optional[tuple[dict[int, Any], set[int]]]) -> dict[str, Any]:
@@ -135,13 +140,13 @@ def curriculum_of(request: RestRequest, access: CourseAccess) -> list[dict[str, 
     topic_rows = list(db.execute(
         sa.select(topics).where(topics.c.lesson_id.in_(sa.select(lessons.c.id).where(lessons.c.course_id == access.id)))
         .order_by(topics.c.position, topics.c.id)))
-    view = _progress_view(request, access)
+    lesson_access = LessonAccess(request, access)
     topics_of: dict[int, list[dict[str, Any]]] = {}
     for row in topic_rows:
         topics_of.setdefault(int(row.lesson_id), []).append(topic_resource(row, with_content=False))
     lessons_of: dict[int, list[dict[str, Any]]] = {}
     for row in lesson_rows:
-        lesson = _with_progress(lesson_resource(row, with_content=False), view)
+        lesson = lesson_outline(row, lesson_access)
         lesson["topics"] = topics_of.get(int(row.id), [])
         lessons_of.setdefault(int(row.section_id), []).append(lesson)
     return [{**section_resource(row), "lessons": lessons_of.get(int(row.id), [])} for row in section_rows]
@@ -158,8 +163,10 @@ def _reader(kind: str) -> Policy:
         if kind == "topic":
             lessons = tables(request)("lessons")
             lesson = request.db.execute(sa.select(lessons).where(lessons.c.id == item.lesson_id)).one()
-        open_lesson(request, access, lesson)
+        lesson_access = LessonAccess(request, access)
+        lesson_access.check(lesson)
         request.course, request.item, request.lesson = access, item, lesson  # type: ignore[attr-defined]
+        request.lesson_access = lesson_access  # type: ignore[attr-defined]
         return True
 
     return Policy(f"course_enrolled_or_preview({kind}:id)", check, requires_login=False)
@@ -258,10 +265,10 @@ def _lesson_values(request: RestRequest, existing: Any = None) -> dict[str, Any]
 def list_lessons(request: RestRequest) -> Any:
     access, section = course_of("section", request, request.params["id"])
     lessons = tables(request)("lessons")
-    view = _progress_view(request, access)
+    lesson_access = LessonAccess(request, access)
     query = sa.select(lessons).where(lessons.c.section_id == section.id)
     return paginate(request, query, [(lessons.c.position, False), (lessons.c.id, False)],
-                    lambda rows: [_with_progress(lesson_resource(r, with_content=False), view) for r in rows])
+                    lambda rows: [lesson_outline(r, lesson_access) for r in rows])
 
 
 def create_lesson(request: RestRequest) -> Any:
@@ -279,7 +286,7 @@ def create_lesson(request: RestRequest) -> Any:
 
 def get_lesson(request: RestRequest) -> Any:
     lesson = lesson_resource(request.lesson, with_content=True)
-    return _with_progress(lesson, _progress_view(request, request.course))
+    return _with_progress(lesson, request.lesson_access.progress)
 
 
 def update_lesson(request: RestRequest) -> Any:
@@ -314,7 +321,8 @@ def reorder_lessons(request: RestRequest) -> Any:
                            .values(position=position, section_id=section.id))
     result = request.db.execute(sa.select(lessons).where(lessons.c.section_id == section.id)
                                 .order_by(lessons.c.position)).all()
-    return [lesson_resource(r, with_content=False) for r in result]
+    lesson_access = LessonAccess(request, access)  # an editor's: every lesson opens
+    return [lesson_outline(r, lesson_access) for r in result]
 
 
 # -- topics -----------------------------------------------------------------------------

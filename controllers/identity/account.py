@@ -52,7 +52,7 @@ def update_me(request: RestRequest) -> Any:
         row = store.get(request.db, request.user.id)
         if not check_password(params.get("current_password", ""), row.user_pass):
             raise _wrong_password()
-        if store.exists(request.db, email=params["email"]):
+        if store.exists(request.db, email=params["email"], except_id=request.user.id):
             raise Conflict("Another account uses this email address.", code="learnomy_email_exists")
         changes["user_email"] = params["email"]
     if changes:

@@ -7,7 +7,7 @@ modules inside.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import sqlalchemy as sa
 
@@ -16,10 +16,11 @@ from learnomy_core import RestRequest, RouteRegistry, hookimpl
 from .. import migration_folders
 from . import certificates, enrollments, progress, reviews, sync
 from .progress import recompute
+from .sync import ItemRejected, SyncItemType, builtin_item_types
 
 PLUGIN_NAME = "learning"
 
-__all__ = ["recompute"]
+__all__ = ["ItemRejected", "SyncItemType", "recompute"]
 
 
 @hookimpl
@@ -58,6 +59,16 @@ def learnomy_dashboard_counts(request: RestRequest, user: Any) -> dict[str, int]
 def learnomy_event(request: RestRequest, event: str, data: dict[str, Any]) -> None:
     for module in (progress, reviews, certificates):
         module.on_event(request, event, data)
+
+
+@hookimpl
+def learnomy_check_course(request: RestRequest, course_id: Optional[int], values: dict[str, Any]) -> list[dict[str, str]]:
+    return certificates.check_course(request, course_id, values)
+
+
+@hookimpl
+def learnomy_sync_item_types() -> list[SyncItemType]:
+    return builtin_item_types()
 
 
 @hookimpl

@@ -322,11 +322,15 @@ def template_resource(row: Any) -> dict[str, Any]:
             "author_id": int(row.author_id), "created_at": row.created_at, "updated_at": row.updated_at}
 
 
+def usable_templates(request: RestRequest, templates: sa.Table) -> Any:
+    """The templates the caller may list and give a course, as a filter: their own;
+    administrators all. A template is its author's (there is no sharing yet)."""
+    return sa.true() if request.user.is_admin else templates.c.author_id == request.user.id
+
+
 def list_templates(request: RestRequest) -> Any:
     templates = tables(request)("certificate_templates")
-    query = sa.select(templates)
-    if not request.user.is_admin:
-        query = query.where(templates.c.author_id == request.user.id)
+    query = sa.select(templates).where(usable_templates(request, templates))
     return paginate(request, query, [(templates.c.id, True)], lambda rows: [template_resource(r) for r in rows],
                     bound_to=[request.user.id])
 
@@ -360,6 +364,28 @@ def delete_template(request: RestRequest) -> Any:
                        .values(certificate_template_id=None))
     request.db.execute(sa.delete(templates).where(templates.c.id == request.item.id))
     return deleted(previous)
+
+
+def template_usable(request: RestRequest, template_id: Optional[int], course_id: Optional[int]) -> bool:
+    """A course's template: one the caller may use, or the one it has already."""
+    templates = tables(request)("certificate_templates")
+    if not template_id:
+        return True
+    if course_id is not None:
+        courses = tables(request)("courses")
+        if request.db.execute(sa.select(courses.c.certificate_template_id)
+                              .where(courses.c.id == course_id)).scalar() == template_id:
+            return True
+    return request.db.execute(sa.select(templates.c.id).where(
+        templates.c.id == template_id, usable_templates(request, templates))).first() is not None
+
+
+def check_course(request: RestRequest, course_id: Optional[int], values: dict[str, Any]) -> list[dict[str, str]]:
+    """A course may name only a certificate template its editor may use."""
+    if template_usable(request, request.params.get("certificate_template_id"), course_id):
+        return []
+    return [{"param": "certificate_template_id", "code": "rest_invalid_param",
+             "message": "certificate_template_id names no template you may use."}]
 
 
 def register_routes(registry: Any) -> None:

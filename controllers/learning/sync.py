@@ -6,12 +6,20 @@ applied on its own: per resource the latest ``occurred_at`` wins, a known
 and devices), and an item the user may not write (another user's record, a locked
 lesson) fails alone. Times from the future are clamped to the server's clock
 within a day, refused beyond it, and the answer says which.
+
+The answer's ``state`` is the canonical state, after the whole batch, of every
+resource an item touched, replays included: a client replays because it lost the
+first answer, and needs the state as much as the outcome. Each kind of item is a
+:class:`SyncItemType` a plugin declares through ``learnomy_sync_item_types``: the
+learning area's own (completions, positions) and the assessment area's quiz
+submissions arrive the same way.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional
 
 import sqlalchemy as sa
 
@@ -20,27 +28,15 @@ from learnomy_core.errors import ApiError
 from learnomy_core.schema import sanitize, validate
 from learnomy_core.storage import insert_ignore
 
-from ..catalog import NAMESPACE, course_of, now, parse_time, tables, unlocked_enrollment
+from ..catalog import NAMESPACE, course_of, live_enrollment, now, parse_time, tables, unlocked_enrollment
 from .progress import _complete, store_position
 
 CLOCK_SKEW = timedelta(minutes=5)
 FUTURE_LIMIT = timedelta(days=1)
 MAX_ITEMS = 100
-TARGETS = {"lesson_complete": "lesson_id", "topic_complete": "topic_id", "lesson_position": "lesson_id",
-           "quiz_attempt_submit": "attempt_id"}
-ITEM_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "client_id": {"type": "string", "format": "uuid", "required": True},
-        "type": {"type": "string", "enum": list(TARGETS), "required": True},
-        "occurred_at": {"type": "string", "format": "date-time", "required": True},
-        "lesson_id": {"type": "integer", "minimum": 1},
-        "topic_id": {"type": "integer", "minimum": 1},
-        "attempt_id": {"type": "integer", "minimum": 1},
-        "position": {"type": "number", "minimum": 0, "maximum": 1e9},
-        "percent": {"type": "integer", "minimum": 0, "maximum": 100},
-        "answers": {"type": "object"},
-    },
+BASE_PROPERTIES: dict[str, Any] = {
+    "client_id": {"type": "string", "format": "uuid", "required": True},
+    "occurred_at": {"type": "string", "format": "date-time", "required": True},
 }
 
 
@@ -60,7 +56,38 @@ def _when(occurred: datetime) -> tuple[datetime, bool]:
     return min(occurred, current), False
 
 
-def _lesson_complete(request: RestRequest, item: dict[str, Any], when: datetime, state: dict[str, Any]) -> str:
+Touched = dict[str, list[int]]  # resource kind ("lessons", "courses", ...) -> ids
+Apply = Callable[[RestRequest, dict[str, Any], datetime], tuple[str, Touched]]
+State = Callable[[RestRequest, int], Optional[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class SyncItemType:
+    """One kind of item ``POST /progress/sync`` applies, as a plugin declares it
+    through ``learnomy_sync_item_types``.
+
+    :ivar type: the item's ``type`` (``quiz_attempt_submit``).
+    :ivar target: the item field naming its target (``attempt_id``).
+    :ivar kind: what the target is in the answer's ``state`` (``attempts``).
+    :ivar apply: ``apply(request, item, when) -> (status, touched)``: apply the
+        item (validated, the time clamped) in the request's transaction; status
+        ``applied`` or ``superseded``; ``touched`` maps kinds to ids. Raise an
+        ``ApiError`` to reject the item alone.
+    :ivar states: the canonical state, by kind, of what the type touches:
+        ``states["attempts"](request, attempt_id) -> dict | None`` (the caller's
+        own record, or None when there is none).
+    :ivar fields: JSON schemas of the item's own fields beside its target.
+    """
+
+    type: str
+    target: str
+    kind: str
+    apply: Apply
+    states: Mapping[str, State] = field(default_factory=dict)
+    fields: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+def _lesson_complete(request: RestRequest, item: dict[str, Any], when: datetime) -> tuple[str, Touched]:
     access, lesson = course_of("lesson", request, item["lesson_id"])
     unlocked_enrollment(request, access, lesson)
     outcome = _complete(request, "lesson", int(lesson.id), access.id)
@@ -69,65 +96,64 @@ def _lesson_complete(request: RestRequest, item: dict[str, Any], when: datetime,
     request.db.execute(sa.update(completions).where(
         completions.c.user_id == request.user.id, completions.c.item_type == "lesson",
         completions.c.item_id == lesson.id, completions.c.completed_at > when).values(completed_at=when))
-    state["courses"][str(access.id)] = {"progress_percent": outcome["progress_percent"],
-                                        "completed": outcome["course_completed"]}
-    _lesson_state(request, int(lesson.id), state)
-    return "applied" if outcome["newly_completed"] else "superseded"
+    status = "applied" if outcome["newly_completed"] else "superseded"
+    return status, {"lessons": [int(lesson.id)], "courses": [access.id]}
 
 
-def _topic_complete(request: RestRequest, item: dict[str, Any], when: datetime, state: dict[str, Any]) -> str:
+def _topic_complete(request: RestRequest, item: dict[str, Any], when: datetime) -> tuple[str, Touched]:
     access, topic = course_of("topic", request, item["topic_id"])
     lessons = tables(request)("lessons")
     lesson = request.db.execute(sa.select(lessons).where(lessons.c.id == topic.lesson_id)).one()
     unlocked_enrollment(request, access, lesson)
     outcome = _complete(request, "topic", int(topic.id), access.id)
-    state["topics"][str(topic.id)] = {"completed": True}
-    return "applied" if outcome["newly_completed"] else "superseded"
+    return ("applied" if outcome["newly_completed"] else "superseded"), {"topics": [int(topic.id)]}
 
 
-def _lesson_position(request: RestRequest, item: dict[str, Any], when: datetime, state: dict[str, Any]) -> str:
+def _lesson_position(request: RestRequest, item: dict[str, Any], when: datetime) -> tuple[str, Touched]:
     if "position" not in item:
         raise ItemRejected("position is required.", code="rest_missing_callback_param")
     access, lesson = course_of("lesson", request, item["lesson_id"])
     unlocked_enrollment(request, access, lesson)
     recorded = store_position(request, access, lesson, item["position"], item.get("percent", 0), when)
-    _lesson_state(request, int(lesson.id), state)
-    return "applied" if recorded else "superseded"  # superseded: a later position is stored
+    # superseded: a later position is stored
+    return ("applied" if recorded else "superseded"), {"lessons": [int(lesson.id)]}
 
 
-def _quiz_attempt_submit(request: RestRequest, item: dict[str, Any], when: datetime, state: dict[str, Any]) -> str:
-    from ..assessment.access import quiz_of
-    from ..assessment.attempts import _checked_answers, _finish
-
-    attempts = tables(request)("attempts")
-    row = request.db.execute(sa.select(attempts).where(attempts.c.id == item["attempt_id"])).first()
-    if row is None or int(row.user_id) != request.user.id:
-        raise ItemRejected("Attempt not found.", code="learnomy_not_found")
-    _, quiz = quiz_of(request, int(row.quiz_id))
-    status = "superseded"
-    if row.status == "in_progress":
-        answers = _checked_answers(request, row, item.get("answers") or {})
-        on_time = row.deadline_at is None or when <= row.deadline_at
-        if answers and on_time:
-            request.db.execute(sa.update(attempts).where(attempts.c.id == row.id)
-                               .values(answers={**(row.answers or {}), **answers}))
-            row = request.db.execute(sa.select(attempts).where(attempts.c.id == row.id)).one()
-        row = _finish(request, quiz, row)
-        status = "applied"
-    state["attempts"][str(row.id)] = {"status": row.status, "score": row.score, "percent": row.percent,
-                                      "passed": row.passed}
-    return status
+def builtin_item_types() -> list[SyncItemType]:
+    """The learning area's own items: completions and positions."""
+    states = {"lessons": _lesson_state, "topics": _topic_state, "courses": _course_state}
+    return [
+        SyncItemType("lesson_complete", "lesson_id", "lessons", _lesson_complete, states),
+        SyncItemType("topic_complete", "topic_id", "topics", _topic_complete, states),
+        SyncItemType("lesson_position", "lesson_id", "lessons", _lesson_position, states, {
+            "position": {"type": "number", "minimum": 0, "maximum": 1e9},
+            "percent": {"type": "integer", "minimum": 0, "maximum": 100},
+        }),
+    ]
 
 
-APPLY: dict[str, Callable[[RestRequest, dict[str, Any], datetime, dict[str, Any]], str]] = {
-    "lesson_complete": _lesson_complete,
-    "topic_complete": _topic_complete,
-    "lesson_position": _lesson_position,
-    "quiz_attempt_submit": _quiz_attempt_submit,
-}
+def item_types(request: RestRequest) -> dict[str, SyncItemType]:
+    """Every plugin's item types by ``type`` (the learning area's among them)."""
+    found: dict[str, SyncItemType] = {}
+    for answer in request.app.plugins.hook.learnomy_sync_item_types():
+        for item_type in answer or []:
+            found.setdefault(item_type.type, item_type)
+    return found
 
 
-def _lesson_state(request: RestRequest, lesson_id: int, state: dict[str, Any]) -> None:
+def item_schema(types: Mapping[str, SyncItemType]) -> dict[str, Any]:
+    """The schema of one item: the base fields, a known type, and each type's target and fields."""
+    properties: dict[str, Any] = {**BASE_PROPERTIES, "type": {"type": "string", "enum": list(types),
+                                                              "required": True}}
+    for item_type in types.values():
+        properties.setdefault(item_type.target, {"type": "integer", "minimum": 1})
+        properties.update(item_type.fields)
+    return {"type": "object", "properties": properties}
+
+
+# -- canonical state -------------------------------------------------------------------
+
+def _lesson_state(request: RestRequest, lesson_id: int) -> dict[str, Any]:
     table = tables(request)
     completions, positions = table("completions"), table("positions")
     completed_at = request.db.execute(sa.select(completions.c.completed_at).where(
@@ -135,7 +161,7 @@ def _lesson_state(request: RestRequest, lesson_id: int, state: dict[str, Any]) -
         completions.c.item_id == lesson_id)).scalar()
     position = request.db.execute(sa.select(positions).where(
         positions.c.user_id == request.user.id, positions.c.lesson_id == lesson_id)).first()
-    state["lessons"][str(lesson_id)] = {
+    return {
         "completed": completed_at is not None, "completed_at": completed_at,
         "position": position.position if position is not None else None,
         "percent": position.percent if position is not None else None,
@@ -143,13 +169,48 @@ def _lesson_state(request: RestRequest, lesson_id: int, state: dict[str, Any]) -
     }
 
 
-def _one(request: RestRequest, raw: Any, index: int, state: dict[str, Any]) -> dict[str, Any]:
-    problem = validate(raw, ITEM_SCHEMA, f"items[{index}]")
+def _topic_state(request: RestRequest, topic_id: int) -> dict[str, Any]:
+    completions = tables(request)("completions")
+    completed_at = request.db.execute(sa.select(completions.c.completed_at).where(
+        completions.c.user_id == request.user.id, completions.c.item_type == "topic",
+        completions.c.item_id == topic_id)).scalar()
+    return {"completed": completed_at is not None}
+
+
+def _course_state(request: RestRequest, course_id: int) -> Optional[dict[str, Any]]:
+    enrollment = live_enrollment(request.db, tables(request), request.user.id, course_id)
+    if enrollment is None:
+        return None
+    return {"progress_percent": enrollment.progress_percent, "completed": enrollment.status == "completed"}
+
+
+def _state(request: RestRequest, types: Mapping[str, SyncItemType],
+           touched: dict[str, set[int]]) -> dict[str, Any]:
+    """The caller's own records of every resource the batch touched, as they stand now."""
+    states: dict[str, State] = {}
+    for item_type in types.values():
+        states.update(item_type.states)
+    state: dict[str, Any] = {kind: {} for kind in states}
+    for kind, ids in touched.items():
+        for resource_id in sorted(ids):
+            found = states[kind](request, resource_id)
+            if found is not None:
+                state[kind][str(resource_id)] = found
+    return state
+
+
+# -- items -------------------------------------------------------------------------------
+
+def _one(request: RestRequest, types: Mapping[str, SyncItemType], raw: Any, index: int,
+         touched: dict[str, set[int]]) -> dict[str, Any]:
+    schema = item_schema(types)
+    problem = validate(raw, schema, f"items[{index}]")
     client_id = raw.get("client_id") if isinstance(raw, dict) else None
     if problem:
         return {"client_id": client_id, "status": "rejected", "error": problem}
-    item = sanitize(raw, ITEM_SCHEMA)
-    target = TARGETS[item["type"]]
+    item = sanitize(raw, schema)
+    item_type = types[item["type"]]
+    target = item_type.target
     if target not in item:
         return {"client_id": client_id, "status": "rejected",
                 "error": {"param": f"items[{index}][{target}]", "code": "rest_property_required",
@@ -158,28 +219,46 @@ def _one(request: RestRequest, raw: Any, index: int, state: dict[str, Any]) -> d
     known = request.db.execute(sa.select(log.c.outcome).where(
         log.c.user_id == request.user.id, log.c.client_id == item["client_id"].lower())).scalar()
     if known is not None:
-        return {**known, "status": "duplicate", "original_status": known["status"]}
+        # A replay: its first answer was lost. The same outcome, and the current
+        # state of what the item touched.
+        _touch(touched, known.get("touched") or {item_type.kind: [item[target]]})
+        return _result(known, "duplicate")
     try:
         when, clamped = _when(parse_time(item["occurred_at"]))  # type: ignore[arg-type]
-        status = APPLY[item["type"]](request, item, when, state)
+        status, refs = item_type.apply(request, item, when)
     except ApiError as exc:
         return {"client_id": client_id, "status": "rejected",
                 "error": {"code": exc.code, "message": exc.message, "details": exc.details}}
+    _touch(touched, refs)
     outcome = {"client_id": client_id, "status": status, "clamped": clamped,
-               "recorded_at": when.strftime("%Y-%m-%dT%H:%M:%SZ")}
+               "recorded_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "touched": refs}
     if not insert_ignore(request.db, log, {"user_id": request.user.id, "client_id": item["client_id"].lower(),
                                            "outcome": outcome, "created_at": now()}):
         # Another device sent the same item at the same moment: its outcome stands.
-        return {**outcome, "status": "duplicate", "original_status": status}
-    return outcome
+        return _result(outcome, "duplicate")
+    return _result(outcome)
+
+
+def _touch(touched: dict[str, set[int]], refs: Touched) -> None:
+    for kind, ids in refs.items():
+        touched.setdefault(kind, set()).update(int(i) for i in ids)
+
+
+def _result(outcome: dict[str, Any], replayed: Optional[str] = None) -> dict[str, Any]:
+    """An item's result: its logged outcome (``duplicate`` with the first status when replayed)."""
+    result = {k: v for k, v in outcome.items() if k != "touched"}
+    if replayed:
+        result.update(status=replayed, original_status=outcome["status"])
+    return result
 
 
 def sync(request: RestRequest) -> Any:
     items = request.params["items"]
-    state: dict[str, Any] = {"lessons": {}, "topics": {}, "courses": {}, "attempts": {}}
+    types = item_types(request)
+    touched: dict[str, set[int]] = {}
     # In the order sent; "latest occurred_at wins" is decided per resource by time.
-    results = [_one(request, raw, index, state) for index, raw in enumerate(items)]
-    return {"results": results, "state": state}
+    results = [_one(request, types, raw, index, touched) for index, raw in enumerate(items)]
+    return {"results": results, "state": _state(request, types, touched)}
 
 
 def register_routes(registry: Any) -> None:

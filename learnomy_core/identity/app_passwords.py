@@ -19,6 +19,7 @@ from typing import Any, Optional
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..locks import lock_rows
 from .passwords import fast_hash, verify_fast_hash
 from .users import UserStore, serialize_php, unserialize_php
 
@@ -51,13 +52,26 @@ class AppPasswords:
         self.store = store
 
     def items(self, db: Connection, user_id: int, *, for_update: bool = False) -> list[dict[str, Any]]:
+        """The user's application passwords.
+
+        :param for_update: the caller will write the list back: lock the user
+            first, so that concurrent changes (six devices adding one each at the
+            same moment) queue up instead of overwriting each other.
+        """
         meta = self.store.usermeta
         query = sa.select(meta.c.meta_value).where(
             meta.c.user_id == user_id, meta.c.meta_key == UserStore.APP_PASSWORDS
         ).limit(1)
         if for_update:
-            query = query.with_for_update()
-        decoded = unserialize_php(db.execute(query).scalar())
+            # The user's row always exists; the meta row may not yet (the first
+            # password), and locking a missing row serialises nothing.
+            users = self.store.users
+            lock_rows(db, sa.select(users.c.ID).where(users.c.ID == user_id))
+            found = lock_rows(db, query)  # a locking read sees the latest list
+            raw = found[0][0] if found else None
+        else:
+            raw = db.execute(query).scalar()
+        decoded = unserialize_php(raw)
         if isinstance(decoded, dict):
             decoded = [decoded[k] for k in sorted(decoded)]
         return [dict(item) for item in (decoded or []) if isinstance(item, dict)]
@@ -103,13 +117,19 @@ class AppPasswords:
 
     def record_usage(self, db: Connection, user_id: int, item_uuid: str, ip: str) -> None:
         """Update ``last_used``/``last_ip`` (at most daily per IP, as WordPress does)."""
-        items = self.items(db, user_id)
         now = int(time.time())
-        for item in items:
-            if item.get("uuid") != item_uuid:
-                continue
-            if item.get("last_ip") == ip and int(item.get("last_used") or 0) + _USAGE_INTERVAL > now:
-                return
+
+        def due(items: list[dict[str, Any]]) -> Optional[dict[str, Any]]:
+            item = next((i for i in items if i.get("uuid") == item_uuid), None)
+            if item is None or (item.get("last_ip") == ip and int(item.get("last_used") or 0) + _USAGE_INTERVAL > now):
+                return None
+            return item
+
+        # Most requests have nothing to record: look first, lock only to write.
+        if due(self.items(db, user_id)) is None:
+            return
+        items = self.items(db, user_id, for_update=True)
+        item = due(items)
+        if item is not None:
             item["last_used"], item["last_ip"] = now, ip
             self._save(db, user_id, items)
-            return

@@ -18,6 +18,7 @@ import phpserialize
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..locks import lock_name, lock_rows
 from ..storage import ID, LONGTEXT
 
 __all__ = [
@@ -169,6 +170,7 @@ class UserStore:
     def __init__(self, users: sa.Table, usermeta: sa.Table, prefix: str, roles: Roles) -> None:
         self.users = users
         self.usermeta = usermeta
+        self.prefix = prefix
         self.caps_key = f"{prefix}capabilities"
         self.level_key = f"{prefix}user_level"
         self.roles = roles
@@ -229,16 +231,32 @@ class UserStore:
         return db.execute(self.select().where(self.users.c.ID == user_id)).first()
 
     def find_login(self, db: Connection, login_or_email: str) -> Optional[Any]:
-        """The user row by login, or by email when the value holds an ``@``."""
+        """The user row by login, or by email when the value holds an ``@`` (any case)."""
         users = self.users
         column = users.c.user_email if "@" in login_or_email else users.c.user_login
-        return db.execute(self.select().where(column == login_or_email)).first()
+        return db.execute(self.select().where(_same_text(db, column, login_or_email)).order_by(users.c.ID)).first()
 
-    def exists(self, db: Connection, *, login: str = "", email: str = "") -> bool:
+    def exists(self, db: Connection, *, login: str = "", email: str = "", except_id: Optional[int] = None) -> bool:
+        """Whether a user (other than ``except_id``) holds ``login`` or ``email``.
+
+        Compared case-insensitively, as WordPress's ``username_exists`` and
+        ``email_exists`` compare under MySQL's collation: ``Ann`` is taken once
+        ``ann`` is. Takes the lock on every user's names first, so the insert or
+        update the caller makes next, in this transaction, cannot race another
+        registration or email change (two people registering ``Ann`` and ``ann``
+        at the same moment: the second waits, then sees the first).
+        """
         users = self.users
-        return db.execute(
-            sa.select(users.c.ID).where(sa.or_(users.c.user_login == login, users.c.user_email == email)).limit(1)
-        ).first() is not None
+        taken = [_same_text(db, column, value)
+                 for column, value in ((users.c.user_login, login), (users.c.user_email, email)) if value]
+        if not taken:
+            return False
+        lock_name(db, users.metadata.tables[f"{self.prefix}options"], "user_names")
+        query = sa.select(users.c.ID).where(sa.or_(*taken))
+        if except_id is not None:
+            query = query.where(users.c.ID != except_id)
+        # A locking read: it sees registrations committed while we waited for the lock.
+        return bool(lock_rows(db, query.limit(1)))
 
     def create(
         self, db: Connection, *, login: str, email: str, password_hash: str, role: str,
@@ -275,6 +293,16 @@ class UserStore:
         version = int(current or 0) + 1
         self.set_meta(db, user_id, self.TOKEN_VERSION, str(version))
         return version
+
+
+def _same_text(db: Connection, column: Any, value: str) -> Any:
+    """``column = value`` ignoring case, the same on every database.
+
+    MySQL's collations (``utf8mb4_unicode_520_ci``, as WordPress creates its
+    tables) already ignore case, and WordPress relies on it; SQLite compares
+    bytes unless told ``NOCASE`` (which folds ASCII letters: logins are ASCII).
+    """
+    return column.collate("NOCASE") == value if db.dialect.name == "sqlite" else column == value
 
 
 def _nicename(login: str) -> str:

@@ -52,9 +52,13 @@ def _unavailable(client: Client, app: Any, people: Any, make_course: Any) -> Any
 
 
 Scenario = Callable[[Client, Any, Any, Any], Any]
+# API.md's table, and the one row this project adds to it (a broken HTTP request).
 ROWS: list[tuple[type[errors.ApiError], int, str, Scenario]] = [
     (errors.InvalidJson, 400, "rest_invalid_json",
      lambda c, *_: c.post(f"{ACME}/widgets", data="{", content_type="application/json", headers=ALICE)),
+    (errors.MalformedRequest, 400, "learnomy_malformed_request",
+     lambda c, *_: c.post(f"{ACME}/widgets", data=b"{}", content_type="application/json",
+                          headers=ALICE, environ_overrides={"CONTENT_LENGTH": "abc"})),
     (errors.MissingParams, 400, "rest_missing_callback_param",
      lambda c, *_: c.post(f"{ACME}/widgets", json={}, headers=ALICE)),
     (errors.InvalidParams, 400, "rest_invalid_param",

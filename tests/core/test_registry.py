@@ -224,7 +224,7 @@ ACCOUNT_ARGS = {"username": {"type": "string"}, "email": {"type": "string"}}
     ({"per": "client", "accounts": ["username", "email"]}, {"per": "client", "accounts": ["username", "email"]}),
 ])
 def test_sensitive_forms_reach_the_entries_in_one_form(declared: Any, recorded: Any) -> None:
-    registry = frozen(("p", lambda: register_rest_route(
+    registry = frozen(("p", lambda r: r.register_rest_route(
         "acme/v1", "/login", endpoint(CREATABLE, sensitive=declared, args=ACCOUNT_ARGS))))
     assert registry.entries()[0]["sensitive"] == recorded
 
@@ -239,7 +239,7 @@ def test_sensitive_forms_reach_the_entries_in_one_form(declared: Any, recorded: 
 ])
 def test_a_bad_sensitive_declaration_is_refused(declared: Any, complaint: str) -> None:
     with pytest.raises(RegistrationError) as caught:
-        frozen(("acme", lambda: register_rest_route(
+        frozen(("acme", lambda r: r.register_rest_route(
             "acme/v1", "/login", endpoint(CREATABLE, sensitive=declared, args=ACCOUNT_ARGS))))
     (problem,) = caught.value.problems
     assert "sensitive" in problem.message and complaint in problem.message

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.test import Client
 
+from tests.plugins import acme
 from tests.racing import race
 
 API = "/wp-json/learnomy/v1"
@@ -225,6 +226,38 @@ def test_deadline_submits_lazily_on_read(app, client: Client, people, quiz) -> N
     with app.storage.engine.begin() as db:
         db.execute(sa.update(attempts).values(deadline_at=datetime.utcnow() - timedelta(minutes=1)))
     assert client.get(f"{API}/attempts/{attempt['id']}", headers=people["ann"]).json["data"]["status"] != "in_progress"
+
+
+def _submitted_events(attempt_id: int) -> int:
+    return sum(1 for event, data in acme.EVENTS if event == "quiz.attempt_submitted" and data["id"] == attempt_id)
+
+
+def test_simultaneous_submits_grade_once(make_app, app, client: Client, people, quiz) -> None:
+    """One of five submits at once grades and answers 200; the others find it submitted (409)."""
+    attempt = start(client, people, quiz).json["data"]
+    url = f"{API}/attempts/{attempt['id']}/submit"
+    clients = [Client(make_app()) for _ in range(5)]
+    answers = race([lambda c=c, n=n: c.post(url, json={"answers": answers_for(quiz, single="ab"[n % 2])},
+                                            headers=people["ann"]) for n, c in enumerate(clients)])
+    assert sorted(a.status_code for a in answers) == [200, 409, 409, 409, 409]
+    assert {a.json["error"]["code"] for a in answers if a.status_code == 409} == {"learnomy_attempt_submitted"}
+    winner = next(a for a in answers if a.status_code == 200).json["data"]
+    stored = client.get(f"{API}/attempts/{attempt['id']}", headers=people["ann"]).json["data"]
+    assert (stored["answers"], stored["score"], stored["submitted_at"]) == \
+        (winner["answers"], winner["score"], winner["submitted_at"])
+    assert _submitted_events(attempt["id"]) == 1
+
+
+def test_simultaneous_reads_after_the_deadline_submit_once(make_app, app, client: Client, people, quiz) -> None:
+    client.patch(f"{API}/quizzes/{quiz['id']}", json={"time_limit_minutes": 5}, headers=people["ivy"])
+    attempt = start(client, people, quiz).json["data"]
+    with app.storage.engine.begin() as db:
+        db.execute(sa.update(app.tables["lrn_attempts"]).values(deadline_at=datetime.utcnow() - timedelta(minutes=1)))
+    clients = [Client(make_app()) for _ in range(4)]
+    answers = race([lambda c=c: c.get(f"{API}/attempts/{attempt['id']}", headers=people["ann"]) for c in clients])
+    assert [a.status_code for a in answers] == [200] * 4
+    assert {a.json["data"]["status"] for a in answers} == {"pending_review"}
+    assert _submitted_events(attempt["id"]) == 1
 
 
 def test_bad_answers(client: Client, people, quiz) -> None:

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.test import Client
 
+from tests.conftest import bearer, login
 from tests.plugins import acme
 from tests.racing import race
 
@@ -218,6 +219,29 @@ def test_update_bad_input(client: Client, people, make_course) -> None:
     assert response.status_code == 400
 
 
+def test_prerequisites_name_only_courses_the_caller_may_see(client: Client, people, make_course) -> None:
+    """Another instructor's draft answers exactly as a missing id: no enumeration."""
+    course = make_course()
+    hidden, published = make_course("oscar", publish=False), make_course("oscar")
+
+    def refusal(prerequisite_id: int) -> dict:
+        response = client.patch(f"{COURSES}/{course['id']}", json={"prerequisite_ids": [prerequisite_id]},
+                                headers=people["ivy"])
+        assert response.status_code == 400
+        return {k: v for k, v in response.json["error"].items() if k != "request_id"}
+
+    assert refusal(hidden["id"]) == {**refusal(99999), "details": [{
+        "param": "prerequisite_ids", "code": "rest_invalid_param",
+        "message": f"prerequisite_ids names unknown ids: [{hidden['id']}]."}]}
+    assert client.patch(f"{COURSES}/{course['id']}", json={"prerequisite_ids": [published["id"]]},
+                        headers=people["ivy"]).status_code == 200
+    assert client.patch(f"{COURSES}/{course['id']}", json={"prerequisite_ids": [hidden["id"]]},
+                        headers=people["admin"]).status_code == 200
+    # Once linked, it stays acceptable to the course's editors, who see it in prerequisite_ids.
+    assert client.patch(f"{COURSES}/{course['id']}", json={"prerequisite_ids": [hidden["id"], published["id"]]},
+                        headers=people["ivy"]).status_code == 200
+
+
 # -- delete -------------------------------------------------------------------------
 
 def test_delete_trashes_then_force_deletes(client: Client, people, make_course) -> None:
@@ -353,10 +377,63 @@ def test_co_instructors(client: Client, people, make_course) -> None:
     assert again.status_code == 409
     not_teacher = client.post(url, json={"user_id": people.ids["ann"]}, headers=people["ivy"])
     assert not_teacher.status_code == 400
-    assert client.delete(f"{url}/{people.ids['ivy']}", headers=people["oscar"]).status_code == 200
-    assert client.get(f"{COURSES}/{course['id']}").json["data"]["author_id"] == people.ids["oscar"]
-    last = client.delete(f"{url}/{people.ids['oscar']}", headers=people["oscar"])
+    assert client.delete(f"{url}/{people.ids['oscar']}", headers=people["ivy"]).status_code == 200
+    assert [p["id"] for p in client.get(url).json["data"]] == [people.ids["ivy"]]
+    last = client.delete(f"{url}/{people.ids['ivy']}", headers=people["admin"])
     assert last.status_code == 409 and last.json["error"]["code"] == "learnomy_last_instructor"
+
+
+@pytest.fixture
+def taught(client: Client, people, make_user, make_course):
+    """A course owned by ivy, co-taught by oscar and una (instructors)."""
+    course = make_course()
+    people.ids["una"] = make_user("una", "lrn_instructor")
+    people.auth["una"] = bearer(login(client, "una"))
+    url = f"{COURSES}/{course['id']}/instructors"
+    for name in ("oscar", "una"):
+        assert client.post(url, json={"user_id": people.ids[name]}, headers=people["ivy"]).status_code == 201
+    return course, url
+
+
+@pytest.mark.parametrize("who, removed, query, status, code", [
+    ("oscar", "ivy", "", 403, "learnomy_course_owner"),         # a co-instructor cannot remove the owner
+    ("oscar", "ivy", "?new_owner_id={oscar}", 403, "learnomy_course_owner"),
+    ("ivy", "ivy", "?new_owner_id={oscar}", 403, "learnomy_course_owner"),  # nor can the owner leave
+    ("oscar", "una", "", 403, "rest_forbidden"),                # nor another co-instructor
+    ("oscar", "oscar", "", 200, None),                          # but may step down
+    ("ivy", "oscar", "", 200, None),                            # the owner removes co-instructors
+    ("admin", "oscar", "", 200, None),
+    ("ivy", "oscar", "?new_owner_id={una}", 400, "rest_invalid_param"),  # only with the owner
+    ("admin", "ivy", "", 409, "learnomy_new_owner_required"),
+    ("admin", "ivy", "?new_owner_id={ann}", 400, "rest_invalid_param"),  # not an instructor of it
+    ("admin", "ivy", "?new_owner_id={ivy}", 400, "rest_invalid_param"),
+    ("admin", "ivy", "?new_owner_id={una}", 200, None),
+])
+def test_who_removes_an_instructor(client: Client, people, taught, who, removed, query, status, code) -> None:
+    course, url = taught
+    response = client.delete(f"{url}/{people.ids[removed]}{query.format(**people.ids)}", headers=people[who])
+    assert response.status_code == status, response.json
+    if code:
+        assert response.json["error"]["code"] == code
+    after = client.get(f"{COURSES}/{course['id']}").json["data"]
+    expected = [people.ids[n] for n in ("ivy", "oscar", "una") if status != 200 or n != removed]
+    assert after["instructor_ids"] == expected
+    new_owner = "una" if status == 200 and removed == "ivy" else "ivy"
+    assert after["author_id"] == people.ids[new_owner]
+
+
+def test_simultaneous_removals_keep_an_owner_who_teaches(make_app, client: Client, people, taught) -> None:
+    """An administrator hands the course from ivy to oscar while oscar steps down: one wins."""
+    course, url = taught
+    clients = [Client(make_app()), Client(make_app())]
+    answers = race([
+        lambda: clients[0].delete(f"{url}/{people.ids['ivy']}?new_owner_id={people.ids['oscar']}",
+                                  headers=people["admin"]),
+        lambda: clients[1].delete(f"{url}/{people.ids['oscar']}", headers=people["oscar"]),
+    ])
+    assert sorted(a.status_code for a in answers) in ([200, 400], [200, 403])
+    after = client.get(f"{COURSES}/{course['id']}").json["data"]
+    assert after["author_id"] in after["instructor_ids"] and len(after["instructor_ids"]) == 2
 
 
 def test_instructor_routes_guard_editors(client: Client, people, make_course) -> None:

@@ -132,6 +132,62 @@ def test_content_for_editors_preview_and_enrolled(client: Client, people, make_c
     assert lesson["content"] == "<p>Body 1</p>" and lesson["completed"] is False and lesson["locked"] is None
 
 
+MEDIA = {"video": {"provider": "html5", "url": "https://cdn.example.org/secret.mp4", "duration_seconds": 720},
+         "attachments": [{"title": "Slides", "url": "https://cdn.example.org/slides.pdf"}]}
+
+
+@pytest.mark.parametrize("who, opens", [
+    (None, [False, False, True]),     # anonymous: the preview lesson only
+    ("bob", [False, False, True]),    # a student not enrolled
+    ("oscar", [False, False, True]),  # an instructor of other courses
+    ("ann", [True, False, True]),     # enrolled: the second waits for the first (sequential drip)
+    ("ivy", [True, True, True]),      # the course's instructor
+    ("admin", [True, True, True]),
+])
+def test_outlines_show_media_only_to_who_may_open_the_lesson(client: Client, people, make_course, who, opens) -> None:
+    course = make_course(lessons=3, drip_mode="sequential")
+    for lesson_id in course["lesson_ids"]:
+        client.patch(f"{API}/lessons/{lesson_id}", json={"type": "video", **MEDIA}, headers=people["ivy"])
+    client.patch(f"{API}/lessons/{course['lesson_ids'][2]}", json={"is_preview": True}, headers=people["ivy"])
+    enroll(client, people, course)
+    headers = people[who] if who else {}
+    curriculum = client.get(f"{API}/courses/{course['id']}/curriculum", headers=headers).json["data"][0]["lessons"]
+    listed = client.get(f"{API}/sections/{course['section_id']}/lessons", headers=headers).json["data"]
+    for outline in (curriculum, listed):
+        shown = [lesson["video"]["url"] is not None for lesson in outline]
+        assert shown == opens
+        assert [lesson["attachments"][0]["url"] is not None for lesson in outline] == opens
+        # The same rule as the lesson itself; what is withheld is only the URLs.
+        assert [client.get(f"{API}/lessons/{lesson['id']}", headers=headers).status_code == 200
+                for lesson in outline] == opens
+        assert all(lesson["video"]["duration_seconds"] == 720 and lesson["attachments"][0]["title"] == "Slides"
+                   for lesson in outline)
+
+
+@pytest.mark.parametrize("who", [None, "ann", "ivy"])
+def test_outlines_cost_the_same_whatever_their_length(app, client: Client, people, make_course, who) -> None:
+    """Deciding media per lesson adds no query per lesson."""
+    headers = people[who] if who else {}
+
+    def statements(path: str) -> int:
+        seen: list[str] = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        sa.event.listen(app.storage.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(path, headers=headers).status_code == 200
+        finally:
+            sa.event.remove(app.storage.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    counts = []
+    for lessons in (1, 6):
+        course = make_course(lessons=lessons, drip_mode="sequential")
+        enroll(client, people, course)
+        counts.append((statements(f"{API}/courses/{course['id']}/curriculum"),
+                       statements(f"{API}/sections/{course['section_id']}/lessons?per_page=100")))
+    assert counts[0] == counts[1], counts
+
+
 def test_lessons_of_a_hidden_course_are_not_found(client: Client, people, make_course) -> None:
     course = make_course(publish=False)
     assert client.get(f"{API}/lessons/{course['lesson_ids'][0]}", headers=people["ann"]).status_code == 404

@@ -57,10 +57,16 @@ def test_email_change_needs_the_current_password(client: Client, ann_auth) -> No
     assert done.status_code == 200 and done.json["data"]["email"] == "new@example.org"
 
 
-def test_email_taken_by_another_account(client: Client, ann_auth, make_user) -> None:
+@pytest.mark.parametrize("email", ["bob@example.org", "Bob@Example.org"])
+def test_email_taken_by_another_account(client: Client, ann_auth, make_user, email: str) -> None:
     make_user("bob")
-    response = client.patch(ME, json={"email": "bob@example.org", "current_password": PASSWORD}, headers=ann_auth)
+    response = client.patch(ME, json={"email": email, "current_password": PASSWORD}, headers=ann_auth)
     assert response.status_code == 409 and response.json["error"]["code"] == "learnomy_email_exists"
+
+
+def test_changing_the_case_of_ones_own_email(client: Client, ann_auth) -> None:
+    response = client.patch(ME, json={"email": "Ann@Example.org", "current_password": PASSWORD}, headers=ann_auth)
+    assert response.status_code == 200 and response.json["data"]["email"] == "Ann@Example.org"
 
 
 @pytest.mark.parametrize("body", [{"display_name": ""}, {"email": "nope"}, {"url": "not a url"}])

@@ -8,6 +8,7 @@ import pytest
 from werkzeug.test import Client
 
 from tests.conftest import PASSWORD, bearer, login
+from tests.racing import race
 
 WP = "/wp-json/wp/v2"
 PASSWORDS = f"{WP}/users/me/application-passwords"
@@ -136,3 +137,21 @@ def test_basic_auth_on_a_sensitive_route(dev_client: Client, ann: int) -> None:
     response = dev_client.post(ME + "/password", json={"current_password": PASSWORD, "new_password": "another pw 1"},
                                headers=basic("ann", secret))
     assert response.status_code == 200 and response.headers["RateLimit-Limit"] == "60"
+
+
+@pytest.mark.parametrize("readers", [0, 3])
+def test_simultaneous_changes_are_all_kept(make_app, dev_client: Client, ann: int, readers: int) -> None:
+    """Six devices add a password at once (the user's first, or while others sign in
+    with an existing one, which records its use): every one is kept."""
+    auth = bearer(login(dev_client, "ann"))
+    existing = [create(dev_client, auth, "Laptop")] if readers else []
+    clients = [Client(make_app(environment="development")) for _ in range(6 + readers)]
+    calls = [lambda c=c, n=n: c.post(PASSWORDS, json={"name": f"Device {n}"}, headers=auth)
+             for n, c in enumerate(clients[:6])]
+    calls += [lambda c=c: c.get(ME, headers=basic("ann", existing[0]["password"])) for c in clients[6:]]
+    answers = race(calls)
+    assert [a.status_code for a in answers] == [201] * 6 + [200] * readers
+    listed = dev_client.get(PASSWORDS, headers=auth).json
+    kept = sorted(item["uuid"] for item in listed)
+    assert kept == sorted([*(e["uuid"] for e in existing), *(a.json["uuid"] for a in answers[:6])])
+    assert all(item["last_used"] for item in listed if item["name"] == "Laptop")

@@ -158,3 +158,30 @@ def test_a_certificate_without_template_has_the_default_text(client: Client, peo
     assert "Certificate of completion" in pdf.pages[0].extract_text()
     box = pdf.pages[0].mediabox
     assert box.width > box.height  # landscape
+
+
+@pytest.mark.parametrize("who, status", [("oscar", 400), ("ivy", 201), ("admin", 201)])
+def test_a_course_names_only_templates_its_editor_may_use(client: Client, people, template, who, status) -> None:
+    """ivy's template is hers (administrators may use any): oscar's answer is a missing id's."""
+    response = client.post(f"{API}/courses", json={"title": "x", "certificate_template_id": template["id"]},
+                           headers=people[who])
+    assert response.status_code == status, response.json
+    if status == 400:
+        missing = client.post(f"{API}/courses", json={"title": "x", "certificate_template_id": 999},
+                              headers=people[who]).json["error"]["details"]
+        assert response.json["error"]["details"] == missing
+
+
+def test_a_co_instructor_keeps_the_owners_template(client: Client, people, make_course, template) -> None:
+    course = make_course(certificate_template_id=template["id"])
+    client.post(f"{API}/courses/{course['id']}/instructors", json={"user_id": people.ids["oscar"]}, headers=people["ivy"])
+    kept = client.patch(f"{API}/courses/{course['id']}", json={"title": "y", "certificate_template_id": template["id"]},
+                        headers=people["oscar"])
+    assert kept.status_code == 200 and kept.json["data"]["certificate_template_id"] == template["id"]
+    own = client.post(f"{API}/certificate-templates", json={"title": "Oscar's", "body": "{student_name}"},
+                      headers=people["oscar"]).json["data"]
+    assert client.patch(f"{API}/courses/{course['id']}", json={"certificate_template_id": own["id"]},
+                        headers=people["oscar"]).status_code == 200
+    back = client.patch(f"{API}/courses/{course['id']}", json={"certificate_template_id": template["id"]},
+                        headers=people["oscar"])
+    assert back.status_code == 400  # no longer the course's: ivy's private template again

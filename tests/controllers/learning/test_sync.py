@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.test import Client
 
 API = "/wp-json/learnomy/v1"
@@ -71,6 +72,23 @@ def test_a_duplicate_from_another_device_is_recognised(client: Client, people, c
     assert sync(client, people, shared)["results"][0]["status"] == "duplicate"
 
 
+def test_a_replay_answers_the_outcome_and_the_current_state(client: Client, people, course) -> None:
+    """The first answer was lost: the replay brings the outcome and the state it would have shown."""
+    first, second = course["lesson_ids"]
+    completed = item("lesson_complete", lesson_id=first)
+    position = item("lesson_position", lesson_id=second, position=30)
+    original = sync(client, people, completed, position)
+    sync(client, people, item("lesson_position", lesson_id=second, position=45, occurred_at=at(minutes=-1)))
+    replay = sync(client, people, completed, position)
+    assert [r["status"] for r in replay["results"]] == ["duplicate", "duplicate"]
+    assert [r["original_status"] for r in replay["results"]] == [r["status"] for r in original["results"]]
+    state = replay["state"]
+    assert state["lessons"][str(first)] == original["state"]["lessons"][str(first)]
+    assert state["lessons"][str(first)]["completed"] is True
+    assert state["lessons"][str(second)]["position"] == 45  # as it stands now, not as it stood
+    assert state["courses"][str(course["id"])] == {"progress_percent": 50, "completed": False}
+
+
 def test_items_fail_alone(client: Client, people, course, make_course) -> None:
     foreign = make_course("oscar")
     data = sync(client, people,
@@ -128,3 +146,40 @@ def test_an_offline_quiz_submission(client: Client, people, course) -> None:
     assert sync(client, people, again)["results"][0]["status"] == "superseded"
     bobs = sync(client, people, item("quiz_attempt_submit", attempt_id=attempt["id"]), who="bob")
     assert bobs["results"][0]["status"] == "rejected"
+
+
+@pytest.fixture
+def timed_attempt(client: Client, people, course):
+    """ann's attempt at a one-question quiz with a time limit, and the question's id."""
+    quiz = client.post(f"{API}/sections/{course['section_id']}/quizzes", json={"title": "Q", "time_limit_minutes": 5},
+                       headers=people["ivy"]).json["data"]
+    question = client.post(f"{API}/quizzes/{quiz['id']}/questions", json={
+        "type": "true_false", "title": "Yes?", "answer": True}, headers=people["ivy"]).json["data"]
+    attempt = client.post(f"{API}/quizzes/{quiz['id']}/attempts", headers=people["ann"]).json["data"]
+    return attempt, question["id"]
+
+
+def test_an_offline_submission_after_the_deadline_counts_what_was_saved(app, client: Client, people,
+                                                                         timed_attempt) -> None:
+    """occurred_at cannot carry answers past the deadline: graded as the attempt stood at it."""
+    attempt, question_id = timed_attempt
+    deadline = datetime.now(timezone.utc) - timedelta(minutes=1)
+    with app.storage.engine.begin() as db:
+        db.execute(sa.update(app.tables["lrn_attempts"]).values(deadline_at=deadline.replace(tzinfo=None)))
+    back_dated = item("quiz_attempt_submit", attempt_id=attempt["id"], answers={str(question_id): True},
+                      occurred_at=(deadline - timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    data = sync(client, people, back_dated)
+    assert data["results"][0]["status"] == "applied"
+    assert data["state"]["attempts"][str(attempt["id"])]["percent"] == 0
+    stored = client.get(f"{API}/attempts/{attempt['id']}", headers=people["ann"]).json["data"]
+    assert stored["answers"] == {} and stored["status"] == "graded"
+
+
+def test_a_replayed_submission_answers_the_attempt(client: Client, people, timed_attempt) -> None:
+    attempt, question_id = timed_attempt
+    submit = item("quiz_attempt_submit", attempt_id=attempt["id"], answers={str(question_id): True})
+    sync(client, people, submit)
+    replay = sync(client, people, submit)
+    assert replay["results"][0]["status"] == "duplicate"
+    assert replay["state"]["attempts"][str(attempt["id"])] == {"status": "graded", "score": 1.0, "percent": 100.0,
+                                                             "passed": True}

@@ -1,0 +1,79 @@
+"""Locks that last until the transaction ends, alike on SQLite and MySQL/MariaDB.
+
+A read-modify-write (a PHP-serialized meta value, "is this login free?" before an
+insert) is safe only when nobody else runs the same steps between the read and
+the write. Lock what stands for the resource first, then read, then write; commit
+or rollback releases the lock::
+
+    lock_rows(db, sa.select(users.c.ID).where(users.c.ID == user_id))   # this user is ours
+    items = lock_rows(db, sa.select(meta.c.meta_value).where(...))        # read the latest
+    db.execute(sa.update(meta)...)                                        # write
+
+Where a row may not exist yet (the first application password, a login nobody has
+taken), lock a row that surely exists instead (the user's own row), or a name with
+:func:`lock_name`. Locking a missing row would not serialise anything on MySQL:
+two transactions may hold the same gap lock, and their inserts then deadlock.
+
+A single guarded write needs no lock: an atomic conditional update (``UPDATE ...
+WHERE status = 'in_progress'``, checked by its row count) decides the winner by
+itself, as enrollment seats and attempt submissions do.
+
+How: on MySQL/MariaDB, ``SELECT ... FOR UPDATE``; another transaction asking for
+the same rows waits, and a locking read sees the latest committed data (a plain
+read sees the transaction's snapshot, which may be older). On SQLite one writer
+holds the whole database and pysqlite begins a transaction only at the first
+write, so a write that changes nothing, made before anything is read, takes the
+lock: every read after it sees the latest data, and no other writer commits until
+this transaction ends.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .storage import insert_ignore
+
+__all__ = ["lock_rows", "lock_name"]
+
+_NAME_PREFIX = "_learnomy_lock_"
+
+
+def lock_rows(db: Connection, query: sa.Select) -> list[Any]:
+    """``query``'s rows, locked until the transaction ends (none may match).
+
+    :param query: a select whose first ``FROM`` is a table.
+    """
+    if db.dialect.name == "sqlite":
+        _take_write_lock(db, query)
+        return list(db.execute(query))
+    return list(db.execute(query.with_for_update()))
+
+
+def lock_name(db: Connection, options: sa.Table, name: str) -> None:
+    """Hold the lock called ``name`` until the transaction ends.
+
+    For a resource that has no row of its own to lock (every user's login and
+    email, say). The lock is a row of the options table, created once, in a
+    transaction of its own so that two first users cannot deadlock on it.
+
+    :param options: the app's ``{prefix}options`` table.
+    """
+    key = f"{_NAME_PREFIX}{name}"
+    where = options.c.option_name == key
+    if db.dialect.name != "sqlite" and db.execute(sa.select(options.c.option_id).where(where)).first() is None:
+        with db.engine.begin() as own:
+            insert_ignore(own, options, {"option_name": key, "option_value": "", "autoload": "no"})
+    lock_rows(db, sa.select(options.c.option_id).where(where))
+
+
+def _take_write_lock(db: Connection, query: sa.Select) -> None:
+    """SQLite: begin writing (an update that matches nothing) so the database is ours."""
+    froms = query.get_final_froms()
+    table = froms[0] if froms else None
+    column = next(iter(table.primary_key.columns), None) if isinstance(table, sa.Table) else None
+    if column is None:
+        raise TypeError("lock_rows needs a select whose first FROM is a table with a primary key")
+    db.execute(sa.update(table).where(sa.false()).values({column.name: column}))
