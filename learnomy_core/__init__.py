@@ -7,11 +7,11 @@ Build the app, mount it, serve it::
 
 Write a plugin::
 
-    from learnomy_core import hookimpl, register_rest_route, READABLE, PUBLIC
+    from learnomy_core import hookimpl, READABLE, PUBLIC
 
     @hookimpl
     def learnomy_register_routes(registry):
-        register_rest_route("acme/v1", "/ping", {
+        registry.register_rest_route("acme/v1", "/ping", {
             "methods": READABLE,
             "callback": lambda request: {"pong": True},
             "permission_callback": PUBLIC,
@@ -31,7 +31,6 @@ from .registry import (
     EDITABLE,
     READABLE,
     RouteRegistry,
-    register_rest_route,
 )
 from .request import RestRequest
 from .response import RestResponse, created, deleted, file, listing, ok
@@ -40,7 +39,6 @@ __all__ = [
     "create_app",
     "LearnomyApp",
     "hookimpl",
-    "register_rest_route",
     "RouteRegistry",
     "READABLE",
     "CREATABLE",

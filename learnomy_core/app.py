@@ -51,7 +51,7 @@ from .errors import (
 from .identity import Identity, Roles
 from .index import namespace_index, root_index, route_data
 from .options import add_option, get_option
-from .plugins import PluginSpec, build_plugin_manager
+from .plugins import PluginSpec, build_plugin_manager, plugin_callers
 from .registry import Endpoint, RouteRegistry
 from .request import RestRequest
 from .response import RestResponse, trim_fields
@@ -512,9 +512,9 @@ def create_app(
     # One call per plugin, in load order, so registration order (which decides
     # between overlapping routes, as in WordPress) follows plugin order and every
     # route knows its plugin.
-    for impl in manager.hook.learnomy_register_routes.get_hookimpls():
-        with registry.registering(impl.plugin_name):
-            impl.function(**{name: registry for name in impl.argnames})
+    for plugin_name, call in plugin_callers(manager, "learnomy_register_routes"):
+        with registry.registering(plugin_name):
+            call(registry=registry)
     registry.freeze()
     groups: dict[str, Any] = {}
     for answer in reversed(manager.hook.learnomy_settings_groups()):

@@ -44,6 +44,7 @@ __all__ = [
     "RegistrationProblem",
     "RegistrationError",
     "RegistryClosed",
+    "MissingRequirements",
 ]
 
 
@@ -92,11 +93,12 @@ class ApiError(Exception):
         }
 
 
-def _row(name: str, status: int, code: str, message: str) -> type[ApiError]:
-    return type(name, (ApiError,), {"status": status, "code": code, "message": message})
+class InvalidJson(ApiError):
+    """The body is not valid JSON for a JSON content type."""
 
-
-InvalidJson = _row("InvalidJson", 400, "rest_invalid_json", "The request body is not valid JSON.")
+    status = 400
+    code = "rest_invalid_json"
+    message = "The request body is not valid JSON."
 
 
 class MalformedRequest(ApiError):
@@ -107,48 +109,148 @@ class MalformedRequest(ApiError):
     message = "The request is malformed."
 
 
-MissingParams = _row("MissingParams", 400, "rest_missing_callback_param", "Missing parameter(s).")
-InvalidParams = _row("InvalidParams", 400, "rest_invalid_param", "Invalid parameter(s).")
-NotLoggedIn = _row("NotLoggedIn", 401, "rest_not_logged_in", "You are not currently logged in.")
-InvalidToken = _row("InvalidToken", 401, "learnomy_invalid_token", "The token is invalid.")
-TokenExpired = _row("TokenExpired", 401, "learnomy_token_expired", "The token has expired.")
-InvalidCredentials = _row(
-    "InvalidCredentials", 401, "learnomy_invalid_credentials", "The credentials are invalid."
-)
-PaymentRequired = _row(
-    "PaymentRequired", 402, "learnomy_payment_required", "Payment is required."
-)
-Forbidden = _row("Forbidden", 403, "rest_forbidden", "Sorry, you are not allowed to do that.")
-NoRoute = _row(
-    "NoRoute", 404, "rest_no_route", "No route was found matching the URL and request method."
-)
-NotFound = _row("NotFound", 404, "learnomy_not_found", "Not found.")
-MethodNotAllowed = _row(
-    "MethodNotAllowed", 405, "rest_method_not_allowed", "The method is not allowed for this route."
-)
-Conflict = _row("Conflict", 409, "learnomy_conflict", "The request conflicts with the current state.")
-PreconditionFailed = _row(
-    "PreconditionFailed",
-    412,
-    "learnomy_precondition_failed",
-    "The resource has changed since you read it (If-Match).",
-)
-PayloadTooLarge = _row(
-    "PayloadTooLarge", 413, "learnomy_payload_too_large", "The request body is too large."
-)
-UnsupportedMediaType = _row(
-    "UnsupportedMediaType",
-    415,
-    "learnomy_unsupported_media_type",
-    "Send the body as application/json or application/x-www-form-urlencoded.",
-)
-RateLimited = _row("RateLimited", 429, "learnomy_rate_limited", "Too many requests.")
-InternalError = _row(
-    "InternalError", 500, "learnomy_internal_error", "An unexpected error occurred."
-)
-Unavailable = _row(
-    "Unavailable", 503, "learnomy_unavailable", "The service is temporarily unavailable."
-)
+class MissingParams(ApiError):
+    """Required arguments are missing; ``details`` lists each."""
+
+    status = 400
+    code = "rest_missing_callback_param"
+    message = "Missing parameter(s)."
+
+
+class InvalidParams(ApiError):
+    """An argument fails its schema; ``details`` has one entry per bad argument."""
+
+    status = 400
+    code = "rest_invalid_param"
+    message = "Invalid parameter(s)."
+
+
+class NotLoggedIn(ApiError):
+    """No credentials on a protected endpoint."""
+
+    status = 401
+    code = "rest_not_logged_in"
+    message = "You are not currently logged in."
+
+
+class InvalidToken(ApiError):
+    """A bad or revoked bearer token."""
+
+    status = 401
+    code = "learnomy_invalid_token"
+    message = "The token is invalid."
+
+
+class TokenExpired(ApiError):
+    """An expired bearer token."""
+
+    status = 401
+    code = "learnomy_token_expired"
+    message = "The token has expired."
+
+
+class InvalidCredentials(ApiError):
+    """A wrong login, or a wrong or revoked application password or API key."""
+
+    status = 401
+    code = "learnomy_invalid_credentials"
+    message = "The credentials are invalid."
+
+
+class PaymentRequired(ApiError):
+    """Self-enrolling in a paid course the user has no access to."""
+
+    status = 402
+    code = "learnomy_payment_required"
+    message = "Payment is required."
+
+
+class Forbidden(ApiError):
+    """Authenticated, but not allowed."""
+
+    status = 403
+    code = "rest_forbidden"
+    message = "Sorry, you are not allowed to do that."
+
+
+class NoRoute(ApiError):
+    """No route matches the path."""
+
+    status = 404
+    code = "rest_no_route"
+    message = "No route was found matching the URL and request method."
+
+
+class NotFound(ApiError):
+    """The resource does not exist, or the caller may not know it exists."""
+
+    status = 404
+    code = "learnomy_not_found"
+    message = "Not found."
+
+
+class MethodNotAllowed(ApiError):
+    """The route exists, the method does not (with ``Allow``)."""
+
+    status = 405
+    code = "rest_method_not_allowed"
+    message = "The method is not allowed for this route."
+
+
+class Conflict(ApiError):
+    """Duplicate enrollment, second review, a state transition not allowed."""
+
+    status = 409
+    code = "learnomy_conflict"
+    message = "The request conflicts with the current state."
+
+
+class PreconditionFailed(ApiError):
+    """``If-Match`` does not match the current ETag."""
+
+    status = 412
+    code = "learnomy_precondition_failed"
+    message = "The resource has changed since you read it (If-Match)."
+
+
+class PayloadTooLarge(ApiError):
+    """The body is over the configured limit."""
+
+    status = 413
+    code = "learnomy_payload_too_large"
+    message = "The request body is too large."
+
+
+class UnsupportedMediaType(ApiError):
+    """The body is neither JSON nor form-encoded."""
+
+    status = 415
+    code = "learnomy_unsupported_media_type"
+    message = "Send the body as application/json or application/x-www-form-urlencoded."
+
+
+class RateLimited(ApiError):
+    """Over a sensitive route's limit (with ``Retry-After``)."""
+
+    status = 429
+    code = "learnomy_rate_limited"
+    message = "Too many requests."
+
+
+class InternalError(ApiError):
+    """Anything unexpected; logged with the request id."""
+
+    status = 500
+    code = "learnomy_internal_error"
+    message = "An unexpected error occurred."
+
+
+class Unavailable(ApiError):
+    """The database cannot be reached (with ``Retry-After``)."""
+
+    status = 503
+    code = "learnomy_unavailable"
+    message = "The service is temporarily unavailable."
 
 
 class RegistrationProblem:
@@ -179,6 +281,21 @@ class RegistrationError(Exception):
         super().__init__(
             f"{len(self.problems)} route registration problem(s):\n"
             + "\n".join(f"- {p}" for p in self.problems)
+        )
+
+
+class MissingRequirements(Exception):
+    """Plugins were loaded without the plugins they require.
+
+    :ivar missing: ``{plugin: [required plugin, ...]}`` for every gap at once.
+    """
+
+    def __init__(self, missing: dict[str, list[str]]) -> None:
+        self.missing = dict(missing)
+        super().__init__(
+            "plugin requirements are missing:\n"
+            + "\n".join(f"- {plugin} requires {', '.join(needs)}" for plugin, needs in self.missing.items())
+            + "\nload them too (create_app(plugins=[...])) or leave the plugins that need them out."
         )
 
 

@@ -26,9 +26,16 @@ docs/plugins.md has one section per hook with an example; a test keeps that true
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
+
+if TYPE_CHECKING:  # pragma: no cover
+    import sqlalchemy as sa
+
+    from .registry import Endpoint, RouteRegistry
+    from .request import RestRequest
+    from .response import RestResponse
 
 hookspec = pluggy.HookspecMarker("learnomy")
 hookimpl = pluggy.HookimplMarker("learnomy")
@@ -38,7 +45,7 @@ __all__ = ["hookspec", "hookimpl"]
 
 
 @hookspec
-def learnomy_register_routes(registry: Any) -> None:
+def learnomy_register_routes(registry: "RouteRegistry") -> None:
     """Register REST routes.
 
     Called once per plugin, in load order, while the app is being created; the
@@ -50,13 +57,26 @@ def learnomy_register_routes(registry: Any) -> None:
     :class:`~learnomy_core.registry.Sensitivity`.
 
     :param registry: the :class:`~learnomy_core.registry.RouteRegistry`; call
-        ``registry.register_rest_route(...)`` (or the module-level
-        ``learnomy_core.register_rest_route``, which is the same while the hook runs).
+        ``registry.register_rest_route(...)``, the one way to register a route.
     """
 
 
 @hookspec
-def learnomy_register_tables(metadata: Any, prefix: str) -> None:
+def learnomy_requires() -> list[str]:
+    """The plugins this plugin needs loaded beside it, by name.
+
+    Checked when the app is built: ``create_app`` refuses, with one
+    :class:`~learnomy_core.errors.MissingRequirements` naming every gap, a plugin
+    set in which a plugin's requirements are missing (left out, excluded or not
+    installed). Requirements point one way, from a domain to the domains it
+    builds on (``assessment`` requires ``learning``, which requires ``catalog``).
+
+    :returns: plugin names (entry point names, as ``create_app(plugins=...)`` takes them).
+    """
+
+
+@hookspec
+def learnomy_register_tables(metadata: "sa.MetaData", prefix: str) -> None:
     """Declare the plugin's SQLAlchemy tables.
 
     Called once at app creation. Add ``sqlalchemy.Table`` objects to ``metadata``
@@ -83,7 +103,7 @@ def learnomy_migration_locations() -> list[str] | str | None:
 
 
 @hookspec(firstresult=True)
-def learnomy_authenticate(request: Any) -> Any:
+def learnomy_authenticate(request: "RestRequest") -> Any:
     """Identify the caller of ``request``; the first non-``None`` answer wins.
 
     Called once per request, lazily, the first time anything asks for
@@ -97,7 +117,7 @@ def learnomy_authenticate(request: Any) -> Any:
 
 
 @hookspec(firstresult=True)
-def learnomy_before_dispatch(request: Any, endpoint: Any) -> Any:
+def learnomy_before_dispatch(request: "RestRequest", endpoint: "Endpoint") -> "RestResponse | None":
     """Called after a route and endpoint are matched, before permission checks.
 
     Return a :class:`~learnomy_core.response.RestResponse` (or raise an
@@ -110,7 +130,7 @@ def learnomy_before_dispatch(request: Any, endpoint: Any) -> Any:
 
 
 @hookspec
-def learnomy_after_dispatch(request: Any, response: Any) -> None:
+def learnomy_after_dispatch(request: "RestRequest", response: "RestResponse") -> None:
     """Called with every REST response before it is sent; adjust it in place.
 
     Add headers, rewrite ``response.body``; errors included. It runs inside the
@@ -175,7 +195,7 @@ def learnomy_send_mail(to: str, subject: str, body: str) -> Any:
 
 
 @hookspec
-def learnomy_dashboard_counts(request: Any, user: Any) -> dict[str, int]:
+def learnomy_dashboard_counts(request: "RestRequest", user: Any) -> dict[str, int]:
     """Counts for ``GET /me/dashboard``; every plugin's answer is merged.
 
     Answer the keys your area knows (``enrolled``, ``in_progress``, ``completed``,
@@ -188,7 +208,7 @@ def learnomy_dashboard_counts(request: Any, user: Any) -> dict[str, int]:
 
 
 @hookspec
-def learnomy_event(request: Any, event: str, data: dict[str, Any]) -> None:
+def learnomy_event(request: "RestRequest", event: str, data: dict[str, Any]) -> None:
     """Something happened (``course.created``, ``enrollment.updated``, ...).
 
     Called inside the request's transaction, right when the change is made, so a
@@ -203,7 +223,7 @@ def learnomy_event(request: Any, event: str, data: dict[str, Any]) -> None:
 
 
 @hookspec
-def learnomy_required_items(request: Any, course_ids: list[int]) -> list[dict[str, Any]]:
+def learnomy_required_items(request: "RestRequest", course_ids: list[int]) -> list[dict[str, Any]]:
     """The items students must finish to complete each of ``course_ids``.
 
     Every plugin's answer is joined: the Free progress plugin answers the lessons;
@@ -214,4 +234,37 @@ def learnomy_required_items(request: Any, course_ids: list[int]) -> list[dict[st
 
     :param request: the request (``request.db``).
     :param course_ids: the courses.
+    """
+
+
+@hookspec
+def learnomy_check_course(request: "RestRequest", course_id: "int | None", values: dict[str, Any]) -> list[dict[str, str]]:
+    """Check a course about to be created or updated, for what your area owns.
+
+    The catalog validates a course's own fields and references; a plugin that
+    gives meaning to one of them (the learning area: ``certificate_template_id``
+    must be a template the caller may use) checks it here. Every plugin's
+    problems are joined and answered at once as 400 ``rest_invalid_param``;
+    nothing is written then.
+
+    :param request: the request (``request.params`` as sent, ``request.db``).
+    :param course_id: the course being updated, or ``None`` when it is created.
+    :param values: the course's fields as they would be after the write.
+    :returns: problems, each ``{"param", "code", "message"}``; empty when all is well.
+    """
+
+
+@hookspec
+def learnomy_sync_item_types() -> list[Any]:
+    """Kinds of offline item ``POST /progress/sync`` applies (API.md section 8).
+
+    The learning area answers its own (``lesson_complete``, ``topic_complete``,
+    ``lesson_position``) and the assessment area ``quiz_attempt_submit``; a plugin
+    adds its own kind of offline work the same way. The first plugin to name a
+    ``type`` keeps it.
+
+    :returns: ``learnomy.controllers.learning.SyncItemType`` objects: the item's
+        ``type``, its ``target`` field, the ``kind`` of resource it names, how to
+        ``apply`` it, the canonical ``states`` of what it touches, and the
+        schemas of its own ``fields``.
     """

@@ -19,11 +19,12 @@ import os
 import sys
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
-from typing import Any, Iterable, Optional, Sequence, Union
+from typing import Any, Iterable, Iterator, Optional, Sequence, Union
 
 import pluggy
 
 from . import builtin, hookspecs
+from .errors import MissingRequirements
 from .hookspecs import hookimpl
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "available_plugins",
     "free_plugin_names",
     "build_plugin_manager",
+    "plugin_callers",
+    "check_requirements",
     "PluginSpec",
 ]
 
@@ -82,10 +85,75 @@ def build_plugin_manager(
         if manager.get_plugin(name) is None:
             manager.register(plugin, name=name)
     manager.check_pending()
+    _load_requirements_first(manager, check_requirements(manager))
     if os.environ.get("LEARNOMY_TRACE_PLUGINS"):
         manager.trace.root.setwriter(lambda message: sys.stderr.write(message))
         manager.enable_tracing()
     return manager
+
+
+def plugin_callers(manager: pluggy.PluginManager, hook_name: str) -> Iterator[tuple[str, Any]]:
+    """``(plugin_name, caller)`` for each plugin implementing ``hook_name``, in load order.
+
+    ``caller(**kwargs)`` runs through pluggy (a subset hook caller holding that
+    plugin's implementation and every hook wrapper), so wrappers and tracing see
+    the call while the caller still knows which plugin it is talking to::
+
+        for name, call in plugin_callers(manager, "learnomy_register_routes"):
+            with registry.registering(name):
+                call(registry=registry)
+    """
+    impls = getattr(manager.hook, hook_name).get_hookimpls()
+    plain = [impl for impl in impls if not (impl.hookwrapper or impl.wrapper)]
+    for impl in plain:
+        others = [other.plugin for other in plain if other is not impl]
+        yield impl.plugin_name, manager.subset_hook_caller(hook_name, remove_plugins=others)
+
+
+def check_requirements(manager: pluggy.PluginManager) -> dict[str, list[str]]:
+    """Refuse a plugin set in which some plugin's ``learnomy_requires`` are not loaded.
+
+    :returns: each plugin's requirements.
+    :raises MissingRequirements: naming every plugin with a gap and what it lacks.
+    """
+    requires: dict[str, list[str]] = {}
+    missing: dict[str, list[str]] = {}
+    for name, call in plugin_callers(manager, "learnomy_requires"):
+        for answer in call():
+            requires.setdefault(name, []).extend(answer or [])
+            gaps = [needed for needed in answer or [] if not manager.has_plugin(needed)]
+            if gaps:
+                missing.setdefault(name, []).extend(gaps)
+    if missing:
+        raise MissingRequirements(missing)
+    return requires
+
+
+def _load_requirements_first(manager: pluggy.PluginManager, requires: dict[str, list[str]]) -> None:
+    """Re-register plugins so each comes after what it requires (else in the order given).
+
+    Load order is registration order, which decides between overlapping routes
+    and which plugin's hooks run first; a plugin must see what it builds on.
+    """
+    loaded = [(name, plugin) for name, plugin in manager.list_name_plugin() if name != CORE_PLUGIN]
+    order: list[str] = []
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in order or name in path:
+            return
+        for needed in requires.get(name, []):
+            visit(needed, (*path, name))
+        order.append(name)
+
+    for name, _ in loaded:
+        visit(name, ())
+    if order == [name for name, _ in loaded]:
+        return
+    plugins = dict(loaded)
+    for name in order:
+        manager.unregister(name=name)
+    for name in order:
+        manager.register(plugins[name], name=name)
 
 
 def _resolve(

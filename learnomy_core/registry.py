@@ -3,11 +3,11 @@
 Plugins register routes inside the ``learnomy_register_routes`` hook, exactly as a
 WordPress plugin does inside ``rest_api_init``::
 
-    from learnomy_core import hookimpl, register_rest_route, READABLE, PUBLIC
+    from learnomy_core import hookimpl, READABLE, PUBLIC
 
     @hookimpl
     def learnomy_register_routes(registry):
-        register_rest_route("acme/v1", "/widgets/(?P<id>[\\d]+)", {
+        registry.register_rest_route("acme/v1", "/widgets/(?P<id>[\\d]+)", {
             "methods": READABLE,
             "callback": get_widget,
             "permission_callback": PUBLIC,
@@ -26,7 +26,6 @@ count. Matching is case-insensitive, as in WordPress.
 
 from __future__ import annotations
 
-import contextvars
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -48,7 +47,6 @@ __all__ = [
     "Route",
     "Sensitivity",
     "RouteRegistry",
-    "register_rest_route",
     "parse_methods",
 ]
 
@@ -69,9 +67,6 @@ _ENDPOINT_KEYS = {
     "show_in_index",
     "schema",
 }
-_current: contextvars.ContextVar[Optional["_Scope"]] = contextvars.ContextVar(
-    "learnomy_registration_scope", default=None
-)
 
 
 def parse_methods(methods: Union[str, Iterable[str]]) -> tuple[str, ...]:
@@ -174,60 +169,12 @@ class _Registration:
     show_in_index: bool
 
 
-class _Scope:
-    """The registration scope of one plugin's hook call."""
-
-    def __init__(self, registry: "RouteRegistry", plugin: str) -> None:
-        self.registry = registry
-        self.plugin = plugin
-
-
-def register_rest_route(
-    namespace: str,
-    route: str,
-    endpoints: Union[Mapping[str, Any], Sequence[Mapping[str, Any]]],
-    *,
-    override: bool = False,
-    schema: Optional[Callable[[], dict[str, Any]]] = None,
-    show_in_index: bool = True,
-) -> None:
-    """Register a route, WordPress style, from inside ``learnomy_register_routes``.
-
-    :param namespace: ``vendor/v1``; slashes are trimmed.
-    :param route: a WordPress route regex, ``/courses/(?P<id>[\\d]+)``.
-    :param endpoints: one endpoint mapping or a list of them, each with ``methods``,
-        ``callback``, ``permission_callback``, and optionally ``args``,
-        ``sensitive`` (rate limited: ``True`` per user, or
-        ``{"per": "client", "accounts": [...]}`` for routes that let someone in;
-        see :class:`Sensitivity`) and ``public_cache``.
-    :param override: replace an earlier registration of the same route and method.
-    :param schema: a callable returning the resource's JSON schema (for OPTIONS).
-    :param show_in_index: list the route in the REST index.
-    :raises RegistryClosed: outside the registration hook.
-    """
-    scope = _open_scope(None)
-    scope.registry._add(
-        scope.plugin, namespace, route, endpoints, override=override, schema=schema,
-        show_in_index=show_in_index,
-    )
-
-
-def _open_scope(registry: Optional["RouteRegistry"]) -> _Scope:
-    """The registration scope in force (for ``registry``, when given), or refuse."""
-    scope = _current.get()
-    if scope is None or (registry is not None and scope.registry is not registry):
-        raise RegistryClosed(
-            "register_rest_route() can only be called inside the "
-            "learnomy_register_routes hook; the registry is read-only afterwards."
-        )
-    return scope
-
-
 class RouteRegistry:
     """Every route of the app, collected during registration, then frozen.
 
-    Use :meth:`register_rest_route` (or the module-level function) inside the
-    registration hook; the app calls :meth:`freeze` once every plugin is done.
+    Plugins call :meth:`register_rest_route` inside the registration hook; the app
+    opens a scope per plugin with :meth:`registering` and calls :meth:`freeze` once
+    every plugin is done.
     """
 
     def __init__(self) -> None:
@@ -237,6 +184,7 @@ class RouteRegistry:
         self.namespaces: list[str] = []
         self._map: Optional[Map] = None
         self._adapter: Any = None
+        self._plugin: Optional[str] = None  # whose registration hook is running
 
     # -- registration phase ------------------------------------------------
 
@@ -244,11 +192,11 @@ class RouteRegistry:
     def registering(self, plugin: str) -> Iterator["RouteRegistry"]:
         """Open the registration scope for ``plugin`` (used by the app)."""
         self._check_open()
-        token = _current.set(_Scope(self, plugin))
+        self._plugin = plugin
         try:
             yield self
         finally:
-            _current.reset(token)
+            self._plugin = None
 
     def register_rest_route(
         self,
@@ -260,9 +208,26 @@ class RouteRegistry:
         schema: Optional[Callable[[], dict[str, Any]]] = None,
         show_in_index: bool = True,
     ) -> None:
-        """Same as the module-level :func:`register_rest_route`."""
-        scope = _open_scope(self)
-        self._add(scope.plugin, namespace, route, endpoints, override=override,
+        """Register a route, WordPress style, from inside ``learnomy_register_routes``.
+
+        :param namespace: ``vendor/v1``; slashes are trimmed.
+        :param route: a WordPress route regex, ``/courses/(?P<id>[\\d]+)``.
+        :param endpoints: one endpoint mapping or a list of them, each with ``methods``,
+            ``callback``, ``permission_callback``, and optionally ``args``,
+            ``sensitive`` (rate limited: ``True`` per user, or
+            ``{"per": "client", "accounts": [...]}`` for routes that let someone in;
+            see :class:`Sensitivity`) and ``public_cache``.
+        :param override: replace an earlier registration of the same route and method.
+        :param schema: a callable returning the resource's JSON schema (for OPTIONS).
+        :param show_in_index: list the route in the REST index.
+        :raises RegistryClosed: outside the registration hook.
+        """
+        if self._plugin is None or self._frozen:
+            raise RegistryClosed(
+                "register_rest_route() can only be called inside the "
+                "learnomy_register_routes hook; the registry is read-only afterwards."
+            )
+        self._add(self._plugin, namespace, route, endpoints, override=override,
                   schema=schema, show_in_index=show_in_index)
 
     def _check_open(self) -> None:

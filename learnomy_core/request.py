@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
 from sqlalchemy.engine import Connection
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["RestRequest", "parse_json", "MAX_JSON_DEPTH"]
 
 _UNSET: Any = object()
+ContextT = TypeVar("ContextT")
 _CONTENT_LENGTH = re.compile(r"[0-9]{1,19}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -107,6 +108,9 @@ class RestRequest(Request):
     :ivar endpoint: the matched :class:`~learnomy_core.registry.Endpoint`.
     :ivar url_params: values captured from the path.
     :ivar params: every parameter, merged and sanitized.
+    :ivar context: what the route's permission policy loaded (the course, the
+        enrollment, ...), as one typed object of the policy's choosing; read it
+        with :meth:`context_as`.
     :ivar before_commit: callables run with the connection just before a successful
         request commits (bookkeeping writes deferred so that no lock is held
         while the request still talks to the database on other connections).
@@ -120,6 +124,7 @@ class RestRequest(Request):
     url_params: dict[str, Any]
     params: dict[str, Any]
     parent: Optional["RestRequest"] = None
+    context: object = None
 
     def __init__(self, environ: dict[str, Any], app: "LearnomyApp", request_id: str) -> None:
         super().__init__(environ)
@@ -134,6 +139,23 @@ class RestRequest(Request):
         self._connection: Optional[Connection] = None
         self._json_body: Any = _UNSET
         self.rest_method = self._effective_method()
+
+    # -- what the policy loaded ----------------------------------------------
+
+    def context_as(self, kind: type[ContextT]) -> ContextT:
+        """The request context, typed: ``request.context_as(CourseContext).course``.
+
+        A route's policy sets ``request.context`` to one object (a dataclass of its
+        area); the callback states which class it expects, and a mismatch between
+        a route's policy and its callback fails loudly instead of reading the
+        wrong row.
+
+        :raises TypeError: when the policy left no context of that class.
+        """
+        context = self.context
+        if not isinstance(context, kind):
+            raise TypeError(f"the route's policy left {type(context).__name__}, not {kind.__name__}")
+        return context
 
     # -- method ------------------------------------------------------------
 

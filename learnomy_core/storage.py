@@ -38,7 +38,7 @@ ID = sa.BigInteger().with_variant(mysql.BIGINT(unsigned=True), "mysql", "mariadb
 )
 LONGTEXT = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 # Table options so MySQL/MariaDB store full Unicode, as WordPress's own tables do.
-TEXT_TABLE = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_520_ci"}
+TEXT_TABLE: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_520_ci"}
 
 RETRY_AFTER_SECONDS = 5
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -195,6 +195,7 @@ def insert_ignore(connection: Connection, table: sa.Table, values: dict[str, Any
     poisons the surrounding transaction.
     """
     dialect = connection.dialect.name
+    statement: sa.Insert
     if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 

@@ -36,7 +36,7 @@ def test_controllers_and_extensions_install_under_learnomy() -> None:
     import learnomy.controllers.system
     import learnomy.extensions.pro
 
-    assert learnomy.controllers.system.__file__.replace("\\", "/").endswith("controllers/system.py")
+    assert learnomy.controllers.system.__file__.replace("\\", "/").endswith("controllers/system/__init__.py")
     assert learnomy.extensions.pro.PLUGIN_NAME == "pro"
 
 

@@ -91,7 +91,7 @@ def test_cli_routes_table(capsys: pytest.CaptureFixture, monkeypatch: pytest.Mon
 def test_cli_plugins(capsys: pytest.CaptureFixture) -> None:
     assert main(["plugins"]) == 0
     names = [row["name"] for row in json.loads(capsys.readouterr().out)]
-    assert names[0] == "learnomy_core" and {"system", "auth", "pro"} <= set(names)
+    assert names[0] == "learnomy_core" and {"system", "identity", "pro"} <= set(names)
 
 
 def test_cli_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pluggy
 import pytest
 from werkzeug.test import Client
 
 from learnomy_core import create_app
-from learnomy_core.errors import RegistrationError
+from learnomy_core import hookimpl
+from learnomy_core.errors import MissingRequirements, RegistrationError
 from learnomy_core.plugins import available_plugins, build_plugin_manager, free_plugin_names, plugin_versions
 from tests.plugins import acme, misspelled, override_health
 
@@ -97,3 +100,62 @@ def test_tables_and_migrations_come_from_plugins(app) -> None:
 def test_unknown_configuration_key_is_refused() -> None:
     with pytest.raises(TypeError, match="databse_url"):
         create_app(plugins=[], databse_url="sqlite://")
+
+
+class _Needs:
+    """A plugin that needs two others."""
+
+    PLUGIN_NAME = "needy"
+
+    @hookimpl
+    def learnomy_requires(self) -> list[str]:
+        return ["system", "ghost"]
+
+
+class _AlsoNeeds:
+    PLUGIN_NAME = "also_needy"
+
+    @hookimpl
+    def learnomy_requires(self) -> list[str]:
+        return ["phantom"]
+
+
+def test_missing_requirements_are_refused_at_start_up_all_at_once() -> None:
+    with pytest.raises(MissingRequirements) as caught:
+        build_plugin_manager([_Needs(), _AlsoNeeds()])
+    assert caught.value.missing == {"needy": ["system", "ghost"], "also_needy": ["phantom"]}
+    assert "needy requires system, ghost" in str(caught.value)
+
+
+def test_requirements_met_load() -> None:
+    ok = type("Fine", (), {"PLUGIN_NAME": "fine", "learnomy_requires": hookimpl(lambda self: ["system"])})()
+    manager = build_plugin_manager(["system", ok])
+    assert manager.has_plugin("fine")
+
+
+def test_excluding_a_required_plugin_is_refused() -> None:
+    ok = type("Fine", (), {"PLUGIN_NAME": "fine", "learnomy_requires": hookimpl(lambda self: ["system"])})()
+    with pytest.raises(MissingRequirements, match="fine requires system"):
+        build_plugin_manager(["system", ok], exclude=["system"])
+
+
+class _Wrapper:
+    """Sees every plugin's route registration, as a pluggy wrapper does any hook call."""
+
+    PLUGIN_NAME = "wrapper"
+
+    def __init__(self) -> None:
+        self.seen: list[int] = []
+
+    @hookimpl(wrapper=True)
+    def learnomy_register_routes(self, registry: Any) -> Any:
+        before = len(registry._registrations)
+        result = yield
+        self.seen.append(len(registry._registrations) - before)
+        return result
+
+
+def test_route_registration_goes_through_pluggy_so_wrappers_see_each_plugin() -> None:
+    wrapper = _Wrapper()
+    create_app(plugins=["system", acme, wrapper], database_url="sqlite://")
+    assert len(wrapper.seen) == 2 and all(count > 0 for count in wrapper.seen)

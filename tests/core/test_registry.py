@@ -16,7 +16,6 @@ from learnomy_core import (
     RegistrationError,
     RegistryClosed,
     RouteRegistry,
-    register_rest_route,
 )
 from learnomy_core.registry import parse_methods
 
@@ -29,12 +28,12 @@ def endpoint(methods: Any = READABLE, **extra: Any) -> dict:
     return {"methods": methods, "callback": noop, "permission_callback": PUBLIC, **extra}
 
 
-def frozen(*registrations: tuple[str, Callable[[], None]]) -> RouteRegistry:
+def frozen(*registrations: tuple[str, Callable[[RouteRegistry], None]]) -> RouteRegistry:
     """A registry after each ``(plugin, register)`` ran in its own scope."""
     registry = RouteRegistry()
     for plugin, register in registrations:
         with registry.registering(plugin):
-            register()
+            register(registry)
     registry.freeze()
     return registry
 
@@ -65,7 +64,7 @@ def test_bad_methods_are_refused(bad: Any) -> None:
     ("acme/v1", r"/items/(?P<id>[\d]+)", r"/acme/v1/items/(?P<id>[\d]+)"),
 ])
 def test_slashes_are_trimmed_like_wordpress(namespace: str, route: str, expected: str) -> None:
-    registry = frozen(("p", lambda: register_rest_route(namespace, route, endpoint())))
+    registry = frozen(("p", lambda r: r.register_rest_route(namespace, route, endpoint())))
     assert [r.pattern for r in registry.routes.values()] == [expected]
 
 
@@ -79,12 +78,12 @@ def test_slashes_are_trimmed_like_wordpress(namespace: str, route: str, expected
     ("/acme/v1/keys/0E7C-AB", r"/acme/v1/keys/(?P<key>[a-f0-9\-]+)", {"key": "0E7C-AB"}),
 ])
 def test_resolution(path: str, pattern: str, params: dict) -> None:
-    def register() -> None:
-        register_rest_route("acme/v1", "/items", endpoint())
-        register_rest_route("acme/v1", r"/items/(?P<id>[\d]+)", endpoint())
-        register_rest_route("acme/v1", r"/items/(?P<id>[\d]+)/parts/(?P<part>[\w-]+)", endpoint())
-        register_rest_route("acme/v1", r"/files/(?P<path>.+)", endpoint())
-        register_rest_route("acme/v1", r"/keys/(?P<key>[a-f0-9\-]+)", endpoint())
+    def register(r: RouteRegistry) -> None:
+        r.register_rest_route("acme/v1", "/items", endpoint())
+        r.register_rest_route("acme/v1", r"/items/(?P<id>[\d]+)", endpoint())
+        r.register_rest_route("acme/v1", r"/items/(?P<id>[\d]+)/parts/(?P<part>[\w-]+)", endpoint())
+        r.register_rest_route("acme/v1", r"/files/(?P<path>.+)", endpoint())
+        r.register_rest_route("acme/v1", r"/keys/(?P<key>[a-f0-9\-]+)", endpoint())
 
     route, found = frozen(("p", register)).match(path)
     assert route.pattern == pattern
@@ -93,34 +92,34 @@ def test_resolution(path: str, pattern: str, params: dict) -> None:
 
 @pytest.mark.parametrize("path", ["/acme/v1/items/x", "/acme/v1/other", "/acme/v2/items"])
 def test_unmatched_paths(path: str) -> None:
-    registry = frozen(("p", lambda: register_rest_route("acme/v1", r"/items/(?P<id>[\d]+)", endpoint())))
+    registry = frozen(("p", lambda r: r.register_rest_route("acme/v1", r"/items/(?P<id>[\d]+)", endpoint())))
     with pytest.raises(LookupError):
         registry.match(path)
 
 
 def test_namespace_index_is_matched() -> None:
-    registry = frozen(("p", lambda: register_rest_route("acme/v1", "/items", endpoint())))
+    registry = frozen(("p", lambda r: r.register_rest_route("acme/v1", "/items", endpoint())))
     assert registry.match("/acme/v1") == ("acme/v1", {})
 
 
 def test_endpoints_from_several_registrations_merge_into_one_route() -> None:
     registry = frozen(
-        ("a", lambda: register_rest_route("acme/v1", "/items", endpoint(READABLE))),
-        ("b", lambda: register_rest_route("acme/v1", "/items", endpoint(CREATABLE))),
+        ("a", lambda r: r.register_rest_route("acme/v1", "/items", endpoint(READABLE))),
+        ("b", lambda r: r.register_rest_route("acme/v1", "/items", endpoint(CREATABLE))),
     )
     route = registry.routes["/acme/v1/items"]
     assert {m: e.plugin for m, e in route.by_method.items()} == {"GET": "a", "POST": "b", "HEAD": "a"}
 
 
 def test_a_list_of_endpoints() -> None:
-    registry = frozen(("p", lambda: register_rest_route(
+    registry = frozen(("p", lambda r: r.register_rest_route(
         "acme/v1", "/items", [endpoint(READABLE), endpoint(EDITABLE)])))
     assert registry.routes["/acme/v1/items"].methods == ["GET", "POST", "PUT", "PATCH", "HEAD"]
 
 
 def test_missing_permission_callback_names_plugin_and_route() -> None:
     with pytest.raises(RegistrationError) as caught:
-        frozen(("acme", lambda: register_rest_route("acme/v1", "/items", {"methods": "GET", "callback": noop})))
+        frozen(("acme", lambda r: r.register_rest_route("acme/v1", "/items", {"methods": "GET", "callback": noop})))
     (problem,) = caught.value.problems
     assert problem.plugin == "acme" and problem.route == "/items"
     assert "permission_callback" in str(caught.value) and "acme" in str(caught.value)
@@ -129,8 +128,8 @@ def test_missing_permission_callback_names_plugin_and_route() -> None:
 def test_duplicate_route_and_method_names_both_plugins() -> None:
     with pytest.raises(RegistrationError) as caught:
         frozen(
-            ("first", lambda: register_rest_route("acme/v1", "/items", endpoint())),
-            ("second", lambda: register_rest_route("acme/v1", "/ITEMS/", endpoint())),
+            ("first", lambda r: r.register_rest_route("acme/v1", "/items", endpoint())),
+            ("second", lambda r: r.register_rest_route("acme/v1", "/ITEMS/", endpoint())),
         )
     message = str(caught.value)
     assert "'first'" in message and "'second'" in message and "override=True" in message
@@ -141,8 +140,8 @@ def test_override_replaces_the_earlier_endpoint() -> None:
         return {"replaced": True}
 
     registry = frozen(
-        ("first", lambda: register_rest_route("acme/v1", "/items", endpoint(ALLMETHODS))),
-        ("second", lambda: register_rest_route(
+        ("first", lambda r: r.register_rest_route("acme/v1", "/items", endpoint(ALLMETHODS))),
+        ("second", lambda r: r.register_rest_route(
             "acme/v1", "/items", {**endpoint(READABLE), "callback": replacement}, override=True)),
     )
     route = registry.routes["/acme/v1/items"]
@@ -151,12 +150,12 @@ def test_override_replaces_the_earlier_endpoint() -> None:
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    def register() -> None:
-        register_rest_route("acme/v1", "/a", {"methods": "GET", "callback": noop})
-        register_rest_route("", "/b", endpoint())
-        register_rest_route("acme/v1", "/c", {**endpoint(), "colour": "blue"})
-        register_rest_route("acme/v1", r"/d/(?P<id>[\d]+", endpoint())
-        register_rest_route("acme/v1", "/e", {"methods": "GET", "permission_callback": PUBLIC})
+    def register(r: RouteRegistry) -> None:
+        r.register_rest_route("acme/v1", "/a", {"methods": "GET", "callback": noop})
+        r.register_rest_route("", "/b", endpoint())
+        r.register_rest_route("acme/v1", "/c", {**endpoint(), "colour": "blue"})
+        r.register_rest_route("acme/v1", r"/d/(?P<id>[\d]+", endpoint())
+        r.register_rest_route("acme/v1", "/e", {"methods": "GET", "permission_callback": PUBLIC})
 
     with pytest.raises(RegistrationError) as caught:
         frozen(("acme", register))
@@ -164,18 +163,18 @@ def test_every_problem_is_reported_at_once() -> None:
 
 
 def test_static_route_shadowed_by_an_earlier_dynamic_route_is_refused() -> None:
-    def register() -> None:
-        register_rest_route("acme/v1", r"/items/(?P<slug>[\w-]+)", endpoint())
-        register_rest_route("acme/v1", "/items/featured", endpoint())
+    def register(r: RouteRegistry) -> None:
+        r.register_rest_route("acme/v1", r"/items/(?P<slug>[\w-]+)", endpoint())
+        r.register_rest_route("acme/v1", "/items/featured", endpoint())
 
     with pytest.raises(RegistrationError, match="shadowed"):
         frozen(("acme", register))
 
 
 def test_static_route_registered_first_wins_as_in_wordpress() -> None:
-    def register() -> None:
-        register_rest_route("acme/v1", "/items/featured", endpoint())
-        register_rest_route("acme/v1", r"/items/(?P<slug>[\w-]+)", endpoint())
+    def register(r: RouteRegistry) -> None:
+        r.register_rest_route("acme/v1", "/items/featured", endpoint())
+        r.register_rest_route("acme/v1", r"/items/(?P<slug>[\w-]+)", endpoint())
 
     registry = frozen(("acme", register))
     assert registry.match("/acme/v1/items/featured")[0].pattern == "/acme/v1/items/featured"
@@ -183,9 +182,9 @@ def test_static_route_registered_first_wins_as_in_wordpress() -> None:
 
 
 def test_overlapping_dynamic_routes_resolve_in_registration_order() -> None:
-    def register() -> None:
-        register_rest_route("acme/v1", r"/items/(?P<id>[\d]+)", endpoint())
-        register_rest_route("acme/v1", r"/items/(?P<slug>[\w-]+)", endpoint())
+    def register(r: RouteRegistry) -> None:
+        r.register_rest_route("acme/v1", r"/items/(?P<id>[\d]+)", endpoint())
+        r.register_rest_route("acme/v1", r"/items/(?P<slug>[\w-]+)", endpoint())
 
     registry = frozen(("acme", register))
     assert registry.match("/acme/v1/items/12")[1] == {"id": "12"}
@@ -194,18 +193,18 @@ def test_overlapping_dynamic_routes_resolve_in_registration_order() -> None:
 
 def test_registering_outside_the_hook_is_refused() -> None:
     with pytest.raises(RegistryClosed):
-        register_rest_route("acme/v1", "/items", endpoint())
+        RouteRegistry().register_rest_route("acme/v1", "/items", endpoint())
 
 
 def test_registry_is_read_only_once_frozen() -> None:
-    registry = frozen(("p", lambda: register_rest_route("acme/v1", "/items", endpoint())))
+    registry = frozen(("p", lambda r: r.register_rest_route("acme/v1", "/items", endpoint())))
     with pytest.raises(RegistryClosed):
         with registry.registering("late"):
             pass
 
 
 def test_sensitive_flag_and_policy_name_reach_the_entries() -> None:
-    registry = frozen(("p", lambda: register_rest_route(
+    registry = frozen(("p", lambda r: r.register_rest_route(
         "acme/v1", "/login", endpoint(CREATABLE, sensitive=True))))
     assert registry.entries() == [{
         "namespace": "acme/v1", "route": "/login", "methods": ["POST"],
@@ -225,7 +224,7 @@ ACCOUNT_ARGS = {"username": {"type": "string"}, "email": {"type": "string"}}
     ({"per": "client", "accounts": ["username", "email"]}, {"per": "client", "accounts": ["username", "email"]}),
 ])
 def test_sensitive_forms_reach_the_entries_in_one_form(declared: Any, recorded: Any) -> None:
-    registry = frozen(("p", lambda: register_rest_route(
+    registry = frozen(("p", lambda r: r.register_rest_route(
         "acme/v1", "/login", endpoint(CREATABLE, sensitive=declared, args=ACCOUNT_ARGS))))
     assert registry.entries()[0]["sensitive"] == recorded
 
@@ -240,7 +239,7 @@ def test_sensitive_forms_reach_the_entries_in_one_form(declared: Any, recorded: 
 ])
 def test_a_bad_sensitive_declaration_is_refused(declared: Any, complaint: str) -> None:
     with pytest.raises(RegistrationError) as caught:
-        frozen(("acme", lambda: register_rest_route(
+        frozen(("acme", lambda r: r.register_rest_route(
             "acme/v1", "/login", endpoint(CREATABLE, sensitive=declared, args=ACCOUNT_ARGS))))
     (problem,) = caught.value.problems
     assert "sensitive" in problem.message and complaint in problem.message
@@ -252,6 +251,6 @@ def test_a_bad_sensitive_declaration_is_refused(declared: Any, complaint: str) -
     (noop, f"callable:{__name__}.noop"),
 ])
 def test_wordpress_style_permission_callbacks_get_names(callback: Any, name: str) -> None:
-    registry = frozen(("p", lambda: register_rest_route(
+    registry = frozen(("p", lambda r: r.register_rest_route(
         "acme/v1", "/x", {"methods": "GET", "callback": noop, "permission_callback": callback})))
     assert registry.entries()[0]["permission"] == name

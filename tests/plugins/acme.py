@@ -23,7 +23,6 @@ from learnomy_core import (
     deleted,
     has_capability,
     hookimpl,
-    register_rest_route,
 )
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, NotFound
@@ -139,41 +138,41 @@ ID_ARG = {"id": {"type": "integer", "minimum": 1}}
 
 @hookimpl
 def learnomy_register_routes(registry: Any) -> None:
-    register_rest_route(NS, "/widgets", [
+    registry.register_rest_route(NS, "/widgets", [
         {"methods": READABLE, "callback": list_widgets, "permission_callback": PUBLIC,
          "public_cache": True,
          "args": {**LIST_ARGS, "color": {"type": "string"}}},
         {"methods": CREATABLE, "callback": create_widget, "permission_callback": LOGGED_IN,
          "args": {**WIDGET_ARGS, "name": {**WIDGET_ARGS["name"], "required": True}}},
     ])
-    register_rest_route(NS, r"/widgets/(?P<id>[\d]+)", [
+    registry.register_rest_route(NS, r"/widgets/(?P<id>[\d]+)", [
         {"methods": READABLE, "callback": get_widget, "permission_callback": PUBLIC, "args": ID_ARG},
         {"methods": EDITABLE, "callback": update_widget, "permission_callback": LOGGED_IN,
          "args": {**ID_ARG, **WIDGET_ARGS}},
         {"methods": DELETABLE, "callback": delete_widget, "permission_callback": LOGGED_IN,
          "args": ID_ARG},
     ])
-    register_rest_route(NS, "/write-then-fail", {
+    registry.register_rest_route(NS, "/write-then-fail", {
         "methods": CREATABLE, "callback": write_then_fail, "permission_callback": LOGGED_IN,
     })
-    register_rest_route(NS, "/boom", {"methods": READABLE, "callback": boom, "permission_callback": PUBLIC})
-    register_rest_route(NS, "/echo", {
+    registry.register_rest_route(NS, "/boom", {"methods": READABLE, "callback": boom, "permission_callback": PUBLIC})
+    registry.register_rest_route(NS, "/echo", {
         "methods": "GET, POST, PUT, PATCH, DELETE", "callback": echo, "permission_callback": PUBLIC,
         "args": {"id": {"type": "integer"}, "n": {"type": "integer", "default": 5},
                  "flag": {"type": "boolean"}, "tags": {"type": "array", "items": {"type": "string"}}},
     })
-    register_rest_route(NS, r"/echo/(?P<id>[\d]+)", {
+    registry.register_rest_route(NS, r"/echo/(?P<id>[\d]+)", {
         "methods": "GET, POST", "callback": echo, "permission_callback": PUBLIC,
         "args": {"id": {"type": "integer"}},
     })
-    register_rest_route(NS, r"/things/(?P<slug>[a-z\-]+)", {
+    registry.register_rest_route(NS, r"/things/(?P<slug>[a-z\-]+)", {
         "methods": READABLE, "callback": echo, "permission_callback": PUBLIC,
     })
-    register_rest_route(NS, "/admin-only", {
+    registry.register_rest_route(NS, "/admin-only", {
         "methods": READABLE, "callback": echo, "permission_callback": has_capability("manage_options"),
         "args": {"n": {"type": "integer", "required": True}},
     })
-    register_rest_route(NS, "/sensitive", {
+    registry.register_rest_route(NS, "/sensitive", {
         "methods": CREATABLE, "callback": echo, "permission_callback": PUBLIC, "sensitive": True,
     })
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from learnomy_core import CREATABLE, LOGGED_IN, PUBLIC, READABLE, hookimpl, register_rest_route
+from learnomy_core import CREATABLE, LOGGED_IN, PUBLIC, READABLE, hookimpl
 from learnomy_core.errors import Forbidden, NotFound
 from learnomy_core.permissions import Policy, any_of
 
@@ -73,14 +73,14 @@ def learnomy_register_routes(registry: Any) -> None:
                              ("/callable-params", needs_a_big_n), ("/callable-error", returns_forbidden),
                              ("/policy-error", RETURNS_NOT_FOUND),
                              ("/any-of-error", any_of(RETURNS_NOT_FOUND, PUBLIC))):
-        register_rest_route(NS, path, {"methods": READABLE, "callback": echo,
+        registry.register_rest_route(NS, path, {"methods": READABLE, "callback": echo,
                                        "permission_callback": permission, "args": N_ARG})
     for name, answer in FALSY.items():
-        register_rest_route(NS, f"/falsy-{name}", {"methods": READABLE, "callback": echo,
+        registry.register_rest_route(NS, f"/falsy-{name}", {"methods": READABLE, "callback": echo,
                                                    "permission_callback": _falsy(answer)})
     for path, callback in (("/write", write), ("/write-then-unserialisable", write_then_unserialisable),
                            ("/write-then-nan", write_then_nan)):
-        register_rest_route(NS, path, {"methods": CREATABLE, "callback": callback,
+        registry.register_rest_route(NS, path, {"methods": CREATABLE, "callback": callback,
                                        "permission_callback": LOGGED_IN})
 
 

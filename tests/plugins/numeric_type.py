@@ -1,7 +1,7 @@
 """A third-party plugin that adds a question type with no change to Free code."""
 
 from learnomy_core import hookimpl
-from learnomy.controllers.question_types import QuestionType
+from learnomy.controllers.assessment import QuestionType
 
 PLUGIN_NAME = "numeric_type"
 

@@ -4,6 +4,8 @@ Revision ID: core_0002
 Revises: core_0001
 Create Date: 2026-11-26
 """
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -15,7 +17,7 @@ down_revision = "core_0001"
 branch_labels = None
 depends_on = None
 
-_TEXT_TABLE = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_520_ci"}
+_TEXT_TABLE: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_520_ci"}
 
 
 def upgrade() -> None:

@@ -36,8 +36,7 @@ def public_settings(request: RestRequest) -> dict[str, Any]:
     }
 
 
-@hookimpl
-def learnomy_register_routes(registry: Any) -> None:
+def register_routes(registry: Any) -> None:
     registry.register_rest_route(NAMESPACE, "/health", {
         "methods": READABLE,
         "callback": health,
@@ -51,8 +50,7 @@ def learnomy_register_routes(registry: Any) -> None:
     })
 
 
-@hookimpl
-def learnomy_settings_groups() -> dict[str, dict[str, Any]]:
+def settings_groups() -> dict[str, dict[str, Any]]:
     return {
         "general": {
             "type": "object",

@@ -120,8 +120,7 @@ def reset_password(request: RestRequest) -> Any:
     return {"reset": True}
 
 
-@hookimpl
-def learnomy_register_routes(registry: Any) -> None:
+def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     register(NAMESPACE, "/auth/token", {
         "methods": CREATABLE, "callback": login, "permission_callback": PUBLIC,

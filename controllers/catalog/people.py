@@ -11,7 +11,7 @@ from learnomy_core import PUBLIC, READABLE, RestRequest, hookimpl
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import NotFound
 
-from .catalog import NAMESPACE, tables
+from .access import NAMESPACE, tables
 
 
 def user_summaries(request: RestRequest, user_ids: Iterable[int], *, with_email: bool = False) -> dict[int, dict[str, Any]]:
@@ -81,8 +81,7 @@ def get_instructor(request: RestRequest) -> Any:
     return profiles[0]
 
 
-@hookimpl
-def learnomy_register_routes(registry: Any) -> None:
+def register_routes(registry: Any) -> None:
     registry.register_rest_route(NAMESPACE, "/instructors", {
         "methods": READABLE, "callback": list_instructors, "permission_callback": PUBLIC,
         "public_cache": True, "args": LIST_ARGS,

@@ -86,8 +86,7 @@ def introspect(request: RestRequest) -> Any:
     return _wp(_item(auth["item"]))
 
 
-@hookimpl
-def learnomy_register_routes(registry: Any) -> None:
+def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     register(NAMESPACE, "/users/me", {
         "methods": READABLE, "callback": current_user, "permission_callback": LOGGED_IN,

@@ -189,14 +189,8 @@ def catalog_tables(metadata: sa.MetaData, prefix: str) -> None:
     )
 
 
-@hookimpl
-def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
+def declare_tables(metadata: sa.MetaData, prefix: str) -> None:
     catalog_tables(metadata, prefix)
-
-
-@hookimpl
-def learnomy_migration_locations() -> str:
-    return str(Path(__file__).with_name("migrations"))
 
 
 def tables(request: RestRequest) -> Callable[[str], sa.Table]:

@@ -9,15 +9,17 @@ within a day, refused beyond it, and the answer says which.
 
 The answer's ``state`` is the canonical state, after the whole batch, of every
 resource an item touched, replays included: a client replays because it lost the
-first answer, and needs the state as much as the outcome. A quiz submission is
-the submit route's own (:func:`.attempts.submit`): ``occurred_at`` never brings
-answers in after the deadline.
+first answer, and needs the state as much as the outcome. Each kind of item is a
+:class:`SyncItemType` a plugin declares through ``learnomy_sync_item_types``: the
+learning area's own (completions, positions) and the assessment area's quiz
+submissions arrive the same way.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Callable, Optional
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional
 
 import sqlalchemy as sa
 
@@ -26,27 +28,15 @@ from learnomy_core.errors import ApiError
 from learnomy_core.schema import sanitize, validate
 from learnomy_core.storage import insert_ignore
 
-from .catalog import NAMESPACE, course_of, live_enrollment, now, parse_time, tables, unlocked_enrollment
+from ..catalog import NAMESPACE, course_of, live_enrollment, now, parse_time, tables, unlocked_enrollment
 from .progress import _complete, store_position
 
 CLOCK_SKEW = timedelta(minutes=5)
 FUTURE_LIMIT = timedelta(days=1)
 MAX_ITEMS = 100
-TARGETS = {"lesson_complete": "lesson_id", "topic_complete": "topic_id", "lesson_position": "lesson_id",
-           "quiz_attempt_submit": "attempt_id"}
-ITEM_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "client_id": {"type": "string", "format": "uuid", "required": True},
-        "type": {"type": "string", "enum": list(TARGETS), "required": True},
-        "occurred_at": {"type": "string", "format": "date-time", "required": True},
-        "lesson_id": {"type": "integer", "minimum": 1},
-        "topic_id": {"type": "integer", "minimum": 1},
-        "attempt_id": {"type": "integer", "minimum": 1},
-        "position": {"type": "number", "minimum": 0, "maximum": 1e9},
-        "percent": {"type": "integer", "minimum": 0, "maximum": 100},
-        "answers": {"type": "object"},
-    },
+BASE_PROPERTIES: dict[str, Any] = {
+    "client_id": {"type": "string", "format": "uuid", "required": True},
+    "occurred_at": {"type": "string", "format": "date-time", "required": True},
 }
 
 
@@ -67,6 +57,34 @@ def _when(occurred: datetime) -> tuple[datetime, bool]:
 
 
 Touched = dict[str, list[int]]  # resource kind ("lessons", "courses", ...) -> ids
+Apply = Callable[[RestRequest, dict[str, Any], datetime], tuple[str, Touched]]
+State = Callable[[RestRequest, int], Optional[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class SyncItemType:
+    """One kind of item ``POST /progress/sync`` applies, as a plugin declares it
+    through ``learnomy_sync_item_types``.
+
+    :ivar type: the item's ``type`` (``quiz_attempt_submit``).
+    :ivar target: the item field naming its target (``attempt_id``).
+    :ivar kind: what the target is in the answer's ``state`` (``attempts``).
+    :ivar apply: ``apply(request, item, when) -> (status, touched)``: apply the
+        item (validated, the time clamped) in the request's transaction; status
+        ``applied`` or ``superseded``; ``touched`` maps kinds to ids. Raise an
+        ``ApiError`` to reject the item alone.
+    :ivar states: the canonical state, by kind, of what the type touches:
+        ``states["attempts"](request, attempt_id) -> dict | None`` (the caller's
+        own record, or None when there is none).
+    :ivar fields: JSON schemas of the item's own fields beside its target.
+    """
+
+    type: str
+    target: str
+    kind: str
+    apply: Apply
+    states: Mapping[str, State] = field(default_factory=dict)
+    fields: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 def _lesson_complete(request: RestRequest, item: dict[str, Any], when: datetime) -> tuple[str, Touched]:
@@ -101,33 +119,36 @@ def _lesson_position(request: RestRequest, item: dict[str, Any], when: datetime)
     return ("applied" if recorded else "superseded"), {"lessons": [int(lesson.id)]}
 
 
-def _quiz_attempt_submit(request: RestRequest, item: dict[str, Any], when: datetime) -> tuple[str, Touched]:
-    from .assessment import quiz_of
-    from .attempts import AttemptSubmitted, submit
-
-    attempts = tables(request)("attempts")
-    row = request.db.execute(sa.select(attempts).where(attempts.c.id == item["attempt_id"])).first()
-    if row is None or int(row.user_id) != request.user.id:
-        raise ItemRejected("Attempt not found.", code="learnomy_not_found")
-    _, quiz = quiz_of(request, int(row.quiz_id))
-    # The submit route's own rule: answers count only while the attempt takes them
-    # by the server's clock; occurred_at cannot move a submission before the deadline.
-    try:
-        submit(request, quiz, row, item.get("answers") or {})
-        status = "applied"
-    except AttemptSubmitted:  # submitted already, here or from another device
-        status = "superseded"
-    return status, {"attempts": [int(row.id)], "courses": [int(row.course_id)]}
+def builtin_item_types() -> list[SyncItemType]:
+    """The learning area's own items: completions and positions."""
+    states = {"lessons": _lesson_state, "topics": _topic_state, "courses": _course_state}
+    return [
+        SyncItemType("lesson_complete", "lesson_id", "lessons", _lesson_complete, states),
+        SyncItemType("topic_complete", "topic_id", "topics", _topic_complete, states),
+        SyncItemType("lesson_position", "lesson_id", "lessons", _lesson_position, states, {
+            "position": {"type": "number", "minimum": 0, "maximum": 1e9},
+            "percent": {"type": "integer", "minimum": 0, "maximum": 100},
+        }),
+    ]
 
 
-APPLY: dict[str, Callable[[RestRequest, dict[str, Any], datetime], tuple[str, Touched]]] = {
-    "lesson_complete": _lesson_complete,
-    "topic_complete": _topic_complete,
-    "lesson_position": _lesson_position,
-    "quiz_attempt_submit": _quiz_attempt_submit,
-}
-# What an item touches when its log row predates the record of it: its target.
-TARGET_KINDS = {"lesson_id": "lessons", "topic_id": "topics", "attempt_id": "attempts"}
+def item_types(request: RestRequest) -> dict[str, SyncItemType]:
+    """Every plugin's item types by ``type`` (the learning area's among them)."""
+    found: dict[str, SyncItemType] = {}
+    for answer in request.app.plugins.hook.learnomy_sync_item_types():
+        for item_type in answer or []:
+            found.setdefault(item_type.type, item_type)
+    return found
+
+
+def item_schema(types: Mapping[str, SyncItemType]) -> dict[str, Any]:
+    """The schema of one item: the base fields, a known type, and each type's target and fields."""
+    properties: dict[str, Any] = {**BASE_PROPERTIES, "type": {"type": "string", "enum": list(types),
+                                                              "required": True}}
+    for item_type in types.values():
+        properties.setdefault(item_type.target, {"type": "integer", "minimum": 1})
+        properties.update(item_type.fields)
+    return {"type": "object", "properties": properties}
 
 
 # -- canonical state -------------------------------------------------------------------
@@ -163,26 +184,16 @@ def _course_state(request: RestRequest, course_id: int) -> Optional[dict[str, An
     return {"progress_percent": enrollment.progress_percent, "completed": enrollment.status == "completed"}
 
 
-def _attempt_state(request: RestRequest, attempt_id: int) -> Optional[dict[str, Any]]:
-    attempts = tables(request)("attempts")
-    row = request.db.execute(sa.select(attempts).where(
-        attempts.c.id == attempt_id, attempts.c.user_id == request.user.id)).first()
-    if row is None:
-        return None
-    return {"status": row.status, "score": row.score, "percent": row.percent, "passed": row.passed}
-
-
-STATE: dict[str, Callable[[RestRequest, int], Optional[dict[str, Any]]]] = {
-    "lessons": _lesson_state, "topics": _topic_state, "courses": _course_state, "attempts": _attempt_state,
-}
-
-
-def _state(request: RestRequest, touched: dict[str, set[int]]) -> dict[str, Any]:
+def _state(request: RestRequest, types: Mapping[str, SyncItemType],
+           touched: dict[str, set[int]]) -> dict[str, Any]:
     """The caller's own records of every resource the batch touched, as they stand now."""
-    state: dict[str, Any] = {kind: {} for kind in STATE}
+    states: dict[str, State] = {}
+    for item_type in types.values():
+        states.update(item_type.states)
+    state: dict[str, Any] = {kind: {} for kind in states}
     for kind, ids in touched.items():
         for resource_id in sorted(ids):
-            found = STATE[kind](request, resource_id)
+            found = states[kind](request, resource_id)
             if found is not None:
                 state[kind][str(resource_id)] = found
     return state
@@ -190,13 +201,16 @@ def _state(request: RestRequest, touched: dict[str, set[int]]) -> dict[str, Any]
 
 # -- items -------------------------------------------------------------------------------
 
-def _one(request: RestRequest, raw: Any, index: int, touched: dict[str, set[int]]) -> dict[str, Any]:
-    problem = validate(raw, ITEM_SCHEMA, f"items[{index}]")
+def _one(request: RestRequest, types: Mapping[str, SyncItemType], raw: Any, index: int,
+         touched: dict[str, set[int]]) -> dict[str, Any]:
+    schema = item_schema(types)
+    problem = validate(raw, schema, f"items[{index}]")
     client_id = raw.get("client_id") if isinstance(raw, dict) else None
     if problem:
         return {"client_id": client_id, "status": "rejected", "error": problem}
-    item = sanitize(raw, ITEM_SCHEMA)
-    target = TARGETS[item["type"]]
+    item = sanitize(raw, schema)
+    item_type = types[item["type"]]
+    target = item_type.target
     if target not in item:
         return {"client_id": client_id, "status": "rejected",
                 "error": {"param": f"items[{index}][{target}]", "code": "rest_property_required",
@@ -207,11 +221,11 @@ def _one(request: RestRequest, raw: Any, index: int, touched: dict[str, set[int]
     if known is not None:
         # A replay: its first answer was lost. The same outcome, and the current
         # state of what the item touched.
-        _touch(touched, known.get("touched") or {TARGET_KINDS[target]: [item[target]]})
+        _touch(touched, known.get("touched") or {item_type.kind: [item[target]]})
         return _result(known, "duplicate")
     try:
         when, clamped = _when(parse_time(item["occurred_at"]))  # type: ignore[arg-type]
-        status, refs = APPLY[item["type"]](request, item, when)
+        status, refs = item_type.apply(request, item, when)
     except ApiError as exc:
         return {"client_id": client_id, "status": "rejected",
                 "error": {"code": exc.code, "message": exc.message, "details": exc.details}}
@@ -240,14 +254,14 @@ def _result(outcome: dict[str, Any], replayed: Optional[str] = None) -> dict[str
 
 def sync(request: RestRequest) -> Any:
     items = request.params["items"]
+    types = item_types(request)
     touched: dict[str, set[int]] = {}
     # In the order sent; "latest occurred_at wins" is decided per resource by time.
-    results = [_one(request, raw, index, touched) for index, raw in enumerate(items)]
-    return {"results": results, "state": _state(request, touched)}
+    results = [_one(request, types, raw, index, touched) for index, raw in enumerate(items)]
+    return {"results": results, "state": _state(request, types, touched)}
 
 
-@hookimpl
-def learnomy_register_routes(registry: Any) -> None:
+def register_routes(registry: Any) -> None:
     registry.register_rest_route(NAMESPACE, "/progress/sync", {
         "methods": CREATABLE, "callback": sync, "permission_callback": LOGGED_IN,
         "args": {"items": {"type": "array", "items": {"type": "object"}, "minItems": 1, "maxItems": MAX_ITEMS,

@@ -16,7 +16,7 @@ from learnomy_core import RestRequest
 from learnomy_core.errors import Conflict, InvalidParams
 from learnomy_core.html import sanitize_html
 
-from .catalog import (
+from .access import (
     DRIP_MODES,
     LEVELS,
     PRICE_TYPES,
@@ -103,30 +103,16 @@ def check_course_body(request: RestRequest, merged: dict[str, Any], course_id: O
         missing = [i for i in wanted if i not in found]
         if missing:
             problems.append(_bad(field, f"{field} names unknown ids: {missing}."))
-    if not _template_usable(request, request.params.get("certificate_template_id"), course_id):
-        problems.append(_bad("certificate_template_id", "certificate_template_id names no template you may use."))
+    # What other areas own (a certificate template, ...) they check themselves.
+    for answer in request.app.plugins.hook.learnomy_check_course(request=request, course_id=course_id,
+                                                                 values=merged):
+        problems.extend(answer or [])
     if problems:
         raise InvalidParams(details=problems)
 
 
 _T = TypeVar("_T")
 SLUG_ATTEMPTS = 50
-
-
-def _template_usable(request: RestRequest, template_id: Optional[int], course_id: Optional[int]) -> bool:
-    """A course's template: one the caller may use, or the one it has already."""
-    templates = request.app.tables.get("lrn_certificate_templates")
-    if not template_id or templates is None:  # none, or the certificates plugin is not loaded
-        return True
-    from .certificates import usable_templates
-
-    if course_id is not None:
-        courses = tables(request)("courses")
-        if request.db.execute(sa.select(courses.c.certificate_template_id)
-                              .where(courses.c.id == course_id)).scalar() == template_id:
-            return True
-    return request.db.execute(sa.select(templates.c.id).where(
-        templates.c.id == template_id, usable_templates(request, templates))).first() is not None
 
 
 def unique_slug(db: Connection, courses: sa.Table, wanted: str, course_id: Optional[int] = None,

@@ -25,7 +25,7 @@ from learnomy_core.errors import InvalidParams, NotFound
 from learnomy_core.html import sanitize_html
 from learnomy_core.schema import sanitize, validate
 
-from .assessment import (
+from .access import (
     FEEDBACK_MODES,
     QUIZ_MODES,
     delete_quizzes,
@@ -34,7 +34,7 @@ from .assessment import (
     quiz_editor,
     quiz_of,
 )
-from .catalog import ID_ARG, NAMESPACE, active_enrollment, load_course, tables
+from ..catalog import ID_ARG, NAMESPACE, active_enrollment, load_course, tables
 
 QUIZ_ARGS = {
     "title": {"type": "string", "minLength": 1, "maxLength": 255},
@@ -243,8 +243,7 @@ def list_question_types(request: RestRequest) -> Any:
     return [kind.describe() for kind in question_types(request).values()]
 
 
-@hookimpl
-def learnomy_register_routes(registry: Any) -> None:
+def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     quiz_edit, question_edit, section_edit = quiz_editor("quiz"), quiz_editor("question"), quiz_editor("section")
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/quizzes", {

@@ -27,8 +27,8 @@ from learnomy_core.locks import lock_rows
 from learnomy_core.schema import sanitize, validate
 from learnomy_core.storage import insert_ignore
 
-from .assessment import attempts_used, question_types, quiz_of, reveal_allowed, version_data
-from .catalog import (
+from .access import attempts_used, question_types, quiz_of, reveal_allowed, version_data
+from ..catalog import (
     ID_ARG,
     NAMESPACE,
     LessonLocked,
@@ -40,8 +40,8 @@ from .catalog import (
     student_record,
     tables,
 )
-from .people import user_summaries
-from .progress import recompute
+from ..catalog import user_summaries
+from ..learning import recompute
 
 
 class DeadlinePassed(ApiError):
@@ -420,10 +420,9 @@ def gradebook(request: RestRequest) -> Any:
                     meta={"quizzes": [{"id": int(q.id), "title": q.title} for q in quiz_rows]})
 
 
-@hookimpl
-def learnomy_register_routes(registry: Any) -> None:
+def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
-    from .assessment import quiz_editor
+    from .access import quiz_editor
 
     register(NAMESPACE, r"/quizzes/(?P<id>[\d]+)/attempts", [
         {"methods": CREATABLE, "callback": start_attempt, "permission_callback": LOGGED_IN, "sensitive": True,

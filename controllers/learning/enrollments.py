@@ -31,7 +31,7 @@ from learnomy_core.errors import Conflict, Forbidden, InvalidParams, PaymentRequ
 from learnomy_core.events import emit
 from learnomy_core.storage import insert_ignore
 
-from .catalog import (
+from ..catalog import (
     ENROLLMENT_STATUS_FILTER,
     ID_ARG,
     NAMESPACE,
@@ -45,6 +45,7 @@ from .catalog import (
     student_record,
     tables,
     unmet_prerequisites,
+    user_summaries,
 )
 
 EXPIRES_ARG = {"type": ["string", "null"], "format": "date-time"}
@@ -218,9 +219,27 @@ def my_enrollments(request: RestRequest) -> Any:
                     bound_to=[request.params.get("status"), request.user.id])
 
 
-@hookimpl
-def learnomy_register_routes(registry: Any) -> None:
+def list_students(request: RestRequest) -> Any:
+    access = request.course
+    enrollments = tables(request)("enrollments")
+    query = sa.select(enrollments).where(enrollments.c.course_id == access.id)
+    if request.params.get("status"):
+        query = query.where(enrollments.c.status == request.params["status"])
+
+    def render(rows: list[Any]) -> list[dict[str, Any]]:
+        people = user_summaries(request, [int(r.user_id) for r in rows], with_email=True)
+        return [{**item, "user": people.get(item["user_id"])} for item in render_enrollments(rows)]
+
+    return paginate(request, query, [(enrollments.c.id, True)], render, bound_to=[request.params.get("status")])
+
+
+def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
+    register(NAMESPACE, r"/courses/(?P<id>[\d]+)/students", {
+        "methods": READABLE, "callback": list_students, "permission_callback": editor_policy("course"),
+        "args": {**ID_ARG, **LIST_ARGS,
+                 "status": ENROLLMENT_STATUS_FILTER},
+    })
     register(NAMESPACE, "/enrollments", [
         {"methods": READABLE, "callback": list_enrollments, "permission_callback": INSTRUCTOR,
          "args": {**LIST_ARGS, "course": {"type": "integer", "minimum": 1},

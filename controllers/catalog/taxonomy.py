@@ -22,7 +22,7 @@ from learnomy_core import (
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, InvalidParams, NotFound
 
-from .catalog import ID_ARG, NAMESPACE, slugify, tables
+from .access import ID_ARG, NAMESPACE, slugify, tables
 
 TERM_ARGS = {
     "name": {"type": "string", "minLength": 1, "maxLength": 200},
@@ -167,8 +167,7 @@ def delete_tag(request: RestRequest) -> Any:
     return deleted(previous)
 
 
-@hookimpl
-def learnomy_register_routes(registry: Any) -> None:
+def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     required_name = {"name": {**TERM_ARGS["name"], "required": True}}
     register(NAMESPACE, "/course-categories", [

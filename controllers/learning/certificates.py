@@ -42,7 +42,7 @@ from learnomy_core.errors import Conflict, InvalidParams, NotFound
 from learnomy_core.events import emit
 from learnomy_core.storage import ID, TEXT_TABLE
 
-from .catalog import ID_ARG, NAMESPACE, now, student_record, tables
+from ..catalog import ID_ARG, NAMESPACE, now, student_record, tables
 
 PLACEHOLDERS = ("student_name", "course_title", "completion_date", "instructor_name",
                 "verification_code", "verification_url")
@@ -94,26 +94,18 @@ def certificate_tables(metadata: sa.MetaData, prefix: str) -> None:
     )
 
 
-@hookimpl
-def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
+def declare_tables(metadata: sa.MetaData, prefix: str) -> None:
     certificate_tables(metadata, prefix)
 
 
-@hookimpl
-def learnomy_migration_locations() -> str:
-    return str(Path(__file__).with_name("migrations"))
-
-
-@hookimpl
-def learnomy_dashboard_counts(request: RestRequest, user: Any) -> dict[str, int]:
+def dashboard_counts(request: RestRequest, user: Any) -> dict[str, int]:
     certificates = tables(request)("certificates")
     count = request.db.execute(sa.select(sa.func.count()).select_from(certificates).where(
         certificates.c.user_id == user.id, certificates.c.revoked_at.is_(None))).scalar_one()
     return {"certificates": int(count)}
 
 
-@hookimpl
-def learnomy_event(request: RestRequest, event: str, data: Any) -> None:
+def on_event(request: RestRequest, event: str, data: Any) -> None:
     # Certificates outlive their course (course.purged): an issued certificate is
     # its holder's record and stays verifiable; it carries its own copy of the
     # names and the template, and the course id it names is never given again.
@@ -374,8 +366,29 @@ def delete_template(request: RestRequest) -> Any:
     return deleted(previous)
 
 
-@hookimpl
-def learnomy_register_routes(registry: Any) -> None:
+def template_usable(request: RestRequest, template_id: Optional[int], course_id: Optional[int]) -> bool:
+    """A course's template: one the caller may use, or the one it has already."""
+    templates = tables(request)("certificate_templates")
+    if not template_id:
+        return True
+    if course_id is not None:
+        courses = tables(request)("courses")
+        if request.db.execute(sa.select(courses.c.certificate_template_id)
+                              .where(courses.c.id == course_id)).scalar() == template_id:
+            return True
+    return request.db.execute(sa.select(templates.c.id).where(
+        templates.c.id == template_id, usable_templates(request, templates))).first() is not None
+
+
+def check_course(request: RestRequest, course_id: Optional[int], values: dict[str, Any]) -> list[dict[str, str]]:
+    """A course may name only a certificate template its editor may use."""
+    if template_usable(request, request.params.get("certificate_template_id"), course_id):
+        return []
+    return [{"param": "certificate_template_id", "code": "rest_invalid_param",
+             "message": "certificate_template_id names no template you may use."}]
+
+
+def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     holder = _certificate_policy()
     register(NAMESPACE, "/certificates", [

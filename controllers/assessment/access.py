@@ -17,7 +17,7 @@ from learnomy_core import Policy, RestRequest, hookimpl
 from learnomy_core.errors import NotFound
 from learnomy_core.storage import ID, TEXT_TABLE
 
-from .catalog import COURSE_PURGED, CourseAccess, course_of, load_course, tables
+from ..catalog import COURSE_PURGED, CourseAccess, course_of, load_course, tables
 from .question_types import BUILT_IN, QuestionType
 
 QUIZ_MODES = ("graded", "practice", "survey")
@@ -86,18 +86,11 @@ def assessment_tables(metadata: sa.MetaData, prefix: str) -> None:
     )
 
 
-@hookimpl
-def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
+def declare_tables(metadata: sa.MetaData, prefix: str) -> None:
     assessment_tables(metadata, prefix)
 
 
-@hookimpl
-def learnomy_migration_locations() -> str:
-    return str(Path(__file__).with_name("migrations"))
-
-
-@hookimpl
-def learnomy_event(request: RestRequest, event: str, data: Any) -> None:
+def on_event(request: RestRequest, event: str, data: Any) -> None:
     # A course deleted for good takes its quizzes with it: questions, their
     # versions and every attempt (answers, grades).
     if event == COURSE_PURGED:
@@ -132,13 +125,11 @@ def delete_quizzes(request: RestRequest, which: Any) -> None:
     db.execute(sa.delete(quizzes).where(quizzes.c.id.in_(quiz_ids)))
 
 
-@hookimpl
-def learnomy_question_types() -> list[QuestionType]:
+def builtin_question_types() -> list[QuestionType]:
     return list(BUILT_IN)
 
 
-@hookimpl
-def learnomy_required_items(request: RestRequest, course_ids: list[int]) -> list[dict[str, Any]]:
+def required_items_of(request: RestRequest, course_ids: list[int]) -> list[dict[str, Any]]:
     table = tables(request)
     quizzes, sections = table("quizzes"), table("sections")
     rows = request.db.execute(

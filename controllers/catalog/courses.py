@@ -1,4 +1,4 @@
-"""Course routes: the catalog list, CRUD, duplicate, curriculum, instructors, students.
+"""Course routes: the catalog list, CRUD, duplicate, curriculum, instructors.
 
 Visibility: everyone sees published courses; editors (the course's instructors)
 also their other statuses; administrators everything. A course the caller may not
@@ -32,7 +32,7 @@ from learnomy_core.errors import ApiError, Conflict, Forbidden, InvalidParams, N
 from learnomy_core.events import emit
 from learnomy_core.locks import lock_rows
 
-from .catalog import (
+from .access import (
     COURSE_PURGED,
     ENROLLMENT_STATUS_FILTER,
     ID_ARG,
@@ -229,7 +229,7 @@ def duplicate_course(request: RestRequest) -> Any:
     return created(course, location=f"/{NAMESPACE}/courses/{new_id}")
 
 
-# -- curriculum, instructors, students ------------------------------------------------
+# -- curriculum, instructors ------------------------------------------------
 
 def get_curriculum(request: RestRequest) -> Any:
     return curriculum_of(request, load_course(request, request.params["id"]))
@@ -309,24 +309,7 @@ def remove_instructor(request: RestRequest) -> Any:
     return deleted(previous)
 
 
-def list_students(request: RestRequest) -> Any:
-    from .enrollments import render_enrollments
-
-    access = request.course
-    enrollments = tables(request)("enrollments")
-    query = sa.select(enrollments).where(enrollments.c.course_id == access.id)
-    if request.params.get("status"):
-        query = query.where(enrollments.c.status == request.params["status"])
-
-    def render(rows: list[Any]) -> list[dict[str, Any]]:
-        people = user_summaries(request, [int(r.user_id) for r in rows], with_email=True)
-        return [{**item, "user": people.get(item["user_id"])} for item in render_enrollments(rows)]
-
-    return paginate(request, query, [(enrollments.c.id, True)], render, bound_to=[request.params.get("status")])
-
-
-@hookimpl
-def learnomy_register_routes(registry: Any) -> None:
+def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     editor = editor_policy("course")
     register(NAMESPACE, "/courses", [
@@ -370,9 +353,4 @@ def learnomy_register_routes(registry: Any) -> None:
         "args": {**ID_ARG, "user_id": {"type": "integer", "minimum": 1},
                  "new_owner_id": {"type": "integer", "minimum": 1,
                                   "description": "Who takes the course over when its owner is removed."}},
-    })
-    register(NAMESPACE, f"{COURSE}/students", {
-        "methods": READABLE, "callback": list_students, "permission_callback": editor,
-        "args": {**ID_ARG, **LIST_ARGS,
-                 "status": ENROLLMENT_STATUS_FILTER},
     })

@@ -100,8 +100,7 @@ def apply_to_teach(request: RestRequest) -> Any:
     return created(_application(row), location=f"/{NAMESPACE}/instructor-applications/{row.id}")
 
 
-@hookimpl
-def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
+def declare_tables(metadata: sa.MetaData, prefix: str) -> None:
     sa.Table(
         f"{prefix}lrn_instructor_applications", metadata,
         sa.Column("id", ID, primary_key=True, autoincrement=True),
@@ -116,13 +115,7 @@ def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
     )
 
 
-@hookimpl
-def learnomy_migration_locations() -> str:
-    return str(Path(__file__).with_name("migrations"))
-
-
-@hookimpl
-def learnomy_register_routes(registry: Any) -> None:
+def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     register(NAMESPACE, "/me", [
         {"methods": READABLE, "callback": get_me, "permission_callback": LOGGED_IN},

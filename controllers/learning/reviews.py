@@ -28,7 +28,7 @@ from learnomy_core.events import emit
 from learnomy_core.html import sanitize_html
 from learnomy_core.storage import ID, TEXT_TABLE, insert_ignore
 
-from .catalog import COURSE_PURGED, ID_ARG, NAMESPACE, active_enrollment, load_course, now, tables
+from ..catalog import COURSE_PURGED, ID_ARG, NAMESPACE, active_enrollment, load_course, now, tables
 
 REVIEW_STATUSES = ("pending", "approved", "rejected", "spam")
 REVIEW_ARGS = {
@@ -55,26 +55,18 @@ def review_table(metadata: sa.MetaData, prefix: str) -> sa.Table:
     )
 
 
-@hookimpl
-def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
+def declare_tables(metadata: sa.MetaData, prefix: str) -> None:
     review_table(metadata, prefix)
 
 
-@hookimpl
-def learnomy_migration_locations() -> str:
-    return str(Path(__file__).with_name("migrations"))
-
-
-@hookimpl
-def learnomy_event(request: RestRequest, event: str, data: Any) -> None:
+def on_event(request: RestRequest, event: str, data: Any) -> None:
     # A course deleted for good takes its reviews with it.
     if event == COURSE_PURGED:
         reviews = tables(request)("reviews")
         request.db.execute(sa.delete(reviews).where(reviews.c.course_id == data["id"]))
 
 
-@hookimpl
-def learnomy_settings_groups() -> dict[str, dict[str, Any]]:
+def settings_groups() -> dict[str, dict[str, Any]]:
     return {"reviews": {"type": "object", "properties": {
         "require_approval": {"type": "boolean", "default": False,
                              "description": "New and edited reviews wait for a moderator."},
@@ -216,8 +208,7 @@ def moderate_review(request: RestRequest) -> Any:
     return review
 
 
-@hookimpl
-def learnomy_register_routes(registry: Any) -> None:
+def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/reviews", [
         {"methods": READABLE, "callback": list_course_reviews, "permission_callback": PUBLIC,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from learnomy.controllers.question_types import BUILT_IN
+from learnomy.controllers.assessment.question_types import BUILT_IN
 
 TYPES = {kind.type: kind for kind in BUILT_IN}
 OPTIONS = [{"id": "a", "text": "A"}, {"id": "b", "text": "B"}, {"id": "c", "text": "C"}]

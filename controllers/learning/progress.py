@@ -21,7 +21,7 @@ from learnomy_core.errors import Conflict, NotFound
 from learnomy_core.events import emit
 from learnomy_core.storage import ID, TEXT_TABLE, insert_ignore
 
-from .catalog import (
+from ..catalog import (
     COURSE_PURGED,
     ID_ARG,
     NAMESPACE,
@@ -75,18 +75,11 @@ def progress_tables(metadata: sa.MetaData, prefix: str) -> None:
     )
 
 
-@hookimpl
-def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
+def declare_tables(metadata: sa.MetaData, prefix: str) -> None:
     progress_tables(metadata, prefix)
 
 
-@hookimpl
-def learnomy_migration_locations() -> str:
-    return str(Path(__file__).with_name("migrations"))
-
-
-@hookimpl
-def learnomy_event(request: RestRequest, event: str, data: Any) -> None:
+def on_event(request: RestRequest, event: str, data: Any) -> None:
     # A course deleted for good takes its students' resume positions and reset
     # history with it (the sync log is the client's record of its own batches: kept).
     if event == COURSE_PURGED:
@@ -96,8 +89,7 @@ def learnomy_event(request: RestRequest, event: str, data: Any) -> None:
             request.db.execute(sa.delete(rows).where(rows.c.course_id == data["id"]))
 
 
-@hookimpl
-def learnomy_required_items(request: RestRequest, course_ids: list[int]) -> list[dict[str, Any]]:
+def required_items_of(request: RestRequest, course_ids: list[int]) -> list[dict[str, Any]]:
     table = tables(request)
     lessons, sections = table("lessons"), table("sections")
     rows = request.db.execute(
@@ -110,8 +102,7 @@ def learnomy_required_items(request: RestRequest, course_ids: list[int]) -> list
              "order": (r.section_position, int(r.section_id), r.position, int(r.id))} for r in rows]
 
 
-@hookimpl
-def learnomy_dashboard_counts(request: RestRequest, user: Any) -> dict[str, int]:
+def dashboard_counts(request: RestRequest, user: Any) -> dict[str, int]:
     enrollments = tables(request)("enrollments")
     rows = dict(request.db.execute(
         sa.select(
@@ -352,8 +343,7 @@ def reset_progress(request: RestRequest) -> Any:
     return progress_view(request, user_id, access.id)
 
 
-@hookimpl
-def learnomy_register_routes(registry: Any) -> None:
+def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     register(NAMESPACE, r"/lessons/(?P<id>[\d]+)/complete", {
         "methods": CREATABLE, "callback": complete_lesson, "permission_callback": LOGGED_IN, "args": ID_ARG,

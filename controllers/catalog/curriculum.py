@@ -25,7 +25,7 @@ from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InvalidParams
 from learnomy_core.html import sanitize_html
 
-from .catalog import (
+from .access import (
     ID_ARG,
     NAMESPACE,
     CourseAccess,
@@ -371,8 +371,7 @@ def delete_topic(request: RestRequest) -> Any:
     return deleted(previous)
 
 
-@hookimpl
-def learnomy_register_routes(registry: Any) -> None:
+def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     course_editor, section_editor = editor_policy("course"), editor_policy("section")
     lesson_editor, topic_editor = editor_policy("lesson"), editor_policy("topic")
