@@ -16,6 +16,11 @@ from learnomy_core import RouteRegistry, hookimpl
 from .. import migration_folders
 from . import courses, curriculum, people, taxonomy
 from .access import (
+    course_context,
+    enrolled_policy,
+    record_policy,
+    RecordContext,
+    CourseContext,
     COURSE_PURGED,
     ENROLLMENT_STATUS_FILTER,
     ID_ARG,
@@ -46,6 +51,11 @@ from .people import user_summaries
 PLUGIN_NAME = "catalog"
 
 __all__ = [
+    "course_context",
+    "enrolled_policy",
+    "record_policy",
+    "RecordContext",
+    "CourseContext",
     "COURSE_PURGED",
     "ENROLLMENT_STATUS_FILTER",
     "ID_ARG",

@@ -33,6 +33,7 @@ from learnomy_core.events import emit
 from learnomy_core.locks import lock_rows
 
 from .access import (
+    CourseContext,
     COURSE_PURGED,
     ENROLLMENT_STATUS_FILTER,
     ID_ARG,
@@ -130,7 +131,7 @@ def _render_one(request: RestRequest, course_id: int) -> dict[str, Any]:
 
 
 def update_course(request: RestRequest) -> Any:
-    access = request.course  # loaded by the editor policy
+    access = request.context_as(CourseContext).course
     params = request.params
     row = access.row
     merged = {**row._mapping, **params}
@@ -160,7 +161,7 @@ def update_course(request: RestRequest) -> Any:
 
 
 def delete_course(request: RestRequest) -> Any:
-    access = request.course
+    access = request.context_as(CourseContext).course
     previous = _render_one(request, access.id)
     table = tables(request)
     courses, enrollments = table("courses"), table("enrollments")
@@ -199,7 +200,7 @@ def _delete_catalog_rows(request: RestRequest, course_id: int) -> None:
 
 
 def duplicate_course(request: RestRequest) -> Any:
-    access = request.course
+    access = request.context_as(CourseContext).course
     table = tables(request)
     db = request.db
     courses = table("courses")
@@ -242,7 +243,7 @@ def list_instructors(request: RestRequest) -> Any:
 
 
 def add_instructor(request: RestRequest) -> Any:
-    access = request.course
+    access = request.context_as(CourseContext).course
     user_id = request.params["user_id"]
     store = request.app.identity.store
     row = store.get(request.db, user_id)
@@ -275,7 +276,7 @@ def remove_instructor(request: RestRequest) -> Any:
     course's other instructors, to take the course over (403 for anyone else,
     409 ``learnomy_new_owner_required`` without it). The last instructor stays (409).
     """
-    access = request.course
+    access = request.context_as(CourseContext).course
     user_id, new_owner = request.params["user_id"], request.params.get("new_owner_id")
     table = tables(request)
     courses, link = table("courses"), table("course_instructors")

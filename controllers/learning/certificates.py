@@ -13,6 +13,7 @@ import base64
 import json
 import uuid
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -42,7 +43,7 @@ from learnomy_core.errors import Conflict, InvalidParams, NotFound
 from learnomy_core.events import emit
 from learnomy_core.storage import ID, TEXT_TABLE
 
-from ..catalog import ID_ARG, NAMESPACE, now, student_record, tables
+from ..catalog import RecordContext, record_policy, ID_ARG, NAMESPACE, now, student_record, tables
 
 PLACEHOLDERS = ("student_name", "course_title", "completion_date", "instructor_name",
                 "verification_code", "verification_url")
@@ -213,14 +214,11 @@ def render_pdf(request: RestRequest, row: Any) -> bytes:
 
 # -- access ---------------------------------------------------------------------------
 
-def _certificate_policy() -> Policy:
-    """The holder, an editor of the course, or an administrator; 404 for anyone else."""
+@dataclass
+class TemplateContext:
+    """The certificate template a template policy loaded."""
 
-    def check(request: RestRequest) -> bool:
-        request.item, _, _ = student_record(request, "certificates", "Certificate")  # type: ignore[attr-defined]
-        return True
-
-    return Policy("certificate_holder_or_editor", check)
+    template: Any
 
 
 def _template_policy() -> Policy:
@@ -233,7 +231,7 @@ def _template_policy() -> Policy:
         row = request.db.execute(sa.select(templates).where(templates.c.id == request.params["id"])).first()
         if row is None or (int(row.author_id) != request.user.id and not request.user.is_admin):
             raise NotFound("Template not found.")
-        request.item = row  # type: ignore[attr-defined]
+        request.context = TemplateContext(row)
         return True
 
     return Policy("certificate_template_author", check)
@@ -281,7 +279,8 @@ def create_certificate(request: RestRequest) -> Any:
 
 
 def get_certificate(request: RestRequest) -> Any:
-    return certificate_resource(request, request.item)
+    context = request.context_as(RecordContext)
+    return certificate_resource(request, context.record)
 
 
 def revoke_certificate(request: RestRequest) -> Any:
@@ -297,7 +296,8 @@ def revoke_certificate(request: RestRequest) -> Any:
 
 
 def download_certificate(request: RestRequest) -> Any:
-    row = request.item
+    context = request.context_as(RecordContext)
+    row = context.record
     return file(render_pdf(request, row), "application/pdf", f"certificate-{row.verification_code}.pdf")
 
 
@@ -347,22 +347,24 @@ def create_template(request: RestRequest) -> Any:
 
 
 def update_template(request: RestRequest) -> Any:
+    context = request.context_as(TemplateContext)
     templates = tables(request)("certificate_templates")
     changes = {k: request.params[k] for k in ("title", "body", "orientation") if k in request.params}
     if changes:
-        request.db.execute(sa.update(templates).where(templates.c.id == request.item.id)
+        request.db.execute(sa.update(templates).where(templates.c.id == context.template.id)
                            .values(**changes, updated_at=now()))
-    return template_resource(request.db.execute(sa.select(templates).where(templates.c.id == request.item.id)).one())
+    return template_resource(request.db.execute(sa.select(templates).where(templates.c.id == context.template.id)).one())
 
 
 def delete_template(request: RestRequest) -> Any:
+    context = request.context_as(TemplateContext)
     table = tables(request)
     templates, courses = table("certificate_templates"), table("courses")
-    previous = template_resource(request.item)
+    previous = template_resource(context.template)
     # Courses stop issuing it; certificates already issued keep their facts.
-    request.db.execute(sa.update(courses).where(courses.c.certificate_template_id == request.item.id)
+    request.db.execute(sa.update(courses).where(courses.c.certificate_template_id == context.template.id)
                        .values(certificate_template_id=None))
-    request.db.execute(sa.delete(templates).where(templates.c.id == request.item.id))
+    request.db.execute(sa.delete(templates).where(templates.c.id == context.template.id))
     return deleted(previous)
 
 
@@ -390,7 +392,7 @@ def check_course(request: RestRequest, course_id: Optional[int], values: dict[st
 
 def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
-    holder = _certificate_policy()
+    holder = record_policy("certificate_holder_or_editor", "certificates", "Certificate")
     register(NAMESPACE, "/certificates", [
         {"methods": READABLE, "callback": list_certificates, "permission_callback": LOGGED_IN, "args": LIST_ARGS},
         {"methods": CREATABLE, "callback": create_certificate, "permission_callback": ADMIN,
