@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from learnomy_core import CREATABLE, DELETABLE, LOGGED_IN, READABLE, Policy, RestRequest, created, deleted, hookimpl
 from learnomy_core.cursors import LIST_ARGS, paginate
-from learnomy_core.errors import ApiError, Conflict, InvalidParams
+from learnomy_core.errors import ApiError, AttemptSubmitted, Conflict, DeadlinePassed, InvalidParams, LessonLocked
 from learnomy_core.events import emit
 from learnomy_core.locks import lock_rows
 from learnomy_core.schema import sanitize, validate
@@ -31,7 +31,6 @@ from ..catalog import (
     CourseContext,
     ID_ARG,
     NAMESPACE,
-    LessonLocked,
     active_enrollment,
     completed_lessons,
     editor_policy,
@@ -43,17 +42,6 @@ from ..catalog import (
 )
 from ..learning import recompute
 from .access import QuizContext, attempts_used, question_types, quiz_enrolled, quiz_of, reveal_allowed, version_data
-
-
-class DeadlinePassed(ApiError):
-    status = 409
-    code = "learnomy_attempt_deadline_passed"
-    message = "The time for this attempt is over; it has been submitted as it stood."
-
-
-class AttemptSubmitted(Conflict):
-    code = "learnomy_attempt_submitted"
-    message = "This attempt was submitted already."
 
 
 def takes_answers(attempt: Any) -> bool:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from learnomy_core import Policy, RestRequest, hookimpl
-from learnomy_core.errors import ApiError, NotFound
+from learnomy_core.errors import ApiError, LessonLocked, NotEnrolled, NotFound, PrerequisitesUnmet
 from learnomy_core.storage import ID, TEXT_TABLE
 
 NAMESPACE = "learnomy/v1"
@@ -364,23 +364,6 @@ def enrolled_policy(kind: str, param: str = "id", *, editors: bool = True, unloc
 
 
 # -- enrollment and access -------------------------------------------------------
-
-class LessonLocked(ApiError):
-    status = 403
-    code = "learnomy_lesson_locked"
-    message = "This lesson is locked."
-
-
-class NotEnrolled(ApiError):
-    status = 403
-    code = "learnomy_not_enrolled"
-    message = "Enroll in the course to open this."
-
-
-class PrerequisitesUnmet(ApiError):
-    status = 403
-    code = "learnomy_prerequisites_unmet"
-    message = "Complete the prerequisite courses first."
 
 
 def live_enrollment(db: Connection, table: Callable[[str], sa.Table], user_id: int, course_id: int) -> Any:

@@ -28,7 +28,7 @@ from learnomy_core import (
     hookimpl,
 )
 from learnomy_core.cursors import LIST_ARGS, paginate
-from learnomy_core.errors import ApiError, Conflict, Forbidden, InvalidParams, NotFound
+from learnomy_core.errors import ApiError, Conflict, Forbidden, InvalidParams, NotFound, OwnerRemoval
 from learnomy_core.events import emit
 from learnomy_core.locks import lock_rows
 
@@ -257,14 +257,6 @@ def add_instructor(request: RestRequest) -> Any:
     request.params["id"] = access.id
     emit(request, "course.updated", _render_one(request, access.id))
     return created(list_instructors(request), location=f"/{NAMESPACE}/courses/{access.id}/instructors")
-
-
-class OwnerRemoval(ApiError):
-    """Removing a course's owner: only an administrator does, naming who takes over."""
-
-    status = 403
-    code = "learnomy_course_owner"
-    message = "Only an administrator removes the course owner, naming a new owner (new_owner_id)."
 
 
 def remove_instructor(request: RestRequest) -> Any:

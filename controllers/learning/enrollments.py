@@ -27,7 +27,7 @@ from learnomy_core import (
     hookimpl,
 )
 from learnomy_core.cursors import LIST_ARGS, paginate
-from learnomy_core.errors import Conflict, Forbidden, InvalidParams, PaymentRequired
+from learnomy_core.errors import Conflict, Forbidden, InvalidParams, PaymentRequired, PrerequisitesUnmet
 from learnomy_core.events import emit
 from learnomy_core.storage import insert_ignore
 
@@ -39,7 +39,6 @@ from ..catalog import (
     ID_ARG,
     NAMESPACE,
     LIVE_STATUSES,
-    PrerequisitesUnmet,
     editor_policy,
     live_key,
     load_course,
