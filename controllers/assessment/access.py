@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from learnomy_core import Policy, RestRequest, hookimpl
 from learnomy_core.errors import NotFound
-from learnomy_core.storage import ID, TEXT_TABLE
+from learnomy_core.storage import ID, LONGTEXT, TEXT_TABLE
 
 from ..catalog import (
     COURSE_PURGED,
@@ -42,7 +42,7 @@ def assessment_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("course_id", ID, nullable=False, index=True),
         sa.Column("section_id", ID, nullable=False, index=True),
         sa.Column("title", sa.String(255), nullable=False),
-        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("description", LONGTEXT, nullable=False),
         sa.Column("mode", sa.String(20), nullable=False),
         sa.Column("time_limit_minutes", sa.Integer, nullable=False),
         sa.Column("passing_grade", sa.Integer, nullable=False),

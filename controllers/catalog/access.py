@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from learnomy_core import Policy, RestRequest, hookimpl
 from learnomy_core.errors import ApiError, LessonLocked, NotEnrolled, NotFound, PrerequisitesUnmet
-from learnomy_core.storage import ID, TEXT_TABLE
+from learnomy_core.storage import ID, LONGTEXT, TEXT_TABLE
 
 NAMESPACE = "learnomy/v1"
 ID_ARG = {"id": {"type": "integer", "minimum": 1}}
@@ -73,13 +73,13 @@ def catalog_tables(metadata: sa.MetaData, prefix: str) -> None:
     def table(name: str, *columns: Any) -> sa.Table:
         return sa.Table(f"{prefix}lrn_{name}", metadata, *columns, **TEXT_TABLE)
 
-    table(
+    courses = table(
         "courses",
         sa.Column("id", ID, primary_key=True, autoincrement=True),
         sa.Column("title", sa.String(255), nullable=False),
         sa.Column("slug", sa.String(191), nullable=False, unique=True),
-        sa.Column("excerpt", sa.Text, nullable=False),
-        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("excerpt", LONGTEXT, nullable=False),
+        sa.Column("description", LONGTEXT, nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("author_id", ID, nullable=False),
         sa.Column("level", sa.String(20), nullable=False),
@@ -115,7 +115,7 @@ def catalog_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("id", ID, primary_key=True, autoincrement=True),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("slug", sa.String(191), nullable=False, unique=True),
-        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("description", LONGTEXT, nullable=False),
         sa.Column("parent_id", ID, nullable=True),
     )
     table(
@@ -136,7 +136,7 @@ def catalog_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("id", ID, primary_key=True, autoincrement=True),
         sa.Column("course_id", ID, nullable=False, index=True),
         sa.Column("title", sa.String(255), nullable=False),
-        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("description", LONGTEXT, nullable=False),
         sa.Column("position", sa.Integer, nullable=False),
     )
     table(
@@ -146,8 +146,8 @@ def catalog_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("section_id", ID, nullable=False, index=True),
         sa.Column("title", sa.String(255), nullable=False),
         sa.Column("slug", sa.String(191), nullable=False),
-        sa.Column("content", sa.Text, nullable=False),
-        sa.Column("excerpt", sa.Text, nullable=False),
+        sa.Column("content", LONGTEXT, nullable=False),
+        sa.Column("excerpt", LONGTEXT, nullable=False),
         sa.Column("type", sa.String(10), nullable=False),
         sa.Column("video", sa.JSON, nullable=True),
         sa.Column("attachments", sa.JSON, nullable=False),
@@ -162,11 +162,11 @@ def catalog_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("id", ID, primary_key=True, autoincrement=True),
         sa.Column("lesson_id", ID, nullable=False, index=True),
         sa.Column("title", sa.String(255), nullable=False),
-        sa.Column("content", sa.Text, nullable=False),
+        sa.Column("content", LONGTEXT, nullable=False),
         sa.Column("duration_minutes", sa.Integer, nullable=False),
         sa.Column("position", sa.Integer, nullable=False),
     )
-    table(
+    enrollments = table(
         "enrollments",
         sa.Column("id", ID, primary_key=True, autoincrement=True),
         sa.Column("user_id", ID, nullable=False, index=True),
@@ -187,6 +187,12 @@ def catalog_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("course_id", ID, nullable=False, index=True),
         sa.Column("completed_at", sa.DateTime, nullable=False),
     )
+
+    # The catalog list's orders (status, then the order's column, then id) and the
+    # enrollments of a course by status (free_0007).
+    for column in ("created_at", "title", "student_count", "rating_average"):
+        sa.Index(f"{courses.name}_status_{column}", courses.c.status, courses.c[column], courses.c.id)
+    sa.Index(f"{enrollments.name}_course_status", enrollments.c.course_id, enrollments.c.status)
 
 
 def declare_tables(metadata: sa.MetaData, prefix: str) -> None:

@@ -41,7 +41,7 @@ from learnomy_core import (
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, InvalidParams, NotFound
 from learnomy_core.events import emit
-from learnomy_core.storage import ID, TEXT_TABLE
+from learnomy_core.storage import ID, LONGTEXT, TEXT_TABLE
 
 from ..catalog import RecordContext, record_policy, ID_ARG, NAMESPACE, now, student_record, tables
 
@@ -65,7 +65,7 @@ def certificate_tables(metadata: sa.MetaData, prefix: str) -> None:
         f"{prefix}lrn_certificate_templates", metadata,
         sa.Column("id", ID, primary_key=True, autoincrement=True),
         sa.Column("title", sa.String(255), nullable=False),
-        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("body", LONGTEXT, nullable=False),
         sa.Column("orientation", sa.String(10), nullable=False),
         sa.Column("author_id", ID, nullable=False, index=True),
         sa.Column("created_at", sa.DateTime, nullable=False),
@@ -89,7 +89,7 @@ def certificate_tables(metadata: sa.MetaData, prefix: str) -> None:
         # text it was issued with when its template is edited or deleted. NULL:
         # issued without a template (the default text).
         sa.Column("template_title", sa.String(255), nullable=True),
-        sa.Column("template_body", sa.Text, nullable=True),
+        sa.Column("template_body", LONGTEXT, nullable=True),
         sa.Column("template_orientation", sa.String(10), nullable=True),
         **TEXT_TABLE,
     )

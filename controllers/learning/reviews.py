@@ -27,7 +27,7 @@ from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, NotFound
 from learnomy_core.events import emit
 from learnomy_core.html import sanitize_html
-from learnomy_core.storage import ID, TEXT_TABLE, insert_ignore
+from learnomy_core.storage import ID, LONGTEXT, TEXT_TABLE, insert_ignore
 
 from ..catalog import CourseContext, enrolled_policy, COURSE_PURGED, ID_ARG, NAMESPACE, active_enrollment, load_course, now, tables
 
@@ -47,7 +47,7 @@ def review_table(metadata: sa.MetaData, prefix: str) -> sa.Table:
         sa.Column("course_id", ID, nullable=False, index=True),
         sa.Column("user_id", ID, nullable=False),
         sa.Column("rating", sa.Integer, nullable=False),
-        sa.Column("content", sa.Text, nullable=False),
+        sa.Column("content", LONGTEXT, nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("updated_at", sa.DateTime, nullable=False),
