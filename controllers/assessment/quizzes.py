@@ -24,6 +24,7 @@ from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InvalidParams, NotFound
 from learnomy_core.html import sanitize_html
 from learnomy_core.schema import sanitize, validate
+from learnomy_core.storage import inserted_id
 
 from ..catalog import ID_ARG, NAMESPACE, CourseContext, editor_policy, load_course, tables
 from .access import (
@@ -38,7 +39,7 @@ from .access import (
     quiz_of,
 )
 
-QUIZ_ARGS = {
+QUIZ_ARGS: dict[str, dict[str, Any]] = {
     "title": {"type": "string", "minLength": 1, "maxLength": 255},
     "description": {"type": "string", "maxLength": 20000},
     "mode": {"type": "string", "enum": list(QUIZ_MODES)},
@@ -54,7 +55,7 @@ QUIZ_ARGS = {
 QUIZ_DEFAULTS = {"description": "", "mode": "graded", "time_limit_minutes": 0, "passing_grade": 70,
                  "attempts_allowed": 0, "randomize_questions": False, "randomize_answers": False,
                  "questions_per_attempt": 0, "feedback_mode": "after_submit", "required": False}
-QUESTION_ARGS = {
+QUESTION_ARGS: dict[str, dict[str, Any]] = {
     "type": {"type": "string", "minLength": 1, "maxLength": 40},
     "title": {"type": "string", "minLength": 1, "maxLength": 5000},
     "description": {"type": "string", "maxLength": 20000},
@@ -101,7 +102,7 @@ def create_quiz(request: RestRequest) -> Any:
         quizzes.c.section_id == section.id)).scalar()
     values = {**QUIZ_DEFAULTS, **_quiz_values(request), "course_id": access.id, "section_id": section.id,
               "position": (highest or 0) + 1}
-    new_id = request.db.execute(sa.insert(quizzes).values(**values)).inserted_primary_key[0]
+    new_id = inserted_id(request.db.execute(sa.insert(quizzes).values(**values)))
     row = request.db.execute(sa.select(quizzes).where(quizzes.c.id == new_id)).one()
     return created(quiz_resource(row), location=f"/{NAMESPACE}/quizzes/{new_id}")
 
@@ -194,9 +195,9 @@ def create_question(request: RestRequest) -> Any:
     questions = tables(request)("questions")
     highest = request.db.execute(sa.select(sa.func.max(questions.c.position)).where(
         questions.c.quiz_id == context.quiz.id)).scalar()
-    new_id = request.db.execute(sa.insert(questions).values(
+    new_id = inserted_id(request.db.execute(sa.insert(questions).values(
         quiz_id=context.quiz.id, type=request.params["type"], position=(highest or 0) + 1, version=1, data=data,
-    )).inserted_primary_key[0]
+    )))
     _save_version(request, int(new_id), 1, request.params["type"], data)
     row = request.db.execute(sa.select(questions).where(questions.c.id == new_id)).one()
     return created(_resource(row), location=f"/{NAMESPACE}/questions/{new_id}")

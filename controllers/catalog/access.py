@@ -23,7 +23,7 @@ from learnomy_core.errors import ApiError, LessonLocked, NotEnrolled, NotFound, 
 from learnomy_core.storage import ID, LONGTEXT, TEXT_TABLE
 
 NAMESPACE = "learnomy/v1"
-ID_ARG = {"id": {"type": "integer", "minimum": 1}}
+ID_ARG: dict[str, dict[str, Any]] = {"id": {"type": "integer", "minimum": 1}}
 STATUSES = ("draft", "pending", "publish", "private", "trash")
 LEVELS = ("all", "beginner", "intermediate", "advanced")
 PRICE_TYPES = ("free", "paid", "membership")

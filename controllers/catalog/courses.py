@@ -31,6 +31,7 @@ from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import ApiError, Conflict, Forbidden, InvalidParams, NotFound, OwnerRemoval
 from learnomy_core.events import emit
 from learnomy_core.locks import lock_rows
+from learnomy_core.storage import inserted_id
 
 from .access import (
     CourseContext,
@@ -116,7 +117,7 @@ def create_course(request: RestRequest) -> Any:
     values = new_course_values(request, request.user.id)
     course_id = with_unique_slug(
         request.db, courses, params.get("slug") or slugify(params["title"]),
-        lambda slug: int(request.db.execute(sa.insert(courses).values(**values, slug=slug)).inserted_primary_key[0]))
+        lambda slug: inserted_id(request.db.execute(sa.insert(courses).values(**values, slug=slug))))
     request.db.execute(sa.insert(table("course_instructors")).values(
         course_id=course_id, user_id=request.user.id, added_at=values["created_at"]))
     set_links(request.db, request, course_id, params)
@@ -212,7 +213,7 @@ def duplicate_course(request: RestRequest) -> Any:
         published_at=None,
     )
     new_id = with_unique_slug(db, courses, f"{access.row.slug}-copy", lambda slug: int(
-        db.execute(sa.insert(courses).values(**values, slug=slug)).inserted_primary_key[0]))
+        inserted_id(db.execute(sa.insert(courses).values(**values, slug=slug)))))
     db.execute(sa.insert(table("course_instructors")).values(course_id=new_id, user_id=request.user.id, added_at=stamp))
     links = link_ids(db, request, [access.id])
     set_links(db, request, new_id, {field: links[field][access.id] for field in LINKS})

@@ -24,6 +24,7 @@ from learnomy_core import (
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InvalidParams
 from learnomy_core.html import sanitize_html
+from learnomy_core.storage import inserted_id
 
 from .access import (
     ID_ARG,
@@ -192,7 +193,7 @@ def create_section(request: RestRequest) -> Any:
     values = {"course_id": access.id, "title": request.params["title"],
               "description": sanitize_html(request.params.get("description", "")),
               "position": _next_position(request, sections, "course_id", access.id)}
-    new_id = request.db.execute(sa.insert(sections).values(**values)).inserted_primary_key[0]
+    new_id = inserted_id(request.db.execute(sa.insert(sections).values(**values)))
     row = request.db.execute(sa.select(sections).where(sections.c.id == new_id)).one()
     return created(section_resource(row), location=f"/{NAMESPACE}/sections/{new_id}")
 
@@ -282,7 +283,7 @@ def create_lesson(request: RestRequest) -> Any:
               **_lesson_values(request)}
     values.update(course_id=access.id, section_id=section.id, slug=slugify(values["title"]),
                   position=_next_position(request, lessons, "section_id", section.id))
-    new_id = request.db.execute(sa.insert(lessons).values(**values)).inserted_primary_key[0]
+    new_id = inserted_id(request.db.execute(sa.insert(lessons).values(**values)))
     row = request.db.execute(sa.select(lessons).where(lessons.c.id == new_id)).one()
     return created(lesson_resource(row, with_content=True), location=f"/{NAMESPACE}/lessons/{new_id}")
 
@@ -290,7 +291,7 @@ def create_lesson(request: RestRequest) -> Any:
 def get_lesson(request: RestRequest) -> Any:
     context = request.context_as(CourseContext)
     lesson = lesson_resource(context.lesson, with_content=True)
-    return _with_progress(lesson, context.lessons.progress)
+    return _with_progress(lesson, context.lessons.progress if context.lessons is not None else None)
 
 
 def update_lesson(request: RestRequest) -> Any:
@@ -355,7 +356,7 @@ def create_topic(request: RestRequest) -> Any:
     topics = tables(request)("topics")
     values = {"content": "", "duration_minutes": 0, **_topic_values(request), "lesson_id": lesson.id,
               "position": _next_position(request, topics, "lesson_id", lesson.id)}
-    new_id = request.db.execute(sa.insert(topics).values(**values)).inserted_primary_key[0]
+    new_id = inserted_id(request.db.execute(sa.insert(topics).values(**values)))
     row = request.db.execute(sa.select(topics).where(topics.c.id == new_id)).one()
     return created(topic_resource(row, with_content=True), location=f"/{NAMESPACE}/topics/{new_id}")
 

@@ -14,6 +14,7 @@ import json
 import uuid
 from pathlib import Path
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -41,13 +42,13 @@ from learnomy_core import (
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, InvalidParams, NotFound
 from learnomy_core.events import emit
-from learnomy_core.storage import ID, LONGTEXT, TEXT_TABLE
+from learnomy_core.storage import ID, LONGTEXT, TEXT_TABLE, inserted_id
 
 from ..catalog import RecordContext, record_policy, ID_ARG, NAMESPACE, now, student_record, tables
 
 PLACEHOLDERS = ("student_name", "course_title", "completion_date", "instructor_name",
                 "verification_code", "verification_url")
-TEMPLATE_ARGS = {
+TEMPLATE_ARGS: dict[str, dict[str, Any]] = {
     "title": {"type": "string", "minLength": 1, "maxLength": 255},
     "body": {"type": "string", "minLength": 1, "maxLength": 20000},
     "orientation": {"type": "string", "enum": ["landscape", "portrait"]},
@@ -142,9 +143,14 @@ def signed_facts(row: Any) -> str:
 
 # -- issuing --------------------------------------------------------------------------
 
+@dataclass(frozen=True)
 class _Facts:
-    def __init__(self, **values: Any) -> None:
-        self.__dict__.update(values)
+    """What a certificate's signature covers."""
+
+    student_name: str
+    course_title: str
+    issued_at: datetime
+    verification_code: str
 
 
 def issue(request: RestRequest, user_id: int, course_id: int, template_id: Optional[int]) -> int:
@@ -166,10 +172,10 @@ def issue(request: RestRequest, user_id: int, course_id: int, template_id: Optio
     teacher = store.get(request.db, int(course.author_id))
     template = request.db.execute(sa.select(templates).where(templates.c.id == template_id)).first() \
         if template_id else None
-    facts = _Facts(student_name=student.display_name, course_title=course.title,
+    facts = _Facts(student_name=student.display_name if student is not None else "", course_title=course.title,
                    issued_at=now(), verification_code=str(uuid.uuid4()))
     signature = base64.b64encode(signing_key(request).sign(signed_facts(facts).encode())).decode()
-    new_id = request.db.execute(sa.insert(certificates).values(
+    new_id = inserted_id(request.db.execute(sa.insert(certificates).values(
         user_id=user_id, course_id=course_id, template_id=template.id if template is not None else None,
         template_title=template.title if template is not None else None,
         template_body=template.body if template is not None else None,
@@ -177,7 +183,7 @@ def issue(request: RestRequest, user_id: int, course_id: int, template_id: Optio
         verification_code=facts.verification_code, student_name=facts.student_name,
         course_title=facts.course_title, instructor_name=teacher.display_name if teacher else "",
         signature=signature, issued_at=facts.issued_at, revoked_at=None,
-    )).inserted_primary_key[0]
+    )))
     emit(request, "certificate.issued", {"id": int(new_id), "user_id": user_id, "course_id": course_id})
     return int(new_id)
 
@@ -338,10 +344,10 @@ def list_templates(request: RestRequest) -> Any:
 def create_template(request: RestRequest) -> Any:
     templates = tables(request)("certificate_templates")
     stamp = now()
-    new_id = request.db.execute(sa.insert(templates).values(
+    new_id = inserted_id(request.db.execute(sa.insert(templates).values(
         title=request.params["title"], body=request.params["body"],
         orientation=request.params.get("orientation", "landscape"), author_id=request.user.id,
-        created_at=stamp, updated_at=stamp)).inserted_primary_key[0]
+        created_at=stamp, updated_at=stamp)))
     row = request.db.execute(sa.select(templates).where(templates.c.id == new_id)).one()
     return created(template_resource(row), location=f"/{NAMESPACE}/certificate-templates/{new_id}")
 

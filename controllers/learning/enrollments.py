@@ -29,7 +29,7 @@ from learnomy_core import (
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, Forbidden, InvalidParams, PaymentRequired, PrerequisitesUnmet
 from learnomy_core.events import emit
-from learnomy_core.storage import insert_ignore
+from learnomy_core.storage import insert_ignore, inserted_id
 
 from ..catalog import (
     CourseContext,
@@ -98,7 +98,7 @@ def enroll(
               "enrolled_at": stamp, "expires_at": expires_at,
               "completed_at": stamp if status == "completed" else None, "progress_percent": 0, "live_key": key}
     if key is None:
-        new_id = request.db.execute(sa.insert(enrollments).values(**values)).inserted_primary_key[0]
+        new_id = inserted_id(request.db.execute(sa.insert(enrollments).values(**values)))
     else:
         if not insert_ignore(request.db, enrollments, values):
             raise Conflict("Already enrolled in this course.", code="learnomy_already_enrolled")

@@ -106,7 +106,7 @@ def required_items_of(request: RestRequest, course_ids: list[int]) -> list[dict[
 
 def dashboard_counts(request: RestRequest, user: Any) -> dict[str, int]:
     enrollments = tables(request)("enrollments")
-    rows = dict(request.db.execute(
+    rows: dict[str, int] = dict(request.db.execute(
         sa.select(
             sa.case((enrollments.c.status == "completed", "completed"),
                     (enrollments.c.progress_percent > 0, "in_progress"), else_="not_started").label("state"),

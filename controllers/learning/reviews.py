@@ -32,7 +32,7 @@ from learnomy_core.storage import ID, LONGTEXT, TEXT_TABLE, insert_ignore
 from ..catalog import CourseContext, enrolled_policy, COURSE_PURGED, ID_ARG, NAMESPACE, active_enrollment, load_course, now, tables
 
 REVIEW_STATUSES = ("pending", "approved", "rejected", "spam")
-REVIEW_ARGS = {
+REVIEW_ARGS: dict[str, dict[str, Any]] = {
     "rating": {"type": "integer", "minimum": 1, "maximum": 5},
     "content": {"type": "string", "maxLength": 5000},
     **{name: {"readonly": True} for name in ("status", "user_id", "course_id")},
@@ -93,7 +93,7 @@ def _refresh_rating(request: RestRequest, course_id: int) -> None:
 
 def _summary(request: RestRequest, course_id: int) -> dict[str, Any]:
     reviews = tables(request)("reviews")
-    counts = dict(request.db.execute(
+    counts: dict[int, int] = dict(request.db.execute(
         sa.select(reviews.c.rating, sa.func.count()).where(reviews.c.course_id == course_id, reviews.c.status == "approved")
         .group_by(reviews.c.rating)).all())
     total = sum(counts.values())
