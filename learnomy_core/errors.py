@@ -41,6 +41,15 @@ __all__ = [
     "RateLimited",
     "InternalError",
     "Unavailable",
+    "LessonLocked",
+    "NotEnrolled",
+    "PrerequisitesUnmet",
+    "OwnerRemoval",
+    "InvalidResetKey",
+    "DeadlinePassed",
+    "AttemptSubmitted",
+    "ItemRejected",
+    "AccountBlocked",
     "RegistrationProblem",
     "RegistrationError",
     "RegistryClosed",
@@ -251,6 +260,72 @@ class Unavailable(ApiError):
     status = 503
     code = "learnomy_unavailable"
     message = "The service is temporarily unavailable."
+
+
+# -- specific codes: a row of the table, said more precisely ---------------------
+
+class LessonLocked(Forbidden):
+    """Drip keeps a lesson closed for now (``details`` say why and until when)."""
+
+    code = "learnomy_lesson_locked"
+    message = "This lesson is locked."
+
+
+class NotEnrolled(Forbidden):
+    """The course is open only to its enrolled students."""
+
+    code = "learnomy_not_enrolled"
+    message = "Enroll in the course to open this."
+
+
+class PrerequisitesUnmet(Forbidden):
+    """The course needs other courses completed first."""
+
+    code = "learnomy_prerequisites_unmet"
+    message = "Complete the prerequisite courses first."
+
+
+class OwnerRemoval(Forbidden):
+    """Removing a course's owner: only an administrator does, naming who takes over."""
+
+    code = "learnomy_course_owner"
+    message = "Only an administrator removes the course owner, naming a new owner (new_owner_id)."
+
+
+class InvalidResetKey(InvalidParams):
+    """A password reset key that is wrong, used or expired."""
+
+    code = "learnomy_invalid_reset_key"
+    message = "The password reset key is invalid or has expired."
+
+
+class DeadlinePassed(Conflict):
+    """A quiz attempt's time is over; it was submitted as it stood."""
+
+    code = "learnomy_attempt_deadline_passed"
+    message = "The time for this attempt is over; it has been submitted as it stood."
+
+
+class AttemptSubmitted(Conflict):
+    """The quiz attempt was submitted already."""
+
+    code = "learnomy_attempt_submitted"
+    message = "This attempt was submitted already."
+
+
+class ItemRejected(ApiError):
+    """One offline sync item failed (answered inside the sync answer, never as a status)."""
+
+    status = 422
+    code = "learnomy_sync_rejected"
+    message = "The item was rejected."
+
+
+class AccountBlocked(Forbidden):
+    """The account was blocked by an administrator."""
+
+    code = "learnomy_account_blocked"
+    message = "This account has been blocked."
 
 
 class RegistrationProblem:

@@ -18,7 +18,7 @@ __all__ = ["options_table", "get_option", "add_option", "update_option", "get_op
 
 def options_table(metadata: sa.MetaData, prefix: str) -> sa.Table:
     """Declare ``{prefix}options`` with WordPress's columns."""
-    return sa.Table(
+    options = sa.Table(
         f"{prefix}options",
         metadata,
         sa.Column("option_id", ID, primary_key=True, autoincrement=True),
@@ -26,6 +26,8 @@ def options_table(metadata: sa.MetaData, prefix: str) -> sa.Table:
         sa.Column("option_value", LONGTEXT, nullable=False),
         sa.Column("autoload", sa.String(20), nullable=False, default="yes"),
     )
+    sa.Index(f"{options.name}_autoload", options.c.autoload)
+    return options
 
 
 def get_option(connection: Connection, table: sa.Table, name: str) -> Optional[str]:

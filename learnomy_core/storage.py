@@ -28,7 +28,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from .errors import Unavailable
 
-__all__ = ["Storage", "ID", "LONGTEXT", "TEXT_TABLE", "is_disconnect", "insert_ignore", "RETRY_AFTER_SECONDS",
+__all__ = [
+    "inserted_id","Storage", "ID", "LONGTEXT", "TEXT_TABLE", "is_disconnect", "insert_ignore", "RETRY_AFTER_SECONDS",
            "never_reuse_ids", "ids_never_reused"]
 
 # WordPress's id columns: BIGINT(20) UNSIGNED on MySQL; SQLite needs INTEGER to
@@ -207,3 +208,11 @@ def insert_ignore(connection: Connection, table: sa.Table, values: dict[str, Any
 
         statement = pg_insert(table).values(**values).on_conflict_do_nothing()
     return connection.execute(statement).rowcount == 1
+
+
+def inserted_id(result: "sa.CursorResult[Any]") -> int:
+    """The id of the row an ``INSERT`` made: ``inserted_id(db.execute(sa.insert(t).values(...)))``."""
+    key = result.inserted_primary_key
+    if key is None or key[0] is None:
+        raise RuntimeError("the statement inserted no row with an id")
+    return int(key[0])

@@ -144,3 +144,19 @@ def test_certificates_issued_before_get_a_copy_of_their_template(tmp_path: Path)
     assert copies == {"a": ("Classic", "For {student_name}", "portrait"), "b": (None, None, None),
                       "c": (None, None, None)}
     app.storage.dispose()
+
+
+def test_migrated_schema_is_the_declared_schema(migrated: LearnomyApp) -> None:
+    """Alembic's own comparison, types and indexes included, finds nothing to change."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    version_table = migrated.storage.version_table
+
+    def include(obj: object, name: str | None, kind: str, reflected: bool, compare_to: object) -> bool:
+        return not (kind == "table" and name == version_table)
+
+    with migrated.storage.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "include_object": include})
+        assert compare_metadata(context, migrated.storage.metadata) == []

@@ -9,15 +9,25 @@ review.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 import sqlalchemy as sa
 
 from learnomy_core import Policy, RestRequest, hookimpl
 from learnomy_core.errors import NotFound
-from learnomy_core.storage import ID, TEXT_TABLE
+from learnomy_core.storage import ID, LONGTEXT, TEXT_TABLE
 
-from ..catalog import COURSE_PURGED, CourseAccess, course_of, load_course, tables
+from ..catalog import (
+    COURSE_PURGED,
+    CourseAccess,
+    CourseContext,
+    course_of,
+    editor_policy,
+    enrolled_policy,
+    load_course,
+    tables,
+)
 from .question_types import BUILT_IN, QuestionType
 
 QUIZ_MODES = ("graded", "practice", "survey")
@@ -32,7 +42,7 @@ def assessment_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("course_id", ID, nullable=False, index=True),
         sa.Column("section_id", ID, nullable=False, index=True),
         sa.Column("title", sa.String(255), nullable=False),
-        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("description", LONGTEXT, nullable=False),
         sa.Column("mode", sa.String(20), nullable=False),
         sa.Column("time_limit_minutes", sa.Integer, nullable=False),
         sa.Column("passing_grade", sa.Integer, nullable=False),
@@ -168,21 +178,45 @@ def question_of(request: RestRequest, question_id: int) -> tuple[CourseAccess, A
     return access, quiz, row
 
 
-def quiz_editor(kind: str) -> Policy:
-    """Editors of the course a quiz, question or section belongs to; 404 if unseen."""
+@dataclass
+class QuizContext(CourseContext):
+    """What an assessment policy loaded: the course, and the quiz, question or attempt.
 
-    def check(request: RestRequest) -> bool:
-        item_id = request.params["id"]
+    :ivar quiz: the quiz the path names (or the quiz of its question or attempt).
+    :ivar question: the question the path names.
+    :ivar attempt: the attempt the path names.
+    :ivar own: the caller is the attempt's student.
+    :ivar editor: the caller edits the course.
+    """
+
+    quiz: Any = None
+    question: Any = None
+    attempt: Any = None
+    own: bool = False
+    editor: bool = False
+
+
+def quiz_context(kind: str) -> Callable[[RestRequest, int], QuizContext]:
+    """How to load the context of a ``quiz`` or ``question`` id (404 if unseen)."""
+
+    def locate(request: RestRequest, item_id: int) -> QuizContext:
         if kind == "quiz":
-            request.course, request.item = quiz_of(request, item_id)  # type: ignore[attr-defined]
-        elif kind == "question":
-            access, quiz, question = question_of(request, item_id)
-            request.course, request.item, request.quiz = access, question, quiz  # type: ignore[attr-defined]
-        else:
-            request.course, request.item = course_of("section", request, item_id)  # type: ignore[attr-defined]
-        return request.course.is_editor
+            access, quiz = quiz_of(request, item_id)
+            return QuizContext(access, quiz=quiz, editor=access.is_editor)
+        access, quiz, question = question_of(request, item_id)
+        return QuizContext(access, quiz=quiz, question=question, editor=access.is_editor)
 
-    return Policy(f"course_editor({kind}:id)", check)
+    return locate
+
+
+def quiz_editor(kind: str) -> Policy:
+    """Editors of the course a quiz or question belongs to; 404 if unseen, 403 for others."""
+    return editor_policy(kind, locate=quiz_context(kind))
+
+
+def quiz_enrolled(*, editors: bool = True) -> Policy:
+    """Students enrolled in the quiz's course (and, with ``editors``, its editors)."""
+    return enrolled_policy("quiz", editors=editors, locate=quiz_context("quiz"))
 
 
 def question_resource(row_id: int, quiz_id: int, kind: str, position: int, version: int, data: dict[str, Any]) -> dict[str, Any]:

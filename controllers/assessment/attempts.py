@@ -21,17 +21,16 @@ import sqlalchemy as sa
 
 from learnomy_core import CREATABLE, DELETABLE, LOGGED_IN, READABLE, Policy, RestRequest, created, deleted, hookimpl
 from learnomy_core.cursors import LIST_ARGS, paginate
-from learnomy_core.errors import ApiError, Conflict, InvalidParams
+from learnomy_core.errors import ApiError, AttemptSubmitted, Conflict, DeadlinePassed, InvalidParams, LessonLocked
 from learnomy_core.events import emit
 from learnomy_core.locks import lock_rows
 from learnomy_core.schema import sanitize, validate
 from learnomy_core.storage import insert_ignore
 
-from .access import attempts_used, question_types, quiz_of, reveal_allowed, version_data
 from ..catalog import (
+    CourseContext,
     ID_ARG,
     NAMESPACE,
-    LessonLocked,
     active_enrollment,
     completed_lessons,
     editor_policy,
@@ -39,20 +38,10 @@ from ..catalog import (
     ordered_lessons,
     student_record,
     tables,
+    user_summaries,
 )
-from ..catalog import user_summaries
 from ..learning import recompute
-
-
-class DeadlinePassed(ApiError):
-    status = 409
-    code = "learnomy_attempt_deadline_passed"
-    message = "The time for this attempt is over; it has been submitted as it stood."
-
-
-class AttemptSubmitted(Conflict):
-    code = "learnomy_attempt_submitted"
-    message = "This attempt was submitted already."
+from .access import QuizContext, attempts_used, question_types, quiz_enrolled, quiz_of, reveal_allowed, version_data
 
 
 def takes_answers(attempt: Any) -> bool:
@@ -209,8 +198,8 @@ def _attempt_policy(who: str) -> Policy:
 
     def check(request: RestRequest) -> bool:
         row, own, editor = student_record(request, "attempts", "Attempt")
-        _, quiz = quiz_of(request, int(row.quiz_id))
-        request.item, request.quiz, request.is_course_editor = row, quiz, editor  # type: ignore[attr-defined]
+        access, quiz = quiz_of(request, int(row.quiz_id))
+        request.context = QuizContext(access, quiz=quiz, attempt=row, own=own, editor=editor)
         return {"student": own, "editor": editor, "either": True}[who]
 
     return Policy(f"attempt_{who}", check)
@@ -235,8 +224,8 @@ def _check_unlocked(request: RestRequest, access: Any, quiz: Any) -> None:
 
 
 def start_attempt(request: RestRequest) -> Any:
-    access, quiz = quiz_of(request, request.params["id"])
-    active_enrollment(request, access)
+    context = request.context_as(QuizContext)
+    access, quiz = context.course, context.quiz
     _check_unlocked(request, access, quiz)
     table = tables(request)
     attempts, questions = table("attempts"), table("questions")
@@ -274,9 +263,8 @@ def start_attempt(request: RestRequest) -> Any:
 
 
 def list_quiz_attempts(request: RestRequest) -> Any:
-    access, quiz = quiz_of(request, request.params["id"])
-    if not access.is_editor:
-        active_enrollment(request, access)
+    context = request.context_as(QuizContext)
+    access, quiz = context.course, context.quiz
     attempts = tables(request)("attempts")
     query = sa.select(attempts).where(attempts.c.quiz_id == quiz.id)
     if not access.is_editor:
@@ -286,12 +274,14 @@ def list_quiz_attempts(request: RestRequest) -> Any:
 
 
 def get_attempt(request: RestRequest) -> Any:
-    row = _expire_if_due(request, request.quiz, request.item)
-    return full(request, request.quiz, row, editor=request.is_course_editor and int(row.user_id) != request.user.id)
+    context = request.context_as(QuizContext)
+    row = _expire_if_due(request, context.quiz, context.attempt)
+    return full(request, context.quiz, row, editor=context.editor and int(row.user_id) != request.user.id)
 
 
 def save_answers(request: RestRequest) -> Any:
-    row, quiz = request.item, request.quiz
+    context = request.context_as(QuizContext)
+    row, quiz = context.attempt, context.quiz
     if row.status != "in_progress":
         raise AttemptSubmitted("This attempt is no longer in progress.")
     if not takes_answers(row):
@@ -324,14 +314,16 @@ def _checked_answers(request: RestRequest, row: Any, given: dict[str, Any]) -> d
 
 
 def submit_attempt(request: RestRequest) -> Any:
+    context = request.context_as(QuizContext)
     # Of simultaneous submits one grades and answers 200; the others answer 409, as a
     # later one does: the attempt is no longer in progress.
-    finished = submit(request, request.quiz, request.item, request.params.get("answers") or {})
-    return full(request, request.quiz, finished, editor=False)
+    finished = submit(request, context.quiz, context.attempt, request.params.get("answers") or {})
+    return full(request, context.quiz, finished, editor=False)
 
 
 def grade_attempt(request: RestRequest) -> Any:
-    row, quiz = request.item, request.quiz
+    context = request.context_as(QuizContext)
+    row, quiz = context.attempt, context.quiz
     if row.status != "pending_review":
         raise Conflict("Only attempts pending review are graded by hand.", code="learnomy_attempt_not_pending")
     versions = version_data(request, [(q["id"], q["version"]) for q in row.questions])
@@ -360,7 +352,8 @@ def grade_attempt(request: RestRequest) -> Any:
 
 
 def reset_attempt(request: RestRequest) -> Any:
-    row = request.item
+    context = request.context_as(QuizContext)
+    row = context.attempt
     previous = summary(row)
     attempts = tables(request)("attempts")
     request.db.execute(sa.delete(attempts).where(attempts.c.id == row.id))
@@ -369,7 +362,8 @@ def reset_attempt(request: RestRequest) -> Any:
 
 
 def quiz_results(request: RestRequest) -> Any:
-    quiz = request.item
+    context = request.context_as(QuizContext)
+    quiz = context.quiz
     attempts = tables(request)("attempts")
     rows = request.db.execute(sa.select(attempts).where(attempts.c.quiz_id == quiz.id,
                                                         attempts.c.status != "in_progress")).all()
@@ -396,7 +390,8 @@ def my_attempts(request: RestRequest) -> Any:
 
 
 def gradebook(request: RestRequest) -> Any:
-    access = request.course
+    context = request.context_as(CourseContext)
+    access = context.course
     table = tables(request)
     enrollments, quizzes, attempts = table("enrollments"), table("quizzes"), table("attempts")
     quiz_rows = request.db.execute(sa.select(quizzes.c.id, quizzes.c.title).where(quizzes.c.course_id == access.id)
@@ -425,9 +420,9 @@ def register_routes(registry: Any) -> None:
     from .access import quiz_editor
 
     register(NAMESPACE, r"/quizzes/(?P<id>[\d]+)/attempts", [
-        {"methods": CREATABLE, "callback": start_attempt, "permission_callback": LOGGED_IN, "sensitive": True,
+        {"methods": CREATABLE, "callback": start_attempt, "permission_callback": quiz_enrolled(editors=False), "sensitive": True,
          "args": ID_ARG},
-        {"methods": READABLE, "callback": list_quiz_attempts, "permission_callback": LOGGED_IN,
+        {"methods": READABLE, "callback": list_quiz_attempts, "permission_callback": quiz_enrolled(),
          "args": {**ID_ARG, **LIST_ARGS}},
     ])
     register(NAMESPACE, r"/attempts/(?P<id>[\d]+)", [

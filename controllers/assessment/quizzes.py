@@ -24,19 +24,22 @@ from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InvalidParams, NotFound
 from learnomy_core.html import sanitize_html
 from learnomy_core.schema import sanitize, validate
+from learnomy_core.storage import inserted_id
 
+from ..catalog import ID_ARG, NAMESPACE, CourseContext, editor_policy, load_course, tables
 from .access import (
     FEEDBACK_MODES,
     QUIZ_MODES,
+    QuizContext,
     delete_quizzes,
     question_resource,
     question_types,
     quiz_editor,
+    quiz_enrolled,
     quiz_of,
 )
-from ..catalog import ID_ARG, NAMESPACE, active_enrollment, load_course, tables
 
-QUIZ_ARGS = {
+QUIZ_ARGS: dict[str, dict[str, Any]] = {
     "title": {"type": "string", "minLength": 1, "maxLength": 255},
     "description": {"type": "string", "maxLength": 20000},
     "mode": {"type": "string", "enum": list(QUIZ_MODES)},
@@ -52,7 +55,7 @@ QUIZ_ARGS = {
 QUIZ_DEFAULTS = {"description": "", "mode": "graded", "time_limit_minutes": 0, "passing_grade": 70,
                  "attempts_allowed": 0, "randomize_questions": False, "randomize_answers": False,
                  "questions_per_attempt": 0, "feedback_mode": "after_submit", "required": False}
-QUESTION_ARGS = {
+QUESTION_ARGS: dict[str, dict[str, Any]] = {
     "type": {"type": "string", "minLength": 1, "maxLength": 40},
     "title": {"type": "string", "minLength": 1, "maxLength": 5000},
     "description": {"type": "string", "maxLength": 20000},
@@ -92,21 +95,20 @@ def list_course_quizzes(request: RestRequest) -> Any:
 
 
 def create_quiz(request: RestRequest) -> Any:
-    access, section = request.course, request.item
+    context = request.context_as(CourseContext)
+    access, section = context.course, context.section
     quizzes = tables(request)("quizzes")
     highest = request.db.execute(sa.select(sa.func.max(quizzes.c.position)).where(
         quizzes.c.section_id == section.id)).scalar()
     values = {**QUIZ_DEFAULTS, **_quiz_values(request), "course_id": access.id, "section_id": section.id,
               "position": (highest or 0) + 1}
-    new_id = request.db.execute(sa.insert(quizzes).values(**values)).inserted_primary_key[0]
+    new_id = inserted_id(request.db.execute(sa.insert(quizzes).values(**values)))
     row = request.db.execute(sa.select(quizzes).where(quizzes.c.id == new_id)).one()
     return created(quiz_resource(row), location=f"/{NAMESPACE}/quizzes/{new_id}")
 
 
 def get_quiz(request: RestRequest) -> Any:
-    access, quiz = quiz_of(request, request.params["id"])
-    if not access.is_editor:
-        active_enrollment(request, access)
+    quiz = request.context_as(QuizContext).quiz
     data = quiz_resource(quiz)
     questions = tables(request)("questions")
     data["question_count"] = request.db.execute(sa.select(sa.func.count()).select_from(questions).where(
@@ -115,17 +117,19 @@ def get_quiz(request: RestRequest) -> Any:
 
 
 def update_quiz(request: RestRequest) -> Any:
+    context = request.context_as(QuizContext)
     quizzes = tables(request)("quizzes")
     values = _quiz_values(request)
     if values:
-        request.db.execute(sa.update(quizzes).where(quizzes.c.id == request.item.id).values(**values))
-    return quiz_resource(request.db.execute(sa.select(quizzes).where(quizzes.c.id == request.item.id)).one())
+        request.db.execute(sa.update(quizzes).where(quizzes.c.id == context.quiz.id).values(**values))
+    return quiz_resource(request.db.execute(sa.select(quizzes).where(quizzes.c.id == context.quiz.id)).one())
 
 
 def delete_quiz(request: RestRequest) -> Any:
+    context = request.context_as(QuizContext)
     quizzes = tables(request)("quizzes")
-    previous = quiz_resource(request.item)
-    delete_quizzes(request, quizzes.c.id == request.item.id)
+    previous = quiz_resource(context.quiz)
+    delete_quizzes(request, quizzes.c.id == context.quiz.id)
     return deleted(previous)
 
 
@@ -177,40 +181,44 @@ def _resource(row: Any) -> dict[str, Any]:
 
 
 def list_questions(request: RestRequest) -> Any:
+    context = request.context_as(QuizContext)
     questions = tables(request)("questions")
-    return paginate(request, sa.select(questions).where(questions.c.quiz_id == request.item.id),
+    return paginate(request, sa.select(questions).where(questions.c.quiz_id == context.quiz.id),
                     [(questions.c.position, False), (questions.c.id, False)], lambda rows: [_resource(r) for r in rows])
 
 
 def create_question(request: RestRequest) -> Any:
+    context = request.context_as(QuizContext)
     if "type" not in request.params:
         raise InvalidParams(details=[{"param": "type", "code": "rest_missing_callback_param", "message": "type is required."}])
     data = _question_data(request, request.params["type"], {})
     questions = tables(request)("questions")
     highest = request.db.execute(sa.select(sa.func.max(questions.c.position)).where(
-        questions.c.quiz_id == request.item.id)).scalar()
-    new_id = request.db.execute(sa.insert(questions).values(
-        quiz_id=request.item.id, type=request.params["type"], position=(highest or 0) + 1, version=1, data=data,
-    )).inserted_primary_key[0]
+        questions.c.quiz_id == context.quiz.id)).scalar()
+    new_id = inserted_id(request.db.execute(sa.insert(questions).values(
+        quiz_id=context.quiz.id, type=request.params["type"], position=(highest or 0) + 1, version=1, data=data,
+    )))
     _save_version(request, int(new_id), 1, request.params["type"], data)
     row = request.db.execute(sa.select(questions).where(questions.c.id == new_id)).one()
     return created(_resource(row), location=f"/{NAMESPACE}/questions/{new_id}")
 
 
 def get_question(request: RestRequest) -> Any:
-    return _resource(request.item)
+    context = request.context_as(QuizContext)
+    return _resource(context.question)
 
 
 def update_question(request: RestRequest) -> Any:
+    context = request.context_as(QuizContext)
     questions = tables(request)("questions")
     # Claim the next version first: the update takes the row's write lock, so
     # edits arriving together queue here, and each then reads the question as the
     # edit before it left it (never two edits making the same version).
-    claimed = request.db.execute(sa.update(questions).where(questions.c.id == request.item.id)
+    claimed = request.db.execute(sa.update(questions).where(questions.c.id == context.question.id)
                                  .values(version=questions.c.version + 1))
     if claimed.rowcount == 0:
         raise NotFound("Question not found.")
-    row = request.db.execute(sa.select(questions).where(questions.c.id == request.item.id)).one()
+    row = request.db.execute(sa.select(questions).where(questions.c.id == context.question.id)).one()
     kind = request.params.get("type", row.type)
     data = _question_data(request, kind, dict(row.data))
     request.db.execute(sa.update(questions).where(questions.c.id == row.id).values(type=kind, data=data))
@@ -219,22 +227,24 @@ def update_question(request: RestRequest) -> Any:
 
 
 def delete_question(request: RestRequest) -> Any:
+    context = request.context_as(QuizContext)
     questions = tables(request)("questions")
-    previous = _resource(request.item)
+    previous = _resource(context.question)
     # Its versions stay: past attempts still show and grade what they were given.
-    request.db.execute(sa.delete(questions).where(questions.c.id == request.item.id))
+    request.db.execute(sa.delete(questions).where(questions.c.id == context.question.id))
     return deleted(previous)
 
 
 def reorder_questions(request: RestRequest) -> Any:
+    context = request.context_as(QuizContext)
     questions = tables(request)("questions")
-    current = {int(r[0]) for r in request.db.execute(sa.select(questions.c.id).where(questions.c.quiz_id == request.item.id))}
+    current = {int(r[0]) for r in request.db.execute(sa.select(questions.c.id).where(questions.c.quiz_id == context.quiz.id))}
     if set(request.params["order"]) != current:
         raise InvalidParams(details=[{"param": "order", "code": "rest_invalid_param",
                                       "message": "order must name exactly the quiz's questions, each once."}])
     for position, question_id in enumerate(request.params["order"], start=1):
         request.db.execute(sa.update(questions).where(questions.c.id == question_id).values(position=position))
-    rows = request.db.execute(sa.select(questions).where(questions.c.quiz_id == request.item.id)
+    rows = request.db.execute(sa.select(questions).where(questions.c.quiz_id == context.quiz.id)
                               .order_by(questions.c.position)).all()
     return [_resource(r) for r in rows]
 
@@ -245,7 +255,7 @@ def list_question_types(request: RestRequest) -> Any:
 
 def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
-    quiz_edit, question_edit, section_edit = quiz_editor("quiz"), quiz_editor("question"), quiz_editor("section")
+    quiz_edit, question_edit, section_edit = quiz_editor("quiz"), quiz_editor("question"), editor_policy("section")
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/quizzes", {
         "methods": READABLE, "callback": list_course_quizzes, "permission_callback": PUBLIC,
         "args": {**ID_ARG, **LIST_ARGS},
@@ -255,7 +265,7 @@ def register_routes(registry: Any) -> None:
         "args": {**ID_ARG, **QUIZ_ARGS, "title": {**QUIZ_ARGS["title"], "required": True}},
     })
     register(NAMESPACE, r"/quizzes/(?P<id>[\d]+)", [
-        {"methods": READABLE, "callback": get_quiz, "permission_callback": LOGGED_IN, "args": ID_ARG},
+        {"methods": READABLE, "callback": get_quiz, "permission_callback": quiz_enrolled(), "args": ID_ARG},
         {"methods": EDITABLE, "callback": update_quiz, "permission_callback": quiz_edit, "args": {**ID_ARG, **QUIZ_ARGS}},
         {"methods": DELETABLE, "callback": delete_quiz, "permission_callback": quiz_edit, "args": ID_ARG},
     ])

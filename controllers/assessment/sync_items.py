@@ -14,9 +14,10 @@ from typing import Any, Optional
 import sqlalchemy as sa
 
 from learnomy_core import RestRequest
+from learnomy_core.errors import ItemRejected
 
 from ..catalog import tables
-from ..learning import ItemRejected, SyncItemType
+from ..learning import SyncItemType
 from .access import quiz_of
 from .attempts import AttemptSubmitted, submit
 

@@ -16,14 +16,17 @@ from learnomy_core import RouteRegistry, hookimpl
 from .. import migration_folders
 from . import courses, curriculum, people, taxonomy
 from .access import (
+    course_context,
+    enrolled_policy,
+    record_policy,
+    RecordContext,
+    CourseContext,
     COURSE_PURGED,
     ENROLLMENT_STATUS_FILTER,
     ID_ARG,
     LIVE_STATUSES,
     NAMESPACE,
     CourseAccess,
-    LessonLocked,
-    PrerequisitesUnmet,
     active_enrollment,
     completed_lessons,
     course_of,
@@ -46,14 +49,17 @@ from .people import user_summaries
 PLUGIN_NAME = "catalog"
 
 __all__ = [
+    "course_context",
+    "enrolled_policy",
+    "record_policy",
+    "RecordContext",
+    "CourseContext",
     "COURSE_PURGED",
     "ENROLLMENT_STATUS_FILTER",
     "ID_ARG",
     "LIVE_STATUSES",
     "NAMESPACE",
     "CourseAccess",
-    "LessonLocked",
-    "PrerequisitesUnmet",
     "active_enrollment",
     "completed_lessons",
     "course_of",

@@ -19,11 +19,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from learnomy_core import Policy, RestRequest, hookimpl
-from learnomy_core.errors import ApiError, NotFound
-from learnomy_core.storage import ID, TEXT_TABLE
+from learnomy_core.errors import ApiError, LessonLocked, NotEnrolled, NotFound, PrerequisitesUnmet
+from learnomy_core.storage import ID, LONGTEXT, TEXT_TABLE
 
 NAMESPACE = "learnomy/v1"
-ID_ARG = {"id": {"type": "integer", "minimum": 1}}
+ID_ARG: dict[str, dict[str, Any]] = {"id": {"type": "integer", "minimum": 1}}
 STATUSES = ("draft", "pending", "publish", "private", "trash")
 LEVELS = ("all", "beginner", "intermediate", "advanced")
 PRICE_TYPES = ("free", "paid", "membership")
@@ -73,13 +73,13 @@ def catalog_tables(metadata: sa.MetaData, prefix: str) -> None:
     def table(name: str, *columns: Any) -> sa.Table:
         return sa.Table(f"{prefix}lrn_{name}", metadata, *columns, **TEXT_TABLE)
 
-    table(
+    courses = table(
         "courses",
         sa.Column("id", ID, primary_key=True, autoincrement=True),
         sa.Column("title", sa.String(255), nullable=False),
         sa.Column("slug", sa.String(191), nullable=False, unique=True),
-        sa.Column("excerpt", sa.Text, nullable=False),
-        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("excerpt", LONGTEXT, nullable=False),
+        sa.Column("description", LONGTEXT, nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("author_id", ID, nullable=False),
         sa.Column("level", sa.String(20), nullable=False),
@@ -115,7 +115,7 @@ def catalog_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("id", ID, primary_key=True, autoincrement=True),
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("slug", sa.String(191), nullable=False, unique=True),
-        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("description", LONGTEXT, nullable=False),
         sa.Column("parent_id", ID, nullable=True),
     )
     table(
@@ -136,7 +136,7 @@ def catalog_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("id", ID, primary_key=True, autoincrement=True),
         sa.Column("course_id", ID, nullable=False, index=True),
         sa.Column("title", sa.String(255), nullable=False),
-        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("description", LONGTEXT, nullable=False),
         sa.Column("position", sa.Integer, nullable=False),
     )
     table(
@@ -146,8 +146,8 @@ def catalog_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("section_id", ID, nullable=False, index=True),
         sa.Column("title", sa.String(255), nullable=False),
         sa.Column("slug", sa.String(191), nullable=False),
-        sa.Column("content", sa.Text, nullable=False),
-        sa.Column("excerpt", sa.Text, nullable=False),
+        sa.Column("content", LONGTEXT, nullable=False),
+        sa.Column("excerpt", LONGTEXT, nullable=False),
         sa.Column("type", sa.String(10), nullable=False),
         sa.Column("video", sa.JSON, nullable=True),
         sa.Column("attachments", sa.JSON, nullable=False),
@@ -162,11 +162,11 @@ def catalog_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("id", ID, primary_key=True, autoincrement=True),
         sa.Column("lesson_id", ID, nullable=False, index=True),
         sa.Column("title", sa.String(255), nullable=False),
-        sa.Column("content", sa.Text, nullable=False),
+        sa.Column("content", LONGTEXT, nullable=False),
         sa.Column("duration_minutes", sa.Integer, nullable=False),
         sa.Column("position", sa.Integer, nullable=False),
     )
-    table(
+    enrollments = table(
         "enrollments",
         sa.Column("id", ID, primary_key=True, autoincrement=True),
         sa.Column("user_id", ID, nullable=False, index=True),
@@ -187,6 +187,12 @@ def catalog_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("course_id", ID, nullable=False, index=True),
         sa.Column("completed_at", sa.DateTime, nullable=False),
     )
+
+    # The catalog list's orders (status, then the order's column, then id) and the
+    # enrollments of a course by status (free_0007).
+    for column in ("created_at", "title", "student_count", "rating_average"):
+        sa.Index(f"{courses.name}_status_{column}", courses.c.status, courses.c[column], courses.c.id)
+    sa.Index(f"{enrollments.name}_course_status", enrollments.c.course_id, enrollments.c.status)
 
 
 def declare_tables(metadata: sa.MetaData, prefix: str) -> None:
@@ -278,44 +284,92 @@ def course_of(kind: str, request: RestRequest, item_id: int) -> tuple[CourseAcce
     return load_course(request, int(row.course_id)), row
 
 
-def editor_policy(kind: str, param: str = "id") -> Policy:
+@dataclass
+class CourseContext:
+    """What a course policy loaded for the callback: ``request.context_as(CourseContext)``.
+
+    :ivar course: the course as the caller sees it.
+    :ivar section: the section the path names (section routes).
+    :ivar lesson: the lesson the path names, or the lesson of the topic it names.
+    :ivar topic: the topic the path names (topic routes).
+    :ivar enrollment: the caller's active enrollment (``enrolled`` policies;
+        None for an editor who passes without one).
+    :ivar lessons: the caller's lesson access in this course (reading policies).
+    """
+
+    course: CourseAccess
+    section: Any = None
+    lesson: Any = None
+    topic: Any = None
+    enrollment: Any = None
+    lessons: Optional["LessonAccess"] = None
+
+
+Locate = Callable[[RestRequest, int], CourseContext]
+
+
+def course_context(kind: str) -> Locate:
+    """How to load the context of a ``course``, ``section``, ``lesson`` or ``topic`` id (404 if unseen)."""
+
+    def locate(request: RestRequest, item_id: int) -> CourseContext:
+        if kind == "course":
+            return CourseContext(load_course(request, item_id))
+        access, row = course_of(kind, request, item_id)
+        context = CourseContext(access, **{kind: row})
+        if kind == "topic":
+            lessons = tables(request)("lessons")
+            context.lesson = request.db.execute(sa.select(lessons).where(lessons.c.id == row.lesson_id)).one()
+        return context
+
+    return locate
+
+
+def editor_policy(kind: str, param: str = "id", *, locate: Optional[Locate] = None) -> Policy:
     """Editors (instructors of the course at hand) and administrators.
 
     ``kind`` says what ``param`` names: a ``course``, ``section``, ``lesson`` or
-    ``topic``. A caller who may not see the course gets 404, one who may see it
-    but not edit it 403. The loaded course is kept on ``request.course``.
+    ``topic`` (another area passes its own ``locate`` for its kinds: a quiz). A
+    caller who may not see the course gets 404, one who may see it but not edit
+    it 403. The callback reads what was loaded from ``request.context``.
     """
+    find = locate or course_context(kind)
 
     def check(request: RestRequest) -> bool:
-        item_id = request.params[param]
-        if kind == "course":
-            access, item = load_course(request, item_id), None
-        else:
-            access, item = course_of(kind, request, item_id)
-        request.course, request.item = access, item  # type: ignore[attr-defined]
-        return access.is_editor
+        context = request.context = find(request, request.params[param])
+        return context.course.is_editor
 
     return Policy(f"course_editor({kind}:{param})", check)
 
 
+def enrolled_policy(kind: str, param: str = "id", *, editors: bool = True, unlocked: bool = False,
+                    locate: Optional[Locate] = None) -> Policy:
+    """Students enrolled in the course at hand (active, unexpired, prerequisites met).
+
+    With ``editors`` (the default), the course's instructors and administrators
+    pass too, without an enrollment; without it, the route acts on the caller's
+    own enrollment, so only an enrolled student passes. With ``unlocked``, the
+    lesson the path names must also be open to them now (drip). A caller who
+    may not see the course gets 404; one who may see it but is not enrolled 403,
+    saying why (``learnomy_not_enrolled``, ``learnomy_enrollment_expired``,
+    ``learnomy_prerequisites_unmet``, ``learnomy_lesson_locked_*``).
+    """
+    find = locate or course_context(kind)
+
+    def check(request: RestRequest) -> bool:
+        context = request.context = find(request, request.params[param])
+        if editors and context.course.is_editor:
+            return True
+        if unlocked and context.lesson is not None:
+            context.enrollment = unlocked_enrollment(request, context.course, context.lesson)
+        else:
+            context.enrollment = active_enrollment(request, context.course)
+        return True
+
+    name = "enrolled" if editors else "enrolled_student"
+    return Policy(f"{name}({kind}:{param})", check)
+
+
 # -- enrollment and access -------------------------------------------------------
-
-class LessonLocked(ApiError):
-    status = 403
-    code = "learnomy_lesson_locked"
-    message = "This lesson is locked."
-
-
-class NotEnrolled(ApiError):
-    status = 403
-    code = "learnomy_not_enrolled"
-    message = "Enroll in the course to open this."
-
-
-class PrerequisitesUnmet(ApiError):
-    status = 403
-    code = "learnomy_prerequisites_unmet"
-    message = "Complete the prerequisite courses first."
 
 
 def live_enrollment(db: Connection, table: Callable[[str], sa.Table], user_id: int, course_id: int) -> Any:
@@ -477,3 +531,31 @@ def student_record(request: RestRequest, table_name: str, what: str) -> tuple[An
     if not (own or editor):
         raise NotFound(f"{what} not found.")
     return row, own, editor
+
+
+@dataclass
+class RecordContext:
+    """A student's record the policy loaded (an enrollment, a certificate, ...).
+
+    :ivar record: the row.
+    :ivar own: the caller is the record's student.
+    :ivar editor: the caller edits the record's course.
+    """
+
+    record: Any
+    own: bool
+    editor: bool
+
+
+def record_policy(name: str, table_name: str, what: str, *, editors_only: bool = False) -> Policy:
+    """The record's own student or its course's editors (only editors with ``editors_only``).
+
+    Anyone else gets 404, an own student of an editors-only route 403. The
+    callback reads :class:`RecordContext`.
+    """
+
+    def check(request: RestRequest) -> bool:
+        context = request.context = RecordContext(*student_record(request, table_name, what))
+        return context.editor or not editors_only
+
+    return Policy(name, check)

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from learnomy_core import RestRequest
 from learnomy_core.errors import Conflict, InvalidParams
 from learnomy_core.html import sanitize_html
+from learnomy_core.storage import inserted_id
 
 from .access import (
     DRIP_MODES,
@@ -240,5 +241,5 @@ def copy_rows(db: Connection, table: sa.Table, rows: list[Any], change: Callable
     mapping = {}
     for row in rows:
         values = {k: v for k, v in row._mapping.items() if k != "id"}
-        mapping[int(row.id)] = int(db.execute(sa.insert(table).values(**change(values))).inserted_primary_key[0])
+        mapping[int(row.id)] = inserted_id(db.execute(sa.insert(table).values(**change(values))))
     return mapping

@@ -28,11 +28,13 @@ from learnomy_core import (
     hookimpl,
 )
 from learnomy_core.cursors import LIST_ARGS, paginate
-from learnomy_core.errors import ApiError, Conflict, Forbidden, InvalidParams, NotFound
+from learnomy_core.errors import ApiError, Conflict, Forbidden, InvalidParams, NotFound, OwnerRemoval
 from learnomy_core.events import emit
 from learnomy_core.locks import lock_rows
+from learnomy_core.storage import inserted_id
 
 from .access import (
+    CourseContext,
     COURSE_PURGED,
     ENROLLMENT_STATUS_FILTER,
     ID_ARG,
@@ -115,7 +117,7 @@ def create_course(request: RestRequest) -> Any:
     values = new_course_values(request, request.user.id)
     course_id = with_unique_slug(
         request.db, courses, params.get("slug") or slugify(params["title"]),
-        lambda slug: int(request.db.execute(sa.insert(courses).values(**values, slug=slug)).inserted_primary_key[0]))
+        lambda slug: inserted_id(request.db.execute(sa.insert(courses).values(**values, slug=slug))))
     request.db.execute(sa.insert(table("course_instructors")).values(
         course_id=course_id, user_id=request.user.id, added_at=values["created_at"]))
     set_links(request.db, request, course_id, params)
@@ -130,7 +132,7 @@ def _render_one(request: RestRequest, course_id: int) -> dict[str, Any]:
 
 
 def update_course(request: RestRequest) -> Any:
-    access = request.course  # loaded by the editor policy
+    access = request.context_as(CourseContext).course
     params = request.params
     row = access.row
     merged = {**row._mapping, **params}
@@ -160,7 +162,7 @@ def update_course(request: RestRequest) -> Any:
 
 
 def delete_course(request: RestRequest) -> Any:
-    access = request.course
+    access = request.context_as(CourseContext).course
     previous = _render_one(request, access.id)
     table = tables(request)
     courses, enrollments = table("courses"), table("enrollments")
@@ -199,7 +201,7 @@ def _delete_catalog_rows(request: RestRequest, course_id: int) -> None:
 
 
 def duplicate_course(request: RestRequest) -> Any:
-    access = request.course
+    access = request.context_as(CourseContext).course
     table = tables(request)
     db = request.db
     courses = table("courses")
@@ -211,7 +213,7 @@ def duplicate_course(request: RestRequest) -> Any:
         published_at=None,
     )
     new_id = with_unique_slug(db, courses, f"{access.row.slug}-copy", lambda slug: int(
-        db.execute(sa.insert(courses).values(**values, slug=slug)).inserted_primary_key[0]))
+        inserted_id(db.execute(sa.insert(courses).values(**values, slug=slug)))))
     db.execute(sa.insert(table("course_instructors")).values(course_id=new_id, user_id=request.user.id, added_at=stamp))
     links = link_ids(db, request, [access.id])
     set_links(db, request, new_id, {field: links[field][access.id] for field in LINKS})
@@ -242,7 +244,7 @@ def list_instructors(request: RestRequest) -> Any:
 
 
 def add_instructor(request: RestRequest) -> Any:
-    access = request.course
+    access = request.context_as(CourseContext).course
     user_id = request.params["user_id"]
     store = request.app.identity.store
     row = store.get(request.db, user_id)
@@ -258,14 +260,6 @@ def add_instructor(request: RestRequest) -> Any:
     return created(list_instructors(request), location=f"/{NAMESPACE}/courses/{access.id}/instructors")
 
 
-class OwnerRemoval(ApiError):
-    """Removing a course's owner: only an administrator does, naming who takes over."""
-
-    status = 403
-    code = "learnomy_course_owner"
-    message = "Only an administrator removes the course owner, naming a new owner (new_owner_id)."
-
-
 def remove_instructor(request: RestRequest) -> Any:
     """Remove an instructor from a course.
 
@@ -275,7 +269,7 @@ def remove_instructor(request: RestRequest) -> Any:
     course's other instructors, to take the course over (403 for anyone else,
     409 ``learnomy_new_owner_required`` without it). The last instructor stays (409).
     """
-    access = request.course
+    access = request.context_as(CourseContext).course
     user_id, new_owner = request.params["user_id"], request.params.get("new_owner_id")
     table = tables(request)
     courses, link = table("courses"), table("course_instructors")

@@ -24,6 +24,7 @@ from learnomy_core import (
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InvalidParams
 from learnomy_core.html import sanitize_html
+from learnomy_core.storage import inserted_id
 
 from .access import (
     ID_ARG,
@@ -31,6 +32,8 @@ from .access import (
     CourseAccess,
     LessonAccess,
     course_of,
+    CourseContext,
+    course_context,
     editor_policy,
     load_course,
     parse_time,
@@ -157,19 +160,15 @@ def curriculum_of(request: RestRequest, access: CourseAccess) -> list[dict[str, 
 def _reader(kind: str) -> Policy:
     """Lesson or topic content: editors, preview lessons, or enrolled and unlocked students."""
 
+    locate = course_context(kind)
+
     def check(request: RestRequest) -> bool:
-        access, item = course_of(kind, request, request.params["id"])
-        lesson = item
-        if kind == "topic":
-            lessons = tables(request)("lessons")
-            lesson = request.db.execute(sa.select(lessons).where(lessons.c.id == item.lesson_id)).one()
-        lesson_access = LessonAccess(request, access)
-        lesson_access.check(lesson)
-        request.course, request.item, request.lesson = access, item, lesson  # type: ignore[attr-defined]
-        request.lesson_access = lesson_access  # type: ignore[attr-defined]
+        context = request.context = locate(request, request.params["id"])
+        context.lessons = LessonAccess(request, context.course)
+        context.lessons.check(context.lesson)
         return True
 
-    return Policy(f"course_enrolled_or_preview({kind}:id)", check, requires_login=False)
+    return Policy(f"enrolled_or_preview({kind}:id)", check, requires_login=False)
 
 
 # -- sections ---------------------------------------------------------------------------
@@ -188,24 +187,26 @@ def list_sections(request: RestRequest) -> Any:
 
 
 def create_section(request: RestRequest) -> Any:
-    access = request.course
+    context = request.context_as(CourseContext)
+    access = context.course
     sections = tables(request)("sections")
     values = {"course_id": access.id, "title": request.params["title"],
               "description": sanitize_html(request.params.get("description", "")),
               "position": _next_position(request, sections, "course_id", access.id)}
-    new_id = request.db.execute(sa.insert(sections).values(**values)).inserted_primary_key[0]
+    new_id = inserted_id(request.db.execute(sa.insert(sections).values(**values)))
     row = request.db.execute(sa.select(sections).where(sections.c.id == new_id)).one()
     return created(section_resource(row), location=f"/{NAMESPACE}/sections/{new_id}")
 
 
 def update_section(request: RestRequest) -> Any:
+    context = request.context_as(CourseContext)
     sections = tables(request)("sections")
     changes = {k: request.params[k] for k in SECTION_ARGS if k in request.params}
     if "description" in changes:
         changes["description"] = sanitize_html(changes["description"])
     if changes:
-        request.db.execute(sa.update(sections).where(sections.c.id == request.item.id).values(**changes))
-    return section_resource(request.db.execute(sa.select(sections).where(sections.c.id == request.item.id)).one())
+        request.db.execute(sa.update(sections).where(sections.c.id == context.section.id).values(**changes))
+    return section_resource(request.db.execute(sa.select(sections).where(sections.c.id == context.section.id)).one())
 
 
 def _delete_lessons(request: RestRequest, lesson_ids: Any) -> None:
@@ -218,13 +219,14 @@ def _delete_lessons(request: RestRequest, lesson_ids: Any) -> None:
 
 
 def delete_section(request: RestRequest) -> Any:
+    context = request.context_as(CourseContext)
     table = tables(request)
     sections, lessons = table("sections"), table("lessons")
-    previous = section_resource(request.item)
-    ids = [int(r[0]) for r in request.db.execute(sa.select(lessons.c.id).where(lessons.c.section_id == request.item.id))]
+    previous = section_resource(context.section)
+    ids = [int(r[0]) for r in request.db.execute(sa.select(lessons.c.id).where(lessons.c.section_id == context.section.id))]
     if ids:
         _delete_lessons(request, ids)
-    request.db.execute(sa.delete(sections).where(sections.c.id == request.item.id))
+    request.db.execute(sa.delete(sections).where(sections.c.id == context.section.id))
     return deleted(previous)
 
 
@@ -233,7 +235,8 @@ def _bad_order(message: str) -> InvalidParams:
 
 
 def reorder_sections(request: RestRequest) -> Any:
-    access = request.course
+    context = request.context_as(CourseContext)
+    access = context.course
     sections = tables(request)("sections")
     current = {int(r[0]) for r in request.db.execute(sa.select(sections.c.id).where(sections.c.course_id == access.id))}
     order = request.params["order"]
@@ -272,42 +275,47 @@ def list_lessons(request: RestRequest) -> Any:
 
 
 def create_lesson(request: RestRequest) -> Any:
-    access, section = request.course, request.item
+    context = request.context_as(CourseContext)
+    access, section = context.course, context.section
     lessons = tables(request)("lessons")
     values = {"title": "", "content": "", "excerpt": "", "type": "text", "video": None, "attachments": [],
               "duration_minutes": 0, "is_preview": False, "drip_days": 0, "available_at": None,
               **_lesson_values(request)}
     values.update(course_id=access.id, section_id=section.id, slug=slugify(values["title"]),
                   position=_next_position(request, lessons, "section_id", section.id))
-    new_id = request.db.execute(sa.insert(lessons).values(**values)).inserted_primary_key[0]
+    new_id = inserted_id(request.db.execute(sa.insert(lessons).values(**values)))
     row = request.db.execute(sa.select(lessons).where(lessons.c.id == new_id)).one()
     return created(lesson_resource(row, with_content=True), location=f"/{NAMESPACE}/lessons/{new_id}")
 
 
 def get_lesson(request: RestRequest) -> Any:
-    lesson = lesson_resource(request.lesson, with_content=True)
-    return _with_progress(lesson, request.lesson_access.progress)
+    context = request.context_as(CourseContext)
+    lesson = lesson_resource(context.lesson, with_content=True)
+    return _with_progress(lesson, context.lessons.progress if context.lessons is not None else None)
 
 
 def update_lesson(request: RestRequest) -> Any:
+    context = request.context_as(CourseContext)
     lessons = tables(request)("lessons")
-    values = _lesson_values(request, request.item)
+    values = _lesson_values(request, context.lesson)
     if "title" in values:
         values["slug"] = slugify(values["title"])
     if values:
-        request.db.execute(sa.update(lessons).where(lessons.c.id == request.item.id).values(**values))
-    row = request.db.execute(sa.select(lessons).where(lessons.c.id == request.item.id)).one()
+        request.db.execute(sa.update(lessons).where(lessons.c.id == context.lesson.id).values(**values))
+    row = request.db.execute(sa.select(lessons).where(lessons.c.id == context.lesson.id)).one()
     return lesson_resource(row, with_content=True)
 
 
 def delete_lesson(request: RestRequest) -> Any:
-    previous = lesson_resource(request.item, with_content=True)
-    _delete_lessons(request, [request.item.id])
+    context = request.context_as(CourseContext)
+    previous = lesson_resource(context.lesson, with_content=True)
+    _delete_lessons(request, [context.lesson.id])
     return deleted(previous)
 
 
 def reorder_lessons(request: RestRequest) -> Any:
-    access, section = request.course, request.item
+    context = request.context_as(CourseContext)
+    access, section = context.course, context.section
     lessons = tables(request)("lessons")
     order = request.params["order"]
     rows = {int(r.id): r for r in request.db.execute(sa.select(lessons).where(lessons.c.id.in_(order)))}
@@ -328,8 +336,9 @@ def reorder_lessons(request: RestRequest) -> Any:
 # -- topics -----------------------------------------------------------------------------
 
 def list_topics(request: RestRequest) -> Any:
+    context = request.context_as(CourseContext)
     topics = tables(request)("topics")
-    query = sa.select(topics).where(topics.c.lesson_id == request.lesson.id)
+    query = sa.select(topics).where(topics.c.lesson_id == context.lesson.id)
     return paginate(request, query, [(topics.c.position, False), (topics.c.id, False)],
                     lambda rows: [topic_resource(r, with_content=True) for r in rows])
 
@@ -342,32 +351,36 @@ def _topic_values(request: RestRequest) -> dict[str, Any]:
 
 
 def create_topic(request: RestRequest) -> Any:
-    lesson = request.item
+    context = request.context_as(CourseContext)
+    lesson = context.lesson
     topics = tables(request)("topics")
     values = {"content": "", "duration_minutes": 0, **_topic_values(request), "lesson_id": lesson.id,
               "position": _next_position(request, topics, "lesson_id", lesson.id)}
-    new_id = request.db.execute(sa.insert(topics).values(**values)).inserted_primary_key[0]
+    new_id = inserted_id(request.db.execute(sa.insert(topics).values(**values)))
     row = request.db.execute(sa.select(topics).where(topics.c.id == new_id)).one()
     return created(topic_resource(row, with_content=True), location=f"/{NAMESPACE}/topics/{new_id}")
 
 
 def get_topic(request: RestRequest) -> Any:
-    return topic_resource(request.item, with_content=True)
+    context = request.context_as(CourseContext)
+    return topic_resource(context.topic, with_content=True)
 
 
 def update_topic(request: RestRequest) -> Any:
+    context = request.context_as(CourseContext)
     topics = tables(request)("topics")
     values = _topic_values(request)
     if values:
-        request.db.execute(sa.update(topics).where(topics.c.id == request.item.id).values(**values))
-    return topic_resource(request.db.execute(sa.select(topics).where(topics.c.id == request.item.id)).one(),
+        request.db.execute(sa.update(topics).where(topics.c.id == context.topic.id).values(**values))
+    return topic_resource(request.db.execute(sa.select(topics).where(topics.c.id == context.topic.id)).one(),
                           with_content=True)
 
 
 def delete_topic(request: RestRequest) -> Any:
+    context = request.context_as(CourseContext)
     topics = tables(request)("topics")
-    previous = topic_resource(request.item, with_content=True)
-    request.db.execute(sa.delete(topics).where(topics.c.id == request.item.id))
+    previous = topic_resource(context.topic, with_content=True)
+    request.db.execute(sa.delete(topics).where(topics.c.id == context.topic.id))
     return deleted(previous)
 
 

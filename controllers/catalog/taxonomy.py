@@ -21,6 +21,7 @@ from learnomy_core import (
 )
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, InvalidParams, NotFound
+from learnomy_core.storage import inserted_id
 
 from .access import ID_ARG, NAMESPACE, slugify, tables
 
@@ -39,7 +40,7 @@ def _counts(request: RestRequest, link_name: str, column: str, ids: list[int]) -
     """Published courses per term, in one query."""
     table = tables(request)
     link, courses = table(link_name), table("courses")
-    rows = request.db.execute(
+    rows: Any = request.db.execute(
         sa.select(link.c[column], sa.func.count()).join(courses, courses.c.id == link.c.course_id)
         .where(link.c[column].in_(ids), courses.c.status == "publish").group_by(link.c[column])
     ) if ids else []
@@ -108,7 +109,7 @@ def create_category(request: RestRequest) -> Any:
     values = {"name": params["name"], "description": params.get("description", ""),
               "slug": _unique_slug(request, categories, params.get("slug") or slugify(params["name"])),
               "parent_id": params.get("parent_id")}
-    new_id = request.db.execute(sa.insert(categories).values(**values)).inserted_primary_key[0]
+    new_id = inserted_id(request.db.execute(sa.insert(categories).values(**values)))
     row = request.db.execute(sa.select(categories).where(categories.c.id == new_id)).one()
     return created(_render(request, [row], category=True)[0], location=f"/{NAMESPACE}/course-categories/{new_id}")
 
@@ -117,7 +118,7 @@ def update_category(request: RestRequest) -> Any:
     categories = tables(request)("course_categories")
     row = _load(request, categories)
     params = request.params
-    changes = {k: params[k] for k in ("name", "description", "parent_id") if k in params}
+    changes: dict[str, Any] = {k: params[k] for k in ("name", "description", "parent_id") if k in params}
     if "parent_id" in params:
         _check_parent(request, categories, params["parent_id"], int(row.id))
     if "slug" in params:
@@ -152,7 +153,7 @@ def create_tag(request: RestRequest) -> Any:
     tags = tables(request)("course_tags")
     params = request.params
     slug = _unique_slug(request, tags, params.get("slug") or slugify(params["name"]))
-    new_id = request.db.execute(sa.insert(tags).values(name=params["name"], slug=slug)).inserted_primary_key[0]
+    new_id = inserted_id(request.db.execute(sa.insert(tags).values(name=params["name"], slug=slug)))
     row = request.db.execute(sa.select(tags).where(tags.c.id == new_id)).one()
     return created(_render(request, [row], category=False)[0], location=f"/{NAMESPACE}/course-tags/{new_id}")
 

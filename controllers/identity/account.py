@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from learnomy_core import CREATABLE, EDITABLE, LOGGED_IN, READABLE, RestRequest, created, hookimpl
 from learnomy_core.errors import Conflict, InvalidParams
 from learnomy_core.identity.passwords import MAX_PASSWORD_BYTES, check_password
-from learnomy_core.storage import ID, insert_ignore
+from learnomy_core.storage import ID, LONGTEXT, insert_ignore
 
 from .auth import PASSWORD_ARG, token_answer
 
@@ -104,11 +104,11 @@ def declare_tables(metadata: sa.MetaData, prefix: str) -> None:
     sa.Table(
         f"{prefix}lrn_instructor_applications", metadata,
         sa.Column("id", ID, primary_key=True, autoincrement=True),
-        sa.Column("user_id", ID, nullable=False),
+        sa.Column("user_id", ID, nullable=False, index=True),
         sa.Column("status", sa.String(20), nullable=False),
-        sa.Column("message", sa.Text, nullable=False),
+        sa.Column("message", LONGTEXT, nullable=False),
         sa.Column("pending_user_id", ID, nullable=True, unique=True),
-        sa.Column("reason", sa.Text, nullable=True),
+        sa.Column("reason", LONGTEXT, nullable=True),
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("decided_at", sa.DateTime, nullable=True),
         sa.Column("decided_by", ID, nullable=True),

@@ -17,18 +17,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from learnomy_core import CREATABLE, LOGGED_IN, PUBLIC, RestRequest, created, hookimpl
-from learnomy_core.errors import ApiError, Conflict, Forbidden, InvalidParams
+from learnomy_core.errors import ApiError, Conflict, Forbidden, InvalidParams, InvalidResetKey
 from learnomy_core.identity.passwords import MAX_PASSWORD_BYTES, fast_hash, hash_password, verify_fast_hash
 
 NAMESPACE = "learnomy/v1"
 RESET_KEY_SECONDS = 24 * 3600
 PASSWORD_ARG = {"type": "string", "minLength": 8, "maxLength": MAX_PASSWORD_BYTES}
-
-
-class InvalidResetKey(ApiError):
-    status = 400
-    code = "learnomy_invalid_reset_key"
-    message = "The password reset key is invalid or has expired."
 
 
 def token_answer(request: RestRequest, user_row: Any, pair: dict[str, Any]) -> dict[str, Any]:

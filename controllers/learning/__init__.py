@@ -16,11 +16,11 @@ from learnomy_core import RestRequest, RouteRegistry, hookimpl
 from .. import migration_folders
 from . import certificates, enrollments, progress, reviews, sync
 from .progress import recompute
-from .sync import ItemRejected, SyncItemType, builtin_item_types
+from .sync import SyncItemType, builtin_item_types
 
 PLUGIN_NAME = "learning"
 
-__all__ = ["ItemRejected", "SyncItemType", "recompute"]
+__all__ = ["SyncItemType", "recompute"]
 
 
 @hookimpl

@@ -13,6 +13,8 @@ import base64
 import json
 import uuid
 from pathlib import Path
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -40,13 +42,13 @@ from learnomy_core import (
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, InvalidParams, NotFound
 from learnomy_core.events import emit
-from learnomy_core.storage import ID, TEXT_TABLE
+from learnomy_core.storage import ID, LONGTEXT, TEXT_TABLE, inserted_id
 
-from ..catalog import ID_ARG, NAMESPACE, now, student_record, tables
+from ..catalog import RecordContext, record_policy, ID_ARG, NAMESPACE, now, student_record, tables
 
 PLACEHOLDERS = ("student_name", "course_title", "completion_date", "instructor_name",
                 "verification_code", "verification_url")
-TEMPLATE_ARGS = {
+TEMPLATE_ARGS: dict[str, dict[str, Any]] = {
     "title": {"type": "string", "minLength": 1, "maxLength": 255},
     "body": {"type": "string", "minLength": 1, "maxLength": 20000},
     "orientation": {"type": "string", "enum": ["landscape", "portrait"]},
@@ -64,7 +66,7 @@ def certificate_tables(metadata: sa.MetaData, prefix: str) -> None:
         f"{prefix}lrn_certificate_templates", metadata,
         sa.Column("id", ID, primary_key=True, autoincrement=True),
         sa.Column("title", sa.String(255), nullable=False),
-        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("body", LONGTEXT, nullable=False),
         sa.Column("orientation", sa.String(10), nullable=False),
         sa.Column("author_id", ID, nullable=False, index=True),
         sa.Column("created_at", sa.DateTime, nullable=False),
@@ -88,7 +90,7 @@ def certificate_tables(metadata: sa.MetaData, prefix: str) -> None:
         # text it was issued with when its template is edited or deleted. NULL:
         # issued without a template (the default text).
         sa.Column("template_title", sa.String(255), nullable=True),
-        sa.Column("template_body", sa.Text, nullable=True),
+        sa.Column("template_body", LONGTEXT, nullable=True),
         sa.Column("template_orientation", sa.String(10), nullable=True),
         **TEXT_TABLE,
     )
@@ -141,9 +143,14 @@ def signed_facts(row: Any) -> str:
 
 # -- issuing --------------------------------------------------------------------------
 
+@dataclass(frozen=True)
 class _Facts:
-    def __init__(self, **values: Any) -> None:
-        self.__dict__.update(values)
+    """What a certificate's signature covers."""
+
+    student_name: str
+    course_title: str
+    issued_at: datetime
+    verification_code: str
 
 
 def issue(request: RestRequest, user_id: int, course_id: int, template_id: Optional[int]) -> int:
@@ -165,10 +172,10 @@ def issue(request: RestRequest, user_id: int, course_id: int, template_id: Optio
     teacher = store.get(request.db, int(course.author_id))
     template = request.db.execute(sa.select(templates).where(templates.c.id == template_id)).first() \
         if template_id else None
-    facts = _Facts(student_name=student.display_name, course_title=course.title,
+    facts = _Facts(student_name=student.display_name if student is not None else "", course_title=course.title,
                    issued_at=now(), verification_code=str(uuid.uuid4()))
     signature = base64.b64encode(signing_key(request).sign(signed_facts(facts).encode())).decode()
-    new_id = request.db.execute(sa.insert(certificates).values(
+    new_id = inserted_id(request.db.execute(sa.insert(certificates).values(
         user_id=user_id, course_id=course_id, template_id=template.id if template is not None else None,
         template_title=template.title if template is not None else None,
         template_body=template.body if template is not None else None,
@@ -176,7 +183,7 @@ def issue(request: RestRequest, user_id: int, course_id: int, template_id: Optio
         verification_code=facts.verification_code, student_name=facts.student_name,
         course_title=facts.course_title, instructor_name=teacher.display_name if teacher else "",
         signature=signature, issued_at=facts.issued_at, revoked_at=None,
-    )).inserted_primary_key[0]
+    )))
     emit(request, "certificate.issued", {"id": int(new_id), "user_id": user_id, "course_id": course_id})
     return int(new_id)
 
@@ -213,14 +220,11 @@ def render_pdf(request: RestRequest, row: Any) -> bytes:
 
 # -- access ---------------------------------------------------------------------------
 
-def _certificate_policy() -> Policy:
-    """The holder, an editor of the course, or an administrator; 404 for anyone else."""
+@dataclass
+class TemplateContext:
+    """The certificate template a template policy loaded."""
 
-    def check(request: RestRequest) -> bool:
-        request.item, _, _ = student_record(request, "certificates", "Certificate")  # type: ignore[attr-defined]
-        return True
-
-    return Policy("certificate_holder_or_editor", check)
+    template: Any
 
 
 def _template_policy() -> Policy:
@@ -233,7 +237,7 @@ def _template_policy() -> Policy:
         row = request.db.execute(sa.select(templates).where(templates.c.id == request.params["id"])).first()
         if row is None or (int(row.author_id) != request.user.id and not request.user.is_admin):
             raise NotFound("Template not found.")
-        request.item = row  # type: ignore[attr-defined]
+        request.context = TemplateContext(row)
         return True
 
     return Policy("certificate_template_author", check)
@@ -281,7 +285,8 @@ def create_certificate(request: RestRequest) -> Any:
 
 
 def get_certificate(request: RestRequest) -> Any:
-    return certificate_resource(request, request.item)
+    context = request.context_as(RecordContext)
+    return certificate_resource(request, context.record)
 
 
 def revoke_certificate(request: RestRequest) -> Any:
@@ -297,7 +302,8 @@ def revoke_certificate(request: RestRequest) -> Any:
 
 
 def download_certificate(request: RestRequest) -> Any:
-    row = request.item
+    context = request.context_as(RecordContext)
+    row = context.record
     return file(render_pdf(request, row), "application/pdf", f"certificate-{row.verification_code}.pdf")
 
 
@@ -338,31 +344,33 @@ def list_templates(request: RestRequest) -> Any:
 def create_template(request: RestRequest) -> Any:
     templates = tables(request)("certificate_templates")
     stamp = now()
-    new_id = request.db.execute(sa.insert(templates).values(
+    new_id = inserted_id(request.db.execute(sa.insert(templates).values(
         title=request.params["title"], body=request.params["body"],
         orientation=request.params.get("orientation", "landscape"), author_id=request.user.id,
-        created_at=stamp, updated_at=stamp)).inserted_primary_key[0]
+        created_at=stamp, updated_at=stamp)))
     row = request.db.execute(sa.select(templates).where(templates.c.id == new_id)).one()
     return created(template_resource(row), location=f"/{NAMESPACE}/certificate-templates/{new_id}")
 
 
 def update_template(request: RestRequest) -> Any:
+    context = request.context_as(TemplateContext)
     templates = tables(request)("certificate_templates")
     changes = {k: request.params[k] for k in ("title", "body", "orientation") if k in request.params}
     if changes:
-        request.db.execute(sa.update(templates).where(templates.c.id == request.item.id)
+        request.db.execute(sa.update(templates).where(templates.c.id == context.template.id)
                            .values(**changes, updated_at=now()))
-    return template_resource(request.db.execute(sa.select(templates).where(templates.c.id == request.item.id)).one())
+    return template_resource(request.db.execute(sa.select(templates).where(templates.c.id == context.template.id)).one())
 
 
 def delete_template(request: RestRequest) -> Any:
+    context = request.context_as(TemplateContext)
     table = tables(request)
     templates, courses = table("certificate_templates"), table("courses")
-    previous = template_resource(request.item)
+    previous = template_resource(context.template)
     # Courses stop issuing it; certificates already issued keep their facts.
-    request.db.execute(sa.update(courses).where(courses.c.certificate_template_id == request.item.id)
+    request.db.execute(sa.update(courses).where(courses.c.certificate_template_id == context.template.id)
                        .values(certificate_template_id=None))
-    request.db.execute(sa.delete(templates).where(templates.c.id == request.item.id))
+    request.db.execute(sa.delete(templates).where(templates.c.id == context.template.id))
     return deleted(previous)
 
 
@@ -390,7 +398,7 @@ def check_course(request: RestRequest, course_id: Optional[int], values: dict[st
 
 def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
-    holder = _certificate_policy()
+    holder = record_policy("certificate_holder_or_editor", "certificates", "Certificate")
     register(NAMESPACE, "/certificates", [
         {"methods": READABLE, "callback": list_certificates, "permission_callback": LOGGED_IN, "args": LIST_ARGS},
         {"methods": CREATABLE, "callback": create_certificate, "permission_callback": ADMIN,

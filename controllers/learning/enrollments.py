@@ -27,16 +27,18 @@ from learnomy_core import (
     hookimpl,
 )
 from learnomy_core.cursors import LIST_ARGS, paginate
-from learnomy_core.errors import Conflict, Forbidden, InvalidParams, PaymentRequired
+from learnomy_core.errors import Conflict, Forbidden, InvalidParams, PaymentRequired, PrerequisitesUnmet
 from learnomy_core.events import emit
-from learnomy_core.storage import insert_ignore
+from learnomy_core.storage import insert_ignore, inserted_id
 
 from ..catalog import (
+    CourseContext,
+    RecordContext,
+    record_policy,
     ENROLLMENT_STATUS_FILTER,
     ID_ARG,
     NAMESPACE,
     LIVE_STATUSES,
-    PrerequisitesUnmet,
     editor_policy,
     live_key,
     load_course,
@@ -96,7 +98,7 @@ def enroll(
               "enrolled_at": stamp, "expires_at": expires_at,
               "completed_at": stamp if status == "completed" else None, "progress_percent": 0, "live_key": key}
     if key is None:
-        new_id = request.db.execute(sa.insert(enrollments).values(**values)).inserted_primary_key[0]
+        new_id = inserted_id(request.db.execute(sa.insert(enrollments).values(**values)))
     else:
         if not insert_ignore(request.db, enrollments, values):
             raise Conflict("Already enrolled in this course.", code="learnomy_already_enrolled")
@@ -124,17 +126,6 @@ def self_enroll(request: RestRequest) -> Any:
 
 # -- records -------------------------------------------------------------------------------
 
-def _enrollment_policy(*, editors_only: bool) -> Policy:
-    """The enrollment's student (reading only) or an editor of its course; 404 for anyone else."""
-
-    def check(request: RestRequest) -> bool:
-        row, _, editor = student_record(request, "enrollments", "Enrollment")
-        request.item = row  # type: ignore[attr-defined]
-        return editor or not editors_only
-
-    return Policy("enrollment_editor" if editors_only else "enrollment_owner_or_editor", check)
-
-
 def list_enrollments(request: RestRequest) -> Any:
     table = tables(request)
     enrollments = table("enrollments")
@@ -152,11 +143,12 @@ def list_enrollments(request: RestRequest) -> Any:
 
 
 def create_enrollment(request: RestRequest) -> Any:
+    context = request.context_as(CourseContext)
     params = request.params
     if request.app.identity.store.get(request.db, params["user_id"]) is None:
         raise InvalidParams(details=[{"param": "user_id", "code": "rest_invalid_param",
                                       "message": "user_id names no user."}])
-    course = request.course.row
+    course = context.course.row
     if course.status == "trash":
         raise Conflict("The course is in the trash.", code="learnomy_course_trashed")
     enrollment = enroll(request, params["user_id"], course, source="manual", status=params["status"],
@@ -165,11 +157,13 @@ def create_enrollment(request: RestRequest) -> Any:
 
 
 def get_enrollment(request: RestRequest) -> Any:
-    return render_enrollments([request.item])[0]
+    context = request.context_as(RecordContext)
+    return render_enrollments([context.record])[0]
 
 
 def update_enrollment(request: RestRequest) -> Any:
-    row = request.item
+    context = request.context_as(RecordContext)
+    row = context.record
     params = request.params
     changes: dict[str, Any] = {}
     if "expires_at" in params:
@@ -198,7 +192,8 @@ def update_enrollment(request: RestRequest) -> Any:
 
 
 def delete_enrollment(request: RestRequest) -> Any:
-    row = request.item
+    context = request.context_as(RecordContext)
+    row = context.record
     previous = render_enrollments([row])[0]
     if row.status in LIVE_STATUSES:
         _release_seat(request, int(row.course_id))
@@ -220,7 +215,8 @@ def my_enrollments(request: RestRequest) -> Any:
 
 
 def list_students(request: RestRequest) -> Any:
-    access = request.course
+    context = request.context_as(CourseContext)
+    access = context.course
     enrollments = tables(request)("enrollments")
     query = sa.select(enrollments).where(enrollments.c.course_id == access.id)
     if request.params.get("status"):
@@ -254,14 +250,14 @@ def register_routes(registry: Any) -> None:
     ])
     register(NAMESPACE, r"/enrollments/(?P<id>[\d]+)", [
         {"methods": READABLE, "callback": get_enrollment,
-         "permission_callback": _enrollment_policy(editors_only=False), "args": ID_ARG},
+         "permission_callback": record_policy("enrollment_owner_or_editor", "enrollments", "Enrollment"), "args": ID_ARG},
         {"methods": EDITABLE, "callback": update_enrollment,
-         "permission_callback": _enrollment_policy(editors_only=True),
+         "permission_callback": record_policy("enrollment_editor", "enrollments", "Enrollment", editors_only=True),
          "args": {**ID_ARG, "status": {"type": "string", "enum": ["active", "suspended", "completed", "expired"]},
                   "expires_at": EXPIRES_ARG,
                   **{name: {"readonly": True} for name in ("user_id", "course_id", "source", "enrolled_at")}}},
         {"methods": DELETABLE, "callback": delete_enrollment,
-         "permission_callback": _enrollment_policy(editors_only=True), "args": ID_ARG},
+         "permission_callback": record_policy("enrollment_editor", "enrollments", "Enrollment", editors_only=True), "args": ID_ARG},
     ])
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/enroll", {
         "methods": CREATABLE, "callback": self_enroll, "permission_callback": LOGGED_IN, "sensitive": False,

@@ -22,6 +22,8 @@ from learnomy_core.events import emit
 from learnomy_core.storage import ID, TEXT_TABLE, insert_ignore
 
 from ..catalog import (
+    CourseContext,
+    enrolled_policy,
     COURSE_PURGED,
     ID_ARG,
     NAMESPACE,
@@ -104,7 +106,7 @@ def required_items_of(request: RestRequest, course_ids: list[int]) -> list[dict[
 
 def dashboard_counts(request: RestRequest, user: Any) -> dict[str, int]:
     enrollments = tables(request)("enrollments")
-    rows = dict(request.db.execute(
+    rows: dict[str, int] = dict(request.db.execute(
         sa.select(
             sa.case((enrollments.c.status == "completed", "completed"),
                     (enrollments.c.progress_percent > 0, "in_progress"), else_="not_started").label("state"),
@@ -223,22 +225,18 @@ def _complete(request: RestRequest, kind: str, item_id: int, course_id: int) -> 
 
 
 def complete_lesson(request: RestRequest) -> Any:
-    access, lesson = course_of("lesson", request, request.params["id"])
-    unlocked_enrollment(request, access, lesson)
-    return _complete(request, "lesson", int(lesson.id), access.id)
+    context = request.context_as(CourseContext)
+    return _complete(request, "lesson", int(context.lesson.id), context.course.id)
 
 
 def complete_topic(request: RestRequest) -> Any:
-    access, topic = course_of("topic", request, request.params["id"])
-    lessons = tables(request)("lessons")
-    lesson = request.db.execute(sa.select(lessons).where(lessons.c.id == topic.lesson_id)).one()
-    unlocked_enrollment(request, access, lesson)
-    return _complete(request, "topic", int(topic.id), access.id)
+    context = request.context_as(CourseContext)
+    return _complete(request, "topic", int(context.topic.id), context.course.id)
 
 
 def save_position(request: RestRequest) -> Any:
-    access, lesson = course_of("lesson", request, request.params["id"])
-    unlocked_enrollment(request, access, lesson)
+    context = request.context_as(CourseContext)
+    access, lesson = context.course, context.lesson
     stamp = now()
     percent = request.params.get("percent", 0)
     store_position(request, access, lesson, request.params["position"], percent, stamp)
@@ -264,8 +262,8 @@ def store_position(request: RestRequest, access: CourseAccess, lesson: Any, posi
 
 
 def next_step(request: RestRequest) -> Any:
-    access = load_course(request, request.params["id"])
-    enrollment = active_enrollment(request, access)
+    context = request.context_as(CourseContext)
+    access, enrollment = context.course, context.enrollment
     locks, _ = lesson_locks(request, access, enrollment)
     done = completions(request, request.user.id, access.id)
     first_locked: Optional[dict[str, Any]] = None
@@ -283,8 +281,7 @@ def next_step(request: RestRequest) -> Any:
 
 
 def complete_course(request: RestRequest) -> Any:
-    access = load_course(request, request.params["id"])
-    active_enrollment(request, access)
+    access = request.context_as(CourseContext).course
     required = required_items(request, access.id)
     done = completions(request, request.user.id, access.id)
     missing = [item for item in required if (item["type"], item["id"]) not in done]
@@ -298,9 +295,7 @@ def complete_course(request: RestRequest) -> Any:
 # -- views and resets -----------------------------------------------------------------
 
 def my_progress(request: RestRequest) -> Any:
-    access = load_course(request, request.params["id"])
-    if not access.is_editor:
-        active_enrollment(request, access)
+    access = request.context_as(CourseContext).course
     return progress_view(request, request.user.id, access.id)
 
 
@@ -319,7 +314,7 @@ def user_progress(request: RestRequest) -> Any:
 
 
 def reset_progress(request: RestRequest) -> Any:
-    access = request.course
+    access = request.context_as(CourseContext).course
     user_id = request.params["user_id"]
     table = tables(request)
     enrollments = table("enrollments")
@@ -346,28 +341,28 @@ def reset_progress(request: RestRequest) -> Any:
 def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     register(NAMESPACE, r"/lessons/(?P<id>[\d]+)/complete", {
-        "methods": CREATABLE, "callback": complete_lesson, "permission_callback": LOGGED_IN, "args": ID_ARG,
+        "methods": CREATABLE, "callback": complete_lesson, "permission_callback": enrolled_policy("lesson", editors=False, unlocked=True), "args": ID_ARG,
     })
     register(NAMESPACE, r"/lessons/(?P<id>[\d]+)/position", {
-        "methods": CREATABLE, "callback": save_position, "permission_callback": LOGGED_IN,
+        "methods": CREATABLE, "callback": save_position, "permission_callback": enrolled_policy("lesson", editors=False, unlocked=True),
         "args": {**ID_ARG, "position": {"type": "number", "minimum": 0, "maximum": 1e9, "required": True},
                  "percent": {"type": "integer", "minimum": 0, "maximum": 100}},
     })
     register(NAMESPACE, r"/topics/(?P<id>[\d]+)/complete", {
-        "methods": CREATABLE, "callback": complete_topic, "permission_callback": LOGGED_IN, "args": ID_ARG,
+        "methods": CREATABLE, "callback": complete_topic, "permission_callback": enrolled_policy("topic", editors=False, unlocked=True), "args": ID_ARG,
     })
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/next-step", {
-        "methods": READABLE, "callback": next_step, "permission_callback": LOGGED_IN, "args": ID_ARG,
+        "methods": READABLE, "callback": next_step, "permission_callback": enrolled_policy("course", editors=False), "args": ID_ARG,
     })
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/progress", {
-        "methods": READABLE, "callback": my_progress, "permission_callback": LOGGED_IN, "args": ID_ARG,
+        "methods": READABLE, "callback": my_progress, "permission_callback": enrolled_policy("course"), "args": ID_ARG,
     })
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/progress/reset", {
         "methods": CREATABLE, "callback": reset_progress, "permission_callback": editor_policy("course"),
         "args": {**ID_ARG, "user_id": {"type": "integer", "minimum": 1, "required": True}},
     })
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/complete", {
-        "methods": CREATABLE, "callback": complete_course, "permission_callback": LOGGED_IN, "args": ID_ARG,
+        "methods": CREATABLE, "callback": complete_course, "permission_callback": enrolled_policy("course", editors=False), "args": ID_ARG,
     })
     register(NAMESPACE, r"/users/(?P<id>[\d]+)/progress", {
         "methods": READABLE, "callback": user_progress, "permission_callback": INSTRUCTOR,

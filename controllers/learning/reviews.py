@@ -4,6 +4,7 @@ database), moderation, and the course's rating kept in step with every change.""
 from __future__ import annotations
 
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,12 +27,12 @@ from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, NotFound
 from learnomy_core.events import emit
 from learnomy_core.html import sanitize_html
-from learnomy_core.storage import ID, TEXT_TABLE, insert_ignore
+from learnomy_core.storage import ID, LONGTEXT, TEXT_TABLE, insert_ignore
 
-from ..catalog import COURSE_PURGED, ID_ARG, NAMESPACE, active_enrollment, load_course, now, tables
+from ..catalog import CourseContext, enrolled_policy, COURSE_PURGED, ID_ARG, NAMESPACE, active_enrollment, load_course, now, tables
 
 REVIEW_STATUSES = ("pending", "approved", "rejected", "spam")
-REVIEW_ARGS = {
+REVIEW_ARGS: dict[str, dict[str, Any]] = {
     "rating": {"type": "integer", "minimum": 1, "maximum": 5},
     "content": {"type": "string", "maxLength": 5000},
     **{name: {"readonly": True} for name in ("status", "user_id", "course_id")},
@@ -46,7 +47,7 @@ def review_table(metadata: sa.MetaData, prefix: str) -> sa.Table:
         sa.Column("course_id", ID, nullable=False, index=True),
         sa.Column("user_id", ID, nullable=False),
         sa.Column("rating", sa.Integer, nullable=False),
-        sa.Column("content", sa.Text, nullable=False),
+        sa.Column("content", LONGTEXT, nullable=False),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("updated_at", sa.DateTime, nullable=False),
@@ -92,7 +93,7 @@ def _refresh_rating(request: RestRequest, course_id: int) -> None:
 
 def _summary(request: RestRequest, course_id: int) -> dict[str, Any]:
     reviews = tables(request)("reviews")
-    counts = dict(request.db.execute(
+    counts: dict[int, int] = dict(request.db.execute(
         sa.select(reviews.c.rating, sa.func.count()).where(reviews.c.course_id == course_id, reviews.c.status == "approved")
         .group_by(reviews.c.rating)).all())
     total = sum(counts.values())
@@ -108,6 +109,13 @@ def _load(request: RestRequest) -> Any:
     return row
 
 
+@dataclass
+class ReviewContext:
+    """The review a review policy loaded."""
+
+    review: Any
+
+
 def _review_policy(*, admin_may: bool) -> Policy:
     """The review's author (or, for deletion, an administrator); 404 for anyone else."""
 
@@ -116,7 +124,7 @@ def _review_policy(*, admin_may: bool) -> Policy:
         allowed = int(row.user_id) == request.user.id or (admin_may and request.user.is_admin)
         if not allowed:
             raise NotFound("Review not found.")
-        request.item = row  # type: ignore[attr-defined]
+        request.context = ReviewContext(row)
         return True
 
     return Policy("review_author_or_admin" if admin_may else "review_author", check)
@@ -133,8 +141,7 @@ def list_course_reviews(request: RestRequest) -> Any:
 
 
 def create_review(request: RestRequest) -> Any:
-    access = load_course(request, request.params["id"])
-    active_enrollment(request, access)
+    access = request.context_as(CourseContext).course
     reviews = tables(request)("reviews")
     moderated = request.app.settings.get(request.db, "reviews.require_approval")
     stamp = now()
@@ -173,7 +180,8 @@ def get_review(request: RestRequest) -> Any:
 
 
 def update_review(request: RestRequest) -> Any:
-    row = request.item
+    context = request.context_as(ReviewContext)
+    row = context.review
     changes: dict[str, Any] = {}
     if "rating" in request.params:
         changes["rating"] = request.params["rating"]
@@ -190,7 +198,8 @@ def update_review(request: RestRequest) -> Any:
 
 
 def delete_review(request: RestRequest) -> Any:
-    row = request.item
+    context = request.context_as(ReviewContext)
+    row = context.review
     reviews = tables(request)("reviews")
     request.db.execute(sa.delete(reviews).where(reviews.c.id == row.id))
     _refresh_rating(request, int(row.course_id))
@@ -213,7 +222,7 @@ def register_routes(registry: Any) -> None:
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/reviews", [
         {"methods": READABLE, "callback": list_course_reviews, "permission_callback": PUBLIC,
          "public_cache": True, "args": {**ID_ARG, **LIST_ARGS}},
-        {"methods": CREATABLE, "callback": create_review, "permission_callback": LOGGED_IN,
+        {"methods": CREATABLE, "callback": create_review, "permission_callback": enrolled_policy("course", editors=False),
          "args": {**ID_ARG, **REVIEW_ARGS, "rating": {**REVIEW_ARGS["rating"], "required": True}}},
     ])
     register(NAMESPACE, "/reviews", {

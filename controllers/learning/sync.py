@@ -24,7 +24,7 @@ from typing import Any, Callable, Mapping, Optional
 import sqlalchemy as sa
 
 from learnomy_core import CREATABLE, LOGGED_IN, RestRequest, hookimpl
-from learnomy_core.errors import ApiError
+from learnomy_core.errors import ApiError, ItemRejected
 from learnomy_core.schema import sanitize, validate
 from learnomy_core.storage import insert_ignore
 
@@ -38,12 +38,6 @@ BASE_PROPERTIES: dict[str, Any] = {
     "client_id": {"type": "string", "format": "uuid", "required": True},
     "occurred_at": {"type": "string", "format": "date-time", "required": True},
 }
-
-
-class ItemRejected(ApiError):
-    status = 422
-    code = "learnomy_sync_rejected"
-    message = "The item was rejected."
 
 
 def _when(occurred: datetime) -> tuple[datetime, bool]:

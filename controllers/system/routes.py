@@ -16,7 +16,8 @@ def health(request: RestRequest) -> dict[str, Any]:
     """Liveness and database readiness (an unreachable database answers 503)."""
     connection = request.db
     # The dialect's own ping on the pooled connection: what pool_pre_ping runs.
-    if not connection.dialect.do_ping(connection.connection.dbapi_connection):
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is None or not connection.dialect.do_ping(dbapi_connection):
         raise Unavailable()
     return {
         "status": "ok",

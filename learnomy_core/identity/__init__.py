@@ -7,7 +7,7 @@ import base64
 import binascii
 from typing import Any, Iterable, Optional
 
-from ..errors import ApiError, InvalidCredentials, RateLimited
+from ..errors import AccountBlocked, ApiError, InvalidCredentials, RateLimited
 from ..registry import Sensitivity
 from ..request import RestRequest
 from .app_passwords import AppPasswords
@@ -28,12 +28,6 @@ __all__ = ["Identity", "User", "Roles", "AccountBlocked"]
 _PLAIN_HTTP_ENVIRONMENTS = ("local", "development")
 # No WordPress login or email address is longer (user_email is VARCHAR(100)).
 _LONGEST_ACCOUNT_NAME = 100
-
-
-class AccountBlocked(ApiError):
-    status = 403
-    code = "learnomy_account_blocked"
-    message = "This account has been blocked."
 
 
 class Identity:

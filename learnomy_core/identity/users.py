@@ -81,6 +81,13 @@ def users_tables(metadata: sa.MetaData, prefix: str) -> tuple[sa.Table, sa.Table
         sa.Column("meta_key", sa.String(255), nullable=True),
         sa.Column("meta_value", LONGTEXT, nullable=True),
     )
+    # WordPress's own keys (wp-admin/includes/schema.php); meta_key is indexed on
+    # its first 191 characters on MySQL, as WordPress does for utf8mb4.
+    sa.Index(f"{users.name}_user_login_key", users.c.user_login)
+    sa.Index(f"{users.name}_user_nicename", users.c.user_nicename)
+    sa.Index(f"{users.name}_user_email", users.c.user_email)
+    sa.Index(f"{usermeta.name}_user_id", usermeta.c.user_id)
+    sa.Index(f"{usermeta.name}_meta_key", usermeta.c.meta_key, mysql_length=191)
     return users, usermeta
 
 

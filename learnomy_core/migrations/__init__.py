@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable
 import sqlalchemy as sa
 from alembic import context, op
 
-__all__ = ["table", "declared_tables", "create_tables", "drop_tables", "rebuild_with_autoincrement"]
+__all__ = ["table", "declared_tables", "create_tables", "drop_tables", "rebuild_with_autoincrement", "widen_text"]
 
 
 def table(name: str) -> str:
@@ -67,3 +67,21 @@ def rebuild_with_autoincrement(names: Iterable[str]) -> None:
             continue
         with op.batch_alter_table(name, recreate="always", table_kwargs={"sqlite_autoincrement": True}):
             pass
+
+
+def widen_text(columns: dict[str, dict[str, bool]]) -> None:
+    """On MySQL and MariaDB, make ``TEXT`` columns ``LONGTEXT`` (``{table: {column: nullable}}``).
+
+    ``TEXT`` holds 65,535 bytes there, less than the args of several routes allow
+    (a lesson's content, 500,000 characters): a valid request failed with "Data
+    too long". SQLite's ``TEXT`` has no such limit, so nothing changes there.
+    Table names are unprefixed (``lrn_lessons``).
+    """
+    from learnomy_core.storage import LONGTEXT
+
+    if op.get_bind().dialect.name not in ("mysql", "mariadb"):
+        return
+    for name, wanted in columns.items():
+        for column, nullable in wanted.items():
+            op.alter_column(table(name), column, type_=LONGTEXT, existing_type=sa.Text(),
+                            existing_nullable=nullable)

@@ -267,3 +267,16 @@ def test_topics(client: Client, people, make_course) -> None:
     assert client.patch(f"{API}/topics/{topic_id}", json={"title": ""}, headers=people["ivy"]).status_code == 400
     assert client.delete(f"{API}/topics/{topic_id}", headers=people["ivy"]).status_code == 200
     assert client.get(f"{API}/topics/{topic_id}", headers=people["ivy"]).status_code == 404
+
+
+def test_long_text_within_the_args_is_stored_whole(client: Client, people, make_course) -> None:
+    """On MariaDB, TEXT stopped at 64 KiB and such requests answered 500 (LONGTEXT now)."""
+    course = make_course()
+    long = "é" * 70_000  # 140,000 bytes in UTF-8
+    changed = client.patch(f"{API}/courses/{course['id']}", json={"description": long}, headers=people["ivy"])
+    assert changed.status_code == 200, changed.json
+    lesson = client.post(f"{API}/sections/{course['section_id']}/lessons",
+                         json={"title": "Long", "content": long}, headers=people["ivy"])
+    assert lesson.status_code == 201, lesson.json
+    read = client.get(f"{API}/lessons/{lesson.json['data']['id']}", headers=people["ivy"]).json["data"]
+    assert read["content"] == long
