@@ -48,7 +48,7 @@ def learnomy_settings_groups() -> dict[str, dict[str, Any]]:
                     "minimum": 1,
                     "maximum": 100000,
                     "default": 60,
-                    "description": "Requests per minute to sensitive routes, per user or client IP.",
+                    "description": "Requests per minute to each sensitive route: per user, or per client address and account for routes that let someone in.",
                 },
             },
         }

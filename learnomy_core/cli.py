@@ -51,12 +51,22 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sensitivity(declared: Any) -> str:
+    """How a route is rate limited, as the routes table shows it."""
+    if not declared:
+        return ""
+    if declared is True:
+        return "per user"
+    accounts = declared.get("accounts") or []
+    return "per client" + (f" + {','.join(accounts)}" if accounts else "")
+
+
 def cmd_routes(args: argparse.Namespace) -> int:
     rows = _app(args).registry.entries()
     header = ("METHODS", "ROUTE", "PERMISSION", "SENSITIVE", "PLUGIN")
     table = [header] + [
         (",".join(r["methods"]), f"/{r['namespace']}{r['route']}", r["permission"],
-         "yes" if r["sensitive"] else "", r["plugin"])
+         _sensitivity(r["sensitive"]), r["plugin"])
         for r in rows
     ]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
