@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from .hookspecs import hookimpl
 from .identity.ratelimit import ratelimit_table
+from .jobs import jobs_table
 from .identity.tokens import token_tables
 from .identity.users import users_tables
 from .options import options_table
@@ -23,6 +24,7 @@ def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
     users_tables(metadata, prefix)
     token_tables(metadata, prefix)
     ratelimit_table(metadata, prefix)
+    jobs_table(metadata, prefix)
 
 
 @hookimpl

@@ -8,6 +8,7 @@
     learnomy user set-role LOGIN ROLE
     learnomy user list
     learnomy plugins
+    learnomy worker [--once] [--kind KIND ...]
 
 The database comes from ``LEARNOMY_DATABASE_URL`` (SQLite file by default).
 """
@@ -154,6 +155,25 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    import logging
+
+    from .jobs import run_worker
+
+    import signal
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = _app(args)
+    stopping: list[int] = []
+    # systemd stops with SIGTERM: finish the job in hand, then leave (a kill
+    # mid-job is safe too: the job's lease runs out and another worker takes it).
+    signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
+    ran = run_worker(app, once=args.once, kinds=args.kind or None, batch=args.batch,
+                     idle_seconds=args.idle, should_stop=lambda: bool(stopping))
+    print(f"Ran {ran} job(s).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="learnomy", description="The Learnomy REST API.")
     parser.add_argument("--exclude", action="append", metavar="PLUGIN",
@@ -196,6 +216,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     plugins = commands.add_parser("plugins", help="loaded plugins, their versions and hooks")
     plugins.set_defaults(func=cmd_plugins)
+
+    worker = commands.add_parser("worker", help="run background jobs (loop; --once: the due ones, then exit)")
+    worker.add_argument("--once", action="store_true", help="run the jobs due now, then exit (cron)")
+    worker.add_argument("--kind", action="append", metavar="KIND", help="only this job kind (repeatable)")
+    worker.add_argument("--batch", type=int, default=50, help="jobs claimed at a time")
+    worker.add_argument("--idle", type=float, default=2.0, help="seconds to sleep when nothing is due")
+    worker.set_defaults(func=cmd_worker)
     return parser
 
 
