@@ -50,6 +50,18 @@ def learnomy_settings_groups() -> dict[str, dict[str, Any]]:
                     "default": 60,
                     "description": "Requests per minute to sensitive routes, per user or client IP.",
                 },
+                "cors_origins": {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": r"^(\*|https?://[^/\s?#]+)$"},
+                    "default": ["*"],
+                    "description": "Origins whose web apps may call the API (CORS): \"*\" for any "
+                                   "(WordPress's default), or origins such as https://app.example.org.",
+                },
+                "jsonp_enabled": {
+                    "type": "boolean",
+                    "default": True,
+                    "description": "Answer ?_jsonp=callback with JavaScript, as WordPress does.",
+                },
             },
         }
     }

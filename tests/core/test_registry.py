@@ -114,7 +114,8 @@ def test_endpoints_from_several_registrations_merge_into_one_route() -> None:
 def test_a_list_of_endpoints() -> None:
     registry = frozen(("p", lambda r: r.register_rest_route(
         "acme/v1", "/items", [endpoint(READABLE), endpoint(EDITABLE)])))
-    assert registry.routes["/acme/v1/items"].methods == ["GET", "POST", "PUT", "PATCH", "HEAD"]
+    assert registry.routes["/acme/v1/items"].methods == ["GET", "POST", "PUT", "PATCH"]  # HEAD is implied
+    assert registry.routes["/acme/v1/items"].by_method["HEAD"].methods == ("GET",)
 
 
 def test_missing_permission_callback_names_plugin_and_route() -> None:
@@ -135,7 +136,7 @@ def test_duplicate_route_and_method_names_both_plugins() -> None:
     assert "'first'" in message and "'second'" in message and "override=True" in message
 
 
-def test_override_replaces_the_earlier_endpoint() -> None:
+def test_override_replaces_the_whole_route_as_in_wordpress() -> None:
     def replacement(request: Any) -> dict:
         return {"replaced": True}
 
@@ -146,7 +147,8 @@ def test_override_replaces_the_earlier_endpoint() -> None:
     )
     route = registry.routes["/acme/v1/items"]
     assert route.by_method["GET"].callback is replacement
-    assert route.by_method["POST"].plugin == "first"
+    assert route.methods == ["GET"]  # POST, PUT, PATCH and DELETE of "first" are gone
+    assert "POST" not in route.by_method
 
 
 def test_every_problem_is_reported_at_once() -> None:

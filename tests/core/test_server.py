@@ -95,10 +95,12 @@ def test_no_route(client: Client) -> None:
 
 
 def test_method_not_allowed_lists_allow(client: Client) -> None:
-    response = client.put(f"{ACME}/widgets")
+    response = client.put(f"{ACME}/widgets", headers=ALICE)
     assert response.status_code == 405
     assert response.json["error"]["code"] == "rest_method_not_allowed"
     assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "POST", "OPTIONS"}
+    # Allow lists what this caller may use: POST needs a login.
+    assert set(client.put(f"{ACME}/widgets").headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
 
 
 @pytest.mark.parametrize("path", [f"{ACME}/WIDGETS", f"{ACME}/Widgets/", f"{ACME}/widgets/"])
@@ -120,7 +122,7 @@ def test_head_answers_without_body(client: Client) -> None:
 
 
 def test_options_describes_the_route(client: Client) -> None:
-    response = client.options(f"{ACME}/widgets")
+    response = client.options(f"{ACME}/widgets", headers=ALICE)
     assert response.status_code == 200
     assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "POST", "OPTIONS"}
     body = response.json
