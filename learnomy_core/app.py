@@ -217,7 +217,8 @@ class LearnomyApp:
             except Exception as exc:  # noqa: BLE001 - a body that cannot be serialised is a failure
                 succeeded, answer = False, self._finish(request, self._unexpected(exc, request))
             try:
-                request.close_db(succeeded and answer[0] < 400)
+                # The answer's own status: _envelope sends even an error as 200.
+                request.close_db(succeeded and rest.status < 400 and answer[0] < 400)
             except Exception as exc:  # noqa: BLE001 - a failed commit is the request's failure
                 answer = self._finish(request, self._unexpected(exc, request))
             return answer

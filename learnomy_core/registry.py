@@ -517,7 +517,9 @@ def _sensitivity(value: Any, args: Mapping[str, Any]) -> Optional[Sensitivity]:
 
 # -- WordPress route regex to werkzeug rule --------------------------------
 
-_LITERAL = re.compile(r"(?:\\.|[A-Za-z0-9_\-/.~:@!$&'*+,;=])*")
+# Literal text between groups: URL characters, and escaped punctuation (``\-``).
+# No quantifier or class outside a group (``/e/\d+``): it would be read literally.
+_LITERAL = re.compile(r"(?:\\[^A-Za-z0-9]|[A-Za-z0-9_\-/.~:@!&',;=])*")
 
 
 _QUANTIFIER = re.compile(r"(?:[?*+]|\{\d*(?:,\d*)?\})\??")

@@ -291,13 +291,16 @@ class RestRequest(Request):
         raise UnsupportedMediaType()
 
     def url_with(self, **query: Optional[str]) -> str:
-        """This request's absolute URL, its query changed: each keyword replaces that
-        parameter (None removes it); the others stay as sent (``ids[]`` included).
+        """This request's absolute URL under the REST root, its query changed: each
+        keyword replaces that parameter (None removes it); the others stay as sent
+        (``ids[]`` included).
 
         >>> request.url_with(cursor="abc")   # doctest: +SKIP
         'https://lms.example.org/wp-json/learnomy/v1/courses?per_page=20&cursor=abc'
         """
-        pairs = [(k, v) for k, v in self.args.items(multi=True) if k not in query]
+        # rest_route (the plain-permalink form) is routing, not a parameter: the URL
+        # built here is the pretty one.
+        pairs = [(k, v) for k, v in self.args.items(multi=True) if k not in query and k != "rest_route"]
         pairs += [(k, v) for k, v in query.items() if v is not None]
         url = self.app.rest_url(self.environ) + self.rest_path
         return f"{url}?{urlencode(pairs)}" if pairs else url
