@@ -52,6 +52,18 @@ def learnomy_settings_groups() -> dict[str, dict[str, Any]]:
                     "default": 60,
                     "description": "Requests per minute to each sensitive route: per user, or per client address and account for routes that let someone in.",
                 },
+                "cors_origins": {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": r"^(\*|https?://[^/\s?#]+)$"},
+                    "default": ["*"],
+                    "description": "Origins whose web apps may call the API (CORS): \"*\" for any "
+                                   "(WordPress's default), or origins such as https://app.example.org.",
+                },
+                "jsonp_enabled": {
+                    "type": "boolean",
+                    "default": True,
+                    "description": "Answer ?_jsonp=callback with JavaScript, as WordPress does.",
+                },
             },
         }
     }

@@ -25,6 +25,8 @@ __all__ = [
     "MalformedRequest",
     "MissingParams",
     "InvalidParams",
+    "JsonpInvalid",
+    "JsonpDisabled",
     "NotLoggedIn",
     "InvalidToken",
     "TokenExpired",
@@ -32,6 +34,7 @@ __all__ = [
     "PaymentRequired",
     "Forbidden",
     "NoRoute",
+    "InvalidNamespace",
     "NotFound",
     "MethodNotAllowed",
     "Conflict",
@@ -134,6 +137,20 @@ class InvalidParams(ApiError):
     message = "Invalid parameter(s)."
 
 
+class JsonpInvalid(InvalidParams):
+    """``_jsonp`` names no valid JavaScript callback (WordPress's wording)."""
+
+    code = "rest_callback_invalid"
+    message = "Invalid JSONP callback function."
+
+
+class JsonpDisabled(InvalidParams):
+    """``_jsonp`` on a site whose settings turned JSONP off (WordPress's wording)."""
+
+    code = "rest_callback_disabled"
+    message = "JSONP support is disabled on this site."
+
+
 class NotLoggedIn(ApiError):
     """No credentials on a protected endpoint."""
 
@@ -188,6 +205,13 @@ class NoRoute(ApiError):
     status = 404
     code = "rest_no_route"
     message = "No route was found matching the URL and request method."
+
+
+class InvalidNamespace(NoRoute):
+    """``?namespace=`` on a namespace index names no registered namespace."""
+
+    code = "rest_invalid_namespace"
+    message = "The specified namespace could not be found."
 
 
 class NotFound(ApiError):

@@ -17,11 +17,15 @@ WordPress plugin does inside ``rest_api_init``::
 Better than WordPress: an endpoint without ``permission_callback`` is refused, a
 route and method registered twice is refused unless the second says
 ``override=True`` (the error names both plugins), every problem is reported at
-once, and after the registration phase the registry is read-only.
+once, and after the registration phase the registry is read-only. As in WordPress,
+``override=True`` replaces the whole route (every endpoint registered before it),
+and registering more methods on a route appends endpoints to it.
 
 Matching is werkzeug's: each WordPress regex group becomes a converter on one
 ``Rule`` per route in one ``Map``, whose state machine costs path depth, not rule
-count. Matching is case-insensitive, as in WordPress.
+count. Matching is case-insensitive, as in WordPress. An unnamed group
+(``/things/(?:red|blue)``, ``/items(?:/(?P<id>[\\d]+))?``) becomes a converter of its
+own, and such a route's values are read with its whole regex, as WordPress reads them.
 """
 
 from __future__ import annotations
@@ -65,8 +69,10 @@ _ENDPOINT_KEYS = {
     "sensitive",
     "public_cache",
     "show_in_index",
+    "allow_batch",
     "schema",
 }
+_ANONYMOUS = "_anon"  # werkzeug names for unnamed groups; never reach url_params
 
 
 def parse_methods(methods: Union[str, Iterable[str]]) -> tuple[str, ...]:
@@ -125,6 +131,10 @@ class Endpoint:
 
     :ivar sensitive: how it is rate-limited (API.md section 7); None when it is not.
     :ivar public_cache: anonymous GET answers may be cached publicly for a short time.
+    :ivar show_in_index: listed in the index and in OPTIONS answers (it dispatches
+        either way), WordPress's endpoint key.
+    :ivar allow_batch: WordPress's opt-in to batch requests (``{"v1": True}``),
+        shown in the index; None when the endpoint does not say.
     """
 
     methods: tuple[str, ...]
@@ -134,6 +144,8 @@ class Endpoint:
     plugin: str
     sensitive: Optional[Sensitivity] = None
     public_cache: bool = False
+    show_in_index: bool = True
+    allow_batch: Any = None
 
 
 @dataclass(eq=False)
@@ -147,14 +159,17 @@ class Route:
     show_in_index: bool = True
     by_method: dict[str, Endpoint] = field(default_factory=dict)
     regex: Optional[re.Pattern[str]] = None
+    reparse: bool = False  # values are read with the whole regex (unnamed groups)
 
     @property
     def methods(self) -> list[str]:
-        """Every method the route answers, ``HEAD`` and ``OPTIONS`` included."""
-        return list(self.by_method)
+        """The methods registered, endpoint by endpoint: ``HEAD`` only when an
+        endpoint names it (it is answered wherever ``GET`` is), never ``OPTIONS``."""
+        return [m for e in self.endpoints for m in e.methods if self.by_method.get(m) is e]
 
     @property
     def is_static(self) -> bool:
+        """Without a named group: the index links it (WordPress's rule)."""
         return "(?P<" not in self.pattern
 
 
@@ -298,6 +313,11 @@ class RouteRegistry:
         pattern = f"/{reg.namespace}{'' if reg.route == '/' else reg.route}"
         key = pattern.lower()
         route = routes.get(key)
+        if route is not None and reg.override:
+            # WordPress's override replaces the whole route, in its place.
+            for method in route.by_method:
+                owners.pop((key, method), None)
+            route = None
         if route is None:
             route = routes[key] = Route(reg.namespace, pattern, schema=reg.schema,
                                         show_in_index=reg.show_in_index)
@@ -309,7 +329,7 @@ class RouteRegistry:
                 continue
             for method in endpoint.methods:
                 earlier = owners.get((key, method))
-                if earlier is not None and not reg.override:
+                if earlier is not None:
                     problem(
                         f"{method} is already registered by plugin {earlier!r}; "
                         f"plugin {reg.plugin!r} must pass override=True to replace it"
@@ -319,7 +339,7 @@ class RouteRegistry:
                 route.by_method[method] = endpoint
             if endpoint not in route.endpoints:
                 route.endpoints.append(endpoint)
-        # An override can leave an endpoint serving no method at all.
+        # A refused method can leave an endpoint serving no method at all.
         route.endpoints = [e for e in route.endpoints if e in route.by_method.values()]
 
     def _rules(
@@ -330,10 +350,10 @@ class RouteRegistry:
         by_regex: dict[str, str] = {}
         for route in routes.values():
             try:
-                rule_string, route.regex = _to_rule(route.pattern, converters, by_regex)
+                rule_string, route.regex, route.reparse = _to_rule(route.pattern, converters, by_regex)
             except ValueError as exc:
                 plugin = route.endpoints[0].plugin if route.endpoints else "?"
-                problems.append(RegistrationProblem(plugin, route.namespace, route.pattern, str(exc)))
+                problems.append(RegistrationProblem(plugin, route.namespace, _relative(route), str(exc)))
                 continue
             if "GET" in route.by_method:
                 route.by_method.setdefault("HEAD", route.by_method["GET"])
@@ -359,9 +379,13 @@ class RouteRegistry:
         if len(path) > 1 and path.endswith("/"):
             path = path.rstrip("/") or "/"
         try:
-            return self._adapter.match(path)
+            target, values = self._adapter.match(path)
         except _WerkzeugNotFound:
             pass
+        else:
+            if isinstance(target, Route) and target.reparse:
+                return target, _named_values(target, path)
+            return target, values
         # Static parts of rules are lower case; values keep the caller's case.
         lowered = path.lower()
         if lowered == path:
@@ -371,8 +395,7 @@ class RouteRegistry:
         except _WerkzeugNotFound:
             raise LookupError(path) from None
         if isinstance(target, Route) and target.regex is not None:
-            found = target.regex.fullmatch(path)
-            return target, found.groupdict() if found else {}
+            return target, _named_values(target, path)
         return target, {}
 
     def entries(self) -> list[dict[str, Any]]:
@@ -390,6 +413,17 @@ class RouteRegistry:
                     "plugin": endpoint.plugin,
                 })
         return rows
+
+
+def _named_values(route: Route, path: str) -> dict[str, str]:
+    """The named groups of ``route``'s regex in ``path`` (those that took part)."""
+    found = route.regex.fullmatch(path) if route.regex is not None else None
+    return {k: v for k, v in found.groupdict().items() if v is not None} if found else {}
+
+
+def _relative(route: Route) -> str:
+    """The route as registered, without its namespace (problems name it once)."""
+    return route.pattern[len(route.namespace) + 1:] or "/"
 
 
 def _endpoint(
@@ -431,6 +465,10 @@ def _endpoint(
     except ValueError as exc:
         problem(f"'sensitive': {exc}")
         return None
+    allow_batch = spec.get("allow_batch")
+    if allow_batch is not None and not isinstance(allow_batch, (bool, Mapping)):
+        problem(f"'allow_batch' must be a mapping such as {{'v1': True}}, not {allow_batch!r}")
+        return None
     return Endpoint(
         methods=methods,
         callback=callback,
@@ -439,6 +477,8 @@ def _endpoint(
         plugin=plugin,
         sensitive=sensitive,
         public_cache=bool(spec.get("public_cache", False)),
+        show_in_index=bool(spec.get("show_in_index", True)),
+        allow_batch=dict(allow_batch) if isinstance(allow_batch, Mapping) else (allow_batch or None),
     )
 
 
@@ -477,39 +517,61 @@ def _sensitivity(value: Any, args: Mapping[str, Any]) -> Optional[Sensitivity]:
 
 # -- WordPress route regex to werkzeug rule --------------------------------
 
-_LITERAL = re.compile(r"(?:\\.|[A-Za-z0-9_\-/.~:@!$&'*+,;=])*")
+# Literal text between groups: URL characters, and escaped punctuation (``\-``).
+# No quantifier or class outside a group (``/e/\d+``): it would be read literally.
+_LITERAL = re.compile(r"(?:\\[^A-Za-z0-9]|[A-Za-z0-9_\-/.~:@!&',;=])*")
+
+
+_QUANTIFIER = re.compile(r"(?:[?*+]|\{\d*(?:,\d*)?\})\??")
 
 
 def _to_rule(
     pattern: str,
     converters: dict[str, type[BaseConverter]],
     by_regex: dict[str, str],
-) -> tuple[str, re.Pattern[str]]:
+) -> tuple[str, re.Pattern[str], bool]:
     """Turn ``/ns/v1/items/(?P<id>[\\d]+)`` into a werkzeug rule string.
 
     Each distinct group regex gets one converter class; the route's full regex
     (case-insensitive, like WordPress's ``preg_match('@^...$@i')``) is kept to
-    re-read values in their original case.
+    re-read values in their original case. An unnamed group (with its quantifier,
+    ``(?:/(?P<id>[\\d]+))?``) gets a converter too, under a name that never reaches
+    the parameters: such a route reads its values with its whole regex.
+
+    :returns: the rule string, the route's regex, and whether values must be
+        re-read with it.
     """
     out: list[str] = []
     position = 0
+    anonymous = 0
     while position < len(pattern):
-        start = pattern.find("(?P<", position)
+        start = _next_group(pattern, position)
         literal = pattern[position:] if start < 0 else pattern[position:start]
         if not _LITERAL.fullmatch(literal):
             raise ValueError(
-                "route regex outside named groups is not supported; "
-                "put every variable part in a (?P<name>...) group"
+                "route regex outside groups is not supported; "
+                "put every variable part in a group: (?P<name>...) or (?:...)"
             )
         out.append(re.sub(r"\\(.)", r"\1", literal).lower())
         if start < 0:
             break
-        name_end = pattern.index(">", start)
-        name = pattern[start + 4:name_end]
-        if not name.isidentifier():
-            raise ValueError(f"group name {name!r} is not a valid identifier")
-        end = _group_end(pattern, name_end + 1)
-        regex = pattern[name_end + 1:end]
+        if pattern.startswith("(?P<", start):
+            name_end = pattern.index(">", start)
+            name = pattern[start + 4:name_end]
+            if not name.isidentifier() or name.startswith(_ANONYMOUS):
+                raise ValueError(f"group name {name!r} is not a valid identifier")
+            end = _group_end(pattern, name_end + 1)
+            regex = pattern[name_end + 1:end]
+            position = end + 1
+        elif pattern.startswith("(?:", start) or not pattern.startswith("(?", start):
+            end = _group_end(pattern, start + 1)
+            quantifier = _QUANTIFIER.match(pattern, end + 1)
+            position = quantifier.end() if quantifier else end + 1
+            regex = pattern[start:position]
+            name = f"{_ANONYMOUS}{anonymous}"
+            anonymous += 1
+        else:
+            raise ValueError(f"unsupported group {pattern[start:start + 4]!r}...; use (?P<name>...) or (?:...)")
         try:
             re.compile(regex)
         except re.error as exc:
@@ -523,8 +585,25 @@ def _to_rule(
                 {"regex": f"(?i:{regex})", "part_isolating": not _may_match_slash(regex)},
             )
         out.append(f"<{converter}:{name}>")
-        position = end + 1
-    return "".join(out), re.compile(pattern, re.IGNORECASE)
+    try:
+        compiled = re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise ValueError(f"invalid route regex: {exc}") from None
+    return "".join(out), compiled, anonymous > 0
+
+
+def _next_group(pattern: str, position: int) -> int:
+    """Index of the next unescaped ``(`` at or after ``position``, or -1."""
+    index = position
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "(":
+            return index
+        index += 1
+    return -1
 
 
 def _may_match_slash(regex: str) -> bool:
@@ -566,12 +645,12 @@ def _overlaps(routes: list[Route]) -> list[RegistrationProblem]:
     for route in routes:
         if route.regex is None:
             continue
-        if route.is_static:
+        if route.is_static and not route.reparse:
             for earlier in dynamic:
                 if earlier.regex.fullmatch(route.pattern):  # type: ignore[union-attr]
                     plugin = route.endpoints[0].plugin if route.endpoints else "?"
                     problems.append(RegistrationProblem(
-                        plugin, route.namespace, route.pattern,
+                        plugin, route.namespace, _relative(route),
                         f"is shadowed by {earlier.pattern}, registered earlier by plugin "
                         f"{earlier.endpoints[0].plugin if earlier.endpoints else '?'!r}; "
                         "register the static route first",

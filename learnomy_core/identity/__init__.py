@@ -59,14 +59,21 @@ class Identity:
             return self._basic(request, value.strip())
         return None
 
-    def _basic(self, request: RestRequest, value: str) -> User:
-        """An application password over Basic auth (never the account password)."""
-        if request.scheme != "https" and self.app.config["environment"] not in _PLAIN_HTTP_ENVIRONMENTS:
-            raise InvalidCredentials("Application passwords require HTTPS.")
+    def _basic(self, request: RestRequest, value: str) -> Optional[User]:
+        """An application password over Basic auth (never the account password).
+
+        Credentials without a ``:`` are no login and password at all: as in
+        WordPress, the request goes on anonymously.
+        """
         try:
-            login, _, secret = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
             raise InvalidCredentials() from None
+        if ":" not in decoded:
+            return None
+        if request.scheme != "https" and self.app.config["environment"] not in _PLAIN_HTTP_ENVIRONMENTS:
+            raise InvalidCredentials("Application passwords require HTTPS.")
+        login, _, secret = decoded.partition(":")
         row = self.store.find_login(request.db, login) if login else None
         item = self.app_passwords.verify(request.db, int(row.ID), secret) if row is not None else None
         if row is None or item is None or row.blocked == "1":
@@ -165,7 +172,7 @@ def _sent_values(request: RestRequest, names: Iterable[str]) -> list[str]:
         json_params, form_params = {}, {}
     values: list[str] = []
     for name in names:
-        for source in (request.url_params, json_params, form_params, request.args):
+        for source in (request.url_params, json_params, form_params, request.query_params):
             value = source.get(name)
             if isinstance(value, (str, int, float)) and not isinstance(value, bool):
                 values.append(str(value))
