@@ -35,6 +35,7 @@ from werkzeug.exceptions import NotFound as _WerkzeugNotFound
 from werkzeug.routing import BaseConverter, Map, Rule
 
 from .errors import RegistrationError, RegistrationProblem, RegistryClosed
+from .openapi.answers import Answers, parse_answers
 from .permissions import Policy, as_policy
 
 __all__ = [
@@ -66,6 +67,7 @@ _ENDPOINT_KEYS = {
     "public_cache",
     "show_in_index",
     "schema",
+    "answers",
 }
 
 
@@ -125,6 +127,8 @@ class Endpoint:
 
     :ivar sensitive: how it is rate-limited (API.md section 7); None when it is not.
     :ivar public_cache: anonymous GET answers may be cached publicly for a short time.
+    :ivar answers: what a success answers, for the OpenAPI document (see
+        :class:`learnomy_core.openapi.Answers`); None derives it from the method.
     """
 
     methods: tuple[str, ...]
@@ -134,6 +138,7 @@ class Endpoint:
     plugin: str
     sensitive: Optional[Sensitivity] = None
     public_cache: bool = False
+    answers: Optional[Answers] = None
 
 
 @dataclass(eq=False)
@@ -216,9 +221,12 @@ class RouteRegistry:
             ``callback``, ``permission_callback``, and optionally ``args``,
             ``sensitive`` (rate limited: ``True`` per user, or
             ``{"per": "client", "accounts": [...]}`` for routes that let someone in;
-            see :class:`Sensitivity`) and ``public_cache``.
+            see :class:`Sensitivity`), ``public_cache`` and ``answers`` (what a
+            success answers, when the method does not say it: ``"created"``,
+            ``"items"``...; see :class:`learnomy_core.openapi.Answers`).
         :param override: replace an earlier registration of the same route and method.
-        :param schema: a callable returning the resource's JSON schema (for OPTIONS).
+        :param schema: a callable returning the resource's JSON schema: OPTIONS
+            shows it and the OpenAPI document builds every response from it.
         :param show_in_index: list the route in the REST index.
         :raises RegistryClosed: outside the registration hook.
         """
@@ -431,6 +439,11 @@ def _endpoint(
     except ValueError as exc:
         problem(f"'sensitive': {exc}")
         return None
+    try:
+        answers = parse_answers(spec.get("answers"))
+    except ValueError as exc:
+        problem(f"'answers': {exc}")
+        return None
     return Endpoint(
         methods=methods,
         callback=callback,
@@ -439,6 +452,7 @@ def _endpoint(
         plugin=plugin,
         sensitive=sensitive,
         public_cache=bool(spec.get("public_cache", False)),
+        answers=answers,
     )
 
 
