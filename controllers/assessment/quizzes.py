@@ -184,6 +184,12 @@ def _question_data(request: RestRequest, kind_name: str, base: dict[str, Any]) -
     checks = [("settings", kind.settings_schema)]
     if kind.uses_options:
         checks.append(("options", OPTIONS_SCHEMA))
+    elif request.params.get("options"):
+        # A type without options must not keep whatever was sent as its options.
+        problems.append({"param": "options", "code": "rest_invalid_param",
+                         "message": f"options do not apply to {kind.type} questions."})
+    else:
+        data["options"] = None
     if kind.answer_schema.get("type") != "null":
         checks.append(("answer", kind.answer_schema))
     for field, schema in checks:
