@@ -8,6 +8,7 @@
     learnomy user set-role LOGIN ROLE
     learnomy user list
     learnomy plugins
+    learnomy openapi [--namespace NS] [--server URL] > openapi.json
 
 The database comes from ``LEARNOMY_DATABASE_URL`` (SQLite file by default).
 """
@@ -144,6 +145,19 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_openapi(args: argparse.Namespace) -> int:
+    from .openapi import build_document
+
+    app = _app(args, database_url="sqlite://")
+    if args.namespace not in app.registry.namespaces:
+        print(f"No routes in namespace {args.namespace!r}; namespaces: {', '.join(app.registry.namespaces)}",
+              file=sys.stderr)
+        return 1
+    server = args.server or f"{(app.config['site_url'] or '').rstrip('/')}{app.config['rest_root']}/{args.namespace}"
+    print(json.dumps(build_document(app.registry, args.namespace, server=server), indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="learnomy", description="The Learnomy REST API.")
     parser.add_argument("--exclude", action="append", metavar="PLUGIN",
@@ -186,6 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     plugins = commands.add_parser("plugins", help="loaded plugins, their versions and hooks")
     plugins.set_defaults(func=cmd_plugins)
+
+    openapi = commands.add_parser("openapi", help="a namespace's OpenAPI 3.1 document, on standard output")
+    openapi.add_argument("--namespace", default="learnomy/v1")
+    openapi.add_argument("--server", help="the namespace's base URL (default: site_url, rest_root and the namespace)")
+    openapi.set_defaults(func=cmd_openapi)
     return parser
 
 

@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):  # type: ignore[no-untyped-def]
+def __getattr__(name: str) -> object:
     # The document and routes import the registry, which imports this package:
     # load them on first use.
     if name == "build_document":
