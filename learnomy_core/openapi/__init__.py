@@ -7,6 +7,8 @@
 """
 
 from .answers import SHAPES, Answers, parse_answers
+from .document import build_document
+from .routes import register_openapi_routes
 from .schemas import (BOOL, DIALECT, ERROR_SCHEMA, ID, INT, META_SCHEMA, NUM, STR, TIME, URL, array_of, map_of,
                       nullable, obj, resource_schema, to_json_schema)
 
@@ -25,14 +27,3 @@ __all__ = [
     "register_openapi_routes",
 ]
 
-
-def __getattr__(name: str) -> object:
-    # The document and routes import the registry, which imports this package:
-    # load them on first use.
-    if name == "build_document":
-        from .document import build_document
-        return build_document
-    if name == "register_openapi_routes":
-        from .routes import register_openapi_routes
-        return register_openapi_routes
-    raise AttributeError(name)
