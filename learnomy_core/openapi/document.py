@@ -209,6 +209,8 @@ def _path_parameter(route: "Route", name: str, endpoint: "Endpoint") -> dict[str
         schema = to_json_schema(declared)
         if regex in (r"[\d]+", r"\d+"):
             schema.setdefault("minimum", 0)
+    elif declared is not None and "enum" in declared:
+        schema = to_json_schema(declared)
     else:
         schema = {**(to_json_schema(declared) if declared else {"type": "string"}), "pattern": f"^(?:{regex})$"}
     parameter = {"name": name, "in": "path", "required": True, "schema": schema}
@@ -318,7 +320,7 @@ def _error_responses() -> dict[str, Any]:
 
 
 def _group_regex(pattern: str, name: str) -> str:
-    start = pattern.index(f"(?P<{name}>") + len(name) + 4
+    start = pattern.index(f"(?P<{name}>") + len(name) + 5
     return pattern[start:_group_end(pattern, start)]
 
 
