@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import NotFound
 from ..permissions import PUBLIC
 from ..response import RestResponse
+from .compat import as_openapi_30
 from .document import build_document
 from .schemas import resource_schema
 
@@ -50,6 +51,8 @@ def openapi_document(request: "RestRequest") -> RestResponse:
     """The OpenAPI 3.1 document of this namespace, generated from the live registry."""
     namespace = request.route.namespace  # type: ignore[union-attr]
     document = build_document(request.app.registry, namespace, server=_namespace_url(request))
+    if request.params.get("openapi") == "3.0":
+        document = as_openapi_30(document)
     return RestResponse(document, envelope=False)
 
 
@@ -63,7 +66,7 @@ def openapi_schema() -> dict[str, Any]:
         "tags": {"type": "array", "items": {"type": "object"}},
         "paths": {"type": "object"},
         "components": {"type": "object"},
-    })
+    }, required=("openapi", "info", "paths"))
 
 
 _PAGE = """<!doctype html>
@@ -116,7 +119,8 @@ def explorer_page(request: "RestRequest") -> RestResponse:
     page = _PAGE.format(
         title=html.escape(f"{request.route.namespace} API explorer"),  # type: ignore[union-attr]
         assets=html.escape(base + "/explorer"),
-        document=json.dumps(base + "/openapi.json").replace("</", "<\\/"),
+        # Swagger UI 4 (what swagger-ui-bundle ships) reads OpenAPI 3.0 only.
+        document=json.dumps(base + "/openapi.json?openapi=3.0").replace("</", "<\\/"),
     )
     return RestResponse(page.encode(), envelope=False, content_type="text/html; charset=utf-8")
 
@@ -144,6 +148,8 @@ def register_openapi_routes(registry: "RouteRegistry", namespace: str, *, explor
         "callback": openapi_document,
         "permission_callback": PUBLIC,
         "public_cache": True,
+        "args": {"openapi": {"type": "string", "enum": ["3.1", "3.0"], "default": "3.1",
+                             "description": "3.0 for tools that do not read 3.1 yet (the explorer's Swagger UI)."}},
         "answers": {"envelope": False},
     }, schema=openapi_schema)
     if not explorer:

@@ -192,3 +192,14 @@ def test_wordpress_argument_schemas_become_json_schema_2020_12() -> None:
     assert converted == {"type": "object", "properties": {
         "a": {"type": "integer", "exclusiveMinimum": 0}, "b": {"type": "string", "readOnly": True}},
         "required": ["a"]}
+
+
+def test_a_3_0_rendition_for_tools_that_do_not_read_3_1(client: Client) -> None:
+    document = client.get(f"{ROOT}/learnomy/v1/openapi.json?openapi=3.0").json
+    validate_spec(document)
+    assert document["openapi"] == "3.0.3" and "jsonSchemaDialect" not in document
+    course = document["components"]["schemas"]["course"]["properties"]
+    assert course["sale_price"] == {"type": "integer", "nullable": True}
+    deleted = document["paths"]["/courses/{id}"]["delete"]["responses"]["200"]["content"]["application/json"]
+    assert deleted["schema"]["properties"]["data"]["properties"]["deleted"] == {"enum": [True]}
+    assert client.get(f"{ROOT}/learnomy/v1/openapi.json?openapi=2.0").status_code == 400
