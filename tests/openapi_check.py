@@ -25,6 +25,7 @@ from learnomy_core.registry import Route, RouteRegistry
 
 _FINGERPRINTS: "weakref.WeakKeyDictionary[RouteRegistry, dict[str, Any]]" = weakref.WeakKeyDictionary()
 _DOCUMENTS: dict[Any, tuple[dict[str, Any], Registry]] = {}
+_VALIDATORS: dict[tuple[int, str], Draft202012Validator] = {}  # resolvers live as long as _DOCUMENTS
 
 
 def _fingerprint(registry: RouteRegistry, namespace: str) -> Any:
@@ -97,8 +98,10 @@ def check_answer(app: LearnomyApp, method: str, rest_path: str, status: int,
         return f"{where}: Content-Type {content_type!r}, documented {sorted(content)}"
     if content_type != "application/json":
         return None
-    validator = Draft202012Validator({"$ref": _pointer(*pointer, "content", content_type, "schema")},
-                                     registry=resolver)
+    ref = _pointer(*pointer, "content", content_type, "schema")
+    validator = _VALIDATORS.get((id(resolver), ref))
+    if validator is None:
+        validator = _VALIDATORS[(id(resolver), ref)] = Draft202012Validator({"$ref": ref}, registry=resolver)
     errors = sorted(validator.iter_errors(json.loads(body)), key=lambda e: list(e.absolute_path))
     if errors:
         shown = "; ".join(f"at {'/'.join(map(str, e.absolute_path)) or '(body)'}: {e.message[:300]}"
