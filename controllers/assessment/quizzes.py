@@ -23,7 +23,7 @@ from learnomy_core import (
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InvalidParams, NotFound
 from learnomy_core.html import sanitize_html
-from learnomy_core.openapi import BOOL, ID, INT, NUM, STR, array_of, map_of, nullable, obj, resource_schema
+from learnomy_core.openapi import BOOL, ID, INT, NUM, STR, array_of, nullable, obj, resource_schema
 from learnomy_core.schema import sanitize, validate
 from learnomy_core.storage import inserted_id
 

@@ -12,10 +12,10 @@ from typing import Any, Callable, Iterable, Optional, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from learnomy_core.openapi import BOOL, ID, INT, NUM, STR, TIME, array_of, nullable, obj, resource_schema
 from learnomy_core import RestRequest
 from learnomy_core.errors import Conflict, InvalidParams
 from learnomy_core.html import sanitize_html
+from learnomy_core.openapi import ID, INT, NUM, STR, TIME, array_of, nullable, obj, resource_schema
 from learnomy_core.storage import inserted_id
 
 from .access import (

@@ -9,7 +9,6 @@ from typing import Any, Optional
 
 import sqlalchemy as sa
 
-from learnomy_core.openapi import BOOL, ID, INT, STR, TIME, array_of, nullable, obj, resource_schema
 from learnomy_core import (
     CREATABLE,
     DELETABLE,
@@ -25,6 +24,7 @@ from learnomy_core import (
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InvalidParams
 from learnomy_core.html import sanitize_html
+from learnomy_core.openapi import BOOL, ID, INT, STR, TIME, array_of, nullable, obj, resource_schema
 from learnomy_core.storage import inserted_id
 
 from .access import (

@@ -7,10 +7,10 @@ from typing import Any, Iterable
 
 import sqlalchemy as sa
 
-from learnomy_core.openapi import ID, INT, NUM, STR, obj, resource_schema
 from learnomy_core import PUBLIC, READABLE, RestRequest, hookimpl
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import NotFound
+from learnomy_core.openapi import ID, INT, NUM, STR, obj, resource_schema
 
 from .access import NAMESPACE, tables
 

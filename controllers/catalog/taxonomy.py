@@ -6,7 +6,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from learnomy_core.openapi import ID, INT, STR, nullable, resource_schema
 from learnomy_core import (
     ADMIN,
     CREATABLE,
@@ -22,6 +21,7 @@ from learnomy_core import (
 )
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, InvalidParams, NotFound
+from learnomy_core.openapi import ID, INT, STR, nullable, resource_schema
 from learnomy_core.storage import inserted_id
 
 from .access import ID_ARG, NAMESPACE, slugify, tables

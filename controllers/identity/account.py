@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from learnomy_core import CREATABLE, EDITABLE, LOGGED_IN, READABLE, RestRequest, created, hookimpl
 from learnomy_core.errors import Conflict, InvalidParams
-from learnomy_core.openapi import BOOL, INT, STR, TIME, array_of, nullable, resource_schema
 from learnomy_core.identity.passwords import MAX_PASSWORD_BYTES, check_password
+from learnomy_core.openapi import BOOL, INT, STR, TIME, array_of, nullable, resource_schema
 from learnomy_core.storage import ID, LONGTEXT, insert_ignore
 
 from .auth import PASSWORD_ARG, TOKEN, USER, token_answer

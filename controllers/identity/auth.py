@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 from learnomy_core import CREATABLE, LOGGED_IN, PUBLIC, RestRequest, created, hookimpl
 from learnomy_core.errors import ApiError, Conflict, Forbidden, InvalidParams, InvalidResetKey
-from learnomy_core.openapi import BOOL, ID, INT, STR, TIME, array_of, obj, resource_schema
 from learnomy_core.identity.passwords import MAX_PASSWORD_BYTES, fast_hash, hash_password, verify_fast_hash
+from learnomy_core.openapi import BOOL, ID, INT, STR, TIME, array_of, obj, resource_schema
 
 NAMESPACE = "learnomy/v1"
 RESET_KEY_SECONDS = 24 * 3600

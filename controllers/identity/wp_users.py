@@ -8,8 +8,8 @@ from typing import Any, Optional
 
 from learnomy_core import CREATABLE, DELETABLE, LOGGED_IN, READABLE, RestRequest, RestResponse, hookimpl
 from learnomy_core.errors import Conflict, NotFound
-from learnomy_core.openapi import BOOL, INT, STR, TIME, array_of, map_of, nullable, resource_schema
 from learnomy_core.identity.app_passwords import chunk
+from learnomy_core.openapi import BOOL, INT, STR, TIME, array_of, map_of, nullable, resource_schema
 
 NAMESPACE = "wp/v2"
 BASE = "/users/me/application-passwords"

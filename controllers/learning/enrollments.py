@@ -29,7 +29,7 @@ from learnomy_core import (
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, Forbidden, InvalidParams, PaymentRequired, PrerequisitesUnmet
 from learnomy_core.events import emit
-from learnomy_core.openapi import BOOL, ID as RESOURCE_ID, INT, STR, TIME, nullable, resource_schema
+from learnomy_core.openapi import ID as RESOURCE_ID, INT, STR, TIME, nullable, resource_schema
 from learnomy_core.storage import insert_ignore, inserted_id
 
 from ..catalog import (
