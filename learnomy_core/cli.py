@@ -9,6 +9,7 @@
     learnomy user list
     learnomy plugins
     learnomy worker [--once] [--kind KIND ...]
+    learnomy openapi [--namespace NS] [--server URL] > openapi.json
 
 The database comes from ``LEARNOMY_DATABASE_URL`` (SQLite file by default).
 """
@@ -174,6 +175,19 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_openapi(args: argparse.Namespace) -> int:
+    from .openapi import build_document
+
+    app = _app(args, database_url="sqlite://")
+    if args.namespace not in app.registry.namespaces:
+        print(f"No routes in namespace {args.namespace!r}; namespaces: {', '.join(app.registry.namespaces)}",
+              file=sys.stderr)
+        return 1
+    server = args.server or f"{(app.config['site_url'] or '').rstrip('/')}{app.config['rest_root']}/{args.namespace}"
+    print(json.dumps(build_document(app.registry, args.namespace, server=server), indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="learnomy", description="The Learnomy REST API.")
     parser.add_argument("--exclude", action="append", metavar="PLUGIN",
@@ -223,6 +237,10 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--batch", type=int, default=50, help="jobs claimed at a time")
     worker.add_argument("--idle", type=float, default=2.0, help="seconds to sleep when nothing is due")
     worker.set_defaults(func=cmd_worker)
+    openapi = commands.add_parser("openapi", help="a namespace's OpenAPI 3.1 document, on standard output")
+    openapi.add_argument("--namespace", default="learnomy/v1")
+    openapi.add_argument("--server", help="the namespace's base URL (default: site_url, rest_root and the namespace)")
+    openapi.set_defaults(func=cmd_openapi)
     return parser
 
 

@@ -39,6 +39,7 @@ from werkzeug.exceptions import NotFound as _WerkzeugNotFound
 from werkzeug.routing import BaseConverter, Map, Rule
 
 from .errors import RegistrationError, RegistrationProblem, RegistryClosed
+from .openapi.answers import Answers, parse_answers
 from .permissions import Policy, as_policy
 
 __all__ = [
@@ -71,6 +72,7 @@ _ENDPOINT_KEYS = {
     "show_in_index",
     "allow_batch",
     "schema",
+    "answers",
 }
 _ANONYMOUS = "_anon"  # werkzeug names for unnamed groups; never reach url_params
 
@@ -135,6 +137,8 @@ class Endpoint:
         either way), WordPress's endpoint key.
     :ivar allow_batch: WordPress's opt-in to batch requests (``{"v1": True}``),
         shown in the index; None when the endpoint does not say.
+    :ivar answers: what a success answers, for the OpenAPI document (see
+        :class:`learnomy_core.openapi.Answers`); None derives it from the method.
     """
 
     methods: tuple[str, ...]
@@ -146,6 +150,7 @@ class Endpoint:
     public_cache: bool = False
     show_in_index: bool = True
     allow_batch: Any = None
+    answers: Optional[Answers] = None
 
 
 @dataclass(eq=False)
@@ -231,9 +236,12 @@ class RouteRegistry:
             ``callback``, ``permission_callback``, and optionally ``args``,
             ``sensitive`` (rate limited: ``True`` per user, or
             ``{"per": "client", "accounts": [...]}`` for routes that let someone in;
-            see :class:`Sensitivity`) and ``public_cache``.
+            see :class:`Sensitivity`), ``public_cache`` and ``answers`` (what a
+            success answers, when the method does not say it: ``"created"``,
+            ``"items"``...; see :class:`learnomy_core.openapi.Answers`).
         :param override: replace an earlier registration of the same route and method.
-        :param schema: a callable returning the resource's JSON schema (for OPTIONS).
+        :param schema: a callable returning the resource's JSON schema: OPTIONS
+            shows it and the OpenAPI document builds every response from it.
         :param show_in_index: list the route in the REST index.
         :raises RegistryClosed: outside the registration hook.
         """
@@ -468,6 +476,10 @@ def _endpoint(
     allow_batch = spec.get("allow_batch")
     if allow_batch is not None and not isinstance(allow_batch, (bool, Mapping)):
         problem(f"'allow_batch' must be a mapping such as {{'v1': True}}, not {allow_batch!r}")
+    try:
+        answers = parse_answers(spec.get("answers"))
+    except ValueError as exc:
+        problem(f"'answers': {exc}")
         return None
     return Endpoint(
         methods=methods,
@@ -479,6 +491,7 @@ def _endpoint(
         public_cache=bool(spec.get("public_cache", False)),
         show_in_index=bool(spec.get("show_in_index", True)),
         allow_batch=dict(allow_batch) if isinstance(allow_batch, Mapping) else (allow_batch or None),
+        answers=answers,
     )
 
 

@@ -17,6 +17,7 @@ from werkzeug.test import Client
 
 from learnomy_core import LearnomyApp, create_app
 from learnomy_core.identity.passwords import hash_password
+from tests.openapi_check import check_answer, effective_method
 from tests.plugins import acme, mailbox, numeric_type
 
 FREE = ["system", "identity", "catalog", "learning", "assessment"]
@@ -127,6 +128,25 @@ def login(client: Client, username: str, password: str = PASSWORD) -> dict[str, 
 def bearer(pair_or_token: Any) -> dict[str, str]:
     token = pair_or_token["access_token"] if isinstance(pair_or_token, dict) else pair_or_token
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(autouse=True)
+def _answers_match_the_document(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every answer of a route with a resource schema must match the OpenAPI document
+    (tests/openapi_check.py): its status documented, its body the documented shape."""
+    problems: list[str] = []
+    handle = LearnomyApp.handle
+
+    def checked(self: LearnomyApp, environ: dict[str, Any], rest_path: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        status, headers, body = handle(self, environ, rest_path)
+        problem = check_answer(self, effective_method(environ), rest_path, status, headers, body)
+        if problem:
+            problems.append(problem)
+        return status, headers, body
+
+    monkeypatch.setattr(LearnomyApp, "handle", checked)
+    yield
+    assert not problems, "answers that do not match the OpenAPI document:\n" + "\n".join(problems)
 
 
 @pytest.fixture(autouse=True)

@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from learnomy_core import CREATABLE, EDITABLE, LOGGED_IN, READABLE, RestRequest, created, hookimpl
 from learnomy_core.errors import Conflict, InvalidParams
 from learnomy_core.identity.passwords import MAX_PASSWORD_BYTES, check_password
+from learnomy_core.openapi import BOOL, INT, STR, TIME, array_of, nullable, resource_schema
 from learnomy_core.storage import ID, LONGTEXT, insert_ignore
 
-from .auth import PASSWORD_ARG, token_answer
+from .auth import PASSWORD_ARG, TOKEN, USER, token_answer
 
 NAMESPACE = "learnomy/v1"
 DASHBOARD_KEYS = ("enrolled", "in_progress", "completed", "certificates", "unread_notifications")
@@ -29,6 +30,29 @@ def _now() -> datetime:
 def _wrong_password() -> InvalidParams:
     return InvalidParams(details=[{"param": "current_password", "code": "learnomy_incorrect_password",
                                    "message": "current_password is incorrect."}])
+
+
+def me_schema() -> dict[str, Any]:
+    """The caller's own User resource, with its capabilities."""
+    return resource_schema("me", {**USER, "capabilities": array_of(STR)})
+
+
+def password_changed_schema() -> dict[str, Any]:
+    """A changed password: a fresh token pair (every other session ends)."""
+    return resource_schema("password_changed", {"changed": BOOL, **TOKEN})
+
+
+def dashboard_schema() -> dict[str, Any]:
+    """The caller's dashboard counts; each plugin adds its own (``learnomy_dashboard``)."""
+    return resource_schema("dashboard", {}, additional=INT)
+
+
+def application_schema() -> dict[str, Any]:
+    """An application to become an instructor."""
+    return resource_schema("instructor_application", {
+        "id": INT, "user_id": INT, "status": STR, "message": STR, "reason": nullable(STR),
+        "created_at": TIME, "decided_at": nullable(TIME),
+    })
 
 
 def _me(request: RestRequest) -> dict[str, Any]:
@@ -127,18 +151,18 @@ def register_routes(registry: Any) -> None:
              "current_password": {"type": "string", "maxLength": MAX_PASSWORD_BYTES},
              **NOT_WRITABLE,
          }},
-    ])
+    ], schema=me_schema)
     register(NAMESPACE, "/me/password", {
         "methods": CREATABLE, "callback": change_password, "permission_callback": LOGGED_IN, "sensitive": True,
         "args": {
             "current_password": {"type": "string", "minLength": 1, "maxLength": MAX_PASSWORD_BYTES, "required": True},
             "new_password": {**PASSWORD_ARG, "required": True},
         },
-    })
+    }, schema=password_changed_schema)
     register(NAMESPACE, "/me/dashboard", {
         "methods": READABLE, "callback": dashboard, "permission_callback": LOGGED_IN,
-    })
+    }, schema=dashboard_schema)
     register(NAMESPACE, "/instructor-applications", {
-        "methods": CREATABLE, "callback": apply_to_teach, "permission_callback": LOGGED_IN,
+        "methods": CREATABLE, "callback": apply_to_teach, "permission_callback": LOGGED_IN, "answers": "created",
         "args": {"message": {"type": "string", "maxLength": 2000, "default": ""}},
-    })
+    }, schema=application_schema)

@@ -19,10 +19,39 @@ import sqlalchemy as sa
 from learnomy_core import CREATABLE, LOGGED_IN, PUBLIC, RestRequest, created, hookimpl
 from learnomy_core.errors import ApiError, Conflict, Forbidden, InvalidParams, InvalidResetKey
 from learnomy_core.identity.passwords import MAX_PASSWORD_BYTES, fast_hash, hash_password, verify_fast_hash
+from learnomy_core.openapi import BOOL, ID, INT, STR, TIME, array_of, obj, resource_schema
 
 NAMESPACE = "learnomy/v1"
 RESET_KEY_SECONDS = 24 * 3600
 PASSWORD_ARG = {"type": "string", "minLength": 8, "maxLength": MAX_PASSWORD_BYTES}
+
+
+USER = {"id": ID, "username": STR, "display_name": STR, "roles": array_of(STR), "avatar_url": STR,
+        "registered_at": TIME, "email": {"type": "string", "context": ["edit"]}}
+"""The User resource (``User.public``); ``email`` for the user and administrators."""
+TOKEN = {"access_token": STR, "refresh_token": STR, "token_type": {"type": "string", "enum": ["Bearer"]},
+         "expires_in": INT, "refresh_expires_in": INT,
+         "user": obj(USER, required=[n for n in USER if n != "email"], additional=False)}
+
+
+def token_schema() -> dict[str, Any]:
+    """A token pair and the user it belongs to."""
+    return resource_schema("token", TOKEN)
+
+
+def revoke_schema() -> dict[str, Any]:
+    """What a revocation revoked."""
+    return resource_schema("revocation", {"revoked": BOOL, "all": BOOL})
+
+
+def lost_password_schema() -> dict[str, Any]:
+    """A lost password request's answer (the same whether an account matched or not)."""
+    return resource_schema("password_lost", {"sent": BOOL, "message": STR})
+
+
+def reset_password_schema() -> dict[str, Any]:
+    """A password reset's answer."""
+    return resource_schema("password_reset", {"reset": BOOL})
 
 
 def token_answer(request: RestRequest, user_row: Any, pair: dict[str, Any]) -> dict[str, Any]:
@@ -124,20 +153,20 @@ def register_routes(registry: Any) -> None:
                          "description": "Login or email address."},
             "password": {"type": "string", "minLength": 1, "maxLength": MAX_PASSWORD_BYTES, "required": True},
         },
-    })
+    }, schema=token_schema)
     register(NAMESPACE, "/auth/token/refresh", {
         "methods": CREATABLE, "callback": refresh, "permission_callback": PUBLIC, "sensitive": True,
         "args": {"refresh_token": {"type": "string", "minLength": 1, "maxLength": 4096, "required": True}},
-    })
+    }, schema=token_schema)
     register(NAMESPACE, "/auth/token/revoke", {
         "methods": CREATABLE, "callback": revoke, "permission_callback": LOGGED_IN,
         "args": {
             "refresh_token": {"type": "string", "minLength": 1, "maxLength": 4096},
             "all": {"type": "boolean", "default": False},
         },
-    })
+    }, schema=revoke_schema)
     register(NAMESPACE, "/auth/register", {
-        "methods": CREATABLE, "callback": register_account, "permission_callback": PUBLIC,
+        "methods": CREATABLE, "callback": register_account, "permission_callback": PUBLIC, "answers": "created",
         "sensitive": {"per": "client", "accounts": ["username", "email"]},
         "args": {
             "username": {"type": "string", "pattern": r"^[A-Za-z0-9_.\-]{3,60}$", "required": True},
@@ -145,13 +174,13 @@ def register_routes(registry: Any) -> None:
             "password": {**PASSWORD_ARG, "required": True},
             "display_name": {"type": "string", "minLength": 1, "maxLength": 250},
         },
-    })
+    }, schema=token_schema)
     register(NAMESPACE, "/auth/password/lost", {
         "methods": CREATABLE, "callback": lost_password, "permission_callback": PUBLIC,
         "sensitive": {"per": "client", "accounts": ["username"]},
         "args": {"username": {"type": "string", "minLength": 1, "maxLength": 100, "required": True,
                               "description": "Login or email address."}},
-    })
+    }, schema=lost_password_schema)
     register(NAMESPACE, "/auth/password/reset", {
         "methods": CREATABLE, "callback": reset_password, "permission_callback": PUBLIC,
         "sensitive": {"per": "client", "accounts": ["login"]},
@@ -160,4 +189,4 @@ def register_routes(registry: Any) -> None:
             "key": {"type": "string", "minLength": 1, "maxLength": 200, "required": True},
             "password": {**PASSWORD_ARG, "required": True},
         },
-    })
+    }, schema=reset_password_schema)

@@ -9,6 +9,7 @@ from typing import Any, Optional
 from learnomy_core import CREATABLE, DELETABLE, LOGGED_IN, READABLE, RestRequest, RestResponse, hookimpl
 from learnomy_core.errors import Conflict, NotFound
 from learnomy_core.identity.app_passwords import chunk
+from learnomy_core.openapi import BOOL, INT, STR, TIME, array_of, map_of, nullable, resource_schema
 
 NAMESPACE = "wp/v2"
 BASE = "/users/me/application-passwords"
@@ -86,23 +87,47 @@ def introspect(request: RestRequest) -> Any:
     return _wp(_item(auth["item"]))
 
 
+def wp_user_schema() -> dict[str, Any]:
+    """WordPress's user resource (``wp/v2/users/me``); the ``edit`` context adds the private fields."""
+    return resource_schema("user", {
+        "id": INT, "name": STR, "url": STR, "description": STR, "link": STR, "slug": STR,
+        "avatar_urls": map_of(STR), "meta": {"type": ["array", "object"]},
+        "username": STR, "email": STR, "roles": array_of(STR), "registered_date": TIME,
+        "capabilities": map_of(BOOL),
+    }, embed=("id", "name", "url", "description", "link", "slug", "avatar_urls"),
+        edit=("username", "email", "roles", "registered_date", "capabilities"))
+
+
+def app_password_schema() -> dict[str, Any]:
+    """WordPress's application password resource; ``password`` only when created."""
+    return resource_schema("application-password", {
+        "uuid": STR, "app_id": STR, "name": STR, "created": TIME, "last_used": nullable(TIME),
+        "last_ip": nullable(STR), "password": {"type": "string", "context": ["edit"]},
+    }, required=("uuid", "app_id", "name", "created", "last_used", "last_ip"))
+
+
 def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     register(NAMESPACE, "/users/me", {
         "methods": READABLE, "callback": current_user, "permission_callback": LOGGED_IN,
         "args": {"context": {"type": "string", "enum": ["view", "embed", "edit"], "default": "view"}},
-    })
+        "answers": {"envelope": False},
+    }, schema=wp_user_schema)
     register(NAMESPACE, BASE, [
-        {"methods": READABLE, "callback": list_passwords, "permission_callback": LOGGED_IN},
+        {"methods": READABLE, "callback": list_passwords, "permission_callback": LOGGED_IN,
+         "answers": {"shape": "items", "envelope": False}},
         {"methods": CREATABLE, "callback": create_password, "permission_callback": LOGGED_IN,
          "args": {"name": {"type": "string", "minLength": 1, "maxLength": 200, "required": True},
-                  "app_id": {"type": "string", "format": "uuid"}}},
-    ])
+                  "app_id": {"type": "string", "format": "uuid"}},
+         "answers": {"status": 201, "envelope": False}},
+    ], schema=app_password_schema)
     # Static before the uuid pattern, which would also match it (WordPress's order).
     register(NAMESPACE, f"{BASE}/introspect", {
         "methods": READABLE, "callback": introspect, "permission_callback": LOGGED_IN,
-    })
+        "answers": {"envelope": False},
+    }, schema=app_password_schema)
     register(NAMESPACE, rf"{BASE}/(?P<uuid>[\w\-]+)", {
         "methods": DELETABLE, "callback": delete_password, "permission_callback": LOGGED_IN,
         "args": {"uuid": {"type": "string", "format": "uuid"}},
-    })
+        "answers": {"shape": "deleted", "envelope": False},
+    }, schema=app_password_schema)

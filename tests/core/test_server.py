@@ -174,7 +174,7 @@ def test_configured_site_url_and_rest_root(make_app) -> None:
 def test_rest_index_in_wordpress_shape(client: Client) -> None:
     body = client.get(f"{ROOT}/").json
     assert {"name", "description", "url", "home", "namespaces", "authentication", "routes"} <= set(body)
-    assert body["namespaces"] == ["learnomy/v1", "wp/v2", "acme/v1"]
+    assert body["namespaces"] == ["learnomy/v1", "wp/v2", "learnomy-pro/v1", "acme/v1"]
     assert set(body["authentication"]) == {"learnomy-jwt", "application-passwords"}
     widgets = body["routes"]["/acme/v1/widgets"]
     assert widgets["namespace"] == "acme/v1"
