@@ -45,9 +45,7 @@ from .errors import (
     ApiError,
     InternalError,
     InvalidNamespace,
-    InvalidParams,
     MethodNotAllowed,
-    MissingParams,
     NoRoute,
     PreconditionFailed,
     Unavailable,
@@ -55,12 +53,12 @@ from .errors import (
 from .identity import Identity, Roles
 from .index import index_route, namespace_index, namespace_route, root_index, route_data
 from .options import add_option, get_option
+from .params import parse_params
 from .output import JAVASCRIPT_TYPE, JSON_TYPE, MARKERS, apply_fields, enveloped, jsonp_callback, wanted_fields
 from .plugins import PluginSpec, build_plugin_manager, plugin_callers
 from .registry import Endpoint, RouteRegistry
 from .request import RestRequest
 from .response import RestResponse
-from .schema import sanitize, validate
 from .settings import Settings
 from .storage import RETRY_AFTER_SECONDS, Storage, is_disconnect
 
@@ -338,51 +336,12 @@ class LearnomyApp:
         if endpoint.sensitive:
             limit = self.settings.get(request.db, "api.rate_limit_per_minute")
             request.extra_headers.update(self.identity.rate_limit(request, limit))
-        request.params = self._params(request, endpoint)
+        request.params = parse_params(request, endpoint)
         permission.enforce(request)
         request.permitted = endpoint
         if request.rest_method in _WRITE_METHODS and "If-Match" in request.headers:
             self._check_if_match(request)
         return _as_response(endpoint.callback(request))
-
-    def _params(self, request: RestRequest, endpoint: Endpoint) -> dict[str, Any]:
-        json_params, form_params = request.body_params()  # none for GET, HEAD, OPTIONS
-        # WordPress's order (JSON, form, query, defaults; earlier wins), except
-        # that URL parameters win over all (no ?id=7 overriding the path's id).
-        merged: dict[str, Any] = {}
-        for name, schema in endpoint.args.items():
-            if "default" in schema:
-                merged[name] = schema["default"]
-        merged.update(request.query_params)
-        merged.update(form_params)
-        merged.update(json_params)
-        merged.update(request.url_params)
-        merged.pop("_method", None)
-        missing = [n for n, s in endpoint.args.items() if s.get("required") and n not in merged]
-        if missing:
-            raise MissingParams(
-                f"Missing parameter(s): {', '.join(missing)}",
-                details=[{"param": n, "code": "rest_missing_callback_param",
-                          "message": f"{n} is required."} for n in missing],
-            )
-        problems = []
-        for name, schema in endpoint.args.items():
-            if name not in merged:
-                continue
-            problem = _writable(request, name, schema) or _validate_arg(request, name, merged[name], schema)
-            if problem:
-                problems.append(problem)
-        if not problems:
-            for name, schema in endpoint.args.items():
-                if name in merged:
-                    merged[name], problem = _sanitize_arg(request, name, merged[name], schema)
-                    if problem:
-                        problems.append(problem)
-        if problems:
-            raise InvalidParams(
-                f"Invalid parameter(s): {', '.join(p['param'] for p in problems)}", details=problems
-            )
-        return merged
 
     def _check_if_match(self, request: RestRequest) -> None:
         """412 unless ``If-Match`` names the current representation's ETag."""
@@ -538,52 +497,6 @@ class _EmptyInput:
 
 
 _EMPTY_INPUT = _EmptyInput()
-
-
-def _writable(request: RestRequest, name: str, schema: Mapping[str, Any]) -> Optional[dict[str, str]]:
-    """Refuse, never silently drop, a field the caller may not write."""
-    guard = schema.get("write_policy")
-    if schema.get("readonly") or (guard is not None and not guard(request)):
-        return {"param": name, "code": "rest_invalid_param", "message": f"{name} cannot be set by you."}
-    return None
-
-
-def _validate_arg(request: RestRequest, name: str, value: Any, schema: Mapping[str, Any]) -> Optional[dict[str, str]]:
-    """The arg's first problem, in WordPress's order: its ``validate_callback``, then
-    the schema (WordPress's default sanitizer validates first).
-
-    The schema is skipped only when the arg brings both a ``validate_callback`` and
-    a ``sanitize_callback`` of its own, as in WordPress; an arg with a custom
-    ``sanitize_callback`` alone is still validated against its schema (WordPress
-    would not: what reaches a callback here has passed validation).
-    """
-    validator = schema.get("validate_callback")
-    if validator is not None:
-        answer = validator(value, request, name)
-        if isinstance(answer, ApiError):
-            return {"param": name, "code": answer.code, "message": answer.message}
-        if answer is not None and not answer:  # False, 0, "": Python's "no"
-            return {"param": name, "code": "rest_invalid_param", "message": "Invalid parameter."}
-        if "sanitize_callback" in schema:
-            return None
-    return validate(value, schema, name)  # type: ignore[arg-type]
-
-
-def _sanitize_arg(
-    request: RestRequest, name: str, value: Any, schema: Mapping[str, Any]
-) -> tuple[Any, Optional[dict[str, str]]]:
-    """The value the callback sees: the arg's ``sanitize_callback`` when it has one
-    (a false one leaves the value as sent; one may return an ``ApiError`` to refuse
-    it), else the schema's sanitization."""
-    if "sanitize_callback" not in schema:
-        return sanitize(value, schema), None  # type: ignore[arg-type]
-    sanitizer = schema["sanitize_callback"]
-    if not sanitizer:
-        return value, None
-    result = sanitizer(value, request, name)
-    if isinstance(result, ApiError):
-        return value, {"param": name, "code": result.code, "message": result.message}
-    return result, None
 
 
 def _as_response(result: Any) -> RestResponse:

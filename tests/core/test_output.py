@@ -29,7 +29,7 @@ def test_envelope_wraps_status_and_headers_in_the_body(client: Client) -> None:
 
 
 def test_an_enveloped_error_is_200_and_commits_nothing(client: Client) -> None:
-    response = client.post(f"/wp-json/acme/v1/write-then-fail?_envelope=1", headers=ALICE)
+    response = client.post("/wp-json/acme/v1/write-then-fail?_envelope=1", headers=ALICE)
     assert response.status_code == 200
     assert response.json["status"] == 409
     assert response.json["body"]["error"]["code"] == "acme_second_step"
