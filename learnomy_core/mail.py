@@ -111,8 +111,11 @@ def deliver(to: str, subject: str, body: str, settings: Optional[SmtpSettings] =
 
 
 def _send_job(job: JobContext) -> None:
+    # Through the mail hook, outside any request: a plugin's transport answers
+    # first; the core's default (request=None) calls deliver().
     payload: Mapping[str, Any] = job.payload
-    deliver(str(payload["to"]), str(payload["subject"]), str(payload["body"]))
+    job.app.plugins.hook.learnomy_send_mail(to=str(payload["to"]), subject=str(payload["subject"]),
+                                             body=str(payload["body"]), request=None)
 
 
 def mail_job_kinds() -> dict[str, JobKind]:

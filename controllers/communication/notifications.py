@@ -9,6 +9,7 @@ their preference says so.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from learnomy_core import CREATABLE, DELETABLE, EDITABLE, LOGGED_IN, READABLE, Policy, RestRequest, deleted
+from learnomy_core.app import dumps
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InvalidParams, NotFound
 from learnomy_core.mail import send_mail
@@ -141,7 +143,8 @@ def notify(db: Connection, app: Any, event: str, user_ids: Sequence[int], data: 
     title, body = render(kind.title, data)[:255], render(kind.body, data)
     link = render(kind.link, data)[:255] or None
     stamp = now()
-    rows = [{"user_id": uid, "type": event, "title": title, "body": body, "link": link, "data": dict(data),
+    stored = json.loads(dumps(data))  # times and decimals as the API shows them
+    rows = [{"user_id": uid, "type": event, "title": title, "body": body, "link": link, "data": stored,
              "read_at": None, "created_at": stamp} for uid, (in_app, _) in wanted.items() if in_app]
     if rows:
         db.execute(sa.insert(app.tables["lrn_notifications"]), rows)
