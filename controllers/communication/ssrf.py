@@ -167,12 +167,13 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._tls.wrap_socket(raw, server_hostname=self.host)
 
 
-def post(target: Target, body: bytes, headers: dict[str, str], *, read_timeout: float = READ_TIMEOUT,
+def post(target: Target, body: bytes, headers: dict[str, str], *, read_timeout: Optional[float] = None,
          limit: int = RESPONSE_LIMIT) -> Response:
     """POST ``body`` to ``target`` (no redirects followed: a 3xx is just an answer).
 
     :raises OSError: on a network error or a timeout (``socket.timeout`` is one).
     """
+    read_timeout = READ_TIMEOUT if read_timeout is None else read_timeout
     connection: http.client.HTTPConnection
     if target.scheme == "https":
         connection = _PinnedHTTPSConnection(target, read_timeout)
