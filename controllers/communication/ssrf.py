@@ -65,6 +65,8 @@ def is_public(address: IPAddress) -> bool:
     if isinstance(address, ipaddress.IPv6Address):
         if address.scope_id:
             return False
+        if address.ipv4_mapped is not None:  # ::ffff:a.b.c.d is a.b.c.d
+            return is_public(address.ipv4_mapped)
         inner = _embedded_v4(address)
         if inner is not None and not is_public(inner):
             return False

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection
 from learnomy_core import ADMIN, CREATABLE, DELETABLE, EDITABLE, READABLE, Policy, RestRequest, created, deleted, ok
 from learnomy_core.app import dumps
 from learnomy_core.cursors import LIST_ARGS, paginate
-from learnomy_core.errors import Conflict, InvalidParams, NotFound
+from learnomy_core.errors import InvalidParams, NotFound, WebhookDisabled, WebhookLimit
 from learnomy_core.jobs import JobContext, JobKind, enqueue
 from learnomy_core.storage import inserted_id
 
@@ -381,7 +381,7 @@ def create_webhook(request: RestRequest) -> Any:
         lock_name(request.db, request.app.tables["options"], "webhooks")
         count = request.db.execute(sa.select(sa.func.count()).select_from(webhooks)).scalar_one()
         if count >= limit:
-            raise Conflict(f"At most {limit} webhook endpoints may exist.", code="learnomy_webhook_limit")
+            raise WebhookLimit(f"At most {limit} webhook endpoints may exist.")
     stamp = now()
     new_id = inserted_id(request.db.execute(sa.insert(webhooks).values(
         url=values["url"], events=list(dict.fromkeys(values["events"])), description=values.get("description", ""),
@@ -463,7 +463,7 @@ def redeliver(request: RestRequest) -> Any:
     if old is None:
         raise NotFound("Delivery not found.")
     if row.status == "disabled":
-        raise Conflict("The endpoint is disabled; make it active first.", code="learnomy_webhook_disabled")
+        raise WebhookDisabled()
     new_id = _record(request.db, request.app, row, old.event, old.body.encode(), message_id=old.message_id)
     fresh = request.db.execute(sa.select(deliveries).where(deliveries.c.id == new_id)).one()
     return ok(delivery_resource(fresh), status=202)
