@@ -9,6 +9,7 @@
     learnomy user list
     learnomy plugins
     learnomy worker [--once] [--kind KIND ...]
+    learnomy webhooks work [--once]
 
 The database comes from ``LEARNOMY_DATABASE_URL`` (SQLite file by default).
 """
@@ -164,6 +165,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_webhooks_work(args: argparse.Namespace) -> int:
+    # The worker, for webhook deliveries alone (a host of its own may run them).
+    args.kind = ["webhook.deliver"]
+    return cmd_worker(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="learnomy", description="The Learnomy REST API.")
     parser.add_argument("--exclude", action="append", metavar="PLUGIN",
@@ -213,6 +220,14 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--batch", type=int, default=50, help="jobs claimed at a time")
     worker.add_argument("--idle", type=float, default=2.0, help="seconds to sleep when nothing is due")
     worker.set_defaults(func=cmd_worker)
+
+    webhooks = commands.add_parser("webhooks", help="webhook commands")
+    webhooks_commands = webhooks.add_subparsers(dest="webhooks_command", required=True)
+    work = webhooks_commands.add_parser("work", help="deliver webhooks (the worker, for deliveries alone)")
+    work.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
+    work.add_argument("--batch", type=int, default=50, help="jobs claimed at a time")
+    work.add_argument("--idle", type=float, default=2.0, help="seconds to sleep when nothing is due")
+    work.set_defaults(func=cmd_webhooks_work)
     return parser
 
 

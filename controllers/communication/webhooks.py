@@ -34,6 +34,7 @@ from learnomy_core.app import dumps
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InvalidParams, NotFound, WebhookDisabled, WebhookLimit
 from learnomy_core.jobs import JobContext, JobKind, enqueue
+from learnomy_core.locks import lock_name, lock_rows
 from learnomy_core.storage import inserted_id
 
 from ..catalog import ID_ARG, NAMESPACE, now
@@ -375,11 +376,11 @@ def create_webhook(request: RestRequest) -> Any:
     _check(request, values)
     limit = limit_of(request)
     if limit is not None:
-        # Serialise creators: the count and the insert must not interleave.
-        from learnomy_core.locks import lock_name
-
+        # Serialise creators (the count and the insert must not interleave), and
+        # count with a locking read: it sees what others committed meanwhile,
+        # where a plain read would see this transaction's older snapshot.
         lock_name(request.db, request.app.tables["options"], "webhooks")
-        count = request.db.execute(sa.select(sa.func.count()).select_from(webhooks)).scalar_one()
+        count = len(lock_rows(request.db, sa.select(webhooks.c.id)))
         if count >= limit:
             raise WebhookLimit(f"At most {limit} webhook endpoints may exist.")
     stamp = now()

@@ -276,3 +276,16 @@ def test_bad_input_is_400(client: Client, people: People, receiver: Receiver, al
     gone = client.delete(f"{API}/webhooks/{hook['id']}", headers=admin)
     assert gone.status_code == 200 and "secret" not in gone.json["data"]["previous"]
     assert client.get(f"{API}/webhooks/{hook['id']}", headers=admin).status_code == 404
+
+
+def test_racing_creations_never_pass_the_limit(make_app: Callable[..., LearnomyApp], people: People,
+                                              receiver: Receiver, allow_loopback: None) -> None:
+    from tests.racing import race
+
+    clients = [Client(make_app()) for _ in range(5)]
+    body = {"url": receiver.url, "events": ["course.created"]}
+    statuses = race([lambda c=c: c.post(f"{API}/webhooks", json=body, headers=people["admin"]).status_code
+                     for c in clients])
+    assert sorted(statuses) == [201, 201, 201, 409, 409]
+    listed = clients[0].get(f"{API}/webhooks", headers=people["admin"]).json["meta"]["total"]
+    assert listed == 3
