@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from learnomy_core import RestRequest, RouteRegistry, hookimpl
 
 from .. import migration_folders
-from . import announcements, notifications, webhooks
+from . import announcements, drip, notifications, webhooks
 from .notifications import NotificationType, notify
 from .tables import declare_tables
 
@@ -51,13 +51,14 @@ def learnomy_register_routes(registry: RouteRegistry) -> None:
 @hookimpl
 def learnomy_event(request: RestRequest, event: str, data: Any) -> None:
     announcements.on_event(request, event, data)
+    drip.on_event(request, event, data)
     notifications.on_event(request, event, data)
     webhooks.on_event(request, event, data)
 
 
 @hookimpl
 def learnomy_job_kinds() -> dict[str, Any]:
-    return {**announcements.job_kinds(), **webhooks.job_kinds()}
+    return {**announcements.job_kinds(), **drip.job_kinds(), **webhooks.job_kinds()}
 
 
 @hookimpl

@@ -21,6 +21,7 @@ from learnomy_core.app import dumps
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InvalidParams, NotFound
 from learnomy_core.mail import send_mail
+from learnomy_core.storage import insert_ignore
 
 from ..catalog import ID_ARG, NAMESPACE, now
 
@@ -76,8 +77,8 @@ def builtin_types() -> list[NotificationType]:
     return [
         n("enrollment.created", "You are enrolled", "You are now enrolled in course {course_id}.",
           "You were enrolled in a course.", link="/courses/{course_id}"),
-        n("lesson.unlocked", "A lesson is open", "Lesson {lesson_id} of course {course_id} is now open.",
-          "A dripped lesson became available.", link="/lessons/{lesson_id}"),
+        n("lesson.unlocked", "A lesson is open", "{title} is open now.",
+          "A lesson that opens some days after enrollment is open.", link="/lessons/{lesson_id}"),
         n("quiz.attempt_submitted", "Your quiz is graded", "Your attempt at quiz {quiz_id} was graded: {score}.",
           "A quiz attempt of yours was graded.", link="/quiz-attempts/{id}"),
         n("certificate.issued", "Certificate issued", "Your certificate for course {course_id} is ready.",
@@ -271,9 +272,11 @@ def put_preferences(request: RestRequest) -> Any:
     prefs = request.app.tables["lrn_notification_prefs"]
     for event, value in changes.items():
         merged = {**current[event], **value}
-        # One row per (user, event): replace it (the primary key keeps one).
-        request.db.execute(sa.delete(prefs).where(prefs.c.user_id == request.user.id, prefs.c.event == event))
-        request.db.execute(sa.insert(prefs).values(user_id=request.user.id, event=event, **merged))
+        # One row per (user, event), kept by the primary key: insert it if
+        # missing (two racing requests cannot both), then set it.
+        insert_ignore(request.db, prefs, {"user_id": request.user.id, "event": event, **merged})
+        request.db.execute(sa.update(prefs).where(prefs.c.user_id == request.user.id, prefs.c.event == event)
+                           .values(**merged))
     return _all_preferences(request)
 
 

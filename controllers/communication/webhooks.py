@@ -190,7 +190,8 @@ def _record(db: Connection, app: Any, webhook: Any, event: str, body: bytes,
     _, deliveries, _ = _tables(app)
     delivery_id = inserted_id(db.execute(sa.insert(deliveries).values(
         webhook_id=webhook.id, event=event, message_id=message_id or f"msg_{secrets.token_hex(12)}",
-        body=body.decode(), attempt=0, status="pending", created_at=now(), next_attempt_at=now())))
+        body=body.decode(), attempt=0, status="pending", created_at=now(),
+        next_attempt_at=now() if webhook.status == "active" else None)))
     if webhook.status == "active":
         _queue(db, delivery_id, 0)
     return delivery_id

@@ -187,3 +187,42 @@ def test_the_fan_out_goes_in_batches(client: Client, app: LearnomyApp, people: P
         fanouts = db.execute(sa.select(sa.func.count()).select_from(jobs).where(
             jobs.c.kind == "announcement.fanout")).scalar_one()
     assert fanouts == 4  # 2 + 2 + 2 + 1
+
+
+def test_a_lesson_opening_after_enrollment_is_announced_then(client: Client, app: LearnomyApp, people: People,
+                                                            make_course: Callable[..., Any]) -> None:
+    from datetime import timedelta, timezone
+
+    course = make_course(drip_mode="after_enrollment", lessons=2)
+    first, second = course["lesson_ids"]
+    client.patch(f"{API}/lessons/{first}", json={"drip_days": 2}, headers=people["ivy"])
+    enroll(client, people, course)
+    enroll(client, people, course, "bob")
+    client.delete(f"{API}/enrollments/{_enrollment_of(app, people.ids['bob'])}", headers=people["admin"])
+    assert run_due_jobs(app) == 0  # not open yet
+    soon = datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(days=2, minutes=1)
+    assert run_due_jobs(app, now=soon) == 2
+    opened = [n for n in _notifications(client, people)["data"] if n["type"] == "lesson.unlocked"]
+    assert [(n["data"]["lesson_id"], n["title"]) for n in opened] == [(first, "A lesson is open")]
+    assert "Lesson 1 is open now." == opened[0]["body"]
+    assert [n for n in _notifications(client, people, "bob")["data"] if n["type"] == "lesson.unlocked"] == []
+
+
+def _enrollment_of(app: LearnomyApp, user_id: int) -> int:
+    enrollments = app.tables["lrn_enrollments"]
+    with app.storage.engine.connect() as db:
+        return int(db.execute(sa.select(enrollments.c.id).where(enrollments.c.user_id == user_id)).scalar_one())
+
+
+def test_racing_preference_updates_leave_one_row(make_app: Callable[..., LearnomyApp], people: People) -> None:
+    from tests.racing import race
+
+    clients = [Client(make_app()) for _ in range(4)]
+    answers = race([lambda c=c, n=n: c.put(f"{API}/me/notification-preferences",
+                                           json={"enrollment.created": {"email": n % 2 == 0}},
+                                           headers=people["ann"]).status_code
+                    for n, c in enumerate(clients)])
+    assert answers == [200] * 4
+    prefs = clients[0].application.tables["lrn_notification_prefs"]  # type: ignore[attr-defined]
+    with clients[0].application.storage.engine.connect() as db:  # type: ignore[attr-defined]
+        assert db.execute(sa.select(sa.func.count()).select_from(prefs)).scalar_one() == 1
