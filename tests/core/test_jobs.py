@@ -233,3 +233,10 @@ def test_webhooks_work_runs_deliveries_alone(make_app: Callable[..., LearnomyApp
     assert main(["webhooks", "work", "--once"]) == 0
     assert "Ran 1 job(s)." in capsys.readouterr().out
     assert sorted((r.kind, r.status) for r in _rows(app)) == [("mail.send", PENDING), ("webhook.deliver", DONE)]
+
+
+def test_racing_enqueues_with_one_dedupe_key_keep_one_job(jobs_app: Callable[[], LearnomyApp]) -> None:
+    apps = [jobs_app() for _ in range(4)]
+    ids = race([lambda a=a: _enqueue(a, "test.record", {}, dedupe_key="once") for a in apps])
+    assert len(set(ids)) == 1
+    assert len(_rows(apps[0])) == 1
