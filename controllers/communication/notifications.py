@@ -292,22 +292,29 @@ NOTIFICATION_SCHEMA = _schema("notification", {
     "created_at": {"type": "string", "format": "date-time"}})
 
 
+PREFERENCES_SCHEMA = lambda: {  # noqa: E731 - a map of notification type to its two switches
+    "$schema": "http://json-schema.org/draft-04/schema#", "title": "notification-preferences", "type": "object",
+    "properties": {}, "additionalProperties": _PREF_SCHEMA}
+
+
 def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     register(NAMESPACE, "/notifications", {
         "methods": READABLE, "callback": list_notifications, "permission_callback": LOGGED_IN,
-        "args": {**LIST_ARGS, "unread": {"type": "boolean"}}})
+        "args": {**LIST_ARGS, "unread": {"type": "boolean"}}}, schema=NOTIFICATION_SCHEMA)
     register(NAMESPACE, "/notifications/unread-count", {
-        "methods": READABLE, "callback": unread_count, "permission_callback": LOGGED_IN, "args": {}})
+        "methods": READABLE, "callback": unread_count, "permission_callback": LOGGED_IN, "args": {}},
+        schema=_schema("notification-count", {"count": {"type": "integer"}}))
     register(NAMESPACE, "/notifications/read-all", {
-        "methods": CREATABLE, "callback": read_all, "permission_callback": LOGGED_IN, "args": {}})
+        "methods": CREATABLE, "callback": read_all, "permission_callback": LOGGED_IN, "args": {}},
+        schema=_schema("notification-read-all", {"updated": {"type": "integer"}}))
     register(NAMESPACE, r"/notifications/(?P<id>[\d]+)/read", {
         "methods": CREATABLE, "callback": read_notification, "permission_callback": _own_notification(),
-        "args": ID_ARG})
+        "args": ID_ARG}, schema=NOTIFICATION_SCHEMA)
     register(NAMESPACE, r"/notifications/(?P<id>[\d]+)", {
         "methods": DELETABLE, "callback": delete_notification, "permission_callback": _own_notification(),
-        "args": ID_ARG})
+        "args": ID_ARG}, schema=NOTIFICATION_SCHEMA)
     register(NAMESPACE, "/me/notification-preferences", [
         {"methods": READABLE, "callback": get_preferences, "permission_callback": LOGGED_IN, "args": {}},
         {"methods": EDITABLE, "callback": put_preferences, "permission_callback": LOGGED_IN, "args": {}},
-    ])
+    ], schema=PREFERENCES_SCHEMA)
