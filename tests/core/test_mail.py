@@ -108,3 +108,33 @@ def test_notification_mail_goes_through_smtp(make_app: Callable[..., LearnomyApp
     [(recipients, message)] = smtp.messages
     assert recipients == ["ann@example.org"] and message["Subject"] == "Certificate issued"
     assert "course 9" in message.get_payload()
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_smtp_login_is_used(make_app: Callable[..., LearnomyApp], make_user: Callable[..., int],
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        if isinstance(data, LoginPassword):
+            logins.append((data.login, data.password))
+            return AuthResult(success=data.password == b"s3cret:x")
+        return AuthResult(success=False)
+
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=authenticator,
+                            auth_required=True, auth_require_tls=False)
+    controller.start()
+    try:
+        monkeypatch.setenv("LEARNOMY_SMTP_URL", f"smtp://lms%40example.org:s3cret%3Ax@127.0.0.1:{port}")
+        app = make_app(plugins=FREE)
+        make_user("ann")
+        Client(app).post("/wp-json/learnomy/v1/auth/password/lost", json={"username": "ann"})
+        assert run_due_jobs(app) == 1
+    finally:
+        controller.stop()
+    assert logins == [(b"lms@example.org", b"s3cret:x")]
+    assert len(inbox.messages) == 1
