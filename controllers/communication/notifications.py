@@ -21,6 +21,7 @@ from learnomy_core.app import dumps
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InvalidParams, NotFound
 from learnomy_core.mail import send_mail
+from learnomy_core.locks import lock_rows
 from learnomy_core.storage import insert_ignore
 
 from ..catalog import ID_ARG, NAMESPACE, now
@@ -268,12 +269,15 @@ def put_preferences(request: RestRequest) -> Any:
                          "message": "Send a map of notification type to {in_app, email}."})
     if problems:
         raise InvalidParams(f"Invalid parameter(s): {', '.join(p['param'] for p in problems)}", details=problems)
+    # The user's own row serialises their preference writes: racing inserts of a
+    # missing row would deadlock on MariaDB, and the read below sees the latest.
+    users = request.app.identity.store.users
+    lock_rows(request.db, sa.select(users.c.ID).where(users.c.ID == request.user.id))
     current = _all_preferences(request)
     prefs = request.app.tables["lrn_notification_prefs"]
     for event, value in changes.items():
         merged = {**current[event], **value}
-        # One row per (user, event), kept by the primary key: insert it if
-        # missing (two racing requests cannot both), then set it.
+        # One row per (user, event), kept by the primary key: insert it if missing, then set it.
         insert_ignore(request.db, prefs, {"user_id": request.user.id, "event": event, **merged})
         request.db.execute(sa.update(prefs).where(prefs.c.user_id == request.user.id, prefs.c.event == event)
                            .values(**merged))
