@@ -289,3 +289,17 @@ def test_racing_creations_never_pass_the_limit(make_app: Callable[..., LearnomyA
     assert sorted(statuses) == [201, 201, 201, 409, 409]
     listed = clients[0].get(f"{API}/webhooks", headers=people["admin"]).json["meta"]["total"]
     assert listed == 3
+
+
+def test_failing_for_days_disables_the_endpoint(client: Client, app: LearnomyApp, people: People,
+                                                receiver: Receiver, allow_loopback: None) -> None:
+    hook = _create(client, people, receiver.url)
+    webhooks = app.tables["lrn_webhooks"]
+    with app.storage.engine.begin() as db:  # every delivery failed for six days, each within its own retries
+        db.execute(sa.update(webhooks).values(consecutive_failures=40, failing_since=_later(days=-6)))
+    receiver.answers = [503]
+    client.post(f"{API}/courses", json={"title": "Still failing"}, headers=people["ivy"])
+    run_due_jobs(app)
+    one = client.get(f"{API}/webhooks/{hook['id']}", headers=people["admin"]).json["data"]
+    assert one["status"] == "disabled" and one["disabled_reason"].startswith("failing since")
+    assert one["consecutive_failures"] == 41
