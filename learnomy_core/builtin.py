@@ -3,7 +3,6 @@ mailer and the ``api`` settings group."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,11 +10,10 @@ import sqlalchemy as sa
 from .hookspecs import hookimpl
 from .identity.ratelimit import ratelimit_table
 from .jobs import jobs_table
+from .mail import deliver, mail_job_kinds, send_mail
 from .identity.tokens import token_tables
 from .identity.users import users_tables
 from .options import options_table
-
-logger = logging.getLogger("learnomy.mail")
 
 
 @hookimpl
@@ -33,10 +31,19 @@ def learnomy_authenticate(request: Any) -> Any:
 
 
 @hookimpl(trylast=True)
-def learnomy_send_mail(to: str, subject: str, body: str) -> bool:
-    # No mail transport in the core: log it, so development setups see reset keys.
-    logger.info("mail to=%s subject=%s\n%s", to, subject, body)
+def learnomy_send_mail(to: str, subject: str, body: str, request: Any = None) -> bool:
+    # Through a job, so that SMTP never slows the request; the job logs the
+    # message when no SMTP server is configured (development sees reset keys).
+    if request is not None:
+        send_mail(request.db, to, subject, body)
+    else:
+        deliver(to, subject, body)
     return True
+
+
+@hookimpl
+def learnomy_job_kinds() -> dict[str, Any]:
+    return dict(mail_job_kinds())
 
 
 @hookimpl

@@ -10,6 +10,7 @@
     learnomy plugins
     learnomy worker [--once] [--kind KIND ...]
     learnomy openapi [--namespace NS] [--server URL] > openapi.json
+    learnomy webhooks work [--once]
 
 The database comes from ``LEARNOMY_DATABASE_URL`` (SQLite file by default).
 """
@@ -188,6 +189,12 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_webhooks_work(args: argparse.Namespace) -> int:
+    # The worker, for webhook deliveries alone (a host of its own may run them).
+    args.kind = ["webhook.deliver"]
+    return cmd_worker(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="learnomy", description="The Learnomy REST API.")
     parser.add_argument("--exclude", action="append", metavar="PLUGIN",
@@ -241,6 +248,14 @@ def build_parser() -> argparse.ArgumentParser:
     openapi.add_argument("--namespace", default="learnomy/v1")
     openapi.add_argument("--server", help="the namespace's base URL (default: site_url, rest_root and the namespace)")
     openapi.set_defaults(func=cmd_openapi)
+
+    webhooks = commands.add_parser("webhooks", help="webhook commands")
+    webhooks_commands = webhooks.add_subparsers(dest="webhooks_command", required=True)
+    work = webhooks_commands.add_parser("work", help="deliver webhooks (the worker, for deliveries alone)")
+    work.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
+    work.add_argument("--batch", type=int, default=50, help="jobs claimed at a time")
+    work.add_argument("--idle", type=float, default=2.0, help="seconds to sleep when nothing is due")
+    work.set_defaults(func=cmd_webhooks_work)
     return parser
 
 

@@ -53,6 +53,8 @@ __all__ = [
     "AttemptSubmitted",
     "ItemRejected",
     "AccountBlocked",
+    "WebhookLimit",
+    "WebhookDisabled",
     "RegistrationProblem",
     "RegistrationError",
     "RegistryClosed",
@@ -343,6 +345,20 @@ class ItemRejected(ApiError):
     status = 422
     code = "learnomy_sync_rejected"
     message = "The item was rejected."
+
+
+class WebhookLimit(Conflict):
+    """As many webhook endpoints as allowed exist already."""
+
+    code = "learnomy_webhook_limit"
+    message = "The number of webhook endpoints allowed is reached."
+
+
+class WebhookDisabled(Conflict):
+    """The webhook endpoint is disabled; it must be made active again first."""
+
+    code = "learnomy_webhook_disabled"
+    message = "The endpoint is disabled; make it active first."
 
 
 class AccountBlocked(Forbidden):

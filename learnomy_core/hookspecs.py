@@ -155,9 +155,13 @@ def learnomy_question_types() -> list[Any]:
 
 @hookspec
 def learnomy_webhook_events() -> list[dict[str, Any]]:
-    """Webhook events this plugin can emit, for the event catalog.
+    """Webhook events this plugin can emit, for the event catalog (``GET /webhook-events``).
 
-    :returns: a list of ``{"event": "course.created", "description": "..."}``.
+    Administrators subscribe endpoints to these names; the catalog shows each
+    with the plugin that answered it.
+
+    :returns: a list of ``{"event": "course.created", "description": "...",
+        "example": {...}}``; ``example`` is a ``data`` payload as delivered.
     """
 
 
@@ -183,15 +187,20 @@ def learnomy_role_capabilities() -> dict[str, list[str]]:
 
 
 @hookspec(firstresult=True)
-def learnomy_send_mail(to: str, subject: str, body: str) -> Any:
+def learnomy_send_mail(to: str, subject: str, body: str, request: "RestRequest | None") -> Any:
     """Send one e-mail (password reset keys, notifications); the first answer wins.
 
-    The core's default, tried last, logs the message instead of sending it.
+    The core's default, tried last, records a ``mail.send`` background job in the
+    request's transaction (:mod:`learnomy_core.mail`): a worker hands it to the
+    SMTP server of ``LEARNOMY_SMTP_URL``, or logs it when none is configured, so a
+    slow mail server never slows a request. Without a request it sends at once.
     Return ``True`` once the message is handed over.
 
     :param to: the recipient address.
     :param subject: the subject line.
     :param body: the plain-text body.
+    :param request: the request asking (its ``db`` is the transaction the mail
+        job joins), or ``None`` outside a request.
     """
 
 
@@ -284,4 +293,32 @@ def learnomy_job_kinds() -> "dict[str, Callable[[JobContext], None] | JobKind]":
 
     :returns: ``{"kind": handler}``, or ``{"kind": JobKind(handler, max_attempts=...,
         delays=[...], lease_seconds=...)}`` to choose how it is retried.
+    """
+
+
+@hookspec
+def learnomy_notification_types() -> list[Any]:
+    """Kinds of notification this plugin adds, each named after the event that causes it.
+
+    When the event is emitted, the users its ``recipients`` name get an in-app
+    notification and, where their preference says so, an e-mail (sent by a job).
+    Users set ``{in_app, email}`` per type at ``/me/notification-preferences``. The
+    first plugin (in load order) to name an event keeps it.
+
+    :returns: ``learnomy.controllers.communication.NotificationType`` objects:
+        ``event``, ``title`` and ``body`` (``str.format`` templates over the event's
+        data, or functions of it), ``description``, ``recipients`` (a function of
+        the data answering user ids; ``data["user_id"]`` by default), ``link``,
+        ``email`` (on by default or not).
+    """
+
+
+@hookspec(firstresult=True)
+def learnomy_webhook_limit(request: "RestRequest") -> "int | None":
+    """How many webhook endpoints may exist; the first answer wins.
+
+    Free allows 3 (when no plugin answers). Answer a larger number to lift the
+    limit, or a negative number for no limit.
+
+    :param request: the request creating an endpoint.
     """

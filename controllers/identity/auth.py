@@ -120,6 +120,7 @@ def lost_password(request: RestRequest) -> Any:
         request.db.execute(sa.update(users).where(users.c.ID == row.ID)
                            .values(user_activation_key=f"{int(time.time())}:{fast_hash(key)}"))
         request.app.plugins.hook.learnomy_send_mail(
+            request=request,
             to=row.user_email,
             subject="Password reset",
             body=(f"Someone asked to reset the password of the account {row.user_login}.\n"

@@ -108,7 +108,7 @@ def test_the_table_covers_every_error_class() -> None:
         assert cls.status == row.status and cls.code != row.code and cls.code.startswith("learnomy_"), cls
     assert {cls.__name__ for cls in specific} == {
         "LessonLocked", "NotEnrolled", "PrerequisitesUnmet", "OwnerRemoval", "InvalidResetKey",
-        "DeadlinePassed", "AttemptSubmitted", "ItemRejected", "AccountBlocked"}
+        "DeadlinePassed", "AttemptSubmitted", "ItemRejected", "AccountBlocked", "WebhookLimit", "WebhookDisabled"}
 
 
 @pytest.mark.parametrize("error, status, code, scenario", ROWS, ids=[row[2] + f"-{row[1]}" for row in ROWS])
