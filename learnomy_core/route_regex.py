@@ -15,7 +15,7 @@ import re
 
 from werkzeug.routing import BaseConverter
 
-__all__ = ["to_rule"]
+__all__ = ["to_rule", "group_end"]
 
 _ANONYMOUS = "_anon"  # werkzeug names for unnamed groups; never reach url_params
 # Literal text between groups: URL characters, and escaped punctuation (``\-``).
@@ -59,11 +59,11 @@ def to_rule(
             name = pattern[start + 4:name_end]
             if not name.isidentifier() or name.startswith(_ANONYMOUS):
                 raise ValueError(f"group name {name!r} is not a valid identifier")
-            end = _group_end(pattern, name_end + 1)
+            end = group_end(pattern, name_end + 1)
             regex = pattern[name_end + 1:end]
             position = end + 1
         elif pattern.startswith("(?:", start) or not pattern.startswith("(?", start):
-            end = _group_end(pattern, start + 1)
+            end = group_end(pattern, start + 1)
             quantifier = _QUANTIFIER.match(pattern, end + 1)
             position = quantifier.end() if quantifier else end + 1
             regex = pattern[start:position]
@@ -110,7 +110,7 @@ def _may_match_slash(regex: str) -> bool:
     return "/" in regex or re.search(f"(?:{regex})", "/") is not None
 
 
-def _group_end(pattern: str, index: int) -> int:
+def group_end(pattern: str, index: int) -> int:
     """Index of the parenthesis closing the group whose body starts at ``index``."""
     depth = 1
     in_class = False

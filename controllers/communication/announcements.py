@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from learnomy_core.openapi.schemas import resource_schema
 from learnomy_core import CREATABLE, DELETABLE, EDITABLE, READABLE, RestRequest, created, deleted
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import NotFound
@@ -143,13 +144,12 @@ def delete_announcement(request: RestRequest) -> Any:
     return deleted(previous)
 
 
-SCHEMA = lambda: {  # noqa: E731 - the route's resource schema (OPTIONS, OpenAPI)
-    "$schema": "http://json-schema.org/draft-04/schema#", "title": "announcement", "type": "object",
-    "properties": {"id": {"type": "integer", "readonly": True}, "course_id": {"type": "integer", "readonly": True},
-                   "author_id": {"type": "integer", "readonly": True}, "title": {"type": "string"},
-                   "content": {"type": "string"},
-                   "created_at": {"type": "string", "format": "date-time", "readonly": True},
-                   "updated_at": {"type": "string", "format": "date-time", "readonly": True}}}
+SCHEMA = lambda: resource_schema("announcement", {  # noqa: E731 - the route's resource schema
+    "id": {"type": "integer", "readonly": True}, "course_id": {"type": "integer", "readonly": True},
+    "author_id": {"type": "integer", "readonly": True}, "title": {"type": "string"},
+    "content": {"type": "string"},
+    "created_at": {"type": "string", "format": "date-time", "readonly": True},
+    "updated_at": {"type": "string", "format": "date-time", "readonly": True}})
 
 
 def register_routes(registry: Any) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from learnomy_core import CREATABLE, DELETABLE, EDITABLE, LOGGED_IN, READABLE, Policy, RestRequest, deleted
 from learnomy_core.app import dumps
+from learnomy_core.openapi.schemas import resource_schema
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InvalidParams, NotFound
 from learnomy_core.mail import send_mail
@@ -284,9 +285,8 @@ def put_preferences(request: RestRequest) -> Any:
     return _all_preferences(request)
 
 
-def _schema(title: str, properties: dict[str, Any]) -> Callable[[], dict[str, Any]]:
-    return lambda: {"$schema": "http://json-schema.org/draft-04/schema#", "title": title, "type": "object",
-                    "properties": properties}
+def _schema(title: str, properties: dict[str, Any], **options: Any) -> Callable[[], dict[str, Any]]:
+    return lambda: resource_schema(title, properties, **options)
 
 
 NOTIFICATION_SCHEMA = _schema("notification", {

@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection
 
 from learnomy_core import ADMIN, CREATABLE, DELETABLE, EDITABLE, READABLE, Policy, RestRequest, created, deleted, ok
 from learnomy_core.app import dumps
+from learnomy_core.openapi.schemas import resource_schema
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InvalidParams, NotFound, WebhookDisabled, WebhookLimit
 from learnomy_core.jobs import JobContext, JobKind, enqueue
@@ -482,9 +483,8 @@ ARGS: dict[str, dict[str, Any]] = {
 }
 
 
-def _schema(title: str, properties: dict[str, Any]) -> Callable[[], dict[str, Any]]:
-    return lambda: {"$schema": "http://json-schema.org/draft-04/schema#", "title": title, "type": "object",
-                    "properties": properties}
+def _schema(title: str, properties: dict[str, Any], **options: Any) -> Callable[[], dict[str, Any]]:
+    return lambda: resource_schema(title, properties, **options)
 
 
 WEBHOOK_SCHEMA = _schema("webhook", {
@@ -492,7 +492,10 @@ WEBHOOK_SCHEMA = _schema("webhook", {
     "events": {"type": "array", "items": {"type": "string"}}, "description": {"type": "string"},
     "status": {"type": "string", "enum": list(STATUSES)}, "disabled_reason": {"type": ["string", "null"]},
     "consecutive_failures": {"type": "integer"}, "secret": {"type": "string"},
-    "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}})
+    "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}},
+    # the secret only in the answers that create or rotate it
+    required=["id", "url", "events", "description", "status", "disabled_reason", "consecutive_failures",
+              "created_at", "updated_at"])
 DELIVERY_SCHEMA = _schema("webhook-delivery", {
     "id": {"type": "integer"}, "webhook_id": {"type": "integer"}, "event": {"type": "string"},
     "message_id": {"type": "string"}, "attempt": {"type": "integer"},
@@ -529,7 +532,9 @@ def register_routes(registry: Any) -> None:
         "args": {**ID_ARG, **LIST_ARGS}}, schema=DELIVERY_SCHEMA)
     register(NAMESPACE, r"/webhooks/(?P<id>[\d]+)/deliveries/(?P<delivery_id>[\d]+)/redeliver", {
         "methods": CREATABLE, "callback": redeliver, "permission_callback": one,
-        "args": {**ID_ARG, "delivery_id": {"type": "integer", "minimum": 1}}}, schema=DELIVERY_SCHEMA)
+        "args": {**ID_ARG, "delivery_id": {"type": "integer", "minimum": 1}},
+        "answers": {"status": 202}}, schema=DELIVERY_SCHEMA)
     register(NAMESPACE, "/webhook-events", {
-        "methods": READABLE, "callback": list_events, "permission_callback": ADMIN, "args": {}},
+        "methods": READABLE, "callback": list_events, "permission_callback": ADMIN, "args": {},
+        "answers": "items"},
         schema=EVENT_SCHEMA)

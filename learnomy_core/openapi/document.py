@@ -24,6 +24,7 @@ import re
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Optional
 
+from ..route_regex import group_end
 from .answers import Answers
 from .schemas import DIALECT, ERROR_SCHEMA, META_SCHEMA, to_json_schema
 
@@ -77,7 +78,7 @@ def openapi_path(route: "Route") -> str:
             break
         out.append(relative[position:found.start()])
         out.append("{" + found.group(1) + "}")
-        position = _group_end(relative, found.end()) + 1
+        position = group_end(relative, found.end()) + 1
     return re.sub(r"\\(.)", r"\1", "".join(out))
 
 
@@ -321,9 +322,4 @@ def _error_responses() -> dict[str, Any]:
 
 def _group_regex(pattern: str, name: str) -> str:
     start = pattern.index(f"(?P<{name}>") + len(name) + 5
-    return pattern[start:_group_end(pattern, start)]
-
-
-def _group_end(pattern: str, index: int) -> int:
-    from ..registry import _group_end as group_end  # at call time: the registry imports this package
-    return group_end(pattern, index)
+    return pattern[start:group_end(pattern, start)]
