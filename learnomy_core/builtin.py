@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .hookspecs import hookimpl
+from .idempotency import idempotency_table
 from .identity.ratelimit import ratelimit_table
 from .identity.tokens import token_tables
 from .identity.users import users_tables
@@ -23,6 +24,7 @@ def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
     users_tables(metadata, prefix)
     token_tables(metadata, prefix)
     ratelimit_table(metadata, prefix)
+    idempotency_table(metadata, prefix)
 
 
 @hookimpl

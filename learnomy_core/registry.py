@@ -63,6 +63,7 @@ _ENDPOINT_KEYS = {
     "permission_callback",
     "args",
     "sensitive",
+    "idempotent",
     "public_cache",
     "show_in_index",
     "schema",
@@ -134,6 +135,7 @@ class Endpoint:
     plugin: str
     sensitive: Optional[Sensitivity] = None
     public_cache: bool = False
+    idempotent: bool = False
 
 
 @dataclass(eq=False)
@@ -439,6 +441,7 @@ def _endpoint(
         plugin=plugin,
         sensitive=sensitive,
         public_cache=bool(spec.get("public_cache", False)),
+        idempotent=bool(spec.get("idempotent", False)),
     )
 
 

@@ -19,7 +19,7 @@ from learnomy_core import LearnomyApp, create_app
 from learnomy_core.identity.passwords import hash_password
 from tests.plugins import acme, mailbox, numeric_type
 
-FREE = ["system", "identity", "catalog", "learning", "assessment"]
+FREE = ["system", "identity", "catalog", "learning", "assessment", "commerce"]
 ALL_PLUGINS = [*FREE, "pro", acme, mailbox, numeric_type]
 TEST_COST = 4  # bcrypt cost for tests: the algorithm is the same, the wait is not
 PASSWORD = "correct horse battery"
