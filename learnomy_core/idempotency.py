@@ -73,9 +73,11 @@ class Claim:
 
     def store(self, request: Any, rest: RestResponse) -> None:
         """Keep ``rest`` as the key's answer, in the request's transaction."""
+        from .app import dumps  # the answer's own serialiser: a replay is byte for byte the same
+
         table = self.app.storage.tables["lrn_idempotency_keys"]
-        body = json.dumps({"body": rest.body, "headers": {k: v for k, v in rest.headers.items()
-                                                          if k == "Location"}}, default=str)
+        body = dumps({"body": rest.body, "headers": {k: v for k, v in rest.headers.items()
+                                                     if k == "Location"}}).decode()
         request.db.execute(sa.update(table).where(self._where(table)).values(
             status="done", response_status=rest.status, response_body=body))
 
