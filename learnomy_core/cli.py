@@ -188,11 +188,11 @@ def cmd_settings_set(args: argparse.Namespace) -> int:
     except ValueError:
         value = args.value  # plain text needs no quotes
     with app.storage.engine.begin() as db:
-        current = app.settings.group(db, path[0])
+        current: Any = app.settings.group(db, path[0])
         change: Any = value
         # A deeper key changes one member of an object setting, keeping the rest.
         for depth in range(len(path) - 1, 1, -1):
-            parent = current
+            parent: Any = current
             for part in path[1:depth]:
                 parent = parent.get(part) if isinstance(parent, dict) else None
             change = {**(parent if isinstance(parent, dict) else {}), path[depth]: change}

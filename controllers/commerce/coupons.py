@@ -11,6 +11,7 @@ the last use of a coupon cannot be taken twice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -179,10 +180,17 @@ def _values(request: RestRequest, current: Optional[Any] = None) -> dict[str, An
         raise bad_param("amount", "A percent coupon's amount is 1 to 100.", "rest_out_of_bounds")
     if merged.get("type") == "fixed" and not merged.get("currency"):
         raise bad_param("currency", "A fixed coupon needs its currency.")
-    start, end = merged.get("starts_at"), merged.get("expires_at")
-    if start and end and parse_time(str(end).replace(" ", "T")) <= parse_time(str(start).replace(" ", "T")):
+    start, end = _as_time(merged.get("starts_at")), _as_time(merged.get("expires_at"))
+    if start is not None and end is not None and end <= start:
         raise bad_param("expires_at", "expires_at must be after starts_at.")
     return values
+
+
+def _as_time(value: Any) -> Optional[datetime]:
+    """A stored time (a datetime) or a sent one (RFC 3339 text)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return parse_time(str(value))
 
 
 def _store(request: RestRequest, statement: Any) -> Any:

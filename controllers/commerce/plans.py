@@ -97,7 +97,7 @@ def get_plan(request: RestRequest) -> Any:
 def update_plan(request: RestRequest) -> Any:
     row = load_plan(request, request.params["id"])
     params = request.params
-    changes = {k: params[k] for k in ("name", "description", "price", "interval", "interval_count", "trial_days",
+    changes: dict[str, Any] = {k: params[k] for k in ("name", "description", "price", "interval", "interval_count", "trial_days",
                                       "all_courses", "course_ids", "status") if k in params}
     if "currency" in params:
         changes["currency"] = params["currency"].upper()

@@ -67,12 +67,13 @@ class StripeGateway(Gateway):
         keys = _keys(request)
         plan = next((line.row for line in lines if line.type == "plan"), None)
         recurring = plan is not None and plan.interval != "lifetime"
+        plan_row: Any = plan
         items = []
         for line in lines:
             price_data: dict[str, Any] = {"currency": line.currency.lower(), "unit_amount": line.price - line.discount,
                                           "product_data": {"name": line.title}}
             if recurring and line.type == "plan":
-                price_data["recurring"] = {"interval": plan.interval, "interval_count": plan.interval_count}
+                price_data["recurring"] = {"interval": plan_row.interval, "interval_count": plan_row.interval_count}
             items.append({"price_data": price_data, "quantity": 1})
         metadata = {"order_id": str(order.id)}
         back = request.host_url.rstrip("/") + f"/?learnomy_order={order.id}"
@@ -82,7 +83,7 @@ class StripeGateway(Gateway):
             "client_reference_id": str(order.id), "metadata": metadata}
         if recurring:
             params["subscription_data"] = {"metadata": metadata,
-                                           **({"trial_period_days": plan.trial_days} if plan.trial_days else {})}
+                                           **({"trial_period_days": plan_row.trial_days} if plan_row.trial_days else {})}
         else:
             params["payment_intent_data"] = {"metadata": metadata}
         client = self._client(request)
