@@ -54,7 +54,8 @@ def learnomy_register_routes(registry: "RouteRegistry") -> None:
     An endpoint's ``sensitive`` key rate limits it: ``True`` per user (instructors
     and administrators exempt), or ``{"per": "client", "accounts": [...]}`` per
     client address and per account named, for routes that let someone in; see
-    :class:`~learnomy_core.registry.Sensitivity`.
+    :class:`~learnomy_core.registry.Sensitivity`. ``"idempotent": True`` makes it
+    honour the ``Idempotency-Key`` header (see :mod:`learnomy_core.idempotency`).
 
     :param registry: the :class:`~learnomy_core.registry.RouteRegistry`; call
         ``registry.register_rest_route(...)``, the one way to register a route.
