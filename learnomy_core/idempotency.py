@@ -88,6 +88,53 @@ class Claim:
             db.execute(sa.delete(table).where(self._where(table), table.c.status == "running"))
 
 
+def _try_claim(app: Any, user_id: int, key_hash: str, body_hash: str) -> tuple[bool, Any]:
+    """One attempt: ``(True, None)`` when the key is ours now, else ``(False, the row)``
+    (``None`` when the row went away meanwhile, or the database chose us as a
+    deadlock victim: try again)."""
+    table = app.storage.tables["lrn_idempotency_keys"]
+    stamp = _now()
+    where = sa.and_(table.c.user_id == user_id, table.c.key_hash == key_hash)
+    try:
+        # Only statements on this one key: two claims of different keys never wait on each other.
+        with app.storage.engine.begin() as db:
+            if insert_ignore(db, table, {"user_id": user_id, "key_hash": key_hash, "body_hash": body_hash,
+                                         "status": "running", "created_at": stamp}):
+                return True, None
+            row = db.execute(sa.select(table).where(where)).first()
+            if row is not None and (row.created_at < stamp - timedelta(hours=KEEP_HOURS) or (
+                    row.status == "running" and row.created_at < stamp - timedelta(seconds=STALE_SECONDS))):
+                # Expired, or left by a request that died: the key is free again.
+                db.execute(sa.delete(table).where(where, table.c.created_at == row.created_at))
+                return False, None
+            return False, row
+    except sa.exc.OperationalError as exc:
+        if not _contended(exc):
+            raise
+        return False, None
+
+
+def _contended(exc: sa.exc.OperationalError) -> bool:
+    """A deadlock or lock wait (worth trying again), not a database gone away."""
+    code = exc.orig.args[0] if exc.orig is not None and exc.orig.args else None
+    return code in (1205, 1213) or "locked" in str(exc.orig)
+
+
+def _sweep(app: Any) -> None:
+    """Forget answers older than :data:`KEEP_HOURS` (best effort, its own transaction)."""
+    table = app.storage.tables["lrn_idempotency_keys"]
+    try:
+        with app.storage.engine.begin() as db:
+            old = [tuple(r) for r in db.execute(sa.select(table.c.user_id, table.c.key_hash).where(
+                table.c.created_at < _now() - timedelta(hours=KEEP_HOURS)).limit(100))]
+            for user_id, key_hash in old:
+                db.execute(sa.delete(table).where(table.c.user_id == user_id, table.c.key_hash == key_hash))
+    except sa.exc.OperationalError as exc:
+        if not _contended(exc):
+            raise
+        # another worker is sweeping; the rows go next time
+
+
 def claim(request: Any) -> tuple[Optional[Claim], Optional[RestResponse]]:
     """Claim the request's key: ``(claim, None)`` to run it, ``(None, answer)`` to replay.
 
@@ -105,21 +152,17 @@ def claim(request: Any) -> tuple[Optional[Claim], Optional[RestResponse]]:
         raise InvalidParams(details=[{"param": HEADER, "code": "rest_invalid_param",
                                       "message": "Idempotency-Key must be 1 to 255 printable characters."}])
     app = request.app
-    table = app.storage.tables["lrn_idempotency_keys"]
     user_id = int(request.user.id) if request.user is not None else 0
     key_hash = _digest(key)
     body_hash = _digest(f"{request.rest_method} {request.path}\n{request.get_data(as_text=True)}")
-    stamp = _now()
-    with app.storage.engine.begin() as db:
-        # Old answers go first, so an expired key is free again.
-        db.execute(sa.delete(table).where(table.c.created_at < stamp - timedelta(hours=KEEP_HOURS)))
-        db.execute(sa.delete(table).where(
-            table.c.user_id == user_id, table.c.key_hash == key_hash, table.c.status == "running",
-            table.c.created_at < stamp - timedelta(seconds=STALE_SECONDS)))
-        if insert_ignore(db, table, {"user_id": user_id, "key_hash": key_hash, "body_hash": body_hash,
-                                     "status": "running", "created_at": stamp}):
+    row = None
+    for _ in range(3):
+        inserted, row = _try_claim(app, user_id, key_hash, body_hash)
+        if inserted:
+            _sweep(app)
             return Claim(app, user_id, key_hash), None
-        row = db.execute(sa.select(table).where(table.c.user_id == user_id, table.c.key_hash == key_hash)).first()
+        if row is not None:
+            break
     if row is None:  # released between our insert and read: the client may simply retry
         raise IdempotencyInProgress()
     if row.body_hash != body_hash:

@@ -116,21 +116,30 @@ def evaluate(request: RestRequest, coupon: Any, user_id: int, lines: list[Line],
     return Verdict(coupon, None, discounts)
 
 
-def redeem(request: RestRequest, coupon_id: int, user_id: int, order_id: int) -> None:
-    """Count one use of the coupon for a completing order, inside its transaction.
+def reserve(request: RestRequest, coupon_id: int, user_id: int) -> None:
+    """Lock the coupon's row and check a use is left, before the order changes at all.
 
-    The coupon's row is locked first, so two orders completing at once count one
-    after the other and the limits hold.
+    The lock holds until the transaction ends, so two orders completing at once
+    count one after the other and the limits hold; raising here leaves nothing
+    written, so a gateway's event can still mark its order failed.
 
     :raises CouponUsedUp: no use is left (overall or for this user).
     """
-    coupons, redemptions = tables(request)("coupons"), tables(request)("coupon_redemptions")
+    coupons = tables(request)("coupons")
     rows = lock_rows(request.db, sa.select(coupons).where(coupons.c.id == coupon_id))
     if not rows:
         raise CouponUsedUp("The coupon no longer exists.")
     coupon = rows[0]
+    if coupon.usage_limit is not None and coupon.used_count >= coupon.usage_limit:
+        raise CouponUsedUp()
     if coupon.usage_limit_per_user is not None and _uses_by(request, coupon_id, user_id) >= coupon.usage_limit_per_user:
         raise CouponUsedUp()
+
+
+def redeem(request: RestRequest, coupon_id: int, user_id: int, order_id: int) -> None:
+    """Count the use :func:`reserve` checked, for a completing order, in its transaction."""
+    coupons, redemptions = tables(request)("coupons"), tables(request)("coupon_redemptions")
+    coupon = request.db.execute(sa.select(coupons).where(coupons.c.id == coupon_id)).one()
     guarded = sa.update(coupons).where(coupons.c.id == coupon_id)
     if coupon.usage_limit is not None:
         guarded = guarded.where(coupons.c.used_count < coupons.c.usage_limit)

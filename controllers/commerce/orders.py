@@ -196,6 +196,9 @@ def complete_order(request: RestRequest, order_id: int, *, reference: Optional[s
     :raises CouponUsedUp: its coupon has no use left (nothing is completed).
     """
     orders = tables(request)("orders")
+    before = order_row(request, order_id)
+    if before is not None and before.status == "pending" and before.coupon_id is not None:
+        coupon_rules.reserve(request, int(before.coupon_id), int(before.user_id))
     values: dict[str, Any] = {"status": "completed", "completed_at": now()}
     if reference:
         values["gateway_reference"] = reference

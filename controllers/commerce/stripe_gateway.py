@@ -24,7 +24,7 @@ import sqlalchemy as sa
 import stripe
 
 from learnomy_core import CREATABLE, RestRequest
-from learnomy_core.errors import InvalidParams, NotFound, Unavailable
+from learnomy_core.errors import CouponUsedUp, InvalidParams, NotFound, Unavailable
 from learnomy_core.permissions import Policy
 from learnomy_core.storage import insert_ignore
 
@@ -170,8 +170,11 @@ def _apply(request: RestRequest, kind: str, obj: dict[str, Any]) -> None:
     if kind == "checkout.session.completed" and obj.get("payment_status") in ("paid", "no_payment_required"):
         order_id = (obj.get("metadata") or {}).get("order_id") or obj.get("client_reference_id")
         if order_id:
-            complete_order(request, int(order_id), reference=obj.get("id"), payment=obj.get("payment_intent"),
-                           subscription_reference=obj.get("subscription"))
+            try:
+                complete_order(request, int(order_id), reference=obj.get("id"), payment=obj.get("payment_intent"),
+                               subscription_reference=obj.get("subscription"))
+            except CouponUsedUp:
+                _fail_paid_order(request, int(order_id), obj)
     elif kind in ("invoice.paid", "invoice.payment_succeeded"):
         _renew(request, obj)
     elif kind == "invoice.payment_failed":
@@ -195,6 +198,18 @@ def _apply(request: RestRequest, kind: str, obj: dict[str, Any]) -> None:
             if more > 0:
                 refund_order(request, int(row.id), min(more, int(row.total) - int(row.refunded_total)),
                              "Refunded on Stripe.", through_gateway=False)
+
+
+def _fail_paid_order(request: RestRequest, order_id: int, session: dict[str, Any]) -> None:
+    """The buyer paid, but the order's coupon was used up meanwhile (its last use went
+    to another order): the order fails and the money goes back, nothing is granted."""
+    orders = tables(request)("orders")
+    failed = request.db.execute(sa.update(orders).where(orders.c.id == order_id, orders.c.status == "pending").values(
+        status="failed", gateway_reference=session.get("id"), gateway_payment=session.get("payment_intent")))
+    row = request.db.execute(sa.select(orders).where(orders.c.id == order_id)).first()
+    if failed.rowcount == 1 and row is not None and session.get("payment_intent"):
+        StripeGateway().refund(request, row, int(row.total))
+    logger.warning("order %s paid on Stripe but its coupon was used up: failed and refunded", order_id)
 
 
 def webhook(request: RestRequest) -> Any:

@@ -116,3 +116,21 @@ def test_a_stripe_membership_renews_fails_and_ends(client: Client, people: Any, 
     assert client.get(f"{API}/subscriptions/{sub['id']}", headers=people["ann"]).json["data"]["status"] == "expired"
     lesson = client.get(f"{API}/lessons/{course['lesson_ids'][0]}", headers=people["ann"])
     assert lesson.status_code == 403 and lesson.json["error"]["code"] == "learnomy_enrollment_expired"
+
+
+def test_a_paid_order_whose_coupon_ran_out_fails_and_is_refunded(client: Client, people: Any, paid_course: Any,
+                                                                  stripe_on: Any) -> None:
+    course = paid_course(2000)
+    post(client, "/coupons", people["admin"], code="LAST", type="percent", amount=50, usage_limit=1)
+    orders = [post(client, "/checkout", people[who], items=[{"type": "course", "id": course["id"]}],
+                   coupon_code="LAST", gateway="stripe").json["data"] for who in ("ann", "bob")]
+    for number, order in enumerate(orders):
+        answer = send(client, stripe_event(f"evt_c{number}", "checkout.session.completed", {
+            "id": order["gateway_reference"], "payment_status": "paid", "payment_intent": f"pi_c{number}",
+            "metadata": {"order_id": str(order["id"])}}))
+        assert answer.status_code == 200, answer.json
+    statuses = [client.get(f"{API}/orders/{o['id']}", headers=people["admin"]).json["data"]["status"] for o in orders]
+    assert statuses == ["completed", "failed"]
+    assert stripe_on.posted("/v1/refunds") == [{"payment_intent": "pi_c1", "amount": "1000"}]
+    assert client.get(f"{API}/lessons/{course['lesson_ids'][0]}", headers=people["bob"]).status_code == 403
+    assert client.get(f"{API}/coupons", headers=people["admin"]).json["data"][0]["used_count"] == 1
