@@ -26,7 +26,7 @@ from . import coupons as coupon_rules
 from . import earnings
 from .common import NAMESPACE, bad_param, now, tables
 from .coupons import ITEMS_ARG, Line
-from .plans import end_subscription, load_plan, membership_grants, start_or_renew
+from .plans import end_subscription, load_plan, membership_grants, open_gateway_subscription, start_or_renew
 
 ORDER_STATUSES = ["pending", "completed", "failed", "cancelled", "refunded", "partially_refunded"]
 
@@ -81,6 +81,8 @@ def price_lines(request: RestRequest, items: list[dict[str, Any]], *, check_owne
                 plan = load_plan(request, item_id, active_only=True)
             except NotFound:
                 raise bad_param("items", f"No plan {item_id} is for sale.") from None
+            if check_owned and open_gateway_subscription(request, request.user.id, item_id):
+                raise AlreadyOwned("You have a running subscription to this plan; it renews by itself.")
             lines.append(Line("plan", item_id, plan.name, int(plan.price), plan.currency.upper(), plan))
     currencies = {line.currency for line in lines}
     if len(currencies) > 1:

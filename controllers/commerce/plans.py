@@ -157,7 +157,9 @@ def start_or_renew(request: RestRequest, user_id: int, plan: Any, *, gateway: st
     existing = request.db.execute(sa.select(subs).where(
         subs.c.user_id == user_id, subs.c.plan_id == plan.id,
         subs.c.status.in_(OPENING + ("cancelled", "expired"))).order_by(subs.c.id.desc()).limit(1)).first()
-    if existing is not None and existing.current_period_end is not None and gateway == existing.gateway:
+    # Renewed by hand (manual: a new order per period); a gateway's own renewals come as its events.
+    if existing is not None and existing.current_period_end is not None and reference is None \
+            and gateway == existing.gateway:
         start = max(stamp, existing.current_period_end)
         end = add_interval(start, plan.interval, plan.interval_count)
         request.db.execute(sa.update(subs).where(subs.c.id == existing.id).values(
@@ -268,6 +270,16 @@ def cancel_subscription(request: RestRequest) -> Any:
 
 def resume_subscription(request: RestRequest) -> Any:
     return _set_cancel(request, False)
+
+
+def open_gateway_subscription(request: RestRequest, user_id: int, plan_id: int) -> bool:
+    """Whether the user has an open subscription to the plan that its gateway renews
+    by itself (buying the plan again would pay twice)."""
+    subs = tables(request)("subscriptions")
+    rows = request.db.execute(sa.select(subs).where(
+        subs.c.user_id == user_id, subs.c.plan_id == plan_id, subs.c.gateway_reference.is_not(None),
+        subs.c.status.in_(OPENING))).all()
+    return any(is_open(r) for r in rows)
 
 
 # -- access ------------------------------------------------------------------------------

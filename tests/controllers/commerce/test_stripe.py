@@ -134,3 +134,14 @@ def test_a_paid_order_whose_coupon_ran_out_fails_and_is_refunded(client: Client,
     assert stripe_on.posted("/v1/refunds") == [{"payment_intent": "pi_c1", "amount": "1000"}]
     assert client.get(f"{API}/lessons/{course['lesson_ids'][0]}", headers=people["bob"]).status_code == 403
     assert client.get(f"{API}/coupons", headers=people["admin"]).json["data"][0]["used_count"] == 1
+
+
+def test_a_running_stripe_subscription_is_not_bought_twice(client: Client, people: Any, stripe_on: Any) -> None:
+    plan = post(client, "/membership-plans", people["admin"], name="Gold", price=1200, currency="USD").json["data"]
+    order = post(client, "/checkout", people["ann"], items=[{"type": "plan", "id": plan["id"]}],
+                 gateway="stripe").json["data"]
+    send(client, stripe_event("evt_t1", "checkout.session.completed", {
+        "id": order["gateway_reference"], "payment_status": "paid", "subscription": "sub_9",
+        "metadata": {"order_id": str(order["id"])}}))
+    again = post(client, "/checkout", people["ann"], items=[{"type": "plan", "id": plan["id"]}], gateway="stripe")
+    assert again.status_code == 409 and again.json["error"]["code"] == "learnomy_already_owned"
