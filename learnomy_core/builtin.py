@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from .hookspecs import hookimpl
 from .idempotency import idempotency_table
 from .identity.ratelimit import ratelimit_table
+from .jobs import jobs_table
 from .identity.tokens import token_tables
 from .identity.users import users_tables
 from .options import options_table
@@ -25,6 +26,7 @@ def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
     token_tables(metadata, prefix)
     ratelimit_table(metadata, prefix)
     idempotency_table(metadata, prefix)
+    jobs_table(metadata, prefix)
 
 
 @hookimpl
@@ -50,7 +52,7 @@ def learnomy_settings_groups() -> dict[str, dict[str, Any]]:
                     "minimum": 1,
                     "maximum": 100000,
                     "default": 60,
-                    "description": "Requests per minute to sensitive routes, per user or client IP.",
+                    "description": "Requests per minute to each sensitive route: per user, or per client address and account for routes that let someone in.",
                 },
             },
         }

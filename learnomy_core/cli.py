@@ -10,6 +10,7 @@
     learnomy plugins
     learnomy settings get GROUP[.KEY[.SUBKEY]]
     learnomy settings set GROUP.KEY[.SUBKEY] VALUE
+    learnomy worker [--once] [--kind KIND ...]
 
 The database comes from ``LEARNOMY_DATABASE_URL`` (SQLite file by default).
 """
@@ -53,12 +54,22 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sensitivity(declared: Any) -> str:
+    """How a route is rate limited, as the routes table shows it."""
+    if not declared:
+        return ""
+    if declared is True:
+        return "per user"
+    accounts = declared.get("accounts") or []
+    return "per client" + (f" + {','.join(accounts)}" if accounts else "")
+
+
 def cmd_routes(args: argparse.Namespace) -> int:
     rows = _app(args).registry.entries()
     header = ("METHODS", "ROUTE", "PERMISSION", "SENSITIVE", "PLUGIN")
     table = [header] + [
         (",".join(r["methods"]), f"/{r['namespace']}{r['route']}", r["permission"],
-         "yes" if r["sensitive"] else "", r["plugin"])
+         _sensitivity(r["sensitive"]), r["plugin"])
         for r in rows
     ]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
@@ -206,6 +217,25 @@ def cmd_settings_set(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    import logging
+
+    from .jobs import run_worker
+
+    import signal
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = _app(args)
+    stopping: list[int] = []
+    # systemd stops with SIGTERM: finish the job in hand, then leave (a kill
+    # mid-job is safe too: the job's lease runs out and another worker takes it).
+    signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
+    ran = run_worker(app, once=args.once, kinds=args.kind or None, batch=args.batch,
+                     idle_seconds=args.idle, should_stop=lambda: bool(stopping))
+    print(f"Ran {ran} job(s).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="learnomy", description="The Learnomy REST API.")
     parser.add_argument("--exclude", action="append", metavar="PLUGIN",
@@ -258,6 +288,12 @@ def build_parser() -> argparse.ArgumentParser:
     put.add_argument("key", metavar="GROUP.KEY")
     put.add_argument("value", help="JSON (42, true, [1]) or plain text")
     put.set_defaults(func=cmd_settings_set)
+    worker = commands.add_parser("worker", help="run background jobs (loop; --once: the due ones, then exit)")
+    worker.add_argument("--once", action="store_true", help="run the jobs due now, then exit (cron)")
+    worker.add_argument("--kind", action="append", metavar="KIND", help="only this job kind (repeatable)")
+    worker.add_argument("--batch", type=int, default=50, help="jobs claimed at a time")
+    worker.add_argument("--idle", type=float, default=2.0, help="seconds to sleep when nothing is due")
+    worker.set_defaults(func=cmd_worker)
     return parser
 
 

@@ -26,13 +26,14 @@ docs/plugins.md has one section per hook with an example; a test keeps that true
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import pluggy
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlalchemy as sa
 
+    from .jobs import JobContext, JobKind
     from .registry import Endpoint, RouteRegistry
     from .request import RestRequest
     from .response import RestResponse
@@ -323,4 +324,20 @@ def learnomy_instructor_rate(request: "RestRequest", instructor_id: int, course_
     ``None``). Pro answers its per-instructor overrides here.
 
     :returns: a percent, 0 to 100, or ``None``.
+    """
+
+
+@hookspec
+def learnomy_job_kinds() -> "dict[str, Callable[[JobContext], None] | JobKind]":
+    """Background job kinds this plugin runs (see :mod:`learnomy_core.jobs`).
+
+    A request records a job with ``learnomy_core.jobs.enqueue(request.db, kind,
+    payload)``; a worker (``learnomy worker``) later calls the kind's handler with
+    a :class:`~learnomy_core.jobs.JobContext` (``.app``, ``.db``, ``.payload``,
+    ``.job_id``, ``.attempt``). ``.db`` is the handler's own transaction, committed
+    when it returns; raising rolls it back and retries the job with backoff. The
+    first plugin (in load order) to name a kind keeps it.
+
+    :returns: ``{"kind": handler}``, or ``{"kind": JobKind(handler, max_attempts=...,
+        delays=[...], lease_seconds=...)}`` to choose how it is retried.
     """

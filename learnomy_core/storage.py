@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -30,7 +31,7 @@ from .errors import Unavailable
 
 __all__ = [
     "inserted_id","Storage", "ID", "LONGTEXT", "TEXT_TABLE", "is_disconnect", "insert_ignore", "RETRY_AFTER_SECONDS",
-           "never_reuse_ids", "ids_never_reused"]
+           "never_reuse_ids", "ids_never_reused", "storage_of"]
 
 # WordPress's id columns: BIGINT(20) UNSIGNED on MySQL; SQLite needs INTEGER to
 # make a primary key an alias of its rowid (autoincrement).
@@ -42,6 +43,7 @@ LONGTEXT = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 TEXT_TABLE: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_520_ci"}
 
 RETRY_AFTER_SECONDS = 5
+_OWNERS: "weakref.WeakKeyDictionary[Engine, Storage]" = weakref.WeakKeyDictionary()
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -85,6 +87,17 @@ def is_disconnect(exc: BaseException) -> bool:
     return isinstance(exc, sa.exc.DBAPIError) and bool(exc.connection_invalidated)
 
 
+def storage_of(connection: Connection) -> "Storage":
+    """The :class:`Storage` whose engine made ``connection`` (its tables, its prefix).
+
+    For code handed only a connection (``enqueue(request.db, ...)``).
+    """
+    storage = _OWNERS.get(connection.engine)
+    if storage is None:
+        raise RuntimeError("this connection does not come from a learnomy Storage")
+    return storage
+
+
 class Storage:
     """One engine and the app's tables.
 
@@ -99,6 +112,7 @@ class Storage:
         self.metadata = sa.MetaData()
         self.engine = _make_engine(self.url)
         self.tables: dict[str, sa.Table] = {}
+        _OWNERS[self.engine] = self
 
     def collect_tables(self) -> None:
         """Index the tables plugins added to :attr:`metadata` by unprefixed name."""

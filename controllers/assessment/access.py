@@ -20,6 +20,7 @@ from learnomy_core.storage import ID, LONGTEXT, TEXT_TABLE
 
 from ..catalog import (
     COURSE_PURGED,
+    SECTION_DELETED,
     CourseAccess,
     CourseContext,
     course_of,
@@ -106,6 +107,10 @@ def on_event(request: RestRequest, event: str, data: Any) -> None:
     if event == COURSE_PURGED:
         quizzes = tables(request)("quizzes")
         delete_quizzes(request, quizzes.c.course_id == data["id"])
+    elif event == SECTION_DELETED:
+        # A section's quizzes go with it, as its lessons do.
+        quizzes = tables(request)("quizzes")
+        delete_quizzes(request, quizzes.c.section_id == data["id"])
 
 
 def delete_quizzes(request: RestRequest, which: Any) -> None:

@@ -16,6 +16,8 @@ from learnomy_core import RouteRegistry, hookimpl
 from .. import migration_folders
 from . import courses, curriculum, people, taxonomy
 from .access import (
+    LESSON_DELETED,
+    SECTION_DELETED,
     course_context,
     enrolled_policy,
     record_policy,
@@ -49,6 +51,8 @@ from .people import user_summaries
 PLUGIN_NAME = "catalog"
 
 __all__ = [
+    "LESSON_DELETED",
+    "SECTION_DELETED",
     "course_context",
     "enrolled_policy",
     "record_policy",

@@ -37,6 +37,8 @@ LIVE_STATUSES = ("active", "suspended", "completed")
 # plugin deletes or detaches its rows of course ``data["id"]`` there and then, so
 # nothing of the course is left for anyone to reach. ``course.deleted`` follows.
 COURSE_PURGED = "course.purged"
+SECTION_DELETED = "section.deleted"
+LESSON_DELETED = "lesson.deleted"
 
 
 def now() -> datetime:

@@ -23,10 +23,13 @@ from learnomy_core import (
 )
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InvalidParams
+from learnomy_core.events import emit
 from learnomy_core.html import sanitize_html
 from learnomy_core.storage import inserted_id
 
 from .access import (
+    LESSON_DELETED,
+    SECTION_DELETED,
     ID_ARG,
     NAMESPACE,
     CourseAccess,
@@ -224,6 +227,9 @@ def delete_section(request: RestRequest) -> Any:
     sections, lessons = table("sections"), table("lessons")
     previous = section_resource(context.section)
     ids = [int(r[0]) for r in request.db.execute(sa.select(lessons.c.id).where(lessons.c.section_id == context.section.id))]
+    # Before the rows go, inside this transaction: what other areas hang on the
+    # section (its quizzes) or its lessons (resume positions) goes with them.
+    emit(request, SECTION_DELETED, {**previous, "lesson_ids": ids})
     if ids:
         _delete_lessons(request, ids)
     request.db.execute(sa.delete(sections).where(sections.c.id == context.section.id))
@@ -309,6 +315,7 @@ def update_lesson(request: RestRequest) -> Any:
 def delete_lesson(request: RestRequest) -> Any:
     context = request.context_as(CourseContext)
     previous = lesson_resource(context.lesson, with_content=True)
+    emit(request, LESSON_DELETED, previous)
     _delete_lessons(request, [context.lesson.id])
     return deleted(previous)
 

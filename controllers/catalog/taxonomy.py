@@ -62,8 +62,24 @@ def _render(request: RestRequest, rows: list[Any], *, category: bool) -> list[di
 def _unique_slug(request: RestRequest, table: sa.Table, wanted: str, term_id: int = 0) -> str:
     taken = request.db.execute(sa.select(table.c.id).where(table.c.slug == wanted, table.c.id != term_id)).first()
     if taken is not None:
-        raise Conflict("Another term uses this slug.", code="learnomy_term_exists")
+        raise _slug_taken()
     return wanted
+
+
+def _slug_taken() -> Conflict:
+    return Conflict("Another term uses this slug.", code="learnomy_term_exists")
+
+
+def _write_term(request: RestRequest, statement: Any) -> Any:
+    """Run the insert or update of a term; a slug taken meanwhile by a racing request is a 409.
+
+    The check above reads before writing; the unique key decides when two requests
+    want one slug at the same moment (only the failed statement is undone).
+    """
+    try:
+        return request.db.execute(statement)
+    except sa.exc.IntegrityError:
+        raise _slug_taken() from None
 
 
 def _check_parent(request: RestRequest, table: sa.Table, parent_id: Any, term_id: int = 0) -> None:
@@ -109,7 +125,7 @@ def create_category(request: RestRequest) -> Any:
     values = {"name": params["name"], "description": params.get("description", ""),
               "slug": _unique_slug(request, categories, params.get("slug") or slugify(params["name"])),
               "parent_id": params.get("parent_id")}
-    new_id = inserted_id(request.db.execute(sa.insert(categories).values(**values)))
+    new_id = inserted_id(_write_term(request, sa.insert(categories).values(**values)))
     row = request.db.execute(sa.select(categories).where(categories.c.id == new_id)).one()
     return created(_render(request, [row], category=True)[0], location=f"/{NAMESPACE}/course-categories/{new_id}")
 
@@ -124,7 +140,7 @@ def update_category(request: RestRequest) -> Any:
     if "slug" in params:
         changes["slug"] = _unique_slug(request, categories, params["slug"], int(row.id))
     if changes:
-        request.db.execute(sa.update(categories).where(categories.c.id == row.id).values(**changes))
+        _write_term(request, sa.update(categories).where(categories.c.id == row.id).values(**changes))
     fresh = request.db.execute(sa.select(categories).where(categories.c.id == row.id)).one()
     return _render(request, [fresh], category=True)[0]
 
@@ -153,7 +169,7 @@ def create_tag(request: RestRequest) -> Any:
     tags = tables(request)("course_tags")
     params = request.params
     slug = _unique_slug(request, tags, params.get("slug") or slugify(params["name"]))
-    new_id = inserted_id(request.db.execute(sa.insert(tags).values(name=params["name"], slug=slug)))
+    new_id = inserted_id(_write_term(request, sa.insert(tags).values(name=params["name"], slug=slug)))
     row = request.db.execute(sa.select(tags).where(tags.c.id == new_id)).one()
     return created(_render(request, [row], category=False)[0], location=f"/{NAMESPACE}/course-tags/{new_id}")
 

@@ -22,6 +22,8 @@ from learnomy_core.events import emit
 from learnomy_core.storage import ID, TEXT_TABLE, insert_ignore
 
 from ..catalog import (
+    LESSON_DELETED,
+    SECTION_DELETED,
     CourseContext,
     enrolled_policy,
     COURSE_PURGED,
@@ -89,6 +91,12 @@ def on_event(request: RestRequest, event: str, data: Any) -> None:
         for name in ("positions", "progress_resets"):
             rows = table(name)
             request.db.execute(sa.delete(rows).where(rows.c.course_id == data["id"]))
+    elif event in (SECTION_DELETED, LESSON_DELETED):
+        # Resume positions in lessons that no longer exist.
+        lesson_ids = data["lesson_ids"] if event == SECTION_DELETED else [data["id"]]
+        if lesson_ids:
+            positions = tables(request)("positions")
+            request.db.execute(sa.delete(positions).where(positions.c.lesson_id.in_(lesson_ids)))
 
 
 def required_items_of(request: RestRequest, course_ids: list[int]) -> list[dict[str, Any]]:

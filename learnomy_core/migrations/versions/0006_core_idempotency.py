@@ -1,7 +1,7 @@
 """Core: stored answers of idempotent writes (API.md section 11, ``Idempotency-Key``).
 
 Revision ID: core_0006_idempotency
-Revises: core_0004
+Revises: core_0005_jobs
 Create Date: 2026-11-27
 """
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from learnomy_core.migrations import table
 from learnomy_core.storage import LONGTEXT, TEXT_TABLE
 
 revision = "core_0006_idempotency"
-down_revision = "core_0004"
+down_revision = "core_0005_jobs"
 branch_labels = None
 depends_on = None
 

@@ -370,3 +370,30 @@ def test_sequential_drip_locks_a_quiz_until_its_lessons_are_done(client: Client,
     for lesson in course["lesson_ids"]:
         client.post(f"{API}/lessons/{lesson}/complete", headers=people["ann"])
     assert client.post(f"{API}/quizzes/{quiz['id']}/attempts", headers=people["ann"]).status_code == 201
+
+
+def test_saves_of_answers_at_the_same_moment_keep_each_other(make_app, client: Client, people, quiz) -> None:
+    attempt = start(client, people, quiz).json["data"]
+    given = answers_for(quiz)
+    clients = [Client(make_app()) for _ in given]
+    responses = race([lambda c=c, k=k, v=v: c.put(f"{API}/attempts/{attempt['id']}/answers", json={"answers": {k: v}},
+                                                  headers=people["ann"]) for c, (k, v) in zip(clients, given.items())])
+    assert [r.status_code for r in responses] == [200] * len(given), [r.json for r in responses]
+    stored = client.get(f"{API}/attempts/{attempt['id']}", headers=people["ann"]).json["data"]["answers"]
+    assert stored == given
+
+
+def test_graders_at_the_same_moment_grade_once(make_app, client: Client, people, quiz) -> None:
+    attempt = start(client, people, quiz).json["data"]
+    submitted = client.post(f"{API}/attempts/{attempt['id']}/submit", json={"answers": answers_for(quiz)},
+                            headers=people["ann"]).json["data"]
+    assert submitted["status"] == "pending_review"
+    essay = str(quiz["question_ids"][2])
+    clients = [Client(make_app()) for _ in range(4)]
+    responses = race([lambda c=c, n=n: c.post(f"{API}/attempts/{attempt['id']}/grade",
+                                              json={"grades": {essay: {"points": n, "feedback": f"grader {n}"}}},
+                                              headers=people["ivy"]) for n, c in enumerate(clients)])
+    assert sorted(r.status_code for r in responses) == [200, 409, 409, 409], [r.json for r in responses]
+    winner = next(r for r in responses if r.status_code == 200).json["data"]
+    final = client.get(f"{API}/attempts/{attempt['id']}", headers=people["ivy"]).json["data"]
+    assert final["status"] == "graded" and final["score"] == winner["score"]

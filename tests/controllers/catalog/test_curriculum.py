@@ -280,3 +280,27 @@ def test_long_text_within_the_args_is_stored_whole(client: Client, people, make_
     assert lesson.status_code == 201, lesson.json
     read = client.get(f"{API}/lessons/{lesson.json['data']['id']}", headers=people["ivy"]).json["data"]
     assert read["content"] == long
+
+
+def test_deleting_a_section_takes_its_quizzes_and_its_lessons_positions(app, client: Client, people,
+                                                                        make_course) -> None:
+    """What other areas hang on a section (quizzes) or its lessons (resume positions) goes with it."""
+    course = make_course(lessons=2)
+    lesson_id = course["lesson_ids"][0]
+    quiz = client.post(f"{API}/sections/{course['section_id']}/quizzes", json={"title": "Q"},
+                       headers=people["ivy"]).json["data"]
+    assert client.post(f"{API}/courses/{course['id']}/enroll", headers=people["ann"]).status_code == 201
+    saved = client.post(f"{API}/lessons/{lesson_id}/position", json={"position": 12}, headers=people["ann"])
+    assert saved.status_code == 200, saved.json
+    lone = client.post(f"{API}/sections/{course['section_id']}/lessons", json={"title": "Alone"},
+                       headers=people["ivy"]).json["data"]
+    client.post(f"{API}/lessons/{lone['id']}/position", json={"position": 3}, headers=people["ann"])
+    assert client.delete(f"{API}/lessons/{lone['id']}", headers=people["ivy"]).status_code == 200
+    with app.storage.engine.connect() as db:
+        positions = app.tables["lrn_positions"]
+        assert db.execute(sa.select(positions.c.lesson_id)).scalars().all() == [lesson_id]
+    assert client.delete(f"{API}/sections/{course['section_id']}", headers=people["ivy"]).status_code == 200
+    assert client.get(f"{API}/quizzes/{quiz['id']}", headers=people["ivy"]).status_code == 404
+    with app.storage.engine.connect() as db:
+        for name in ("lrn_positions", "lrn_quizzes"):
+            assert db.execute(sa.select(sa.func.count()).select_from(app.tables[name])).scalar_one() == 0, name

@@ -73,3 +73,19 @@ def test_tags(client: Client, people, make_course) -> None:
     assert client.delete(f"{TAGS}/{tag.json['data']['id']}", headers=people["admin"]).status_code == 200
     assert client.get(f"{API}/courses/{course['id']}").json["data"]["tag_ids"] == []
     assert client.delete(f"{TAGS}/{tag.json['data']['id']}", headers=people["admin"]).status_code == 404
+
+
+@pytest.mark.parametrize("route, body", [
+    ("course-categories", {"name": "Racing"}),
+    ("course-tags", {"name": "racing"}),
+])
+def test_terms_wanting_one_slug_at_once_answer_201_and_409s(make_app, people, route: str, body: dict) -> None:
+    """Each request checks before it writes; the unique key settles a race as a 409, never a 500."""
+    from werkzeug.test import Client
+
+    from tests.racing import race
+
+    clients = [Client(make_app()) for _ in range(6)]
+    answers = race([lambda c=c: c.post(f"{API}/{route}", json=body, headers=people["admin"]) for c in clients])
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [201, 409, 409, 409, 409, 409], [a.json for a in answers]
