@@ -88,5 +88,10 @@ def learnomy_enrollment_lapsed(request: RestRequest, enrollment: Any, course: An
 
 
 @hookimpl
+def learnomy_job_kinds() -> dict[str, Any]:
+    return {plans.PERIOD_END_JOB: plans.period_end_job}
+
+
+@hookimpl
 def learnomy_webhook_events() -> list[dict[str, Any]]:
     return [{"event": name, "description": text, "plugin": PLUGIN_NAME} for name, text in EVENTS.items()]

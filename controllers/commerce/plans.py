@@ -10,7 +10,7 @@ gateway's event writes it.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ from learnomy_core import ADMIN, CREATABLE, DELETABLE, EDITABLE, LOGGED_IN, PUBL
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, NotFound, OrderStateConflict
 from learnomy_core.events import emit
+from learnomy_core.jobs import JobContext, enqueue
 from learnomy_core.permissions import Policy
 from learnomy_core.storage import inserted_id
 
@@ -166,6 +167,7 @@ def start_or_renew(request: RestRequest, user_id: int, plan: Any, *, gateway: st
             status="active", current_period_start=start, current_period_end=end, cancel_at_period_end=False,
             cancelled_at=None, order_id=order_id))
         subscription = render_subscription(subscription_row(request, int(existing.id)))
+        schedule_period_end(request, int(existing.id), end)
         emit(request, "subscription.renewed", subscription)
         return subscription
     trial_end = stamp + timedelta(days=plan.trial_days) if plan.trial_days and existing is None else None
@@ -175,8 +177,50 @@ def start_or_renew(request: RestRequest, user_id: int, plan: Any, *, gateway: st
         current_period_start=stamp, current_period_end=end, trial_ends_at=trial_end, cancel_at_period_end=False,
         gateway=gateway, gateway_reference=reference, order_id=order_id, created_at=stamp)))
     subscription = render_subscription(subscription_row(request, new_id))
+    schedule_period_end(request, new_id, end)
     emit(request, "subscription.created", subscription)
     return subscription
+
+
+# -- the end of a period (a job) --------------------------------------------------------------
+
+PERIOD_END_JOB = "commerce.subscription_period_end"
+
+
+def schedule_period_end(request: RestRequest, subscription_id: int, end: Optional[datetime]) -> None:
+    """Have a worker look at the subscription when its period ends (in the request's transaction)."""
+    if end is None:
+        return
+    stamp = end.isoformat()
+    enqueue(request.db, PERIOD_END_JOB, {"subscription_id": subscription_id, "period_end": stamp}, run_at=end,
+            dedupe_key=f"{PERIOD_END_JOB}:{subscription_id}:{stamp}")
+
+
+class JobRequest:
+    """What the commerce rules and ``emit`` need of a request, for a job's transaction."""
+
+    def __init__(self, job: JobContext) -> None:
+        self.app, self.db, self.user = job.app, job.db, None
+        self.events: list[tuple[str, Any]] = []
+
+
+def period_end_job(job: JobContext) -> None:
+    """A period ended: a subscription nobody renewed ends (``expired``, or ``cancelled``
+    when it was cancelled at period end). Access already closed by the clock; this
+    writes the status and emits ``subscription.expired``. A renewal since moved the
+    period end, which makes this job a no-op; so does a gateway that renews by
+    itself (its events say what happened)."""
+    request: Any = JobRequest(job)
+    row = subscription_row(request, int(job.payload["subscription_id"]))
+    if row is None or row.current_period_end is None or row.current_period_end.isoformat() != job.payload["period_end"]:
+        return
+    if row.status not in OPENING or (row.gateway_reference and not row.cancel_at_period_end):
+        return
+    subs = tables(request)("subscriptions")
+    status = "cancelled" if row.cancel_at_period_end else "expired"
+    if job.db.execute(sa.update(subs).where(subs.c.id == row.id, subs.c.status == row.status)
+                      .values(status=status)).rowcount == 1:
+        emit(request, "subscription.expired", render_subscription(subscription_row(request, int(row.id))))
 
 
 def end_subscription(request: RestRequest, row: Any, status: str = "expired") -> dict[str, Any]:
@@ -234,6 +278,8 @@ def update_subscription(request: RestRequest) -> Any:
     subs = tables(request)("subscriptions")
     if changes:
         request.db.execute(sa.update(subs).where(subs.c.id == row.id).values(**changes))
+    if changes.get("current_period_end") is not None:
+        schedule_period_end(request, int(row.id), changes["current_period_end"])
     subscription = render_subscription(subscription_row(request, int(row.id)))
     if changes.get("status") in ("cancelled", "expired") and row.status != changes["status"]:
         emit(request, f"subscription.{changes['status']}", subscription)

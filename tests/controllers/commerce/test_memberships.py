@@ -138,3 +138,32 @@ def test_a_refunded_plan_order_ends_the_subscription(client: Client, people: Any
     refund = post(client, f"/orders/{order['id']}/refund", people["admin"], reason="changed mind")
     assert refund.status_code == 200 and refund.json["data"]["status"] == "refunded"
     assert client.get(f"{API}/subscriptions", headers=people["ann"]).json["data"][0]["status"] == "cancelled"
+
+
+def test_a_worker_ends_a_period_nobody_renewed(client: Client, app: LearnomyApp, people: Any, plan: Any) -> None:
+    from learnomy_core.jobs import run_due_jobs
+    from learnomy.controllers.catalog import parse_time
+
+    gold, silver = plan(interval="month"), plan(name="Silver", interval="week")
+    buy(client, people, "ann", gold["id"])
+    buy(client, people, "bob", silver["id"])
+    first = client.get(f"{API}/subscriptions", headers=people["ann"]).json["data"][0]
+    end = parse_time(first["current_period_end"])
+    assert end is not None
+    # Ann renews (a second manual order): her first period's job changes nothing.
+    buy(client, people, "ann", gold["id"])
+    bob = client.get(f"{API}/subscriptions", headers=people["bob"]).json["data"][0]
+    post(client, f"/subscriptions/{bob['id']}/cancel", people["bob"])
+    acme.EVENTS.clear()
+    assert run_due_jobs(app, now=end + timedelta(seconds=1)) == 2
+    assert client.get(f"{API}/subscriptions", headers=people["ann"]).json["data"][0]["status"] == "active"
+    with app.storage.engine.connect() as db:
+        subs = app.storage.tables["lrn_subscriptions"]
+        stored = {int(r.user_id): r.status for r in db.execute(sa.select(subs))}
+    assert stored == {people.ids["ann"]: "active", people.ids["bob"]: "cancelled"}
+    assert [(name, data["id"]) for name, data in acme.EVENTS] == [("subscription.expired", bob["id"])]
+    # The renewed period ends in its turn.
+    later = parse_time(client.get(f"{API}/subscriptions", headers=people["ann"]).json["data"][0]["current_period_end"])
+    assert later is not None and run_due_jobs(app, now=later + timedelta(seconds=1)) == 1
+    with app.storage.engine.connect() as db:
+        assert db.execute(sa.select(subs.c.status).where(subs.c.user_id == people.ids["ann"])).scalar_one() == "expired"
