@@ -175,6 +175,11 @@ def _apply(request: RestRequest, kind: str, obj: dict[str, Any]) -> None:
                                subscription_reference=obj.get("subscription"))
             except CouponUsedUp:
                 _fail_paid_order(request, int(order_id), obj)
+    elif kind == "checkout.session.expired":
+        order_id = (obj.get("metadata") or {}).get("order_id") or obj.get("client_reference_id")
+        if order_id:  # the buyer never paid: the pending order is cancelled
+            request.db.execute(sa.update(orders).where(orders.c.id == int(order_id), orders.c.status == "pending")
+                               .values(status="cancelled"))
     elif kind in ("invoice.paid", "invoice.payment_succeeded"):
         _renew(request, obj)
     elif kind == "invoice.payment_failed":

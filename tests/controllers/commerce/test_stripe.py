@@ -145,3 +145,16 @@ def test_a_running_stripe_subscription_is_not_bought_twice(client: Client, peopl
         "metadata": {"order_id": str(order["id"])}}))
     again = post(client, "/checkout", people["ann"], items=[{"type": "plan", "id": plan["id"]}], gateway="stripe")
     assert again.status_code == 409 and again.json["error"]["code"] == "learnomy_already_owned"
+
+
+def test_an_expired_checkout_session_cancels_its_order(client: Client, people: Any, paid_course: Any,
+                                                       stripe_on: Any) -> None:
+    course = paid_course(2000)
+    order = post(client, "/checkout", people["ann"], items=[{"type": "course", "id": course["id"]}],
+                 gateway="stripe").json["data"]
+    send(client, stripe_event("evt_x1", "checkout.session.expired", {
+        "id": order["gateway_reference"], "metadata": {"order_id": str(order["id"])}}))
+    assert client.get(f"{API}/orders/{order['id']}", headers=people["ann"]).json["data"]["status"] == "cancelled"
+    late = send(client, stripe_event("evt_x2", "checkout.session.completed", {
+        "id": order["gateway_reference"], "payment_status": "paid", "metadata": {"order_id": str(order["id"])}}))
+    assert late.status_code == 409
