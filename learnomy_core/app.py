@@ -50,6 +50,7 @@ from .errors import (
     PreconditionFailed,
     Unavailable,
 )
+from . import idempotency
 from .identity import Identity, Roles
 from .index import index_route, namespace_index, namespace_route, root_index, route_data
 from .options import add_option, get_option
@@ -333,6 +334,27 @@ class LearnomyApp:
         # Presented credentials are checked on every route, public ones included;
         # an anonymous caller the policy refuses gets 401 whatever its parameters.
         permission.refuse_anonymous(request)
+        claim = None
+        if endpoint.idempotent:
+            # Before anything writes in the request's transaction: the claim takes its own.
+            claim, replay = idempotency.claim(request)
+            if replay is not None:
+                return replay
+        try:
+            rest = self._run(request, endpoint)
+        except BaseException:
+            if claim is not None:
+                claim.release()
+            raise
+        if claim is not None:
+            if rest.status < 400:
+                claim.store(request, rest)
+            else:
+                claim.release()
+        return rest
+
+    def _run(self, request: RestRequest, endpoint: Endpoint) -> RestResponse:
+        permission = endpoint.permission
         if endpoint.sensitive:
             limit = self.settings.get(request.db, "api.rate_limit_per_minute")
             request.extra_headers.update(self.identity.rate_limit(request, limit))

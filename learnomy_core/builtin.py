@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .hookspecs import hookimpl
+from .idempotency import idempotency_table
 from .identity.ratelimit import ratelimit_table
 from .jobs import jobs_table
 from .mail import deliver, mail_job_kinds, send_mail
@@ -22,6 +23,7 @@ def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
     users_tables(metadata, prefix)
     token_tables(metadata, prefix)
     ratelimit_table(metadata, prefix)
+    idempotency_table(metadata, prefix)
     jobs_table(metadata, prefix)
 
 

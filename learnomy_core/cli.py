@@ -8,6 +8,8 @@
     learnomy user set-role LOGIN ROLE
     learnomy user list
     learnomy plugins
+    learnomy settings get GROUP[.KEY[.SUBKEY]]
+    learnomy settings set GROUP.KEY[.SUBKEY] VALUE
     learnomy worker [--once] [--kind KIND ...]
     learnomy openapi [--namespace NS] [--server URL] > openapi.json
     learnomy webhooks work [--once]
@@ -157,6 +159,66 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     return 0
 
 
+def _setting_path(app: LearnomyApp, dotted: str) -> Optional[list[str]]:
+    path = dotted.split(".")
+    if path[0] not in app.settings.groups:
+        print(f"unknown settings group {path[0]!r}; groups: {', '.join(sorted(app.settings.groups))}",
+              file=sys.stderr)
+        return None
+    return path
+
+
+def cmd_settings_get(args: argparse.Namespace) -> int:
+    """Print a setting (JSON), secrets masked."""
+    app = _app(args)
+    path = _setting_path(app, args.key)
+    if path is None:
+        return 1
+    with app.storage.engine.connect() as db:
+        value: Any = app.settings.masked(path[0], app.settings.group(db, path[0]))
+    for part in path[1:]:
+        if not isinstance(value, dict) or part not in value:
+            print(f"no setting {args.key!r}", file=sys.stderr)
+            return 1
+        value = value[part]
+    print(json.dumps(value, indent=2, default=str))
+    return 0
+
+
+def cmd_settings_set(args: argparse.Namespace) -> int:
+    """Set one value, validated by its group's schema like the API's writes."""
+    from .errors import ApiError
+
+    app = _app(args)
+    path = _setting_path(app, args.key)
+    if path is None:
+        return 1
+    if len(path) < 2:
+        print("name a key: GROUP.KEY", file=sys.stderr)
+        return 1
+    try:
+        value = json.loads(args.value)
+    except ValueError:
+        value = args.value  # plain text needs no quotes
+    with app.storage.engine.begin() as db:
+        current: Any = app.settings.group(db, path[0])
+        change: Any = value
+        # A deeper key changes one member of an object setting, keeping the rest.
+        for depth in range(len(path) - 1, 1, -1):
+            parent: Any = current
+            for part in path[1:depth]:
+                parent = parent.get(part) if isinstance(parent, dict) else None
+            change = {**(parent if isinstance(parent, dict) else {}), path[depth]: change}
+        try:
+            app.settings.update(db, {path[0]: {path[1]: change}})
+        except ApiError as exc:
+            for detail in exc.details or [{"message": exc.message}]:
+                print(f"{detail.get('param', args.key)}: {detail.get('message')}", file=sys.stderr)
+            return 1
+    print(f"{args.key} set")
+    return 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     import logging
 
@@ -238,6 +300,15 @@ def build_parser() -> argparse.ArgumentParser:
     plugins = commands.add_parser("plugins", help="loaded plugins, their versions and hooks")
     plugins.set_defaults(func=cmd_plugins)
 
+    settings = commands.add_parser("settings", help="read or change a setting")
+    settings_commands = settings.add_subparsers(dest="settings_command", required=True)
+    get = settings_commands.add_parser("get", help="print a setting (secrets masked)")
+    get.add_argument("key", metavar="GROUP[.KEY]")
+    get.set_defaults(func=cmd_settings_get)
+    put = settings_commands.add_parser("set", help="change a setting (validated)")
+    put.add_argument("key", metavar="GROUP.KEY")
+    put.add_argument("value", help="JSON (42, true, [1]) or plain text")
+    put.set_defaults(func=cmd_settings_set)
     worker = commands.add_parser("worker", help="run background jobs (loop; --once: the due ones, then exit)")
     worker.add_argument("--once", action="store_true", help="run the jobs due now, then exit (cron)")
     worker.add_argument("--kind", action="append", metavar="KIND", help="only this job kind (repeatable)")

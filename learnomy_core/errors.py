@@ -55,6 +55,13 @@ __all__ = [
     "AccountBlocked",
     "WebhookLimit",
     "WebhookDisabled",
+    "IdempotencyMismatch",
+    "IdempotencyInProgress",
+    "CouponUsedUp",
+    "AlreadyOwned",
+    "OrderStateConflict",
+    "WithdrawalPending",
+    "InsufficientBalance",
     "RegistrationProblem",
     "RegistrationError",
     "RegistryClosed",
@@ -366,6 +373,56 @@ class AccountBlocked(Forbidden):
 
     code = "learnomy_account_blocked"
     message = "This account has been blocked."
+
+
+class IdempotencyMismatch(ApiError):
+    """An ``Idempotency-Key`` reused with another request body (API.md section 11)."""
+
+    status = 422
+    code = "learnomy_idempotency_mismatch"
+    message = "This Idempotency-Key was used with a different request."
+
+
+class IdempotencyInProgress(Conflict):
+    """The first request with this ``Idempotency-Key`` is still running."""
+
+    code = "learnomy_idempotency_in_progress"
+    message = "A request with this Idempotency-Key is still being processed."
+
+
+class CouponUsedUp(Conflict):
+    """The coupon reached its usage limit (overall or for this user)."""
+
+    code = "learnomy_coupon_used_up"
+    message = "This coupon has been used up."
+
+
+class AlreadyOwned(Conflict):
+    """A checkout names a course the buyer has access to already."""
+
+    code = "learnomy_already_owned"
+    message = "You already have access to this course."
+
+
+class OrderStateConflict(Conflict):
+    """An order, subscription or withdrawal cannot make this transition now."""
+
+    code = "learnomy_invalid_state"
+    message = "This change is not allowed in the current state."
+
+
+class WithdrawalPending(Conflict):
+    """An instructor has a withdrawal waiting already (one pending at a time)."""
+
+    code = "learnomy_withdrawal_pending"
+    message = "You have a pending withdrawal already."
+
+
+class InsufficientBalance(Conflict):
+    """A withdrawal over the available balance."""
+
+    code = "learnomy_insufficient_balance"
+    message = "The amount is more than the available balance."
 
 
 class RegistrationProblem:

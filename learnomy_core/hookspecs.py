@@ -55,7 +55,8 @@ def learnomy_register_routes(registry: "RouteRegistry") -> None:
     An endpoint's ``sensitive`` key rate limits it: ``True`` per user (instructors
     and administrators exempt), or ``{"per": "client", "accounts": [...]}`` per
     client address and per account named, for routes that let someone in; see
-    :class:`~learnomy_core.registry.Sensitivity`.
+    :class:`~learnomy_core.registry.Sensitivity`. ``"idempotent": True`` makes it
+    honour the ``Idempotency-Key`` header (see :mod:`learnomy_core.idempotency`).
 
     :param registry: the :class:`~learnomy_core.registry.RouteRegistry`; call
         ``registry.register_rest_route(...)``, the one way to register a route.
@@ -277,6 +278,61 @@ def learnomy_sync_item_types() -> list[Any]:
         ``type``, its ``target`` field, the ``kind`` of resource it names, how to
         ``apply`` it, the canonical ``states`` of what it touches, and the
         schemas of its own ``fields``.
+    """
+
+
+@hookspec
+def learnomy_payment_gateways() -> list[Any]:
+    """Payment gateways this plugin offers to checkout.
+
+    Each is an object like ``learnomy.controllers.commerce.Gateway``: ``id``,
+    ``title``, ``description``, ``supports`` (``one_time``, ``subscriptions``,
+    ``refunds``), ``configured(request)`` (listed and usable only when True),
+    ``begin(request, order, lines)`` answering ``(payment_url, reference)``,
+    ``refund(request, order, amount)`` and ``set_cancel_at_period_end(request,
+    subscription, cancel)``. The first plugin to name an ``id`` keeps it. The
+    gateway completes an order by calling ``commerce.complete_order`` in a
+    request's transaction (its webhook route, say).
+
+    :returns: a list of gateway objects.
+    """
+
+
+@hookspec(firstresult=True)
+def learnomy_course_entitlement(request: "RestRequest", user_id: int, course: Any) -> "str | None":
+    """Whether ``user_id`` may take a course that is not free without buying it.
+
+    Asked by self-enrollment (``POST /courses/{id}/enroll``) before it answers
+    402 for a course priced ``paid`` or ``membership``. The first answer wins.
+
+    :param course: the course's row (``price_type``, ``id``, ...).
+    :returns: the enrollment ``source`` to record (``"membership"``), or ``None``.
+    """
+
+
+@hookspec(firstresult=True)
+def learnomy_enrollment_lapsed(request: "RestRequest", enrollment: Any, course: Any) -> "bool | None":
+    """Whether the access an enrollment gave has ended though the enrollment stands.
+
+    Asked by the catalog's access check (every enrolled route) for each live
+    enrollment; answer ``None`` for enrollments that are not yours (by
+    ``enrollment.source``). ``True`` refuses with 403
+    ``learnomy_enrollment_expired``. The first answer wins.
+
+    :returns: ``True`` (ended), ``False`` (still open) or ``None`` (not mine).
+    """
+
+
+@hookspec(firstresult=True)
+def learnomy_instructor_rate(request: "RestRequest", instructor_id: int, course_id: int) -> "float | None":
+    """The percent of a sale an instructor keeps, when a rule of yours says so.
+
+    Asked for each instructor of each paid course line of a completing order,
+    after the course overrides of the commission settings (which win) and
+    before the global ``instructor_rate`` (used when every plugin answers
+    ``None``). Pro answers its per-instructor overrides here.
+
+    :returns: a percent, 0 to 100, or ``None``.
     """
 
 

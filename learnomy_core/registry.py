@@ -69,6 +69,7 @@ _ENDPOINT_KEYS = {
     "permission_callback",
     "args",
     "sensitive",
+    "idempotent",
     "public_cache",
     "show_in_index",
     "allow_batch",
@@ -151,6 +152,7 @@ class Endpoint:
     show_in_index: bool = True
     allow_batch: Any = None
     answers: Optional[Answers] = None
+    idempotent: bool = False
 
 
 @dataclass(eq=False)
@@ -492,6 +494,7 @@ def _endpoint(
         show_in_index=bool(spec.get("show_in_index", True)),
         allow_batch=dict(allow_batch) if isinstance(allow_batch, Mapping) else (allow_batch or None),
         answers=answers,
+        idempotent=bool(spec.get("idempotent", False)),
     )
 
 

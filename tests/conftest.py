@@ -20,7 +20,7 @@ from learnomy_core.identity.passwords import hash_password
 from tests.openapi_check import check_answer, effective_method
 from tests.plugins import acme, mailbox, numeric_type
 
-FREE = ["system", "identity", "catalog", "learning", "assessment", "communication"]
+FREE = ["system", "identity", "catalog", "learning", "assessment", "commerce", "communication"]
 ALL_PLUGINS = [*FREE, "pro", acme, mailbox, numeric_type]
 TEST_COST = 4  # bcrypt cost for tests: the algorithm is the same, the wait is not
 PASSWORD = "correct horse battery"

@@ -136,12 +136,17 @@ def self_enroll(request: RestRequest) -> Any:
     course = access.row
     if course.status != "publish":
         raise Forbidden("This course is not open for enrollment.", code="learnomy_course_not_open")
+    source = "free"
     if course.price_type != "free":
-        raise PaymentRequired("This course must be purchased first.")
+        # A plugin may entitle the user without a purchase (commerce: an open membership).
+        source = request.app.plugins.hook.learnomy_course_entitlement(
+            request=request, user_id=request.user.id, course=course)
+        if source is None:
+            raise PaymentRequired("This course must be purchased first.")
     table = tables(request)
     if unmet_prerequisites(request.db, table, request.user.id, access.id):
         raise PrerequisitesUnmet()
-    enrollment = enroll(request, request.user.id, course, source="free")
+    enrollment = enroll(request, request.user.id, course, source=source)
     return created(enrollment, location=f"/{NAMESPACE}/enrollments/{enrollment['id']}")
 
 
