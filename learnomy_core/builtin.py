@@ -1,5 +1,5 @@
 """The core's own plugin, always loaded: its tables, authentication, the default
-mailer and the ``api`` settings group."""
+mailer and the ``api`` and ``wordpress`` settings groups."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from .hookspecs import hookimpl
 from .identity.ratelimit import ratelimit_table
 from .identity.tokens import token_tables
 from .identity.users import users_tables
+from .identity.wordpress import SETTINGS_GROUP as WORDPRESS_SETTINGS
 from .options import options_table
 
 logger = logging.getLogger("learnomy.mail")
@@ -51,5 +52,6 @@ def learnomy_settings_groups() -> dict[str, dict[str, Any]]:
                     "description": "Requests per minute to sensitive routes, per user or client IP.",
                 },
             },
-        }
+        },
+        "wordpress": WORDPRESS_SETTINGS,
     }
