@@ -188,6 +188,13 @@ class Roles:
             self._read_at = time.monotonic()
         return self._table
 
+    def in_wordpress(self, db: Connection) -> Optional[list[str]]:
+        """The roles WordPress's registry holds, in its order (None: no registry)."""
+        if self.options is None:
+            return None
+        registry = _parse_registry(get_option(db, self.options, self.option_name))
+        return None if registry is None else list(registry)
+
     def invalidate(self) -> None:
         """Read the registry again on next use."""
         self._read_at = None
@@ -256,20 +263,21 @@ class Roles:
             listed += [cap for cap in caps if cap not in listed]
         return wanted
 
-    def sync(self, db: Connection) -> list[str]:
+    def sync(self, db: Connection, *, write: bool = True) -> list[str]:
         """Register this project's roles and grants in ``{prefix}user_roles``.
 
         Idempotent; writes only what is missing, under a lock on the option row
         (two workers starting together cannot lose each other's changes). Without
         the option (no WordPress) nothing is written.
 
-        :returns: what changed, as sentences (for ``learnomy doctor``).
+        :param write: False to only say what would change.
+        :returns: what changed (or would), as sentences (for ``learnomy doctor``).
         """
         if self.options is None:
             return []
         options = self.options
-        found = lock_rows(db, sa.select(options.c.option_value)
-                          .where(options.c.option_name == self.option_name))
+        query = sa.select(options.c.option_value).where(options.c.option_name == self.option_name)
+        found = lock_rows(db, query) if write else db.execute(query).all()
         if not found:
             return []
         registry = _parse_registry(found[0][0])
@@ -298,6 +306,8 @@ class Roles:
                 if cap not in entry["capabilities"]:
                     entry["capabilities"][cap] = True
                     changes.append(f"granted {cap} to {role}")
+        if not write:
+            return changes
         if changes:
             update_option(db, options, self.option_name, serialize_php(registry))
         if json.dumps(record, sort_keys=True) != recorded:

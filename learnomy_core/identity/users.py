@@ -284,13 +284,16 @@ class UserStore:
 
     def free_nicename(self, db: Connection, login: str) -> str:
         """The login's nicename, or the first of ``-2``, ``-3``... no other user
-        holds (``wp_insert_user``'s loop, in one query)."""
+        holds (``wp_insert_user``'s loop, in one query). Call it under the names
+        lock :meth:`exists` takes."""
         users = self.users
         nicename = nicename_of(login)
         stem = nicename[:44].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        taken = {str(value).lower() for (value,) in db.execute(
+        # A locking read: under the names lock exists() took, it sees users that
+        # registered while this transaction waited (a plain read would not, on MySQL).
+        taken = {str(value).lower() for (value,) in lock_rows(db, (
             sa.select(users.c.user_nicename).where(users.c.user_nicename.like(stem + "%", escape="\\"),
-                                                   ~_same_text(db, users.c.user_login, login)))}
+                                                   ~_same_text(db, users.c.user_login, login))))}
         return next(name for name in nicename_candidates(nicename, len(taken) + 1) if name.lower() not in taken)
 
     def set_role(self, db: Connection, user_id: int, role: str) -> None:
