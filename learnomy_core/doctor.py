@@ -163,15 +163,20 @@ def _warn(found: Diagnosis, legacy: bool, registration: Any) -> None:
     if found.compat_mode != found.recommended and found.compat_setting != "auto":
         found.warnings.append(f"wordpress.compat is {found.compat_setting}; {found.recommended} is recommended "
                               f"({found.reason})")
+    certain = found.compat_setting != "auto" or found.db_version != LAST_AMBIGUOUS_DB_VERSION
     if legacy and found.hashes.get("wp-bcrypt"):
         found.warnings.append(
-            f"{found.hashes['wp-bcrypt']} user(s) have a WordPress 6.8 hash ($wp$) this WordPress cannot verify: "
-            "each is rewritten as phpass at the user's next login here (or a password reset)")
+            f"{found.hashes['wp-bcrypt']} user(s) have a WordPress 6.8 hash ($wp$) "
+            + ("this WordPress cannot verify: each is rewritten as phpass at the user's next login here "
+               "(or a password reset)" if certain else
+               "that WordPress 6.7 cannot verify: set wordpress.compat to legacy if the site runs 6.7 (each is "
+               "then rewritten as phpass at the user's next login here), to 6.8 if it runs 6.8"))
     if legacy and found.unreadable_app_passwords:
         found.warnings.append(
             f"{found.unreadable_app_passwords} application password(s) are hashed the WordPress 6.8 way "
-            "($generic$), which this WordPress cannot verify: each is rehashed at its next use here "
-            "(recorded at most daily), or recreate it")
+            "($generic$), which WordPress 6.7 and earlier cannot verify: "
+            + ("each is rehashed at its next use here (recorded at most daily), or recreate it" if certain else
+               "set wordpress.compat to legacy or 6.8 as for passwords"))
     if found.application_passwords and found.application_passwords_enabled is False:
         found.warnings.append("application passwords exist but WordPress ignores them until "
                               f"{APP_PASSWORDS_IN_USE} is set (--fix sets it)")

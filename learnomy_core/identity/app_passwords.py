@@ -148,6 +148,6 @@ class AppPasswords:
         if item is not None:
             item["last_used"], item["last_ip"] = now, ip
             stored = str(item.get("password", ""))
-            if secret and compat is not None and stored.startswith("$generic$") and compat().legacy:
+            if secret and compat is not None and stored.startswith("$generic$") and not compat().reads_fast_hashes():
                 item["password"] = hash_phpass(normalize(secret))
             self._save(db, user_id, items)

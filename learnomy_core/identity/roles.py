@@ -173,6 +173,8 @@ class Roles:
         if self.engine is None or self.options is None:
             return self._table
         with self._lock:
+            if db is None and self._read_at is not None and time.monotonic() - self._read_at <= REFRESH_SECONDS:
+                return self._table  # another thread just read it
             try:
                 if db is not None:
                     raw = get_option(db, self.options, self.option_name)
@@ -277,7 +279,9 @@ class Roles:
             return []
         options = self.options
         query = sa.select(options.c.option_value).where(options.c.option_name == self.option_name)
-        found = lock_rows(db, query) if write else db.execute(query).all()
+        found = db.execute(query).all()
+        if found and write:  # no registry, no lock; else lock it and read it again
+            found = lock_rows(db, query)
         if not found:
             return []
         registry = _parse_registry(found[0][0])

@@ -15,7 +15,11 @@ this project writes by default. So ``compat`` is, by setting:
   ``$P$`` at the user's next login here); every format still verifies;
 - ``auto`` (the default): ``6.8`` without WordPress or above ``db_version``
   58975, ``legacy`` otherwise (the safe side: WordPress 6.8 reads ``$P$`` and
-  upgrades it itself). ``learnomy doctor`` says what it found and what to set.
+  upgrades it itself). At exactly 58975 the site may be 6.8.0-6.8.2, which writes
+  ``$wp$`` hashes itself: ``auto`` then writes phpass but rewrites no ``$wp$``
+  hash (rewriting would undo WordPress's own upgrade at every login, each side
+  ending the other's sessions). ``learnomy doctor`` says what it found and what
+  to set.
 """
 
 from __future__ import annotations
@@ -86,6 +90,12 @@ class Compat:
         return self.db_version is not None and self.db_version <= LAST_AMBIGUOUS_DB_VERSION
 
     @property
+    def certain(self) -> bool:
+        """Whether the mode is known rather than guessed (``auto`` at ``db_version``
+        58975 guesses: WordPress 6.7, or 6.8.0-6.8.2)."""
+        return self.setting != "auto" or self.db_version != LAST_AMBIGUOUS_DB_VERSION
+
+    @property
     def mode(self) -> str:
         """``6.8`` or ``legacy``: the setting, or what ``auto`` decided."""
         return "legacy" if self.legacy else "6.8"
@@ -102,12 +112,17 @@ class Compat:
         """Whether a hash that just verified should be rewritten.
 
         6.8: anything but ``$wp$`` bcrypt at our cost or more (WordPress 6.8's own
-        rule). Legacy: WordPress's unsalted MD5 (WordPress 6.7 upgrades it too) and
-        the ``$wp$`` format it cannot read; phpass and plain bcrypt stay.
+        rule). Legacy: WordPress's unsalted MD5 (WordPress 6.7 upgrades it too) and,
+        when the mode is :attr:`certain`, the ``$wp$`` format the site cannot read;
+        phpass and plain bcrypt stay.
         """
         if self.legacy:
-            return len(hashed) <= 32 or hashed.startswith("$wp")
+            return len(hashed) <= 32 or (self.certain and hashed.startswith("$wp"))
         return needs_rehash(hashed, cost)
+
+    def reads_fast_hashes(self) -> bool:
+        """Whether an application password hashed ``$generic$`` may stay so."""
+        return not (self.legacy and self.certain)
 
 
 def read_compat(db: Connection, options: sa.Table) -> Compat:

@@ -113,3 +113,13 @@ def test_warns_about_a_default_role_it_will_not_hand_out(doctor, make_wordpress)
     found = report(doctor)
     assert (found["registration_open"], found["registration_role"]) == (True, "lrn_student")
     assert any("default_role 'administrator'" in w for w in found["warnings"])
+
+
+def test_where_auto_guesses_it_says_what_to_set(app, doctor, make_wordpress) -> None:
+    wp = make_wordpress("6.7.2")
+    user_id = wp.insert_user("wendy", "wendy@example.org", PASSWORD)
+    users = app.tables["users"]
+    with app.storage.engine.begin() as db:
+        db.execute(users.update().where(users.c.ID == user_id).values(user_pass=hash_password(PASSWORD, 4)))
+    warnings = " ".join(report(doctor)["warnings"])
+    assert "set wordpress.compat to legacy if the site runs 6.7" in warnings

@@ -207,3 +207,18 @@ def test_an_application_password_made_the_68_way_is_rehashed_for_an_older_site(a
     assert dev_client.get(ME, headers=basic("wendy", secret)).status_code == 200
     assert wp.app_password_works("wendy", secret)
     assert dev_client.get(ME, headers=basic("wendy", secret)).status_code == 200
+
+
+@pytest.mark.parametrize("setting, rewritten", [(None, False), ("legacy", True)])
+def test_where_auto_guesses_it_rewrites_no_68_hash(app, client: Client, make_wordpress, setting,
+                                                   rewritten: bool) -> None:
+    """At db_version 58975 the site may be 6.8.0, which writes $wp$ itself: undoing
+    that at every login would end each side's sessions in turn."""
+    wp = make_wordpress("6.8.0")
+    user_id = wp.insert_user("wendy", "wendy@example.org", PASSWORD)
+    if setting:
+        settings(app, wordpress={"compat": setting})
+    made_by_wordpress = wp.user_pass(user_id)
+    login(client, "wendy")
+    assert (wp.user_pass(user_id) != made_by_wordpress) is rewritten
+    assert wp.user_pass(user_id).startswith("$P$B" if rewritten else "$wp$2y$")
