@@ -113,13 +113,12 @@ class Identity:
         settings = self.app.settings
         ours = bool(settings.get(db, "general.registration_open")) if "general" in settings.groups else True
         found = get_options(db, self.options, ["users_can_register", "default_role"])
-        wp_open = found.get("users_can_register")
-        wp_role = found.get("default_role")
-        opened = ours and (wp_open is None or wp_open.strip() not in ("", "0"))
+        raw_open, wp_role = found.get("users_can_register"), found.get("default_role")
+        wp_open = None if raw_open is None else raw_open.strip() not in ("", "0")
         role = _DEFAULT_ROLE
         if wp_role and wp_role in self.roles.caps and not self.roles.caps[wp_role] & _PRIVILEGED:
             role = wp_role
-        return Registration(opened, role, None if wp_open is None else wp_open.strip() not in ("", "0"), wp_role)
+        return Registration(ours and wp_open is not False, role, wp_open, wp_role)
 
     def create_application_password(self, db: Connection, user_id: int, name: str,
                                     app_id: str = "") -> tuple[dict[str, Any], str]:
