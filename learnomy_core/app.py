@@ -126,7 +126,8 @@ class LearnomyApp:
         self.storage = storage
         self.settings = settings
         self.tables = storage.tables
-        self.identity = Identity(self, Roles(plugins.hook.learnomy_role_capabilities()))
+        self.identity = Identity(self, Roles(plugins.hook.learnomy_role_capabilities(), engine=storage.engine,
+                                             options=storage.tables["options"], prefix=config["table_prefix"]))
         self._secret: Optional[bytes] = None
         self._rest_root = config["rest_root"]
         self._root_slash = self._rest_root + "/"
@@ -165,8 +166,10 @@ class LearnomyApp:
         return found
 
     def upgrade_database(self) -> None:
-        """Bring the schema up to date with every loaded plugin's migrations."""
+        """Bring the schema up to date with every loaded plugin's migrations, and
+        register this project's roles in WordPress's role registry."""
         self.storage.upgrade(self.migration_locations())
+        self.identity.get_ready()
 
     # -- WSGI --------------------------------------------------------------
 
@@ -237,6 +240,9 @@ class LearnomyApp:
                 # Settle the site secret before the request's transaction holds any
                 # lock: generating it takes a transaction of its own.
                 self.secret_key
+            if not self.identity.ready:
+                # Likewise registering roles in WordPress's registry (once per process).
+                self.identity.get_ready()
             if "_jsonp" in request.environ.get("QUERY_STRING", ""):
                 # Checked before anything runs, as WordPress does.
                 request.jsonp = jsonp_callback(request, self._jsonp_enabled(request))

@@ -1,5 +1,5 @@
 """The core's own plugin, always loaded: its tables, authentication, the default
-mailer and the ``api`` settings group."""
+mailer and the ``api`` and ``wordpress`` settings groups."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from .jobs import jobs_table
 from .mail import deliver, mail_job_kinds, send_mail
 from .identity.tokens import token_tables
 from .identity.users import users_tables
+from .identity.wordpress import SETTINGS_GROUP as WORDPRESS_SETTINGS
 from .options import options_table
 
 
@@ -74,5 +75,6 @@ def learnomy_settings_groups() -> dict[str, dict[str, Any]]:
                     "description": "Answer ?_jsonp=callback with JavaScript, as WordPress does.",
                 },
             },
-        }
+        },
+        "wordpress": WORDPRESS_SETTINGS,
     }

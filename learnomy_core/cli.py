@@ -13,6 +13,7 @@
     learnomy worker [--once] [--kind KIND ...]
     learnomy openapi [--namespace NS] [--server URL] > openapi.json
     learnomy webhooks work [--once]
+    learnomy doctor [--fix] [--json]
 
 The database comes from ``LEARNOMY_DATABASE_URL`` (SQLite file by default).
 """
@@ -28,6 +29,7 @@ from typing import Any, Optional, Sequence
 
 from .app import LearnomyApp, create_app
 from .audit import compare, load_manifest, packaged_manifest, write_manifest
+from .errors import ApiError
 from .plugins import free_plugin_names, plugin_versions
 
 __all__ = ["main"]
@@ -111,20 +113,35 @@ def _unknown_role(app: LearnomyApp, role: str) -> bool:
 
 
 def cmd_user_create(args: argparse.Namespace) -> int:
-    from .identity.passwords import hash_password
+    from .identity.names import check_new_user
 
     app = _app(args)
     store = app.identity.store
+    try:
+        check_new_user(args.login, args.email, login_param="login")
+    except ApiError as exc:
+        return _refused(exc)
     if _unknown_role(app, args.role):
         return 1
-    with app.storage.engine.begin() as db:
-        if store.exists(db, login=args.login, email=args.email):
-            print(f"A user with login {args.login!r} or email {args.email!r} exists.", file=sys.stderr)
-            return 1
-        user_id = store.create(db, login=args.login, email=args.email, role=args.role,
-                               password_hash=hash_password(args.password, app.identity.cost))
+    try:
+        with app.storage.engine.begin() as db:
+            if store.exists(db, login=args.login, email=args.email):
+                print(f"A user with login {args.login!r} or email {args.email!r} exists.", file=sys.stderr)
+                return 1
+            user_id = store.create(db, login=args.login, email=args.email, role=args.role,
+                                   password_hash=app.identity.hash_new_password(db, args.password))
+    except ApiError as exc:
+        return _refused(exc)
     print(f"Created user {user_id} ({args.login}, {args.role}).")
     return 0
+
+
+def _refused(exc: ApiError) -> int:
+    """Say why, one line per problem (never a traceback)."""
+    for detail in exc.details or [{"message": exc.message}]:
+        param = detail.get("param")
+        print(f"{param}: {detail['message']}" if param else detail["message"], file=sys.stderr)
+    return 1
 
 
 def cmd_user_set_role(args: argparse.Namespace) -> int:
@@ -151,6 +168,24 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     for row in rows:
         user = store.from_row(row)
         print(f"{user.id}  {user.login}  {user.email}  {','.join(user.roles)}")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import diagnose, fix
+
+    app = _app(args)
+    done: list[str] = []
+    if args.fix:
+        with app.storage.engine.begin() as db:
+            done = fix(app, db)
+    with app.storage.engine.connect() as db:
+        found = diagnose(app, db)
+    if args.json:
+        print(json.dumps({**found.as_dict(), "fixed": done}, indent=2))
+        return 0
+    for line in [*found.lines(), *(f"Fixed: {what}" for what in done)]:
+        print(line)
     return 0
 
 
@@ -296,6 +331,12 @@ def build_parser() -> argparse.ArgumentParser:
     set_role.set_defaults(func=cmd_user_set_role)
     listing = user_commands.add_parser("list", help="list users")
     listing.set_defaults(func=cmd_user_list)
+
+    doctor = commands.add_parser("doctor", help="what the database says about the WordPress beside us")
+    doctor.add_argument("--fix", action="store_true", help="register roles, enable application passwords for "
+                        "WordPress, delete sessions and tokens of deleted users")
+    doctor.add_argument("--json", action="store_true", help="the report as JSON")
+    doctor.set_defaults(func=cmd_doctor)
 
     plugins = commands.add_parser("plugins", help="loaded plugins, their versions and hooks")
     plugins.set_defaults(func=cmd_plugins)

@@ -182,6 +182,12 @@ def learnomy_settings_groups() -> dict[str, dict[str, Any]]:
 def learnomy_role_capabilities() -> dict[str, list[str]]:
     """Capabilities this plugin grants to roles.
 
+    On a database WordPress shares, they are registered in its role registry
+    (``{prefix}user_roles``) once, as ``add_role()``/``add_cap()`` would: a role
+    WordPress lacks is added with these capabilities, a role it has is granted
+    them; from then on WordPress's registry is what counts (see
+    :mod:`learnomy_core.identity.roles`).
+
     :returns: ``{"lrn_instructor": ["acme_manage_widgets"], ...}``; answers of every
         plugin are merged.
     """

@@ -157,6 +157,17 @@ def _empty_mailbox() -> Iterator[None]:
 
 
 @pytest.fixture
+def make_wordpress(app: LearnomyApp) -> Callable[..., Any]:
+    """Install a WordPress beside ``app``: ``make_wordpress("6.1.9", users_can_register="1")``."""
+    from tests.wordpress import WordPress
+
+    def factory(version: str = "6.8.8", **options: str) -> WordPress:
+        return WordPress(app, version).install(**options)
+
+    return factory
+
+
+@pytest.fixture
 def ann(make_user: Callable[..., int]) -> int:
     """A student."""
     return make_user("ann", "lrn_student")

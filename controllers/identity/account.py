@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from learnomy_core import CREATABLE, EDITABLE, LOGGED_IN, READABLE, RestRequest, created, hookimpl
 from learnomy_core.errors import Conflict, InvalidParams
+from learnomy_core.identity.names import email_problems
 from learnomy_core.identity.passwords import MAX_PASSWORD_BYTES, check_password
 from learnomy_core.openapi import BOOL, INT, STR, TIME, array_of, nullable, resource_schema
 from learnomy_core.storage import ID, LONGTEXT, insert_ignore
@@ -73,6 +74,9 @@ def update_me(request: RestRequest) -> Any:
     if "url" in params:
         changes["user_url"] = params["url"]
     if "email" in params and params["email"] != request.user.email:
+        problems = email_problems(params["email"])
+        if problems:
+            raise InvalidParams(details=problems)
         row = store.get(request.db, request.user.id)
         if not check_password(params.get("current_password", ""), row.user_pass):
             raise _wrong_password()
@@ -93,7 +97,7 @@ def change_password(request: RestRequest) -> Any:
     identity.set_password(request.db, request.user.id, request.params["new_password"])
     # Every earlier token is dead now; this client gets a fresh session.
     row = identity.store.get(request.db, request.user.id)
-    pair = identity.tokens.issue(request.db, request, request.user.id, row.token_version)
+    pair = identity.tokens.issue(request.db, request, row)
     return {"changed": True, **token_answer(request, row, pair)}
 
 

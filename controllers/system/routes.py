@@ -33,7 +33,8 @@ def public_settings(request: RestRequest) -> dict[str, Any]:
     return {
         "site_name": general["site_name"],
         "currency": general["currency"],
-        "registration_open": general["registration_open"],
+        # Learnomy's setting, and the site's WordPress's users_can_register when set.
+        "registration_open": request.app.identity.registration(request.db).open,
         "features": {"pro": request.app.plugins.has_plugin("pro")},
     }
 
