@@ -78,7 +78,7 @@ def update_me(request: RestRequest) -> Any:
         if problems:
             raise InvalidParams(details=problems)
         row = store.get(request.db, request.user.id)
-        if not check_password(params.get("current_password", ""), row.user_pass):
+        if row is None or not check_password(params.get("current_password", ""), row.user_pass):
             raise _wrong_password()
         if store.exists(request.db, email=params["email"], except_id=request.user.id):
             raise Conflict("Another account uses this email address.", code="learnomy_email_exists")
@@ -92,7 +92,7 @@ def update_me(request: RestRequest) -> Any:
 def change_password(request: RestRequest) -> Any:
     identity = request.app.identity
     row = identity.store.get(request.db, request.user.id)
-    if not check_password(request.params["current_password"], row.user_pass):
+    if row is None or not check_password(request.params["current_password"], row.user_pass):
         raise _wrong_password()
     identity.set_password(request.db, request.user.id, request.params["new_password"])
     # Every earlier token is dead now; this client gets a fresh session.
@@ -124,7 +124,7 @@ def apply_to_teach(request: RestRequest) -> Any:
     })
     if not inserted:
         raise Conflict("Your application is already pending.", code="learnomy_application_pending")
-    row = request.db.execute(sa.select(table).where(table.c.pending_user_id == user.id)).first()
+    row = request.db.execute(sa.select(table).where(table.c.pending_user_id == user.id)).one()
     return created(_application(row), location=f"/{NAMESPACE}/instructor-applications/{row.id}")
 
 

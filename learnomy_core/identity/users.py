@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..locks import lock_name, lock_rows
-from ..storage import ID, LONGTEXT
+from ..storage import ID, LONGTEXT, inserted_id
 from .names import check_new_user, is_email, nicename_candidates, nicename_of, sanitize_user
 from .php import serialize_php, unserialize_php
 from .roles import BASE_ROLES, Roles
@@ -279,11 +279,11 @@ class UserStore:
         if role not in self.roles.caps:
             raise ValueError(f"unknown role {role!r}")
         users = self.users
-        user_id = db.execute(sa.insert(users).values(
+        user_id = inserted_id(db.execute(sa.insert(users).values(
             user_login=login, user_pass=password_hash, user_nicename=self.free_nicename(db, login),
             user_email=email, user_url="", user_registered=_now(), user_activation_key="",
             user_status=0, display_name=display_name or login,
-        )).inserted_primary_key[0]
+        )))
         for key, value in (("nickname", login), *_NEW_USER_META):
             db.execute(sa.insert(self.usermeta).values(user_id=user_id, meta_key=key, meta_value=value))
         self.set_role(db, int(user_id), role)
