@@ -140,14 +140,18 @@ def introspect(request: RestRequest) -> Any:
 
 
 def wp_user_schema() -> dict[str, Any]:
-    """WordPress's user resource (``wp/v2/users/me``); the ``edit`` context adds the private fields."""
-    return resource_schema("user", {
-        "id": INT, "name": STR, "url": STR, "description": STR, "link": STR, "slug": STR,
-        "avatar_urls": map_of(STR), "meta": {"type": ["array", "object"]},
-        "username": STR, "email": STR, "roles": array_of(STR), "registered_date": TIME,
-        "capabilities": map_of(BOOL),
-    }, embed=("id", "name", "url", "description", "link", "slug", "avatar_urls"),
-        edit=("username", "email", "roles", "registered_date", "capabilities"))
+    """WordPress's user resource (``wp/v2/users/me``), each field in the contexts of :data:`USER_FIELDS`."""
+    types: dict[str, Any] = {
+        "id": INT, "username": STR, "name": STR, "first_name": STR, "last_name": STR, "email": STR,
+        "url": STR, "description": STR, "link": STR, "locale": STR, "nickname": STR, "slug": STR,
+        "roles": array_of(STR), "registered_date": {"type": "string"}, "capabilities": map_of(BOOL),
+        "extra_capabilities": map_of(BOOL), "avatar_urls": map_of(STR), "meta": {"type": ["array", "object"]},
+    }
+    return resource_schema("user", {name: {**types[name], "context": list(contexts)}
+                                     for name, contexts in USER_FIELDS.items()},
+                           # avatar_urls goes when the site shows no avatars, as in WordPress
+                           required=[name for name, contexts in USER_FIELDS.items()
+                                     if "embed" in contexts and name != "avatar_urls"])
 
 
 def app_password_schema() -> dict[str, Any]:
