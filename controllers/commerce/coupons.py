@@ -21,10 +21,11 @@ from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, CouponUsedUp, NotFound
 from learnomy_core.events import emit
 from learnomy_core.locks import lock_rows
+from learnomy_core.openapi.schemas import BOOL, ID, INT, STR, TIME, array_of, nullable
 from learnomy_core.storage import insert_ignore, inserted_id
 
 from ..catalog import ID_ARG
-from .common import CURRENCY_ARG, MONEY_ARG, NAMESPACE, bad_param, now, parse_time, percent_of, tables
+from .common import CURRENCY_ARG, MONEY_ARG, NAMESPACE, bad_param, now, parse_time, percent_of, schema, tables
 
 REASONS = ("not_found", "expired", "not_started", "used_up", "not_applicable", "below_minimum", "currency_mismatch")
 REASON_TEXT = {
@@ -288,19 +289,32 @@ def _coupon_args(create: bool) -> dict[str, Any]:
     }
 
 
+COUPON_SCHEMA = schema("coupon", {
+    "id": ID, "code": STR, "type": {"type": "string", "enum": ["percent", "fixed"]}, "amount": INT,
+    "currency": nullable(STR), "course_ids": array_of(INT), "plan_ids": array_of(INT), "min_total": INT,
+    "starts_at": nullable(TIME), "expires_at": nullable(TIME), "usage_limit": nullable(INT),
+    "usage_limit_per_user": nullable(INT), "used_count": INT, "status": {"type": "string", "enum": ["active", "disabled"]},
+    "created_at": TIME})
+VALIDATION_SCHEMA = schema("coupon-validation", {
+    "valid": BOOL, "code": STR, "reason": {"type": "string", "enum": list(REASON_TEXT)}, "message": STR,
+    "discount": INT, "subtotal": INT, "total": INT, "currency": STR},
+    # the reason and its message only when the coupon does not apply
+    required=["valid", "code", "discount", "subtotal", "total", "currency"])
+
+
 def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     register(NAMESPACE, "/coupons", [
         {"methods": READABLE, "callback": list_coupons, "permission_callback": ADMIN,
          "args": {**LIST_ARGS, "status": {"type": "string", "enum": ["active", "disabled"]}}},
         {"methods": CREATABLE, "callback": create_coupon, "permission_callback": ADMIN, "args": _coupon_args(True)},
-    ])
+    ], schema=COUPON_SCHEMA)
     register(NAMESPACE, "/coupons/validate", {
         "methods": CREATABLE, "callback": validate_coupon, "permission_callback": LOGGED_IN, "sensitive": True,
-        "args": {"code": {**CODE_ARG, "required": True}, "items": {**ITEMS_ARG, "required": True}}})
+        "args": {"code": {**CODE_ARG, "required": True}, "items": {**ITEMS_ARG, "required": True}}}, schema=VALIDATION_SCHEMA)
     register(NAMESPACE, r"/coupons/(?P<id>[\d]+)", [
         {"methods": READABLE, "callback": get_coupon, "permission_callback": ADMIN, "args": ID_ARG},
         {"methods": EDITABLE, "callback": update_coupon, "permission_callback": ADMIN,
          "args": {**ID_ARG, **_coupon_args(False)}},
         {"methods": DELETABLE, "callback": delete_coupon, "permission_callback": ADMIN, "args": ID_ARG},
-    ])
+    ], schema=COUPON_SCHEMA)

@@ -22,11 +22,12 @@ from learnomy_core import ADMIN, CREATABLE, EDITABLE, INSTRUCTOR, READABLE, Rest
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InsufficientBalance, NotFound, OrderStateConflict, WithdrawalPending
 from learnomy_core.events import emit
+from learnomy_core.openapi.schemas import ID, INT, NUM, STR, TIME, array_of, map_of, nullable, obj
 from learnomy_core.permissions import Policy
 from learnomy_core.storage import insert_ignore
 
 from ..catalog import ID_ARG
-from .common import CURRENCY_ARG, NAMESPACE, bad_param, commissions, mask_details, now, percent_of, ratio, split, tables
+from .common import CURRENCY_ARG, NAMESPACE, bad_param, commissions, mask_details, now, percent_of, ratio, schema, split, tables
 
 
 def _rate(request: RestRequest, settings: dict[str, Any], instructor_id: int, course_id: int) -> Any:
@@ -316,14 +317,39 @@ def cancel(request: RestRequest) -> Any:
     return _decide(request, "cancelled", None)
 
 
+EARNING_SCHEMA = schema("earning", {
+    "id": ID, "instructor_id": INT, "order_id": INT, "course_id": INT, "gross": INT, "platform_fee": INT,
+    "net": INT, "currency": STR, "status": {"type": "string", "enum": ["pending", "available", "reversed"]},
+    "created_at": TIME, "available_at": TIME})
+SUMMARY_SCHEMA = schema("earnings-summary", {
+    "currency": STR, "gross": INT, "platform_fee": INT, "net": INT, "pending": INT, "available": INT,
+    "withdrawn": INT, "withdrawal_pending": INT})
+SETTINGS_SCHEMA = schema("commission-settings", {
+    "instructor_rate": NUM, "holding_days": INT, "minimum_withdrawal": map_of(INT),
+    "course_overrides": array_of(obj({"course_id": INT, "instructor_rate": NUM}))},
+    additional=True)  # Pro adds its own keys (instructor_overrides)
+_MASKED = {"type": "object", "additionalProperties": STR}
+METHOD_TYPES = ["bank_transfer", "paypal", "other"]
+WITHDRAWAL_SCHEMA = schema("withdrawal", {
+    "id": ID, "instructor_id": INT, "amount": INT, "currency": STR,
+    "method": obj({"type": nullable({"type": "string", "enum": METHOD_TYPES}), "details": _MASKED},
+                  required=["type", "details"]),
+    "status": {"type": "string", "enum": ["pending", "approved", "rejected", "cancelled"]}, "reason": nullable(STR), "requested_at": TIME,
+    "processed_at": nullable(TIME)})
+METHOD_SCHEMA = schema("withdrawal-method", {
+    "type": nullable({"type": "string", "enum": METHOD_TYPES}), "details": _MASKED,
+    "updated_at": nullable(TIME)})
+
+
 def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     ids = {"type": "integer", "minimum": 1}
     register(NAMESPACE, "/earnings", {
         "methods": READABLE, "callback": list_earnings, "permission_callback": INSTRUCTOR,
-        "args": {**LIST_ARGS, "instructor": ids, "course": ids}})
+        "args": {**LIST_ARGS, "instructor": ids, "course": ids}}, schema=EARNING_SCHEMA)
     register(NAMESPACE, "/earnings/summary", {
-        "methods": READABLE, "callback": summary, "permission_callback": INSTRUCTOR, "args": {"instructor": ids}})
+        "methods": READABLE, "callback": summary, "permission_callback": INSTRUCTOR, "args": {"instructor": ids},
+        "answers": "items"}, schema=SUMMARY_SCHEMA)
     rate = {"type": "number", "minimum": 0, "maximum": 100}
     register(NAMESPACE, "/commissions/settings", [
         {"methods": READABLE, "callback": get_settings, "permission_callback": ADMIN, "args": {}},
@@ -333,7 +359,7 @@ def register_routes(registry: Any) -> None:
             "course_overrides": {"type": "array", "maxItems": 1000, "items": {
                 "type": "object", "additionalProperties": False, "required": ["course_id", "instructor_rate"],
                 "properties": {"course_id": ids, "instructor_rate": rate}}}}},
-    ])
+    ], schema=SETTINGS_SCHEMA)
     register(NAMESPACE, "/withdrawals", [
         {"methods": READABLE, "callback": list_withdrawals, "permission_callback": INSTRUCTOR,
          "args": {**LIST_ARGS, "instructor": ids,
@@ -341,25 +367,28 @@ def register_routes(registry: Any) -> None:
         {"methods": CREATABLE, "callback": request_withdrawal, "permission_callback": INSTRUCTOR, "sensitive": True,
          "args": {"amount": {"type": "integer", "minimum": 1, "maximum": 10**12, "required": True},
                   "currency": {**CURRENCY_ARG, "required": True}}},
-    ])
+    ], schema=WITHDRAWAL_SCHEMA)
     register(NAMESPACE, r"/withdrawals/(?P<id>[\d]+)", {
         "methods": READABLE, "callback": get_withdrawal, "permission_callback": withdrawal_policy("withdrawal_owner"),
-        "args": ID_ARG})
+        "args": ID_ARG}, schema=WITHDRAWAL_SCHEMA)
     reason = {"type": "string", "maxLength": 2000}
     register(NAMESPACE, r"/withdrawals/(?P<id>[\d]+)/approve", {
         "methods": CREATABLE, "callback": approve,
-        "permission_callback": withdrawal_policy("withdrawal_admin", admin_only=True), "args": ID_ARG})
+        "permission_callback": withdrawal_policy("withdrawal_admin", admin_only=True), "args": ID_ARG},
+        schema=WITHDRAWAL_SCHEMA)
     register(NAMESPACE, r"/withdrawals/(?P<id>[\d]+)/reject", {
         "methods": CREATABLE, "callback": reject,
         "permission_callback": withdrawal_policy("withdrawal_admin", admin_only=True),
-        "args": {**ID_ARG, "reason": {**reason, "minLength": 1, "required": True}}})
+        "args": {**ID_ARG, "reason": {**reason, "minLength": 1, "required": True}}},
+        schema=WITHDRAWAL_SCHEMA)
     register(NAMESPACE, r"/withdrawals/(?P<id>[\d]+)/cancel", {
         "methods": CREATABLE, "callback": cancel,
-        "permission_callback": withdrawal_policy("withdrawal_owner_only", owner_only=True), "args": ID_ARG})
+        "permission_callback": withdrawal_policy("withdrawal_owner_only", owner_only=True), "args": ID_ARG},
+        schema=WITHDRAWAL_SCHEMA)
     register(NAMESPACE, "/me/withdrawal-method", [
         {"methods": READABLE, "callback": get_method, "permission_callback": INSTRUCTOR, "args": {}},
         {"methods": "PUT", "callback": put_method, "permission_callback": INSTRUCTOR, "args": {
             "type": {"type": "string", "enum": ["bank_transfer", "paypal", "other"], "required": True},
             "details": {"type": "object", "required": True, "maxProperties": 20,
                         "additionalProperties": {"type": "string", "maxLength": 200}}}},
-    ])
+    ], schema=METHOD_SCHEMA)

@@ -20,7 +20,9 @@ from typing import Any, Optional
 
 from learnomy_core import PUBLIC, READABLE, RestRequest
 
-from .common import NAMESPACE, payments
+from learnomy_core.openapi.schemas import STR, array_of
+
+from .common import NAMESPACE, payments, schema
 
 
 class Gateway:
@@ -93,9 +95,14 @@ def list_gateways(request: RestRequest) -> Any:
     return [g.resource() for key, g in enabled_gateways(request).items() if key != "free"]
 
 
+GATEWAY_SCHEMA = schema("payment-gateway", {
+    "id": STR, "title": STR, "description": STR, "supports": array_of(STR)})
+
+
 def register_routes(registry: Any) -> None:
     from .stripe_gateway import register_routes as stripe_routes
 
     registry.register_rest_route(NAMESPACE, "/payment-gateways", {
-        "methods": READABLE, "callback": list_gateways, "permission_callback": PUBLIC, "args": {}})
+        "methods": READABLE, "callback": list_gateways, "permission_callback": PUBLIC, "args": {},
+        "answers": "items"}, schema=GATEWAY_SCHEMA)
     stripe_routes(registry)

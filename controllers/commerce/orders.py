@@ -17,6 +17,7 @@ from learnomy_core import ADMIN, CREATABLE, LOGGED_IN, READABLE, RestRequest, cr
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import AlreadyOwned, Conflict, NotFound, OrderStateConflict
 from learnomy_core.events import emit
+from learnomy_core.openapi.schemas import ID, INT, STR, TIME, array_of, nullable, obj
 from learnomy_core.permissions import Policy
 from learnomy_core.storage import inserted_id
 
@@ -24,7 +25,7 @@ from ..catalog import ID_ARG, live_enrollment
 from ..learning import enroll
 from . import coupons as coupon_rules
 from . import earnings
-from .common import NAMESPACE, bad_param, now, tables
+from .common import NAMESPACE, bad_param, now, schema, tables
 from .coupons import ITEMS_ARG, Line
 from .plans import end_subscription, load_plan, membership_grants, open_gateway_subscription, start_or_renew
 
@@ -322,6 +323,15 @@ def refund_route(request: RestRequest) -> Any:
     return refund_order(request, int(row.id), request.params.get("amount"), request.params.get("reason", ""))
 
 
+ORDER_SCHEMA = schema("order", {
+    "id": ID, "user_id": INT, "status": {"type": "string", "enum": ORDER_STATUSES},
+    "items": array_of(obj({"type": {"type": "string", "enum": ["course", "plan"]}, "id": INT, "title": STR,
+                           "price": INT, "discount": INT}, required=["type", "id", "title", "price"])),
+    "subtotal": INT, "discount": INT, "total": INT, "refunded_total": INT, "currency": STR,
+    "coupon_code": nullable(STR), "gateway": STR, "gateway_reference": nullable(STR), "payment_url": nullable(STR),
+    "created_at": TIME, "completed_at": nullable(TIME)})
+
+
 def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     register(NAMESPACE, "/checkout", {
@@ -329,20 +339,22 @@ def register_routes(registry: Any) -> None:
         "idempotent": True,
         "args": {"items": {**ITEMS_ARG, "required": True},
                  "coupon_code": {"type": ["string", "null"], "maxLength": 100},
-                 "gateway": {"type": "string", "pattern": "^[a-z0-9_-]{1,40}$"}}})
+                 "gateway": {"type": "string", "pattern": "^[a-z0-9_-]{1,40}$"}},
+        # a creation; an Idempotency-Key reused with another body answers 422
+        "answers": {"status": 201, "errors": [422]}}, schema=ORDER_SCHEMA)
     register(NAMESPACE, "/orders", {
         "methods": READABLE, "callback": list_orders, "permission_callback": LOGGED_IN,
         "args": {**LIST_ARGS, "user": {"type": "integer", "minimum": 1},
-                 "status": {"type": "string", "enum": ORDER_STATUSES}}})
+                 "status": {"type": "string", "enum": ORDER_STATUSES}}}, schema=ORDER_SCHEMA)
     register(NAMESPACE, r"/orders/(?P<id>[\d]+)", {
         "methods": READABLE, "callback": get_order, "permission_callback": order_policy("order_owner"),
-        "args": ID_ARG})
+        "args": ID_ARG}, schema=ORDER_SCHEMA)
     register(NAMESPACE, r"/orders/(?P<id>[\d]+)/complete", {
         "methods": CREATABLE, "callback": complete_route,
         "permission_callback": order_policy("order_admin", admin_only=True),
-        "args": {**ID_ARG, "reference": {"type": "string", "maxLength": 191}}})
+        "args": {**ID_ARG, "reference": {"type": "string", "maxLength": 191}}}, schema=ORDER_SCHEMA)
     register(NAMESPACE, r"/orders/(?P<id>[\d]+)/refund", {
         "methods": CREATABLE, "callback": refund_route,
         "permission_callback": order_policy("order_admin", admin_only=True),
         "args": {**ID_ARG, "amount": {"type": "integer", "minimum": 1, "maximum": 10**12},
-                 "reason": {"type": "string", "maxLength": 2000, "default": ""}}})
+                 "reason": {"type": "string", "maxLength": 2000, "default": ""}}}, schema=ORDER_SCHEMA)

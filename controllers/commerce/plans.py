@@ -22,11 +22,12 @@ from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, NotFound, OrderStateConflict
 from learnomy_core.events import emit
 from learnomy_core.jobs import JobContext, enqueue
+from learnomy_core.openapi.schemas import BOOL, ID, INT, STR, TIME, array_of, nullable, obj
 from learnomy_core.permissions import Policy
 from learnomy_core.storage import inserted_id
 
 from ..catalog import ID_ARG
-from .common import CURRENCY_ARG, MONEY_ARG, NAMESPACE, add_interval, bad_param, now, parse_time, tables
+from .common import CURRENCY_ARG, MONEY_ARG, NAMESPACE, add_interval, bad_param, now, parse_time, schema, tables
 
 INTERVALS = ["day", "week", "month", "year", "lifetime"]
 SUB_STATUSES = ["pending", "trialing", "active", "past_due", "cancelled", "expired"]
@@ -368,23 +369,34 @@ def _plan_args(create: bool) -> dict[str, Any]:
     }
 
 
+PLAN_SCHEMA = schema("membership-plan", {
+    "id": ID, "name": STR, "slug": STR, "description": STR, "price": INT, "currency": STR,
+    "interval": {"type": "string", "enum": ["day", "week", "month", "year", "lifetime"]},
+    "interval_count": INT, "trial_days": INT, "all_courses": BOOL, "course_ids": array_of(INT),
+    "status": {"type": "string", "enum": ["active", "retired"]}, "created_at": TIME})
+SUBSCRIPTION_SCHEMA = schema("subscription", {
+    "id": ID, "user_id": INT, "plan_id": INT, "status": {"type": "string", "enum": SUB_STATUSES},
+    "current_period_start": nullable(TIME), "current_period_end": nullable(TIME), "cancel_at_period_end": BOOL,
+    "cancelled_at": nullable(TIME), "gateway": STR, "created_at": TIME})
+
+
 def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     register(NAMESPACE, "/membership-plans", [
         {"methods": READABLE, "callback": list_plans, "permission_callback": PUBLIC,
          "args": {**LIST_ARGS, "status": {"type": "string", "enum": ["active", "retired"]}}},
         {"methods": CREATABLE, "callback": create_plan, "permission_callback": ADMIN, "args": _plan_args(True)},
-    ])
+    ], schema=PLAN_SCHEMA)
     register(NAMESPACE, r"/membership-plans/(?P<id>[\d]+)", [
         {"methods": READABLE, "callback": get_plan, "permission_callback": PUBLIC, "args": ID_ARG},
         {"methods": EDITABLE, "callback": update_plan, "permission_callback": ADMIN,
          "args": {**ID_ARG, **_plan_args(False)}},
         {"methods": DELETABLE, "callback": retire_plan, "permission_callback": ADMIN, "args": ID_ARG},
-    ])
+    ], schema=PLAN_SCHEMA)
     register(NAMESPACE, "/subscriptions", {
         "methods": READABLE, "callback": list_subscriptions, "permission_callback": LOGGED_IN,
         "args": {**LIST_ARGS, "user": {"type": "integer", "minimum": 1}, "plan": {"type": "integer", "minimum": 1}},
-    })
+    }, schema=SUBSCRIPTION_SCHEMA)
     register(NAMESPACE, r"/subscriptions/(?P<id>[\d]+)", [
         {"methods": READABLE, "callback": get_subscription,
          "permission_callback": _subscription_policy("subscription_owner"), "args": ID_ARG},
@@ -392,10 +404,10 @@ def register_routes(registry: Any) -> None:
          "permission_callback": _subscription_policy("subscription_admin", admin_only=True),
          "args": {**ID_ARG, "status": {"type": "string", "enum": SUB_STATUSES},
                   "current_period_end": {"type": "string", "format": "date-time"}}},
-    ])
+    ], schema=SUBSCRIPTION_SCHEMA)
     register(NAMESPACE, r"/subscriptions/(?P<id>[\d]+)/cancel", {
         "methods": CREATABLE, "callback": cancel_subscription,
-        "permission_callback": _subscription_policy("subscription_owner"), "args": ID_ARG})
+        "permission_callback": _subscription_policy("subscription_owner"), "args": ID_ARG}, schema=SUBSCRIPTION_SCHEMA)
     register(NAMESPACE, r"/subscriptions/(?P<id>[\d]+)/resume", {
         "methods": CREATABLE, "callback": resume_subscription,
-        "permission_callback": _subscription_policy("subscription_owner"), "args": ID_ARG})
+        "permission_callback": _subscription_policy("subscription_owner"), "args": ID_ARG}, schema=SUBSCRIPTION_SCHEMA)

@@ -25,10 +25,11 @@ import stripe
 
 from learnomy_core import CREATABLE, RestRequest
 from learnomy_core.errors import CouponUsedUp, InvalidParams, NotFound, Unavailable
+from learnomy_core.openapi.schemas import BOOL
 from learnomy_core.permissions import Policy
 from learnomy_core.storage import insert_ignore
 
-from .common import NAMESPACE, add_interval, now, payments, tables
+from .common import NAMESPACE, add_interval, now, payments, schema, tables
 from .gateways import Gateway
 
 logger = logging.getLogger("learnomy.commerce.stripe")
@@ -227,6 +228,11 @@ def webhook(request: RestRequest) -> Any:
     return {"received": True, "replayed": False}
 
 
+# What the webhook answers Stripe: received, and whether the event was seen before.
+RECEIPT_SCHEMA = schema("stripe-webhook-receipt", {"received": BOOL, "replayed": BOOL})
+
+
 def register_routes(registry: Any) -> None:
     registry.register_rest_route(NAMESPACE, "/payments/stripe/webhook", {
-        "methods": CREATABLE, "callback": webhook, "permission_callback": STRIPE_SIGNATURE, "args": {}})
+        "methods": CREATABLE, "callback": webhook, "permission_callback": STRIPE_SIGNATURE, "args": {}},
+        schema=RECEIPT_SCHEMA)
