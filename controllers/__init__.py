@@ -5,7 +5,7 @@ Installed as ``learnomy.controllers``. Each package (``system``, ``identity``,
 its access rules and its routes, states the plugins it requires
 (``learnomy_requires``), and is listed in the ``learnomy.plugins`` entry point
 group of ``setup.cfg`` like any third-party plugin. Dependencies point one way:
-assessment → learning → catalog → the core; identity and system need only the core.
+assessment → learning → catalog → the core, communication → catalog; identity and system need only the core.
 A package imports another only through that package's root (its ``__all__``).
 
 ``migrations/`` is the Free history as it stood before the domain packages: one

@@ -9,14 +9,15 @@ werkzeug's ``DispatcherMiddleware``::
 
     host = DispatcherMiddleware(host_app, {"/lms": create_app()})
 
-A request runs: match the route (werkzeug), pick the endpoint by method, the
-``learnomy_before_dispatch`` hook, 401 for anonymous callers of protected routes,
-parameters (merge, validate, sanitize), the permission policy, ``If-Match``, the
-callback, the ``learnomy_after_dispatch`` hook; then the envelope, ``_fields``,
-ETag/304, caching headers and the request id. The request's transaction commits
-only when the answer is a success, once its body has been serialised: an answer
-that fails on the way (a callback, the after-dispatch hook, serialisation) rolls
-back every write of the request.
+A request runs: the ``_jsonp`` check, match the route (werkzeug), pick the
+endpoint by method, the ``learnomy_before_dispatch`` hook, 401 for anonymous
+callers of protected routes, parameters (merge, validate, sanitize), the
+permission policy, ``If-Match``, the callback, the caller's ``Allow`` on a route
+with several endpoints, the ``learnomy_after_dispatch`` hook; then the envelope,
+``_fields``, ``_envelope``, ``_jsonp``, ETag/304, caching and CORS headers and the
+request id. The request's transaction commits only when the answer is a success,
+once its body has been serialised: an answer that fails on the way (a callback,
+the after-dispatch hook, serialisation) rolls back every write of the request.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import re
 import secrets
 import uuid
 from http import HTTPStatus
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
 from datetime import date, datetime, timezone
@@ -37,25 +38,28 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 from werkzeug.wrappers import Response
 
+from .allow import allow_header
 from .config import Config, load_config
+from .cors import cors_headers
 from .errors import (
     ApiError,
     InternalError,
-    InvalidParams,
+    InvalidNamespace,
     MethodNotAllowed,
-    MissingParams,
     NoRoute,
     PreconditionFailed,
     Unavailable,
 )
+from . import idempotency
 from .identity import Identity, Roles
-from .index import namespace_index, root_index, route_data
+from .index import index_route, namespace_index, namespace_route, root_index, route_data
 from .options import add_option, get_option
+from .params import parse_params
+from .output import JAVASCRIPT_TYPE, JSON_TYPE, MARKERS, apply_fields, enveloped, jsonp_callback, wanted_fields
 from .plugins import PluginSpec, build_plugin_manager, plugin_callers
 from .registry import Endpoint, RouteRegistry
 from .request import RestRequest
-from .response import RestResponse, trim_fields
-from .schema import sanitize, validate
+from .response import RestResponse
 from .settings import Settings
 from .storage import RETRY_AFTER_SECONDS, Storage, is_disconnect
 
@@ -66,6 +70,10 @@ logger = logging.getLogger("learnomy")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # fullmatch: "$" would let "id\n" into a header
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _WRITE_METHODS = ("PUT", "PATCH", "DELETE")
+_INDEX_ALLOW = "GET, HEAD, OPTIONS"
+_SITE_ROOTS = ("/", "/index.php")
+# Sent with every REST answer, as WordPress sends them.
+_BASE_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Robots-Tag": "noindex"}
 _SECRET_OPTION = "learnomy_secret_key"
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
 
@@ -118,7 +126,8 @@ class LearnomyApp:
         self.storage = storage
         self.settings = settings
         self.tables = storage.tables
-        self.identity = Identity(self, Roles(plugins.hook.learnomy_role_capabilities()))
+        self.identity = Identity(self, Roles(plugins.hook.learnomy_role_capabilities(), engine=storage.engine,
+                                             options=storage.tables["options"], prefix=config["table_prefix"]))
         self._secret: Optional[bytes] = None
         self._rest_root = config["rest_root"]
         self._root_slash = self._rest_root + "/"
@@ -157,8 +166,10 @@ class LearnomyApp:
         return found
 
     def upgrade_database(self) -> None:
-        """Bring the schema up to date with every loaded plugin's migrations."""
+        """Bring the schema up to date with every loaded plugin's migrations, and
+        register this project's roles in WordPress's role registry."""
         self.storage.upgrade(self.migration_locations())
+        self.identity.get_ready()
 
     # -- WSGI --------------------------------------------------------------
 
@@ -168,10 +179,12 @@ class LearnomyApp:
             rest_path = path[len(self._rest_root):]
         elif path == self._rest_root:
             rest_path = "/"
-        elif path == "/" and "rest_route=" in environ.get("QUERY_STRING", ""):
-            rest_path = parse_qs(environ["QUERY_STRING"]).get("rest_route", ["/"])[0] or "/"
+        elif path in _SITE_ROOTS and "rest_route=" in environ.get("QUERY_STRING", ""):
+            # WordPress's plain-permalink form, on the site root or /index.php.
+            routes = [v for k, v in parse_qsl(environ["QUERY_STRING"], keep_blank_values=True) if k == "rest_route"]
+            rest_path = (routes[-1] if routes else "") or "/"
             return self._serve(environ, start_response, rest_path)
-        elif path == "/":
+        elif path in _SITE_ROOTS:
             return self._site_root(environ)(environ, start_response)
         else:
             response = Response("Not Found", 404, mimetype="text/plain")
@@ -206,7 +219,8 @@ class LearnomyApp:
             except Exception as exc:  # noqa: BLE001 - a body that cannot be serialised is a failure
                 succeeded, answer = False, self._finish(request, self._unexpected(exc, request))
             try:
-                request.close_db(succeeded and answer[0] < 400)
+                # The answer's own status: _envelope sends even an error as 200.
+                request.close_db(succeeded and rest.status < 400 and answer[0] < 400)
             except Exception as exc:  # noqa: BLE001 - a failed commit is the request's failure
                 answer = self._finish(request, self._unexpected(exc, request))
             return answer
@@ -226,12 +240,21 @@ class LearnomyApp:
                 # Settle the site secret before the request's transaction holds any
                 # lock: generating it takes a transaction of its own.
                 self.secret_key
+            if not self.identity.ready:
+                # Likewise registering roles in WordPress's registry (once per process).
+                self.identity.get_ready()
+            if "_jsonp" in request.environ.get("QUERY_STRING", ""):
+                # Checked before anything runs, as WordPress does.
+                request.jsonp = jsonp_callback(request, self._jsonp_enabled(request))
             rest = self._route(request, rest_path)
             succeeded = True
         except ApiError as exc:
             rest = _error(exc, request.request_id)
         except Exception as exc:  # noqa: BLE001 - the one place that turns anything into a 500
             rest = self._unexpected(exc, request)
+        route = request.route
+        if route is not None and len(route.endpoints) > 1 and "Allow" not in rest.headers:
+            self._add_allow(request, rest)
         if self._after is not None:
             # Before the commit: a hook that fails fails the request, and what it
             # reads or writes is inside the request's transaction.
@@ -241,11 +264,26 @@ class LearnomyApp:
                 rest, succeeded = self._unexpected(exc, request), False
         return rest, succeeded
 
+    def _add_allow(self, request: RestRequest, rest: RestResponse) -> None:
+        """The caller's ``Allow`` on an answer of a route with several endpoints (see
+        :mod:`learnomy_core.allow`); nothing for a caller whose credentials were
+        refused, nor on a 5xx (the database may be what failed)."""
+        if rest.status >= 500 or request.authentication_failed or request.route is None:
+            return
+        try:
+            rest.headers["Allow"] = allow_header(request, request.route, granted=request.permitted)
+        except ApiError:
+            pass  # credentials first read here and refused: the answer stands, without Allow
+
+    def _jsonp_enabled(self, request: RestRequest) -> bool:
+        return bool(self.settings.get(request.db, "api.jsonp_enabled")) if "api" in self.settings.groups else True
+
     def _bare_error(self, environ: dict[str, Any], request_id: str) -> tuple[int, list[tuple[str, str]], bytes]:
         """A 500 in the envelope, built from nothing that could fail again."""
         payload = dumps(InternalError().body(request_id))
         return 500, [("X-Request-Id", request_id), ("Link", self._discovery_link(environ)),
-                     ("Cache-Control", "no-store"), ("Content-Type", "application/json"),
+                     *_BASE_HEADERS.items(), ("Vary", "Origin"),
+                     ("Cache-Control", "no-store"), ("Content-Type", JSON_TYPE),
                      ("Content-Length", str(len(payload)))], payload
 
     def _unexpected(self, exc: BaseException, request: RestRequest) -> RestResponse:
@@ -259,28 +297,36 @@ class LearnomyApp:
     # -- routing -----------------------------------------------------------
 
     def _route(self, request: RestRequest, rest_path: str) -> RestResponse:
+        request.rest_path = rest_path
         method = request.rest_method
         if rest_path in ("/", ""):
-            if method not in ("GET", "HEAD", "OPTIONS"):
-                raise MethodNotAllowed(headers={"Allow": "GET, HEAD, OPTIONS"})
+            if method == "OPTIONS":
+                return RestResponse(index_route(self._url_of(request)), 200, {"Allow": _INDEX_ALLOW}, envelope=False)
+            if method not in ("GET", "HEAD"):
+                raise MethodNotAllowed(headers={"Allow": _INDEX_ALLOW})
             return self._root_index(request)
         try:
             target, url_params = self.registry.match(rest_path)
         except LookupError:
+            if method == "OPTIONS":
+                return RestResponse([], envelope=False)  # WordPress: 200 and an empty list
             raise NoRoute() from None
         if isinstance(target, str):
-            if method not in ("GET", "HEAD", "OPTIONS"):
-                raise MethodNotAllowed(headers={"Allow": "GET, HEAD, OPTIONS"})
-            return RestResponse(namespace_index(self.registry, self._url_of(request), target), envelope=False)
+            if method == "OPTIONS":
+                body = namespace_route(target, self._url_of(request))
+                return RestResponse(body, 200, {"Allow": _INDEX_ALLOW}, envelope=False)
+            if method not in ("GET", "HEAD"):
+                raise MethodNotAllowed(headers={"Allow": _INDEX_ALLOW})
+            return self._namespace_index(request, target)
         request.route = target
+        request.url_params = url_params
         if method == "OPTIONS":
-            allow = ", ".join([*target.methods, "OPTIONS"])
-            body = route_data(target, self._url_of(request), with_schema=True)
-            return RestResponse(body, 200, {"Allow": allow}, envelope=False)
+            described = route_data(target, self._url_of(request), with_schema=True)
+            return RestResponse([] if described is None else described, 200,
+                                {"Allow": allow_header(request, target)}, envelope=False)
         endpoint = target.by_method.get(method)
         if endpoint is None:
-            raise MethodNotAllowed(headers={"Allow": ", ".join([*target.methods, "OPTIONS"])})
-        request.url_params = url_params
+            raise MethodNotAllowed(headers={"Allow": allow_header(request, target)})
         return self.dispatch(request, endpoint)
 
     def dispatch(self, request: RestRequest, endpoint: Endpoint) -> RestResponse:
@@ -294,52 +340,36 @@ class LearnomyApp:
         # Presented credentials are checked on every route, public ones included;
         # an anonymous caller the policy refuses gets 401 whatever its parameters.
         permission.refuse_anonymous(request)
+        claim = None
+        if endpoint.idempotent:
+            # Before anything writes in the request's transaction: the claim takes its own.
+            claim, replay = idempotency.claim(request)
+            if replay is not None:
+                return replay
+        try:
+            rest = self._run(request, endpoint)
+        except BaseException:
+            if claim is not None:
+                claim.release()
+            raise
+        if claim is not None:
+            if rest.status < 400:
+                claim.store(request, rest)
+            else:
+                claim.release()
+        return rest
+
+    def _run(self, request: RestRequest, endpoint: Endpoint) -> RestResponse:
+        permission = endpoint.permission
         if endpoint.sensitive:
             limit = self.settings.get(request.db, "api.rate_limit_per_minute")
             request.extra_headers.update(self.identity.rate_limit(request, limit))
-        request.params = self._params(request, endpoint)
+        request.params = parse_params(request, endpoint)
         permission.enforce(request)
+        request.permitted = endpoint
         if request.rest_method in _WRITE_METHODS and "If-Match" in request.headers:
             self._check_if_match(request)
         return _as_response(endpoint.callback(request))
-
-    def _params(self, request: RestRequest, endpoint: Endpoint) -> dict[str, Any]:
-        json_params, form_params = request.body_params()
-        # WordPress's order (JSON, form, query, defaults; earlier wins), except
-        # that URL parameters win over all (no ?id=7 overriding the path's id).
-        merged: dict[str, Any] = {}
-        for name, schema in endpoint.args.items():
-            if "default" in schema:
-                merged[name] = schema["default"]
-        merged.update(request.args.to_dict())
-        merged.update(form_params)
-        merged.update(json_params)
-        merged.update(request.url_params)
-        merged.pop("_method", None)
-        missing = [n for n, s in endpoint.args.items() if s.get("required") and n not in merged]
-        if missing:
-            raise MissingParams(
-                f"Missing parameter(s): {', '.join(missing)}",
-                details=[{"param": n, "code": "rest_missing_callback_param",
-                          "message": f"{n} is required."} for n in missing],
-            )
-        problems = []
-        for name, schema in endpoint.args.items():
-            if name not in merged:
-                continue
-            problem = _writable(request, name, schema) or _validate_arg(request, name, merged[name], schema)
-            if problem:
-                problems.append(problem)
-        if problems:
-            raise InvalidParams(
-                f"Invalid parameter(s): {', '.join(p['param'] for p in problems)}", details=problems
-            )
-        for name, schema in endpoint.args.items():
-            if name in merged:
-                sanitizer = schema.get("sanitize_callback")
-                merged[name] = (sanitizer(merged[name], request, name) if sanitizer
-                                else sanitize(merged[name], schema))
-        return merged
 
     def _check_if_match(self, request: RestRequest) -> None:
         """412 unless ``If-Match`` names the current representation's ETag."""
@@ -366,32 +396,60 @@ class LearnomyApp:
     # -- the answer ----------------------------------------------------------
 
     def _finish(self, request: RestRequest, rest: RestResponse) -> tuple[int, list[tuple[str, str]], bytes]:
+        status = original = rest.status
+        # The answer's own headers (what _envelope moves into the body), then ours.
+        own = {**request.extra_headers, **rest.headers}
+        content_type = JSON_TYPE
+        query = request.environ.get("QUERY_STRING", "")
+        # Cheap test first: most requests name none of the global parameters.
+        params = request.query_params if query and any(m in query for m in MARKERS) else None
         if rest.content_type is not None:
             payload, content_type = rest.body, rest.content_type
         else:
-            fields = request.args.get("_fields") if rest.status < 300 else None
             body = rest.body
-            if fields and rest.envelope and isinstance(body, dict) and "data" in body:
-                wanted = [f.strip() for f in fields.split(",") if f.strip()]
-                body = {**body, "data": trim_fields(body["data"], wanted)}
-            payload, content_type = dumps(body), "application/json"
+            if params is not None:
+                fields = wanted_fields(params.get("_fields")) if status < 400 else []
+                if fields:
+                    body = apply_fields(body, fields, envelope=rest.envelope)
+                if "_envelope" in params:
+                    body, status, own = enveloped(body, status, own), 200, {}
+            # A 204 has no body (HTTP says so, and WordPress sends none).
+            payload = b"" if status == 204 else dumps(body)
+            if request.jsonp is not None:
+                payload, content_type = b"/**/" + request.jsonp.encode() + b"(" + payload + b")", JAVASCRIPT_TYPE
         # Plain (name, value) pairs straight to start_response: werkzeug's Response
         # and Headers machinery cost more than the rest of a small answer.
-        headers = {**request.extra_headers, **rest.headers, "X-Request-Id": request.request_id,
-                   "Link": self._discovery_link(request.environ)}
-        status = rest.status
-        if request.rest_method in ("GET", "HEAD") and status == 200:
+        environ = request.environ
+        discovery = self._discovery_link(environ)
+        headers = {**own, **_BASE_HEADERS, "X-Request-Id": request.request_id,
+                   "Link": f"{own['Link']}, {discovery}" if "Link" in own else discovery, "Vary": "Origin"}
+        if "HTTP_ORIGIN" in environ:
+            headers.update(self._cors(request))
+        if request.rest_method in ("GET", "HEAD") and original == 200:
             etag = _etag(payload)
-            headers.update(ETag=etag, Vary="Authorization, Cookie", **{"Cache-Control": self._cache_control(request)})
+            headers.update(ETag=etag, Vary="Authorization, Cookie, Origin",
+                           **{"Cache-Control": self._cache_control(request)})
             # If-None-Match compares weakly (RFC 9110 13.1.2): W/"x" matches "x".
             if request.if_none_match.contains_weak(etag.strip('"')):
                 headers.pop("Content-Disposition", None)
                 return 304, list(headers.items()), b""
         elif "Cache-Control" not in headers:
-            headers["Cache-Control"] = "no-store" if status >= 400 else "private, no-cache"
+            headers["Cache-Control"] = "no-store" if original >= 400 else "private, no-cache"
         headers["Content-Type"] = content_type
-        headers["Content-Length"] = str(len(payload))
+        if status != 204:
+            headers["Content-Length"] = str(len(payload))
         return status, list(headers.items()), payload
+
+    def _cors(self, request: RestRequest) -> dict[str, Any]:
+        """CORS grant for the request's ``Origin`` (see :mod:`learnomy_core.cors`)."""
+        try:
+            allowed = self.settings.get(request.db, "api.cors_origins") if "api" in self.settings.groups else ["*"]
+        except Exception:  # noqa: BLE001 - no settings (database down): grant nothing
+            logger.warning("CORS origins unreadable; request_id=%s", request.request_id)
+            return {}
+        environ = request.environ
+        preflight = environ.get("REQUEST_METHOD") == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
+        return cors_headers(environ["HTTP_ORIGIN"], allowed or [], preflight=preflight)
 
     def _cache_control(self, request: RestRequest) -> str:
         endpoint = request.endpoint
@@ -402,6 +460,10 @@ class LearnomyApp:
 
     def _discovery_link(self, environ: dict[str, Any]) -> str:
         return f'<{self._rest_url(environ)}/>; rel="https://api.w.org/"'
+
+    def rest_url(self, environ: dict[str, Any]) -> str:
+        """The REST root's absolute URL for a request (no trailing slash)."""
+        return self._rest_url(environ)
 
     def _rest_url(self, environ: dict[str, Any]) -> str:
         base = self.config["site_url"]
@@ -427,8 +489,20 @@ class LearnomyApp:
                 "endpoints": {"authorization": f"{home}/wp-admin/authorize-application.php"}
             }
         body = root_index(self.registry, self._url_of(request), name=name, home=home,
-                          authentication=authentication)
+                          authentication=authentication, with_schema=self._wants_help(request))
         return RestResponse(body, envelope=False)
+
+    def _namespace_index(self, request: RestRequest, namespace: str) -> RestResponse:
+        """``GET /{namespace}``; ``?namespace=`` names another one (WordPress's param)."""
+        wanted = request.query_params.get("namespace", namespace) if request.environ.get("QUERY_STRING") else namespace
+        if not isinstance(wanted, str) or wanted not in self.registry.namespaces:
+            raise InvalidNamespace()
+        body = namespace_index(self.registry, self._url_of(request), wanted, with_schema=self._wants_help(request))
+        return RestResponse(body, envelope=False)
+
+    @staticmethod
+    def _wants_help(request: RestRequest) -> bool:
+        return bool(request.environ.get("QUERY_STRING")) and request.query_params.get("context") == "help"
 
     def _site_root(self, environ: dict[str, Any]) -> Response:
         api = self._rest_url(environ) + "/"
@@ -451,26 +525,6 @@ class _EmptyInput:
 
 
 _EMPTY_INPUT = _EmptyInput()
-
-
-def _writable(request: RestRequest, name: str, schema: Mapping[str, Any]) -> Optional[dict[str, str]]:
-    """Refuse, never silently drop, a field the caller may not write."""
-    guard = schema.get("write_policy")
-    if schema.get("readonly") or (guard is not None and not guard(request)):
-        return {"param": name, "code": "rest_invalid_param", "message": f"{name} cannot be set by you."}
-    return None
-
-
-def _validate_arg(request: RestRequest, name: str, value: Any, schema: Mapping[str, Any]) -> Optional[dict[str, str]]:
-    validator = schema.get("validate_callback")
-    if validator is None:
-        return validate(value, schema, name)  # type: ignore[arg-type]
-    answer = validator(value, request, name)
-    if answer is True or answer is None:
-        return None
-    if isinstance(answer, ApiError):
-        return {"param": name, "code": answer.code, "message": answer.message}
-    return {"param": name, "code": "rest_invalid_param", "message": f"Invalid parameter: {name}."}
 
 
 def _as_response(result: Any) -> RestResponse:

@@ -1,21 +1,21 @@
 """The core's own plugin, always loaded: its tables, authentication, the default
-mailer and the ``api`` settings group."""
+mailer and the ``api`` and ``wordpress`` settings groups."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import sqlalchemy as sa
 
 from .hookspecs import hookimpl
+from .idempotency import idempotency_table
 from .identity.ratelimit import ratelimit_table
 from .jobs import jobs_table
+from .mail import deliver, mail_job_kinds, send_mail
 from .identity.tokens import token_tables
 from .identity.users import users_tables
+from .identity.wordpress import SETTINGS_GROUP as WORDPRESS_SETTINGS
 from .options import options_table
-
-logger = logging.getLogger("learnomy.mail")
 
 
 @hookimpl
@@ -24,6 +24,7 @@ def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
     users_tables(metadata, prefix)
     token_tables(metadata, prefix)
     ratelimit_table(metadata, prefix)
+    idempotency_table(metadata, prefix)
     jobs_table(metadata, prefix)
 
 
@@ -33,10 +34,19 @@ def learnomy_authenticate(request: Any) -> Any:
 
 
 @hookimpl(trylast=True)
-def learnomy_send_mail(to: str, subject: str, body: str) -> bool:
-    # No mail transport in the core: log it, so development setups see reset keys.
-    logger.info("mail to=%s subject=%s\n%s", to, subject, body)
+def learnomy_send_mail(to: str, subject: str, body: str, request: Any = None) -> bool:
+    # Through a job, so that SMTP never slows the request; the job logs the
+    # message when no SMTP server is configured (development sees reset keys).
+    if request is not None:
+        send_mail(request.db, to, subject, body)
+    else:
+        deliver(to, subject, body)
     return True
+
+
+@hookimpl
+def learnomy_job_kinds() -> dict[str, Any]:
+    return dict(mail_job_kinds())
 
 
 @hookimpl
@@ -52,6 +62,19 @@ def learnomy_settings_groups() -> dict[str, dict[str, Any]]:
                     "default": 60,
                     "description": "Requests per minute to each sensitive route: per user, or per client address and account for routes that let someone in.",
                 },
+                "cors_origins": {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": r"^(\*|https?://[^/\s?#]+)$"},
+                    "default": ["*"],
+                    "description": "Origins whose web apps may call the API (CORS): \"*\" for any "
+                                   "(WordPress's default), or origins such as https://app.example.org.",
+                },
+                "jsonp_enabled": {
+                    "type": "boolean",
+                    "default": True,
+                    "description": "Answer ?_jsonp=callback with JavaScript, as WordPress does.",
+                },
             },
-        }
+        },
+        "wordpress": WORDPRESS_SETTINGS,
     }

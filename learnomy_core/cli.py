@@ -8,7 +8,12 @@
     learnomy user set-role LOGIN ROLE
     learnomy user list
     learnomy plugins
+    learnomy settings get GROUP[.KEY[.SUBKEY]]
+    learnomy settings set GROUP.KEY[.SUBKEY] VALUE
     learnomy worker [--once] [--kind KIND ...]
+    learnomy openapi [--namespace NS] [--server URL] > openapi.json
+    learnomy webhooks work [--once]
+    learnomy doctor [--fix] [--json]
 
 The database comes from ``LEARNOMY_DATABASE_URL`` (SQLite file by default).
 """
@@ -24,6 +29,7 @@ from typing import Any, Optional, Sequence
 
 from .app import LearnomyApp, create_app
 from .audit import compare, load_manifest, packaged_manifest, write_manifest
+from .errors import ApiError
 from .plugins import free_plugin_names, plugin_versions
 
 __all__ = ["main"]
@@ -107,20 +113,35 @@ def _unknown_role(app: LearnomyApp, role: str) -> bool:
 
 
 def cmd_user_create(args: argparse.Namespace) -> int:
-    from .identity.passwords import hash_password
+    from .identity.names import check_new_user
 
     app = _app(args)
     store = app.identity.store
+    try:
+        check_new_user(args.login, args.email, login_param="login")
+    except ApiError as exc:
+        return _refused(exc)
     if _unknown_role(app, args.role):
         return 1
-    with app.storage.engine.begin() as db:
-        if store.exists(db, login=args.login, email=args.email):
-            print(f"A user with login {args.login!r} or email {args.email!r} exists.", file=sys.stderr)
-            return 1
-        user_id = store.create(db, login=args.login, email=args.email, role=args.role,
-                               password_hash=hash_password(args.password, app.identity.cost))
+    try:
+        with app.storage.engine.begin() as db:
+            if store.exists(db, login=args.login, email=args.email):
+                print(f"A user with login {args.login!r} or email {args.email!r} exists.", file=sys.stderr)
+                return 1
+            user_id = store.create(db, login=args.login, email=args.email, role=args.role,
+                                   password_hash=app.identity.hash_new_password(db, args.password))
+    except ApiError as exc:
+        return _refused(exc)
     print(f"Created user {user_id} ({args.login}, {args.role}).")
     return 0
+
+
+def _refused(exc: ApiError) -> int:
+    """Say why, one line per problem (never a traceback)."""
+    for detail in exc.details or [{"message": exc.message}]:
+        param = detail.get("param")
+        print(f"{param}: {detail['message']}" if param else detail["message"], file=sys.stderr)
+    return 1
 
 
 def cmd_user_set_role(args: argparse.Namespace) -> int:
@@ -150,8 +171,86 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import diagnose, fix
+
+    app = _app(args)
+    done: list[str] = []
+    if args.fix:
+        with app.storage.engine.begin() as db:
+            done = fix(app, db)
+    with app.storage.engine.connect() as db:
+        found = diagnose(app, db)
+    if args.json:
+        print(json.dumps({**found.as_dict(), "fixed": done}, indent=2))
+        return 0
+    for line in [*found.lines(), *(f"Fixed: {what}" for what in done)]:
+        print(line)
+    return 0
+
+
 def cmd_plugins(args: argparse.Namespace) -> int:
     print(json.dumps(plugin_versions(_app(args, database_url="sqlite://").plugins), indent=2))
+    return 0
+
+
+def _setting_path(app: LearnomyApp, dotted: str) -> Optional[list[str]]:
+    path = dotted.split(".")
+    if path[0] not in app.settings.groups:
+        print(f"unknown settings group {path[0]!r}; groups: {', '.join(sorted(app.settings.groups))}",
+              file=sys.stderr)
+        return None
+    return path
+
+
+def cmd_settings_get(args: argparse.Namespace) -> int:
+    """Print a setting (JSON), secrets masked."""
+    app = _app(args)
+    path = _setting_path(app, args.key)
+    if path is None:
+        return 1
+    with app.storage.engine.connect() as db:
+        value: Any = app.settings.masked(path[0], app.settings.group(db, path[0]))
+    for part in path[1:]:
+        if not isinstance(value, dict) or part not in value:
+            print(f"no setting {args.key!r}", file=sys.stderr)
+            return 1
+        value = value[part]
+    print(json.dumps(value, indent=2, default=str))
+    return 0
+
+
+def cmd_settings_set(args: argparse.Namespace) -> int:
+    """Set one value, validated by its group's schema like the API's writes."""
+    from .errors import ApiError
+
+    app = _app(args)
+    path = _setting_path(app, args.key)
+    if path is None:
+        return 1
+    if len(path) < 2:
+        print("name a key: GROUP.KEY", file=sys.stderr)
+        return 1
+    try:
+        value = json.loads(args.value)
+    except ValueError:
+        value = args.value  # plain text needs no quotes
+    with app.storage.engine.begin() as db:
+        current: Any = app.settings.group(db, path[0])
+        change: Any = value
+        # A deeper key changes one member of an object setting, keeping the rest.
+        for depth in range(len(path) - 1, 1, -1):
+            parent: Any = current
+            for part in path[1:depth]:
+                parent = parent.get(part) if isinstance(parent, dict) else None
+            change = {**(parent if isinstance(parent, dict) else {}), path[depth]: change}
+        try:
+            app.settings.update(db, {path[0]: {path[1]: change}})
+        except ApiError as exc:
+            for detail in exc.details or [{"message": exc.message}]:
+                print(f"{detail.get('param', args.key)}: {detail.get('message')}", file=sys.stderr)
+            return 1
+    print(f"{args.key} set")
     return 0
 
 
@@ -172,6 +271,25 @@ def cmd_worker(args: argparse.Namespace) -> int:
                      idle_seconds=args.idle, should_stop=lambda: bool(stopping))
     print(f"Ran {ran} job(s).")
     return 0
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    from .openapi import build_document
+
+    app = _app(args, database_url="sqlite://")
+    if args.namespace not in app.registry.namespaces:
+        print(f"No routes in namespace {args.namespace!r}; namespaces: {', '.join(app.registry.namespaces)}",
+              file=sys.stderr)
+        return 1
+    server = args.server or f"{(app.config['site_url'] or '').rstrip('/')}{app.config['rest_root']}/{args.namespace}"
+    print(json.dumps(build_document(app.registry, args.namespace, server=server), indent=2))
+    return 0
+
+
+def cmd_webhooks_work(args: argparse.Namespace) -> int:
+    # The worker, for webhook deliveries alone (a host of its own may run them).
+    args.kind = ["webhook.deliver"]
+    return cmd_worker(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -214,15 +332,42 @@ def build_parser() -> argparse.ArgumentParser:
     listing = user_commands.add_parser("list", help="list users")
     listing.set_defaults(func=cmd_user_list)
 
+    doctor = commands.add_parser("doctor", help="what the database says about the WordPress beside us")
+    doctor.add_argument("--fix", action="store_true", help="register roles, enable application passwords for "
+                        "WordPress, delete sessions and tokens of deleted users")
+    doctor.add_argument("--json", action="store_true", help="the report as JSON")
+    doctor.set_defaults(func=cmd_doctor)
+
     plugins = commands.add_parser("plugins", help="loaded plugins, their versions and hooks")
     plugins.set_defaults(func=cmd_plugins)
 
+    settings = commands.add_parser("settings", help="read or change a setting")
+    settings_commands = settings.add_subparsers(dest="settings_command", required=True)
+    get = settings_commands.add_parser("get", help="print a setting (secrets masked)")
+    get.add_argument("key", metavar="GROUP[.KEY]")
+    get.set_defaults(func=cmd_settings_get)
+    put = settings_commands.add_parser("set", help="change a setting (validated)")
+    put.add_argument("key", metavar="GROUP.KEY")
+    put.add_argument("value", help="JSON (42, true, [1]) or plain text")
+    put.set_defaults(func=cmd_settings_set)
     worker = commands.add_parser("worker", help="run background jobs (loop; --once: the due ones, then exit)")
     worker.add_argument("--once", action="store_true", help="run the jobs due now, then exit (cron)")
     worker.add_argument("--kind", action="append", metavar="KIND", help="only this job kind (repeatable)")
     worker.add_argument("--batch", type=int, default=50, help="jobs claimed at a time")
     worker.add_argument("--idle", type=float, default=2.0, help="seconds to sleep when nothing is due")
     worker.set_defaults(func=cmd_worker)
+    openapi = commands.add_parser("openapi", help="a namespace's OpenAPI 3.1 document, on standard output")
+    openapi.add_argument("--namespace", default="learnomy/v1")
+    openapi.add_argument("--server", help="the namespace's base URL (default: site_url, rest_root and the namespace)")
+    openapi.set_defaults(func=cmd_openapi)
+
+    webhooks = commands.add_parser("webhooks", help="webhook commands")
+    webhooks_commands = webhooks.add_subparsers(dest="webhooks_command", required=True)
+    work = webhooks_commands.add_parser("work", help="deliver webhooks (the worker, for deliveries alone)")
+    work.add_argument("--once", action="store_true", help="deliver what is due now, then exit")
+    work.add_argument("--batch", type=int, default=50, help="jobs claimed at a time")
+    work.add_argument("--idle", type=float, default=2.0, help="seconds to sleep when nothing is due")
+    work.set_defaults(func=cmd_webhooks_work)
     return parser
 
 

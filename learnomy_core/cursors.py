@@ -153,6 +153,9 @@ def paginate(
 ) -> Any:
     """A list answer: count, one keyset page, the next cursor; two queries plus ``render``'s.
 
+    The answer carries ``X-WP-Total``, ``X-WP-TotalPages`` and, while there is a
+    next page, ``Link: <this URL with the next cursor>; rel="next"``.
+
     :param query: the filtered query (no ORDER BY or LIMIT).
     :param order: ``(column, descending)`` pairs ending with a unique column.
     :param render: turns the page's rows into resources (batch-load what it needs).
@@ -163,11 +166,13 @@ def paginate(
     binding = binding_of(request.route.pattern if request.route else "", request.url_params, *bound_to)
     secret = request.app.secret_key
     after = decode_cursor(secret, binding, request.params.get("cursor"))
-    page = keyset_page(request.db, query, order, after, request.params["per_page"])
+    per_page = request.params["per_page"]
+    page = keyset_page(request.db, query, order, after, per_page)
     # COUNT(*) over the same FROM and WHERE: databases answer it from an index,
     # where counting a wrapped subquery makes them materialise the rows first.
     total = request.db.execute(
         query.with_only_columns(sa.func.count(), maintain_column_froms=True).order_by(None)
     ).scalar_one()
     cursor = encode_cursor(secret, binding, page.next_key) if page.next_key else None
-    return listing(render(page.rows), total=total, cursor_next=cursor, meta=meta)
+    next_url = request.url_with(cursor=cursor) if cursor else None
+    return listing(render(page.rows), total=total, cursor_next=cursor, meta=meta, per_page=per_page, next_url=next_url)

@@ -25,6 +25,8 @@ __all__ = [
     "MalformedRequest",
     "MissingParams",
     "InvalidParams",
+    "JsonpInvalid",
+    "JsonpDisabled",
     "NotLoggedIn",
     "InvalidToken",
     "TokenExpired",
@@ -32,6 +34,7 @@ __all__ = [
     "PaymentRequired",
     "Forbidden",
     "NoRoute",
+    "InvalidNamespace",
     "NotFound",
     "MethodNotAllowed",
     "Conflict",
@@ -50,6 +53,15 @@ __all__ = [
     "AttemptSubmitted",
     "ItemRejected",
     "AccountBlocked",
+    "WebhookLimit",
+    "WebhookDisabled",
+    "IdempotencyMismatch",
+    "IdempotencyInProgress",
+    "CouponUsedUp",
+    "AlreadyOwned",
+    "OrderStateConflict",
+    "WithdrawalPending",
+    "InsufficientBalance",
     "RegistrationProblem",
     "RegistrationError",
     "RegistryClosed",
@@ -134,6 +146,20 @@ class InvalidParams(ApiError):
     message = "Invalid parameter(s)."
 
 
+class JsonpInvalid(InvalidParams):
+    """``_jsonp`` names no valid JavaScript callback (WordPress's wording)."""
+
+    code = "rest_callback_invalid"
+    message = "Invalid JSONP callback function."
+
+
+class JsonpDisabled(InvalidParams):
+    """``_jsonp`` on a site whose settings turned JSONP off (WordPress's wording)."""
+
+    code = "rest_callback_disabled"
+    message = "JSONP support is disabled on this site."
+
+
 class NotLoggedIn(ApiError):
     """No credentials on a protected endpoint."""
 
@@ -188,6 +214,13 @@ class NoRoute(ApiError):
     status = 404
     code = "rest_no_route"
     message = "No route was found matching the URL and request method."
+
+
+class InvalidNamespace(NoRoute):
+    """``?namespace=`` on a namespace index names no registered namespace."""
+
+    code = "rest_invalid_namespace"
+    message = "The specified namespace could not be found."
 
 
 class NotFound(ApiError):
@@ -321,11 +354,75 @@ class ItemRejected(ApiError):
     message = "The item was rejected."
 
 
+class WebhookLimit(Conflict):
+    """As many webhook endpoints as allowed exist already."""
+
+    code = "learnomy_webhook_limit"
+    message = "The number of webhook endpoints allowed is reached."
+
+
+class WebhookDisabled(Conflict):
+    """The webhook endpoint is disabled; it must be made active again first."""
+
+    code = "learnomy_webhook_disabled"
+    message = "The endpoint is disabled; make it active first."
+
+
 class AccountBlocked(Forbidden):
     """The account was blocked by an administrator."""
 
     code = "learnomy_account_blocked"
     message = "This account has been blocked."
+
+
+class IdempotencyMismatch(ApiError):
+    """An ``Idempotency-Key`` reused with another request body (API.md section 11)."""
+
+    status = 422
+    code = "learnomy_idempotency_mismatch"
+    message = "This Idempotency-Key was used with a different request."
+
+
+class IdempotencyInProgress(Conflict):
+    """The first request with this ``Idempotency-Key`` is still running."""
+
+    code = "learnomy_idempotency_in_progress"
+    message = "A request with this Idempotency-Key is still being processed."
+
+
+class CouponUsedUp(Conflict):
+    """The coupon reached its usage limit (overall or for this user)."""
+
+    code = "learnomy_coupon_used_up"
+    message = "This coupon has been used up."
+
+
+class AlreadyOwned(Conflict):
+    """A checkout names a course the buyer has access to already."""
+
+    code = "learnomy_already_owned"
+    message = "You already have access to this course."
+
+
+class OrderStateConflict(Conflict):
+    """An order, subscription or withdrawal cannot make this transition now."""
+
+    code = "learnomy_invalid_state"
+    message = "This change is not allowed in the current state."
+
+
+class WithdrawalPending(Conflict):
+    """An instructor has a withdrawal waiting already (one pending at a time)."""
+
+    code = "learnomy_withdrawal_pending"
+    message = "You have a pending withdrawal already."
+
+
+class InsufficientBalance(Conflict):
+    """A withdrawal over the available balance."""
+
+    code = "learnomy_insufficient_balance"
+    message = "The amount is more than the available balance."
 
 
 class RegistrationProblem:

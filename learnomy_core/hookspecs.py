@@ -55,7 +55,8 @@ def learnomy_register_routes(registry: "RouteRegistry") -> None:
     An endpoint's ``sensitive`` key rate limits it: ``True`` per user (instructors
     and administrators exempt), or ``{"per": "client", "accounts": [...]}`` per
     client address and per account named, for routes that let someone in; see
-    :class:`~learnomy_core.registry.Sensitivity`.
+    :class:`~learnomy_core.registry.Sensitivity`. ``"idempotent": True`` makes it
+    honour the ``Idempotency-Key`` header (see :mod:`learnomy_core.idempotency`).
 
     :param registry: the :class:`~learnomy_core.registry.RouteRegistry`; call
         ``registry.register_rest_route(...)``, the one way to register a route.
@@ -155,9 +156,13 @@ def learnomy_question_types() -> list[Any]:
 
 @hookspec
 def learnomy_webhook_events() -> list[dict[str, Any]]:
-    """Webhook events this plugin can emit, for the event catalog.
+    """Webhook events this plugin can emit, for the event catalog (``GET /webhook-events``).
 
-    :returns: a list of ``{"event": "course.created", "description": "..."}``.
+    Administrators subscribe endpoints to these names; the catalog shows each
+    with the plugin that answered it.
+
+    :returns: a list of ``{"event": "course.created", "description": "...",
+        "example": {...}}``; ``example`` is a ``data`` payload as delivered.
     """
 
 
@@ -177,21 +182,32 @@ def learnomy_settings_groups() -> dict[str, dict[str, Any]]:
 def learnomy_role_capabilities() -> dict[str, list[str]]:
     """Capabilities this plugin grants to roles.
 
+    On a database WordPress shares, they are registered in its role registry
+    (``{prefix}user_roles``) once, as ``add_role()``/``add_cap()`` would: a role
+    WordPress lacks is added with these capabilities, a role it has is granted
+    them; from then on WordPress's registry is what counts (see
+    :mod:`learnomy_core.identity.roles`).
+
     :returns: ``{"lrn_instructor": ["acme_manage_widgets"], ...}``; answers of every
         plugin are merged.
     """
 
 
 @hookspec(firstresult=True)
-def learnomy_send_mail(to: str, subject: str, body: str) -> Any:
+def learnomy_send_mail(to: str, subject: str, body: str, request: "RestRequest | None") -> Any:
     """Send one e-mail (password reset keys, notifications); the first answer wins.
 
-    The core's default, tried last, logs the message instead of sending it.
+    The core's default, tried last, records a ``mail.send`` background job in the
+    request's transaction (:mod:`learnomy_core.mail`): a worker hands it to the
+    SMTP server of ``LEARNOMY_SMTP_URL``, or logs it when none is configured, so a
+    slow mail server never slows a request. Without a request it sends at once.
     Return ``True`` once the message is handed over.
 
     :param to: the recipient address.
     :param subject: the subject line.
     :param body: the plain-text body.
+    :param request: the request asking (its ``db`` is the transaction the mail
+        job joins), or ``None`` outside a request.
     """
 
 
@@ -272,6 +288,61 @@ def learnomy_sync_item_types() -> list[Any]:
 
 
 @hookspec
+def learnomy_payment_gateways() -> list[Any]:
+    """Payment gateways this plugin offers to checkout.
+
+    Each is an object like ``learnomy.controllers.commerce.Gateway``: ``id``,
+    ``title``, ``description``, ``supports`` (``one_time``, ``subscriptions``,
+    ``refunds``), ``configured(request)`` (listed and usable only when True),
+    ``begin(request, order, lines)`` answering ``(payment_url, reference)``,
+    ``refund(request, order, amount)`` and ``set_cancel_at_period_end(request,
+    subscription, cancel)``. The first plugin to name an ``id`` keeps it. The
+    gateway completes an order by calling ``commerce.complete_order`` in a
+    request's transaction (its webhook route, say).
+
+    :returns: a list of gateway objects.
+    """
+
+
+@hookspec(firstresult=True)
+def learnomy_course_entitlement(request: "RestRequest", user_id: int, course: Any) -> "str | None":
+    """Whether ``user_id`` may take a course that is not free without buying it.
+
+    Asked by self-enrollment (``POST /courses/{id}/enroll``) before it answers
+    402 for a course priced ``paid`` or ``membership``. The first answer wins.
+
+    :param course: the course's row (``price_type``, ``id``, ...).
+    :returns: the enrollment ``source`` to record (``"membership"``), or ``None``.
+    """
+
+
+@hookspec(firstresult=True)
+def learnomy_enrollment_lapsed(request: "RestRequest", enrollment: Any, course: Any) -> "bool | None":
+    """Whether the access an enrollment gave has ended though the enrollment stands.
+
+    Asked by the catalog's access check (every enrolled route) for each live
+    enrollment; answer ``None`` for enrollments that are not yours (by
+    ``enrollment.source``). ``True`` refuses with 403
+    ``learnomy_enrollment_expired``. The first answer wins.
+
+    :returns: ``True`` (ended), ``False`` (still open) or ``None`` (not mine).
+    """
+
+
+@hookspec(firstresult=True)
+def learnomy_instructor_rate(request: "RestRequest", instructor_id: int, course_id: int) -> "float | None":
+    """The percent of a sale an instructor keeps, when a rule of yours says so.
+
+    Asked for each instructor of each paid course line of a completing order,
+    after the course overrides of the commission settings (which win) and
+    before the global ``instructor_rate`` (used when every plugin answers
+    ``None``). Pro answers its per-instructor overrides here.
+
+    :returns: a percent, 0 to 100, or ``None``.
+    """
+
+
+@hookspec
 def learnomy_job_kinds() -> "dict[str, Callable[[JobContext], None] | JobKind]":
     """Background job kinds this plugin runs (see :mod:`learnomy_core.jobs`).
 
@@ -284,4 +355,32 @@ def learnomy_job_kinds() -> "dict[str, Callable[[JobContext], None] | JobKind]":
 
     :returns: ``{"kind": handler}``, or ``{"kind": JobKind(handler, max_attempts=...,
         delays=[...], lease_seconds=...)}`` to choose how it is retried.
+    """
+
+
+@hookspec
+def learnomy_notification_types() -> list[Any]:
+    """Kinds of notification this plugin adds, each named after the event that causes it.
+
+    When the event is emitted, the users its ``recipients`` name get an in-app
+    notification and, where their preference says so, an e-mail (sent by a job).
+    Users set ``{in_app, email}`` per type at ``/me/notification-preferences``. The
+    first plugin (in load order) to name an event keeps it.
+
+    :returns: ``learnomy.controllers.communication.NotificationType`` objects:
+        ``event``, ``title`` and ``body`` (``str.format`` templates over the event's
+        data, or functions of it), ``description``, ``recipients`` (a function of
+        the data answering user ids; ``data["user_id"]`` by default), ``link``,
+        ``email`` (on by default or not).
+    """
+
+
+@hookspec(firstresult=True)
+def learnomy_webhook_limit(request: "RestRequest") -> "int | None":
+    """How many webhook endpoints may exist; the first answer wins.
+
+    Free allows 3 (when no plugin answers). Answer a larger number to lift the
+    limit, or a negative number for no limit.
+
+    :param request: the request creating an endpoint.
     """

@@ -1,7 +1,10 @@
 """The REST index in WordPress's own shape, so stock WordPress clients discover us.
 
-``GET /`` lists every namespace and route; ``GET /{namespace}`` one namespace;
-``OPTIONS`` on a route describes that route alone.
+``GET /`` lists every namespace and route (``/`` itself included); ``GET
+/{namespace}`` one namespace; ``OPTIONS`` on a route describes that route alone.
+``?context=help`` adds each route's ``schema``, as WordPress does. An endpoint
+registered with ``show_in_index: False`` is left out of all three (it still
+answers), and a route none of whose endpoints is shown is left out whole.
 """
 
 from __future__ import annotations
@@ -10,14 +13,16 @@ from typing import Any, Callable, Optional
 
 from .registry import Route, RouteRegistry
 
-__all__ = ["route_data", "root_index", "namespace_index"]
+__all__ = ["route_data", "root_index", "namespace_index", "index_route", "namespace_route"]
 
-# Keywords of an arg schema that WordPress shows in the index (no callbacks).
+# Keywords of an arg schema that WordPress shows in the index (its
+# rest_get_allowed_schema_keywords, plus ``context`` and ``readonly``); no callbacks.
 _SHOWN = {
-    "type", "description", "default", "required", "enum", "items", "properties",
+    "title", "type", "description", "default", "required", "enum", "items", "properties",
+    "additionalProperties", "patternProperties", "minProperties", "maxProperties",
     "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
     "multipleOf", "minLength", "maxLength", "pattern", "minItems", "maxItems",
-    "uniqueItems", "additionalProperties", "anyOf", "oneOf", "context", "readonly",
+    "uniqueItems", "anyOf", "oneOf", "context", "readonly",
 }
 
 
@@ -32,18 +37,24 @@ def _args(args: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def route_data(route: Route, url_of: Callable[[str], str], *, with_schema: bool = False) -> dict[str, Any]:
-    """One route as WordPress's ``get_data_for_route`` describes it."""
+def route_data(route: Route, url_of: Callable[[str], str], *, with_schema: bool = False) -> Optional[dict[str, Any]]:
+    """One route as WordPress's ``get_data_for_route`` describes it; None when none
+    of its endpoints is shown."""
+    endpoints = []
+    for endpoint in route.endpoints:
+        if not endpoint.show_in_index:
+            continue
+        shown: dict[str, Any] = {"methods": [m for m in endpoint.methods if route.by_method.get(m) is endpoint]}
+        if endpoint.allow_batch:
+            shown["allow_batch"] = endpoint.allow_batch
+        shown["args"] = _args(dict(endpoint.args))
+        endpoints.append(shown)
+    if not endpoints:
+        return None
     data: dict[str, Any] = {
         "namespace": route.namespace,
-        "methods": route.methods,
-        "endpoints": [
-            {
-                "methods": [m for m in route.methods if route.by_method[m] is endpoint],
-                "args": _args(dict(endpoint.args)),
-            }
-            for endpoint in route.endpoints
-        ],
+        "methods": [m for shown in endpoints for m in shown["methods"]],
+        "endpoints": endpoints,
     }
     if with_schema and route.schema is not None:
         data["schema"] = route.schema()
@@ -52,31 +63,53 @@ def route_data(route: Route, url_of: Callable[[str], str], *, with_schema: bool 
     return data
 
 
-def _routes(registry: RouteRegistry, url_of: Callable[[str], str], namespace: Optional[str]) -> dict[str, Any]:
-    routes: dict[str, Any] = {}
+def index_route(url_of: Callable[[str], str]) -> dict[str, Any]:
+    """The index's own route, ``/``, as WordPress lists it."""
+    return {
+        "namespace": "",
+        "methods": ["GET"],
+        "endpoints": [{"methods": ["GET"], "args": {"context": {"default": "view", "required": False}}}],
+        "_links": {"self": [{"href": url_of("/")}]},
+    }
+
+
+def namespace_route(namespace: str, url_of: Callable[[str], str]) -> dict[str, Any]:
+    """A namespace index's own route, ``/{namespace}``, as WordPress lists it."""
+    return {
+        "namespace": namespace,
+        "methods": ["GET"],
+        "endpoints": [{"methods": ["GET"], "args": {
+            "namespace": {"default": namespace, "required": False},
+            "context": {"default": "view", "required": False},
+        }}],
+        "_links": {"self": [{"href": url_of(f"/{namespace}")}]},
+    }
+
+
+def _routes(
+    registry: RouteRegistry, url_of: Callable[[str], str], namespace: Optional[str], with_schema: bool
+) -> dict[str, Any]:
+    routes: dict[str, Any] = {} if namespace else {"/": index_route(url_of)}
     namespaces = [namespace] if namespace else registry.namespaces
     for ns in namespaces:
-        index_key = f"/{ns}"
-        routes.setdefault(index_key, {
-            "namespace": ns,
-            "methods": ["GET"],
-            "endpoints": [{"methods": ["GET"], "args": {
-                "namespace": {"default": ns, "required": False},
-                "context": {"default": "view", "required": False},
-            }}],
-            "_links": {"self": [{"href": url_of(index_key)}]},
-        })
+        routes.setdefault(f"/{ns}", namespace_route(ns, url_of))
         for route in registry.routes.values():
             if route.namespace == ns and route.show_in_index:
-                routes[route.pattern] = route_data(route, url_of)
+                data = route_data(route, url_of, with_schema=with_schema)
+                if data is not None:
+                    routes[route.pattern] = data
     return routes
 
 
 def root_index(
     registry: RouteRegistry, url_of: Callable[[str], str], *, name: str, home: str,
-    authentication: dict[str, Any],
+    authentication: dict[str, Any], with_schema: bool = False,
 ) -> dict[str, Any]:
-    """The body of ``GET /`` (WordPress's ``WP_REST_Server::get_index``)."""
+    """The body of ``GET /`` (WordPress's ``WP_REST_Server::get_index``).
+
+    :param with_schema: ``?context=help``: each route with its ``schema``.
+    """
+    # No static front page, logo or icon: WordPress's values for a site without them.
     return {
         "name": name,
         "description": "",
@@ -84,17 +117,29 @@ def root_index(
         "home": home,
         "gmt_offset": 0,
         "timezone_string": "UTC",
+        "page_for_posts": 0,
+        "page_on_front": 0,
+        "show_on_front": "posts",
         "namespaces": list(registry.namespaces),
         "authentication": authentication,
-        "routes": _routes(registry, url_of, None),
+        "routes": _routes(registry, url_of, None, with_schema),
+        "site_logo": 0,
+        "site_icon": 0,
+        "site_icon_url": "",
         "_links": {"help": [{"href": "https://developer.wordpress.org/rest-api/"}]},
     }
 
 
-def namespace_index(registry: RouteRegistry, url_of: Callable[[str], str], namespace: str) -> dict[str, Any]:
-    """The body of ``GET /{namespace}`` (WordPress's ``get_namespace_index``)."""
+def namespace_index(
+    registry: RouteRegistry, url_of: Callable[[str], str], namespace: str, *, with_schema: bool = False
+) -> dict[str, Any]:
+    """The body of ``GET /{namespace}`` (WordPress's ``get_namespace_index``).
+
+    :param namespace: a registered namespace (the caller answers 404
+        ``rest_invalid_namespace`` for any other).
+    """
     return {
         "namespace": namespace,
-        "routes": _routes(registry, url_of, namespace),
+        "routes": _routes(registry, url_of, namespace, with_schema),
         "_links": {"up": [{"href": url_of("/")}]},
     }

@@ -180,8 +180,13 @@ def enqueue(db: Connection, kind: str, payload: Mapping[str, Any], *, run_at: Op
     if dedupe_key is None:
         return inserted_id(db.execute(sa.insert(table).values(**values)))
     insert_ignore(db, table, values)
-    found = db.execute(sa.select(table.c.id).where(table.c.dedupe_key == dedupe_key)).scalar_one()
-    return int(found)
+    query = sa.select(table.c.id).where(table.c.dedupe_key == dedupe_key)
+    if db.dialect.name != "sqlite":
+        # A shared locking read: when another transaction's job holds the key, a
+        # plain read on MariaDB could see a snapshot from before it committed; an
+        # exclusive one would deadlock with the other racers' shared locks.
+        query = query.with_for_update(read=True)
+    return int(db.execute(query).scalar_one())
 
 
 def _naive(moment: datetime) -> datetime:

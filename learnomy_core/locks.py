@@ -73,7 +73,7 @@ def _take_write_lock(db: Connection, query: sa.Select) -> None:
     """SQLite: begin writing (an update that matches nothing) so the database is ours."""
     froms = query.get_final_froms()
     table = froms[0] if froms else None
-    column = next(iter(table.primary_key.columns), None) if isinstance(table, sa.Table) else None
-    if column is None:
+    if not isinstance(table, sa.Table) or not table.primary_key.columns:
         raise TypeError("lock_rows needs a select whose first FROM is a table with a primary key")
+    column = next(iter(table.primary_key.columns))
     db.execute(sa.update(table).where(sa.false()).values({column.name: column}))

@@ -139,7 +139,7 @@ class _PendingParams(Mapping[str, Any]):
     def __contains__(self, name: object) -> bool:
         raise ParamsPending(f"{name} is not validated yet")
 
-    def get(self, name: str, default: Any = None) -> NoReturn:  # type: ignore[override]
+    def get(self, name: str, default: Any = None) -> NoReturn:  # type: ignore[override, unused-ignore]
         raise ParamsPending(f"{name} is not validated yet")
 
 

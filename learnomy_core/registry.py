@@ -17,11 +17,15 @@ WordPress plugin does inside ``rest_api_init``::
 Better than WordPress: an endpoint without ``permission_callback`` is refused, a
 route and method registered twice is refused unless the second says
 ``override=True`` (the error names both plugins), every problem is reported at
-once, and after the registration phase the registry is read-only.
+once, and after the registration phase the registry is read-only. As in WordPress,
+``override=True`` replaces the whole route (every endpoint registered before it),
+and registering more methods on a route appends endpoints to it.
 
 Matching is werkzeug's: each WordPress regex group becomes a converter on one
 ``Rule`` per route in one ``Map``, whose state machine costs path depth, not rule
-count. Matching is case-insensitive, as in WordPress.
+count. Matching is case-insensitive, as in WordPress. An unnamed group
+(``/things/(?:red|blue)``, ``/items(?:/(?P<id>[\\d]+))?``) becomes a converter of its
+own, and such a route's values are read with its whole regex, as WordPress reads them.
 """
 
 from __future__ import annotations
@@ -35,7 +39,9 @@ from werkzeug.exceptions import NotFound as _WerkzeugNotFound
 from werkzeug.routing import BaseConverter, Map, Rule
 
 from .errors import RegistrationError, RegistrationProblem, RegistryClosed
+from .openapi.answers import Answers, parse_answers
 from .permissions import Policy, as_policy
+from .route_regex import to_rule
 
 __all__ = [
     "READABLE",
@@ -63,9 +69,12 @@ _ENDPOINT_KEYS = {
     "permission_callback",
     "args",
     "sensitive",
+    "idempotent",
     "public_cache",
     "show_in_index",
+    "allow_batch",
     "schema",
+    "answers",
 }
 
 
@@ -125,6 +134,12 @@ class Endpoint:
 
     :ivar sensitive: how it is rate-limited (API.md section 7); None when it is not.
     :ivar public_cache: anonymous GET answers may be cached publicly for a short time.
+    :ivar show_in_index: listed in the index and in OPTIONS answers (it dispatches
+        either way), WordPress's endpoint key.
+    :ivar allow_batch: WordPress's opt-in to batch requests (``{"v1": True}``),
+        shown in the index; None when the endpoint does not say.
+    :ivar answers: what a success answers, for the OpenAPI document (see
+        :class:`learnomy_core.openapi.Answers`); None derives it from the method.
     """
 
     methods: tuple[str, ...]
@@ -134,6 +149,10 @@ class Endpoint:
     plugin: str
     sensitive: Optional[Sensitivity] = None
     public_cache: bool = False
+    show_in_index: bool = True
+    allow_batch: Any = None
+    answers: Optional[Answers] = None
+    idempotent: bool = False
 
 
 @dataclass(eq=False)
@@ -147,14 +166,17 @@ class Route:
     show_in_index: bool = True
     by_method: dict[str, Endpoint] = field(default_factory=dict)
     regex: Optional[re.Pattern[str]] = None
+    reparse: bool = False  # values are read with the whole regex (unnamed groups)
 
     @property
     def methods(self) -> list[str]:
-        """Every method the route answers, ``HEAD`` and ``OPTIONS`` included."""
-        return list(self.by_method)
+        """The methods registered, endpoint by endpoint: ``HEAD`` only when an
+        endpoint names it (it is answered wherever ``GET`` is), never ``OPTIONS``."""
+        return [m for e in self.endpoints for m in e.methods if self.by_method.get(m) is e]
 
     @property
     def is_static(self) -> bool:
+        """Without a named group: the index links it (WordPress's rule)."""
         return "(?P<" not in self.pattern
 
 
@@ -216,9 +238,12 @@ class RouteRegistry:
             ``callback``, ``permission_callback``, and optionally ``args``,
             ``sensitive`` (rate limited: ``True`` per user, or
             ``{"per": "client", "accounts": [...]}`` for routes that let someone in;
-            see :class:`Sensitivity`) and ``public_cache``.
+            see :class:`Sensitivity`), ``public_cache`` and ``answers`` (what a
+            success answers, when the method does not say it: ``"created"``,
+            ``"items"``...; see :class:`learnomy_core.openapi.Answers`).
         :param override: replace an earlier registration of the same route and method.
-        :param schema: a callable returning the resource's JSON schema (for OPTIONS).
+        :param schema: a callable returning the resource's JSON schema: OPTIONS
+            shows it and the OpenAPI document builds every response from it.
         :param show_in_index: list the route in the REST index.
         :raises RegistryClosed: outside the registration hook.
         """
@@ -298,6 +323,11 @@ class RouteRegistry:
         pattern = f"/{reg.namespace}{'' if reg.route == '/' else reg.route}"
         key = pattern.lower()
         route = routes.get(key)
+        if route is not None and reg.override:
+            # WordPress's override replaces the whole route, in its place.
+            for method in route.by_method:
+                owners.pop((key, method), None)
+            route = None
         if route is None:
             route = routes[key] = Route(reg.namespace, pattern, schema=reg.schema,
                                         show_in_index=reg.show_in_index)
@@ -309,7 +339,7 @@ class RouteRegistry:
                 continue
             for method in endpoint.methods:
                 earlier = owners.get((key, method))
-                if earlier is not None and not reg.override:
+                if earlier is not None:
                     problem(
                         f"{method} is already registered by plugin {earlier!r}; "
                         f"plugin {reg.plugin!r} must pass override=True to replace it"
@@ -319,7 +349,7 @@ class RouteRegistry:
                 route.by_method[method] = endpoint
             if endpoint not in route.endpoints:
                 route.endpoints.append(endpoint)
-        # An override can leave an endpoint serving no method at all.
+        # A refused method can leave an endpoint serving no method at all.
         route.endpoints = [e for e in route.endpoints if e in route.by_method.values()]
 
     def _rules(
@@ -330,10 +360,10 @@ class RouteRegistry:
         by_regex: dict[str, str] = {}
         for route in routes.values():
             try:
-                rule_string, route.regex = _to_rule(route.pattern, converters, by_regex)
+                rule_string, route.regex, route.reparse = to_rule(route.pattern, converters, by_regex)
             except ValueError as exc:
                 plugin = route.endpoints[0].plugin if route.endpoints else "?"
-                problems.append(RegistrationProblem(plugin, route.namespace, route.pattern, str(exc)))
+                problems.append(RegistrationProblem(plugin, route.namespace, _relative(route), str(exc)))
                 continue
             if "GET" in route.by_method:
                 route.by_method.setdefault("HEAD", route.by_method["GET"])
@@ -359,9 +389,13 @@ class RouteRegistry:
         if len(path) > 1 and path.endswith("/"):
             path = path.rstrip("/") or "/"
         try:
-            return self._adapter.match(path)
+            target, values = self._adapter.match(path)
         except _WerkzeugNotFound:
             pass
+        else:
+            if isinstance(target, Route) and target.reparse:
+                return target, _named_values(target, path)
+            return target, values
         # Static parts of rules are lower case; values keep the caller's case.
         lowered = path.lower()
         if lowered == path:
@@ -371,8 +405,7 @@ class RouteRegistry:
         except _WerkzeugNotFound:
             raise LookupError(path) from None
         if isinstance(target, Route) and target.regex is not None:
-            found = target.regex.fullmatch(path)
-            return target, found.groupdict() if found else {}
+            return target, _named_values(target, path)
         return target, {}
 
     def entries(self) -> list[dict[str, Any]]:
@@ -390,6 +423,17 @@ class RouteRegistry:
                     "plugin": endpoint.plugin,
                 })
         return rows
+
+
+def _named_values(route: Route, path: str) -> dict[str, str]:
+    """The named groups of ``route``'s regex in ``path`` (those that took part)."""
+    found = route.regex.fullmatch(path) if route.regex is not None else None
+    return {k: v for k, v in found.groupdict().items() if v is not None} if found else {}
+
+
+def _relative(route: Route) -> str:
+    """The route as registered, without its namespace (problems name it once)."""
+    return route.pattern[len(route.namespace) + 1:] or "/"
 
 
 def _endpoint(
@@ -431,6 +475,14 @@ def _endpoint(
     except ValueError as exc:
         problem(f"'sensitive': {exc}")
         return None
+    allow_batch = spec.get("allow_batch")
+    if allow_batch is not None and not isinstance(allow_batch, (bool, Mapping)):
+        problem(f"'allow_batch' must be a mapping such as {{'v1': True}}, not {allow_batch!r}")
+    try:
+        answers = parse_answers(spec.get("answers"))
+    except ValueError as exc:
+        problem(f"'answers': {exc}")
+        return None
     return Endpoint(
         methods=methods,
         callback=callback,
@@ -439,6 +491,10 @@ def _endpoint(
         plugin=plugin,
         sensitive=sensitive,
         public_cache=bool(spec.get("public_cache", False)),
+        show_in_index=bool(spec.get("show_in_index", True)),
+        allow_batch=dict(allow_batch) if isinstance(allow_batch, Mapping) else (allow_batch or None),
+        answers=answers,
+        idempotent=bool(spec.get("idempotent", False)),
     )
 
 
@@ -475,86 +531,6 @@ def _sensitivity(value: Any, args: Mapping[str, Any]) -> Optional[Sensitivity]:
     return Sensitivity(per, tuple(accounts))
 
 
-# -- WordPress route regex to werkzeug rule --------------------------------
-
-_LITERAL = re.compile(r"(?:\\.|[A-Za-z0-9_\-/.~:@!$&'*+,;=])*")
-
-
-def _to_rule(
-    pattern: str,
-    converters: dict[str, type[BaseConverter]],
-    by_regex: dict[str, str],
-) -> tuple[str, re.Pattern[str]]:
-    """Turn ``/ns/v1/items/(?P<id>[\\d]+)`` into a werkzeug rule string.
-
-    Each distinct group regex gets one converter class; the route's full regex
-    (case-insensitive, like WordPress's ``preg_match('@^...$@i')``) is kept to
-    re-read values in their original case.
-    """
-    out: list[str] = []
-    position = 0
-    while position < len(pattern):
-        start = pattern.find("(?P<", position)
-        literal = pattern[position:] if start < 0 else pattern[position:start]
-        if not _LITERAL.fullmatch(literal):
-            raise ValueError(
-                "route regex outside named groups is not supported; "
-                "put every variable part in a (?P<name>...) group"
-            )
-        out.append(re.sub(r"\\(.)", r"\1", literal).lower())
-        if start < 0:
-            break
-        name_end = pattern.index(">", start)
-        name = pattern[start + 4:name_end]
-        if not name.isidentifier():
-            raise ValueError(f"group name {name!r} is not a valid identifier")
-        end = _group_end(pattern, name_end + 1)
-        regex = pattern[name_end + 1:end]
-        try:
-            re.compile(regex)
-        except re.error as exc:
-            raise ValueError(f"invalid regex in group {name!r}: {exc}") from None
-        converter = by_regex.get(regex)
-        if converter is None:
-            converter = by_regex[regex] = f"wp{len(by_regex)}"
-            converters[converter] = type(
-                f"WordPressGroup{len(by_regex)}",
-                (BaseConverter,),
-                {"regex": f"(?i:{regex})", "part_isolating": not _may_match_slash(regex)},
-            )
-        out.append(f"<{converter}:{name}>")
-        position = end + 1
-    return "".join(out), re.compile(pattern, re.IGNORECASE)
-
-
-def _may_match_slash(regex: str) -> bool:
-    """Whether a group can span path segments (werkzeug then matches it across them)."""
-    return "/" in regex or re.search(f"(?:{regex})", "/") is not None
-
-
-def _group_end(pattern: str, index: int) -> int:
-    """Index of the parenthesis closing the group whose body starts at ``index``."""
-    depth = 1
-    in_class = False
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\":
-            index += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return index
-        index += 1
-    raise ValueError("unbalanced parentheses in route regex")
-
-
 def _overlaps(routes: list[Route]) -> list[RegistrationProblem]:
     """Static routes that an earlier dynamic route would match first in WordPress.
 
@@ -566,12 +542,12 @@ def _overlaps(routes: list[Route]) -> list[RegistrationProblem]:
     for route in routes:
         if route.regex is None:
             continue
-        if route.is_static:
+        if route.is_static and not route.reparse:
             for earlier in dynamic:
                 if earlier.regex.fullmatch(route.pattern):  # type: ignore[union-attr]
                     plugin = route.endpoints[0].plugin if route.endpoints else "?"
                     problems.append(RegistrationProblem(
-                        plugin, route.namespace, route.pattern,
+                        plugin, route.namespace, _relative(route),
                         f"is shadowed by {earlier.pattern}, registered earlier by plugin "
                         f"{earlier.endpoints[0].plugin if earlier.endpoints else '?'!r}; "
                         "register the static route first",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from urllib.parse import urlencode
 from typing import TYPE_CHECKING, Any, Optional, TypeVar
 
 from sqlalchemy.engine import Connection
@@ -21,12 +22,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request
 
 from .errors import InvalidJson, MalformedRequest, PayloadTooLarge, UnsupportedMediaType
+from .phpparams import php_params
 
 if TYPE_CHECKING:  # pragma: no cover
     from .app import LearnomyApp
     from .registry import Endpoint, Route
 
-__all__ = ["RestRequest", "parse_json", "MAX_JSON_DEPTH"]
+__all__ = ["RestRequest", "parse_json", "MAX_JSON_DEPTH", "BODY_METHODS"]
 
 _UNSET: Any = object()
 ContextT = TypeVar("ContextT")
@@ -37,6 +39,8 @@ MAX_JSON_DEPTH = 64
 """Arrays and objects nested deeper than this are refused: no arg needs it, and
 validation, sanitizing and serialisation all recurse into what is let through."""
 _TOO_DEEP = f"The request body is nested more than {MAX_JSON_DEPTH} levels deep."
+BODY_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
+"""Methods whose body carries parameters; a GET's, HEAD's or OPTIONS's body is never read."""
 _LONE_SURROGATE = "The request body is not valid JSON: it holds a lone UTF-16 surrogate (\\ud800-\\udfff)."
 
 
@@ -106,6 +110,7 @@ class RestRequest(Request):
     :ivar request_id: the id echoed in ``X-Request-Id``.
     :ivar route: the matched :class:`~learnomy_core.registry.Route`.
     :ivar endpoint: the matched :class:`~learnomy_core.registry.Endpoint`.
+    :ivar rest_path: the path below the REST root (``/acme/v1/widgets``).
     :ivar url_params: values captured from the path.
     :ivar params: every parameter, merged and sanitized.
     :ivar context: what the route's permission policy loaded (the course, the
@@ -120,6 +125,9 @@ class RestRequest(Request):
     request_id: str
     rest_method: str
     route: Optional["Route"] = None
+    rest_path: str = "/"
+    permitted: Optional["Endpoint"] = None  # the endpoint whose policy allowed this request
+    jsonp: Optional[str] = None  # the checked ``_jsonp`` callback
     endpoint: Optional["Endpoint"] = None
     url_params: dict[str, Any]
     params: dict[str, Any]
@@ -138,6 +146,8 @@ class RestRequest(Request):
         self._user: Any = _UNSET
         self._connection: Optional[Connection] = None
         self._json_body: Any = _UNSET
+        self._query: Optional[dict[str, Any]] = None
+        self.authentication_failed = False
         self.rest_method = self._effective_method()
 
     # -- what the policy loaded ----------------------------------------------
@@ -163,8 +173,19 @@ class RestRequest(Request):
         method = self.method.upper()
         if method != "POST":
             return method
-        override = self.args.get("_method") or self.headers.get("X-HTTP-Method-Override")
-        return override.strip().upper() if override else method
+        override = self.query_params.get("_method") or self.headers.get("X-HTTP-Method-Override")
+        return override.strip().upper() if isinstance(override, str) and override.strip() else method
+
+    # -- query ---------------------------------------------------------------
+
+    @property
+    def query_params(self) -> dict[str, Any]:
+        """The query string as PHP (so WordPress) reads it: ``ids[]=1&ids[]=2`` is a
+        list, ``a[k]=v`` a map, and a repeated plain key keeps its last value (see
+        :mod:`learnomy_core.phpparams`)."""
+        if self._query is None:
+            self._query = php_params(self.args.items(multi=True)) if self.environ.get("QUERY_STRING") else {}
+        return self._query
 
     # -- identity ----------------------------------------------------------
 
@@ -176,7 +197,13 @@ class RestRequest(Request):
                 self._user = self.parent.user
             else:
                 self._user = None  # re-entrancy guard: a hook may read request.user
-                self._user = self.app.plugins.hook.learnomy_authenticate(request=self)
+                try:
+                    self._user = self.app.plugins.hook.learnomy_authenticate(request=self)
+                except Exception:
+                    # Remembered so that nothing is answered about the route (Allow)
+                    # to a caller whose credentials were refused.
+                    self.authentication_failed = True
+                    raise
         return self._user
 
     @user.setter
@@ -218,12 +245,17 @@ class RestRequest(Request):
     def body_params(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """``(json_params, form_params)`` of the body, checked for size and type.
 
+        A GET, HEAD or OPTIONS request has no body parameters: its body is not read.
+        A form body is read as PHP reads it (see :attr:`query_params`).
+
         :raises MalformedRequest: a ``Content-Length`` that is not a number of bytes.
         :raises PayloadTooLarge: over ``max_body_bytes``, announced or streamed (chunked).
         :raises UnsupportedMediaType: a body that is neither JSON nor a form.
         :raises InvalidJson: a JSON content type whose body does not parse, or holds
             what JSON cannot say (see :func:`parse_json`).
         """
+        if self.rest_method not in BODY_METHODS:
+            return {}, {}
         environ = self.environ
         declared = environ.get("CONTENT_LENGTH", "")
         if not declared and "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
@@ -245,7 +277,7 @@ class RestRequest(Request):
                 raise RequestEntityTooLarge()
             mimetype = self.mimetype
             if mimetype == "application/x-www-form-urlencoded":
-                return {}, self.form.to_dict()  # parsed from the data read above
+                return {}, php_params(self.form.items(multi=True))  # parsed from the data read above
         except RequestEntityTooLarge:
             raise PayloadTooLarge(details=[{"limit_bytes": limit}]) from None
         if not data:
@@ -257,6 +289,21 @@ class RestRequest(Request):
                 self._json_body = value if isinstance(value, dict) else {}
             return self._json_body, {}
         raise UnsupportedMediaType()
+
+    def url_with(self, **query: Optional[str]) -> str:
+        """This request's absolute URL under the REST root, its query changed: each
+        keyword replaces that parameter (None removes it); the others stay as sent
+        (``ids[]`` included).
+
+        >>> request.url_with(cursor="abc")   # doctest: +SKIP
+        'https://lms.example.org/wp-json/learnomy/v1/courses?per_page=20&cursor=abc'
+        """
+        # rest_route (the plain-permalink form) is routing, not a parameter: the URL
+        # built here is the pretty one.
+        pairs = [(k, v) for k, v in self.args.items(multi=True) if k not in query and k != "rest_route"]
+        pairs += [(k, v) for k, v in query.items() if v is not None]
+        url = self.app.rest_url(self.environ) + self.rest_path
+        return f"{url}?{urlencode(pairs)}" if pairs else url
 
     def get_param(self, name: str, default: Any = None) -> Any:
         """One merged parameter (WordPress's ``get_param``)."""

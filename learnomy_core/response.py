@@ -57,10 +57,30 @@ def created(data: Any, *, location: str) -> RestResponse:
     return RestResponse({"data": data}, 201, {"Location": location})
 
 
-def listing(items: list[Any], *, total: int, cursor_next: Optional[str], meta: Optional[Mapping[str, Any]] = None) -> RestResponse:
-    """A list page with ``meta.total`` and ``meta.cursor_next``; ``X-WP-Total`` mirrors it."""
+def listing(
+    items: list[Any],
+    *,
+    total: int,
+    cursor_next: Optional[str],
+    meta: Optional[Mapping[str, Any]] = None,
+    per_page: Optional[int] = None,
+    next_url: Optional[str] = None,
+) -> RestResponse:
+    """A list page with ``meta.total`` and ``meta.cursor_next``, and WordPress's
+    paging headers for clients that page by headers (node-wpapi, ``api-fetch``):
+    ``X-WP-Total``, ``X-WP-TotalPages`` (with ``per_page``) and
+    ``Link: <next_url>; rel="next"`` while there is a next page.
+
+    :param per_page: the page size, for ``X-WP-TotalPages``.
+    :param next_url: the absolute URL of the next page (the next cursor's).
+    """
     body_meta = {"total": total, "cursor_next": cursor_next, **(meta or {})}
-    return RestResponse({"data": items, "meta": body_meta}, 200, {"X-WP-Total": str(total)})
+    headers = {"X-WP-Total": str(total)}
+    if per_page:
+        headers["X-WP-TotalPages"] = str(-(-total // per_page))
+    if next_url and cursor_next:
+        headers["Link"] = f'<{next_url}>; rel="next"'
+    return RestResponse({"data": items, "meta": body_meta}, 200, headers)
 
 
 def deleted(previous: Any) -> RestResponse:

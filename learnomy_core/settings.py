@@ -18,7 +18,7 @@ from .errors import InvalidParams
 from .options import get_option, get_options, update_option
 from .schema import sanitize, validate
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "MASK"]
 
 _OPTION = "learnomy_settings_{}"
 
@@ -61,6 +61,11 @@ class Settings:
             for group in self.groups
         }
 
+    def masked(self, group: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        """``values`` of ``group`` fit to show: each ``writeOnly`` key (a secret, at
+        any depth) reads ``"********"`` when set and ``""`` when not."""
+        return _mask(values, self.groups[group])
+
     def update(self, connection: Connection, changes: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         """Validate ``{"group": {"key": value}}`` whole, then store it.
 
@@ -86,6 +91,18 @@ class Settings:
             merged = {**_decode(get_option(connection, self.table, _OPTION.format(group))), **values}
             update_option(connection, self.table, _OPTION.format(group), json.dumps(merged))
         return self.all(connection)
+
+
+MASK = "********"
+
+
+def _mask(value: Any, schema: Mapping[str, Any]) -> Any:
+    if schema.get("writeOnly"):
+        return MASK if value else ""
+    properties = schema.get("properties") or {}
+    if isinstance(value, Mapping) and properties:
+        return {key: _mask(sub, properties.get(key, {})) for key, sub in value.items()}
+    return value
 
 
 def _decode(stored: Any) -> dict[str, Any]:

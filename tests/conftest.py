@@ -17,9 +17,10 @@ from werkzeug.test import Client
 
 from learnomy_core import LearnomyApp, create_app
 from learnomy_core.identity.passwords import hash_password
+from tests.openapi_check import check_answer, effective_method
 from tests.plugins import acme, mailbox, numeric_type
 
-FREE = ["system", "identity", "catalog", "learning", "assessment"]
+FREE = ["system", "identity", "catalog", "learning", "assessment", "commerce", "communication"]
 ALL_PLUGINS = [*FREE, "pro", acme, mailbox, numeric_type]
 TEST_COST = 4  # bcrypt cost for tests: the algorithm is the same, the wait is not
 PASSWORD = "correct horse battery"
@@ -130,10 +131,40 @@ def bearer(pair_or_token: Any) -> dict[str, str]:
 
 
 @pytest.fixture(autouse=True)
+def _answers_match_the_document(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every answer of a route with a resource schema must match the OpenAPI document
+    (tests/openapi_check.py): its status documented, its body the documented shape."""
+    problems: list[str] = []
+    handle = LearnomyApp.handle
+
+    def checked(self: LearnomyApp, environ: dict[str, Any], rest_path: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        status, headers, body = handle(self, environ, rest_path)
+        problem = check_answer(self, effective_method(environ), rest_path, status, headers, body)
+        if problem:
+            problems.append(problem)
+        return status, headers, body
+
+    monkeypatch.setattr(LearnomyApp, "handle", checked)
+    yield
+    assert not problems, "answers that do not match the OpenAPI document:\n" + "\n".join(problems)
+
+
+@pytest.fixture(autouse=True)
 def _empty_mailbox() -> Iterator[None]:
     mailbox.SENT.clear()
     acme.EVENTS.clear()
     yield
+
+
+@pytest.fixture
+def make_wordpress(app: LearnomyApp) -> Callable[..., Any]:
+    """Install a WordPress beside ``app``: ``make_wordpress("6.1.9", users_can_register="1")``."""
+    from tests.wordpress import WordPress
+
+    def factory(version: str = "6.8.8", **options: str) -> WordPress:
+        return WordPress(app, version).install(**options)
+
+    return factory
 
 
 @pytest.fixture

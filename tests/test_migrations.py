@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from learnomy_core import LearnomyApp
+from learnomy_core.identity.passwords import hash_password
+from learnomy_core.identity.tokens import pass_check
 
 
 def test_every_declared_table_and_column_exists_after_upgrade(migrated: LearnomyApp) -> None:
@@ -161,3 +163,40 @@ def test_migrated_schema_is_the_declared_schema(migrated: LearnomyApp) -> None:
         context = MigrationContext.configure(connection, opts={
             "compare_type": True, "include_object": include})
         assert compare_metadata(context, migrated.storage.metadata) == []
+
+
+def test_sessions_open_before_core_0005_keep_working(tmp_path: Path) -> None:
+    """The fingerprint of open sessions is taken from their user's current hash."""
+    from werkzeug.test import Client
+
+    from learnomy_core import create_app
+    from tests.conftest import FREE, PASSWORD, bearer, login
+
+    app = create_app(plugins=FREE, database_url=f"sqlite:///{tmp_path / 'old.sqlite'}", bcrypt_cost=4)
+    locations = app.migration_locations()
+    app.storage.upgrade(locations, "core_0004")
+    app.storage.upgrade(locations, "free_0009")
+    with app.storage.engine.begin() as db:
+        user_id = app.identity.store.create(db, login="ann", email="ann@example.org", role="lrn_student",
+                                            password_hash=hash_password(PASSWORD, 4))
+    old = sa.table("wp_lrn_auth_sessions", *(sa.column(c) for c in (
+        "id", "user_id", "created_at", "last_used_at", "revoked_at", "ip", "user_agent")))
+    with app.storage.engine.begin() as db:
+        db.execute(old.insert().values(id="a" * 32, user_id=user_id, created_at=datetime(2026, 1, 1),
+                                       last_used_at=datetime(2026, 1, 1), ip="", user_agent=""))
+
+    app.storage.upgrade(locations)
+
+    sessions = app.storage.metadata.tables["wp_lrn_auth_sessions"]
+    with app.storage.engine.connect() as db:
+        row = db.execute(sessions.select()).one()
+        user_pass = app.identity.store.get(db, user_id).user_pass
+    assert row.pass_check == pass_check(user_pass) and row.wp_verifier is None
+    now = datetime.now(timezone.utc)
+    token = app.identity.tokens._encode({  # an access token of that session, as issued before
+        "iss": "http://localhost", "sub": str(user_id), "iat": now, "exp": now + timedelta(minutes=5),
+        "jti": "x", "typ": "access", "sid": "a" * 32, "ver": 0})
+    client = Client(app)
+    assert client.get("/wp-json/learnomy/v1/me", headers=bearer(token)).status_code == 200
+    assert client.get("/wp-json/learnomy/v1/me", headers=bearer(login(client, "ann"))).status_code == 200
+    app.storage.dispose()

@@ -24,6 +24,7 @@ from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import ApiError, AttemptSubmitted, Conflict, DeadlinePassed, InvalidParams, LessonLocked
 from learnomy_core.events import emit
 from learnomy_core.locks import lock_rows
+from learnomy_core.openapi import BOOL, ID, INT, NUM, STR, TIME, array_of, map_of, nullable, obj, resource_schema
 from learnomy_core.schema import sanitize, validate
 from learnomy_core.storage import insert_ignore
 
@@ -163,6 +164,40 @@ def submit(request: RestRequest, quiz: Any, attempt: Any, answers: dict[str, Any
 
 
 # -- resources -------------------------------------------------------------------------
+
+ATTEMPT = {
+    "id": ID, "quiz_id": INT, "user_id": INT, "status": STR, "started_at": TIME, "deadline_at": nullable(TIME),
+    "submitted_at": nullable(TIME), "score": nullable(NUM), "max_score": nullable(NUM), "percent": nullable(NUM),
+    "passed": nullable(BOOL),
+}
+
+
+def attempt_schema() -> dict[str, Any]:
+    """A quiz attempt: its summary, and on the attempt itself its questions, answers and grades."""
+    return resource_schema("attempt", {
+        **ATTEMPT,
+        "questions": {**array_of(obj({"id": INT, "type": STR}, required=("id", "type"))),
+                      "description": "As drawn; answers and explanations only once revealed."},
+        "answers": {**map_of({}), "description": "The responses, by question id."},
+        "grades": {**map_of({"type": "object"}), "description": "By question id, once submitted."},
+    }, required=list(ATTEMPT), embed=("id", "status"))
+
+
+def results_schema() -> dict[str, Any]:
+    """A quiz's results across its attempts."""
+    return resource_schema("quiz_results", {
+        "quiz_id": INT, "attempts": INT, "mean_score": nullable(NUM), "pass_rate": nullable(NUM),
+        "questions": array_of(obj({"question_id": INT, "answered": INT, "correct_rate": NUM})),
+    })
+
+
+def gradebook_schema() -> dict[str, Any]:
+    """A student's row of a course's gradebook: best percent by quiz id."""
+    return resource_schema("gradebook_row", {
+        "user": obj({"id": INT, "display_name": STR, "avatar_url": STR}, required=("id",)),
+        "progress_percent": INT, "grades": map_of(nullable(NUM)),
+    })
+
 
 def summary(row: Any) -> dict[str, Any]:
     return {"id": int(row.id), "quiz_id": int(row.quiz_id), "user_id": int(row.user_id), "status": row.status,
@@ -428,36 +463,36 @@ def register_routes(registry: Any) -> None:
          "args": ID_ARG},
         {"methods": READABLE, "callback": list_quiz_attempts, "permission_callback": quiz_enrolled(),
          "args": {**ID_ARG, **LIST_ARGS}},
-    ])
+    ], schema=attempt_schema)
     register(NAMESPACE, r"/attempts/(?P<id>[\d]+)", [
         {"methods": READABLE, "callback": get_attempt, "permission_callback": _attempt_policy("either"),
          "args": ID_ARG},
         {"methods": DELETABLE, "callback": reset_attempt, "permission_callback": _attempt_policy("editor"),
          "args": ID_ARG},
-    ])
+    ], schema=attempt_schema)
     answers_arg = {"type": "object", "maxProperties": 1000}
     register(NAMESPACE, r"/attempts/(?P<id>[\d]+)/answers", {
         "methods": "PUT", "callback": save_answers, "permission_callback": _attempt_policy("student"),
         "args": {**ID_ARG, "answers": {**answers_arg, "required": True}},
-    })
+    }, schema=attempt_schema)
     register(NAMESPACE, r"/attempts/(?P<id>[\d]+)/submit", {
         "methods": CREATABLE, "callback": submit_attempt, "permission_callback": _attempt_policy("student"),
         "args": {**ID_ARG, "answers": answers_arg},
-    })
+    }, schema=attempt_schema)
     register(NAMESPACE, r"/attempts/(?P<id>[\d]+)/grade", {
         "methods": CREATABLE, "callback": grade_attempt, "permission_callback": _attempt_policy("editor"),
         "args": {**ID_ARG, "grades": {"type": "object", "required": True, "minProperties": 1, "additionalProperties": {
             "type": "object", "additionalProperties": False, "properties": {
                 "points": {"type": "number", "minimum": 0, "required": True},
                 "feedback": {"type": "string", "maxLength": 20000}}}}},
-    })
+    }, schema=attempt_schema)
     register(NAMESPACE, r"/quizzes/(?P<id>[\d]+)/results", {
         "methods": READABLE, "callback": quiz_results, "permission_callback": quiz_editor("quiz"), "args": ID_ARG,
-    })
+    }, schema=results_schema)
     register(NAMESPACE, "/me/quiz-attempts", {
         "methods": READABLE, "callback": my_attempts, "permission_callback": LOGGED_IN, "args": LIST_ARGS,
-    })
+    }, schema=attempt_schema)
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/gradebook", {
         "methods": READABLE, "callback": gradebook, "permission_callback": editor_policy("course"),
         "args": {**ID_ARG, **LIST_ARGS},
-    })
+    }, schema=gradebook_schema)

@@ -23,6 +23,7 @@ from learnomy_core import (
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InvalidParams, NotFound
 from learnomy_core.html import sanitize_html
+from learnomy_core.openapi import BOOL, ID, INT, NUM, STR, array_of, nullable, obj, resource_schema
 from learnomy_core.schema import sanitize, validate
 from learnomy_core.storage import inserted_id
 
@@ -67,6 +68,38 @@ QUESTION_ARGS: dict[str, dict[str, Any]] = {
 }
 ORDER_ARG = {"order": {"type": "array", "items": {"type": "integer", "minimum": 1}, "uniqueItems": True,
                        "minItems": 1, "maxItems": 1000, "required": True}}
+
+
+QUIZ = {
+    "id": ID, "course_id": INT, "section_id": INT, "title": STR, "description": STR, "mode": STR,
+    "time_limit_minutes": INT, "passing_grade": NUM, "attempts_allowed": INT, "randomize_questions": BOOL,
+    "randomize_answers": BOOL, "questions_per_attempt": INT, "feedback_mode": STR, "required": BOOL,
+    "position": INT, "question_count": {"type": "integer", "description": "On the quiz itself."},
+}
+
+
+def quiz_schema() -> dict[str, Any]:
+    """A quiz."""
+    return resource_schema("quiz", QUIZ, required=[n for n in QUIZ if n != "question_count"],
+                           embed=("id", "title"))
+
+
+def question_schema() -> dict[str, Any]:
+    """A quiz question, as editors see it (answer and explanation included)."""
+    return resource_schema("question", {
+        "id": ID, "quiz_id": INT, "type": STR, "position": INT, "version": INT, "title": STR,
+        "description": STR, "points": NUM, "options": nullable(array_of(obj({"id": STR, "text": STR}))),
+        "answer": {"description": "The correct answer; its type depends on the question type."},
+        "explanation": STR, "settings": {"type": "object"},
+    }, embed=("id", "title", "type"))
+
+
+def question_type_schema() -> dict[str, Any]:
+    """A question type and the JSON Schemas of its settings, answer and response."""
+    return resource_schema("question_type", {
+        "type": STR, "label": STR, "category": STR, "auto_graded": BOOL, "settings_schema": {"type": "object"},
+        "answer_schema": {"type": "object"}, "response_schema": {"type": "object"}, "uses_options": BOOL,
+    })
 
 
 def quiz_resource(row: Any) -> dict[str, Any]:
@@ -151,6 +184,12 @@ def _question_data(request: RestRequest, kind_name: str, base: dict[str, Any]) -
     checks = [("settings", kind.settings_schema)]
     if kind.uses_options:
         checks.append(("options", OPTIONS_SCHEMA))
+    elif request.params.get("options"):
+        # A type without options must not keep whatever was sent as its options.
+        problems.append({"param": "options", "code": "rest_invalid_param",
+                         "message": f"options do not apply to {kind.type} questions."})
+    else:
+        data["options"] = None
     if kind.answer_schema.get("type") != "null":
         checks.append(("answer", kind.answer_schema))
     for field, schema in checks:
@@ -259,32 +298,34 @@ def register_routes(registry: Any) -> None:
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/quizzes", {
         "methods": READABLE, "callback": list_course_quizzes, "permission_callback": PUBLIC,
         "args": {**ID_ARG, **LIST_ARGS},
-    })
+    }, schema=quiz_schema)
     register(NAMESPACE, r"/sections/(?P<id>[\d]+)/quizzes", {
         "methods": CREATABLE, "callback": create_quiz, "permission_callback": section_edit,
         "args": {**ID_ARG, **QUIZ_ARGS, "title": {**QUIZ_ARGS["title"], "required": True}},
-    })
+        "answers": "created",
+    }, schema=quiz_schema)
     register(NAMESPACE, r"/quizzes/(?P<id>[\d]+)", [
         {"methods": READABLE, "callback": get_quiz, "permission_callback": quiz_enrolled(), "args": ID_ARG},
         {"methods": EDITABLE, "callback": update_quiz, "permission_callback": quiz_edit, "args": {**ID_ARG, **QUIZ_ARGS}},
         {"methods": DELETABLE, "callback": delete_quiz, "permission_callback": quiz_edit, "args": ID_ARG},
-    ])
+    ], schema=quiz_schema)
     register(NAMESPACE, r"/quizzes/(?P<id>[\d]+)/questions", [
         {"methods": READABLE, "callback": list_questions, "permission_callback": quiz_edit,
          "args": {**ID_ARG, **LIST_ARGS}},
         {"methods": CREATABLE, "callback": create_question, "permission_callback": quiz_edit,
          "args": {**ID_ARG, **QUESTION_ARGS, "title": {**QUESTION_ARGS["title"], "required": True}}},
-    ])
+    ], schema=question_schema)
     register(NAMESPACE, r"/quizzes/(?P<id>[\d]+)/questions/reorder", {
         "methods": CREATABLE, "callback": reorder_questions, "permission_callback": quiz_edit,
-        "args": {**ID_ARG, **ORDER_ARG},
-    })
+        "args": {**ID_ARG, **ORDER_ARG}, "answers": "items",
+    }, schema=question_schema)
     register(NAMESPACE, r"/questions/(?P<id>[\d]+)", [
         {"methods": READABLE, "callback": get_question, "permission_callback": question_edit, "args": ID_ARG},
         {"methods": EDITABLE, "callback": update_question, "permission_callback": question_edit,
          "args": {**ID_ARG, **QUESTION_ARGS}},
         {"methods": DELETABLE, "callback": delete_question, "permission_callback": question_edit, "args": ID_ARG},
-    ])
+    ], schema=question_schema)
     register(NAMESPACE, "/question-types", {
         "methods": READABLE, "callback": list_question_types, "permission_callback": INSTRUCTOR,
-    })
+        "answers": "items",
+    }, schema=question_type_schema)

@@ -406,6 +406,9 @@ def active_enrollment(request: RestRequest, course: CourseAccess) -> Any:
         raise NotEnrolled()
     if enrollment.expires_at is not None and enrollment.expires_at <= now():
         raise NotEnrolled("Your access to this course has expired.", code="learnomy_enrollment_expired")
+    # An enrollment a plugin gave (commerce: a membership) may end with what gave it.
+    if request.app.plugins.hook.learnomy_enrollment_lapsed(request=request, enrollment=enrollment, course=course.row):
+        raise NotEnrolled("Your access to this course has ended.", code="learnomy_enrollment_expired")
     if unmet_prerequisites(request.db, table, request.user.id, course.id):
         raise PrerequisitesUnmet()
     return enrollment

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from learnomy_core import RestRequest
 from learnomy_core.errors import Conflict, InvalidParams
 from learnomy_core.html import sanitize_html
+from learnomy_core.openapi import ID, INT, NUM, STR, TIME, array_of, nullable, obj, resource_schema
 from learnomy_core.storage import inserted_id
 
 from .access import (
@@ -201,6 +202,24 @@ def render_courses(
     links = link_ids(request.db, request, ids)
     return [course_resource(row, instructors[int(row.id)], {f: links[f][int(row.id)] for f in LINKS})
             for row in rows]
+
+
+def course_schema() -> dict[str, Any]:
+    """The course resource (RESOURCES.md), as ``course_resource`` renders it."""
+    ids = array_of(INT)
+    return resource_schema("course", {
+        "id": ID, "title": STR, "slug": STR, "excerpt": STR, "description": STR,
+        "status": {"type": "string", "enum": list(STATUSES)}, "author_id": INT,
+        "instructor_ids": ids, "category_ids": ids, "tag_ids": ids,
+        "level": {"type": "string", "enum": list(LEVELS)}, "language": STR,
+        "price_type": {"type": "string", "enum": list(PRICE_TYPES)}, "price": INT, "sale_price": nullable(INT),
+        "currency": STR, "duration_minutes": INT, "thumbnail_url": STR,
+        "requirements": array_of(STR), "outcomes": array_of(STR), "max_students": INT, "access_days": INT,
+        "prerequisite_ids": ids, "drip_mode": {"type": "string", "enum": list(DRIP_MODES)},
+        "certificate_template_id": nullable(INT), "student_count": INT,
+        "rating": obj({"average": NUM, "count": INT}, required=("average", "count")),
+        "created_at": TIME, "updated_at": TIME, "published_at": nullable(TIME),
+    }, embed=("id", "title", "slug", "excerpt", "status", "thumbnail_url"))
 
 
 def course_resource(row: Any, instructors: list[int], links: dict[str, list[int]]) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import ApiError, Conflict, Forbidden, InvalidParams, NotFound, OwnerRemoval
 from learnomy_core.events import emit
 from learnomy_core.locks import lock_rows
+from learnomy_core.openapi import BOOL, resource_schema
 from learnomy_core.storage import inserted_id
 
 from .access import (
@@ -50,6 +51,7 @@ from .access import (
     visible_courses,
 )
 from .course_data import (
+    course_schema,
     COURSE_ARGS,
     DEFAULTS,
     LINKS,
@@ -63,8 +65,8 @@ from .course_data import (
     set_links,
     with_unique_slug,
 )
-from .curriculum import curriculum_of
-from .people import user_summaries
+from .curriculum import curriculum_of, curriculum_schema
+from .people import SUMMARY, user_summaries
 
 COURSE = r"/courses/(?P<id>[\d]+)"
 ORDERS = {"date": "created_at", "title": "title", "popularity": "student_count", "rating": "rating_average"}
@@ -303,6 +305,16 @@ def remove_instructor(request: RestRequest) -> Any:
     return deleted(previous)
 
 
+def course_instructor_schema() -> dict[str, Any]:
+    """An instructor of a course: who they are, and whether they own it."""
+    return resource_schema("course_instructor", {**SUMMARY, "is_owner": BOOL}, embed=("id", "display_name"))
+
+
+def removed_instructor_schema() -> dict[str, Any]:
+    """An instructor removed from a course, as they were."""
+    return resource_schema("removed_instructor", SUMMARY, required=("id",))
+
+
 def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     editor = editor_policy("course")
@@ -322,7 +334,7 @@ def register_routes(registry: Any) -> None:
          }},
         {"methods": CREATABLE, "callback": create_course, "permission_callback": INSTRUCTOR,
          "args": {**COURSE_ARGS, "title": {**COURSE_ARGS["title"], "required": True}}},
-    ])
+    ], schema=course_schema)
     register(NAMESPACE, COURSE, [
         {"methods": READABLE, "callback": get_course, "permission_callback": PUBLIC, "public_cache": True,
          "args": ID_ARG},
@@ -330,21 +342,25 @@ def register_routes(registry: Any) -> None:
          "args": {**ID_ARG, **COURSE_ARGS}},
         {"methods": DELETABLE, "callback": delete_course, "permission_callback": editor,
          "args": {**ID_ARG, "force": {"type": "boolean", "default": False}}},
-    ])
+    ], schema=course_schema)
     register(NAMESPACE, f"{COURSE}/duplicate", {
         "methods": CREATABLE, "callback": duplicate_course, "permission_callback": editor, "args": ID_ARG,
-    })
+        "answers": "created",
+    }, schema=course_schema)
     register(NAMESPACE, f"{COURSE}/curriculum", {
         "methods": READABLE, "callback": get_curriculum, "permission_callback": PUBLIC, "args": ID_ARG,
-    })
+        "answers": "items",
+    }, schema=curriculum_schema)
     register(NAMESPACE, f"{COURSE}/instructors", [
-        {"methods": READABLE, "callback": list_instructors, "permission_callback": PUBLIC, "args": ID_ARG},
+        {"methods": READABLE, "callback": list_instructors, "permission_callback": PUBLIC, "args": ID_ARG,
+         "answers": "items"},
         {"methods": CREATABLE, "callback": add_instructor, "permission_callback": editor,
-         "args": {**ID_ARG, "user_id": {"type": "integer", "minimum": 1, "required": True}}},
-    ])
+         "args": {**ID_ARG, "user_id": {"type": "integer", "minimum": 1, "required": True}},
+         "answers": "created_items"},
+    ], schema=course_instructor_schema)
     register(NAMESPACE, rf"{COURSE}/instructors/(?P<user_id>[\d]+)", {
         "methods": DELETABLE, "callback": remove_instructor, "permission_callback": editor,
         "args": {**ID_ARG, "user_id": {"type": "integer", "minimum": 1},
                  "new_owner_id": {"type": "integer", "minimum": 1,
                                   "description": "Who takes the course over when its owner is removed."}},
-    })
+    }, schema=removed_instructor_schema)

@@ -25,6 +25,7 @@ from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InvalidParams
 from learnomy_core.events import emit
 from learnomy_core.html import sanitize_html
+from learnomy_core.openapi import BOOL, ID, INT, STR, TIME, array_of, nullable, obj, resource_schema
 from learnomy_core.storage import inserted_id
 
 from .access import (
@@ -82,6 +83,46 @@ def _required(args: dict[str, Any], *names: str) -> dict[str, Any]:
 
 
 # -- resources ----------------------------------------------------------------------
+
+def section_schema() -> dict[str, Any]:
+    """A section of a course's curriculum."""
+    return resource_schema("section", _SECTION, embed=("id", "title"))
+
+
+_SECTION = {"id": ID, "course_id": INT, "title": STR, "description": STR, "position": INT}
+_LESSON = {
+    "id": ID, "course_id": INT, "section_id": INT, "title": STR, "slug": STR, "excerpt": STR,
+    "type": STR, "video": nullable(obj({"provider": STR, "url": nullable(STR), "duration_seconds": INT})),
+    "attachments": array_of(obj({"title": STR, "url": nullable(STR)})), "duration_minutes": INT,
+    "is_preview": BOOL, "drip_days": INT, "available_at": nullable(TIME), "position": INT,
+    "content": {"type": "string", "description": "The body: on the lesson and on creation, not in outlines."},
+    "completed": {"type": "boolean", "description": "For an enrolled student."},
+    "locked": {**nullable(obj({"reason": STR, "unlocks_at": nullable(TIME)})),
+               "description": "Why an enrolled student cannot open it yet; null when open."},
+}
+_LESSON_REQUIRED = [name for name in _LESSON if name not in ("content", "completed", "locked")]
+
+
+def lesson_schema() -> dict[str, Any]:
+    """A lesson: the whole of it, or its outline (no body)."""
+    return resource_schema("lesson", _LESSON, required=_LESSON_REQUIRED, embed=("id", "title", "type"))
+
+
+def curriculum_schema() -> dict[str, Any]:
+    """A section in the curriculum, with the outlines of its lessons."""
+    topic = {k: v for k, v in topic_schema().items() if k in ("type", "properties", "required", "additionalProperties")}
+    lesson = {"type": "object", "properties": {**lesson_schema()["properties"], "topics": array_of(topic)},
+              "required": [*_LESSON_REQUIRED, "topics"], "additionalProperties": False}
+    return resource_schema("curriculum_section", {**_SECTION, "lessons": array_of(lesson)}, embed=("id", "title"))
+
+
+def topic_schema() -> dict[str, Any]:
+    """A topic of a lesson."""
+    return resource_schema("topic", {
+        "id": ID, "lesson_id": INT, "title": STR, "duration_minutes": INT, "position": INT,
+        "content": {"type": "string", "description": "The body, where the caller may read it."},
+    }, required=("id", "lesson_id", "title", "duration_minutes", "position"), embed=("id", "title"))
+
 
 def section_resource(row: Any) -> dict[str, Any]:
     return {"id": int(row.id), "course_id": int(row.course_id), "title": row.title,
@@ -399,40 +440,42 @@ def register_routes(registry: Any) -> None:
         {"methods": READABLE, "callback": list_sections, "permission_callback": PUBLIC, "args": {**ID_ARG, **LIST_ARGS}},
         {"methods": CREATABLE, "callback": create_section, "permission_callback": course_editor,
          "args": {**ID_ARG, **_required(SECTION_ARGS, "title")}},
-    ])
+    ], schema=section_schema)
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/sections/reorder", {
         "methods": CREATABLE, "callback": reorder_sections, "permission_callback": course_editor,
         "args": {**ID_ARG, **ORDER_ARG},
-    })
+        "answers": "items",
+    }, schema=section_schema)
     register(NAMESPACE, r"/sections/(?P<id>[\d]+)", [
         {"methods": EDITABLE, "callback": update_section, "permission_callback": section_editor,
          "args": {**ID_ARG, **SECTION_ARGS}},
         {"methods": DELETABLE, "callback": delete_section, "permission_callback": section_editor, "args": ID_ARG},
-    ])
+    ], schema=section_schema)
     register(NAMESPACE, r"/sections/(?P<id>[\d]+)/lessons", [
         {"methods": READABLE, "callback": list_lessons, "permission_callback": PUBLIC, "args": {**ID_ARG, **LIST_ARGS}},
         {"methods": CREATABLE, "callback": create_lesson, "permission_callback": section_editor,
          "args": {**ID_ARG, **_required(LESSON_ARGS, "title")}},
-    ])
+    ], schema=lesson_schema)
     register(NAMESPACE, r"/sections/(?P<id>[\d]+)/lessons/reorder", {
         "methods": CREATABLE, "callback": reorder_lessons, "permission_callback": section_editor,
         "args": {**ID_ARG, **ORDER_ARG},
-    })
+        "answers": "items",
+    }, schema=lesson_schema)
     register(NAMESPACE, r"/lessons/(?P<id>[\d]+)", [
         {"methods": READABLE, "callback": get_lesson, "permission_callback": _reader("lesson"), "args": ID_ARG},
         {"methods": EDITABLE, "callback": update_lesson, "permission_callback": lesson_editor,
          "args": {**ID_ARG, **LESSON_ARGS}},
         {"methods": DELETABLE, "callback": delete_lesson, "permission_callback": lesson_editor, "args": ID_ARG},
-    ])
+    ], schema=lesson_schema)
     register(NAMESPACE, r"/lessons/(?P<id>[\d]+)/topics", [
         {"methods": READABLE, "callback": list_topics, "permission_callback": _reader("lesson"),
          "args": {**ID_ARG, **LIST_ARGS}},
         {"methods": CREATABLE, "callback": create_topic, "permission_callback": lesson_editor,
          "args": {**ID_ARG, **_required(TOPIC_ARGS, "title")}},
-    ])
+    ], schema=topic_schema)
     register(NAMESPACE, r"/topics/(?P<id>[\d]+)", [
         {"methods": READABLE, "callback": get_topic, "permission_callback": _reader("topic"), "args": ID_ARG},
         {"methods": EDITABLE, "callback": update_topic, "permission_callback": topic_editor,
          "args": {**ID_ARG, **TOPIC_ARGS}},
         {"methods": DELETABLE, "callback": delete_topic, "permission_callback": topic_editor, "args": ID_ARG},
-    ])
+    ], schema=topic_schema)

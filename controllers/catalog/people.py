@@ -10,8 +10,21 @@ import sqlalchemy as sa
 from learnomy_core import PUBLIC, READABLE, RestRequest, hookimpl
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import NotFound
+from learnomy_core.openapi import ID, INT, NUM, STR, obj, resource_schema
 
 from .access import NAMESPACE, tables
+
+
+SUMMARY = {"id": ID, "display_name": STR, "avatar_url": STR}
+"""What :func:`user_summaries` answers for a user, as JSON Schema properties."""
+
+
+def instructor_schema() -> dict[str, Any]:
+    """A public instructor profile."""
+    return resource_schema("instructor", {
+        **SUMMARY, "course_count": INT, "student_count": INT,
+        "rating": obj({"average": NUM, "count": INT}, required=("average", "count")),
+    }, embed=("id", "display_name", "avatar_url"))
 
 
 def user_summaries(request: RestRequest, user_ids: Iterable[int], *, with_email: bool = False) -> dict[int, dict[str, Any]]:
@@ -85,8 +98,8 @@ def register_routes(registry: Any) -> None:
     registry.register_rest_route(NAMESPACE, "/instructors", {
         "methods": READABLE, "callback": list_instructors, "permission_callback": PUBLIC,
         "public_cache": True, "args": LIST_ARGS,
-    })
+    }, schema=instructor_schema)
     registry.register_rest_route(NAMESPACE, r"/instructors/(?P<id>[\d]+)", {
         "methods": READABLE, "callback": get_instructor, "permission_callback": PUBLIC,
         "public_cache": True, "args": {"id": {"type": "integer", "minimum": 1}},
-    })
+    }, schema=instructor_schema)

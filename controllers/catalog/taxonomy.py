@@ -21,6 +21,7 @@ from learnomy_core import (
 )
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, InvalidParams, NotFound
+from learnomy_core.openapi import ID, INT, STR, nullable, resource_schema
 from learnomy_core.storage import inserted_id
 
 from .access import ID_ARG, NAMESPACE, slugify, tables
@@ -45,6 +46,19 @@ def _counts(request: RestRequest, link_name: str, column: str, ids: list[int]) -
         .where(link.c[column].in_(ids), courses.c.status == "publish").group_by(link.c[column])
     ) if ids else []
     return {int(term): int(count) for term, count in rows}
+
+
+def category_schema() -> dict[str, Any]:
+    """A course category."""
+    return resource_schema("course_category", {
+        "id": ID, "name": STR, "slug": STR, "course_count": INT, "description": STR, "parent_id": nullable(INT),
+    }, embed=("id", "name", "slug"))
+
+
+def tag_schema() -> dict[str, Any]:
+    """A course tag."""
+    return resource_schema("course_tag", {"id": ID, "name": STR, "slug": STR, "course_count": INT},
+                           embed=("id", "name", "slug"))
 
 
 def _render(request: RestRequest, rows: list[Any], *, category: bool) -> list[dict[str, Any]]:
@@ -193,18 +207,18 @@ def register_routes(registry: Any) -> None:
                                           "description": "Children of this category; 0 for top level."}}},
         {"methods": CREATABLE, "callback": create_category, "permission_callback": ADMIN,
          "args": {**CATEGORY_ARGS, **required_name}},
-    ])
+    ], schema=category_schema)
     register(NAMESPACE, r"/course-categories/(?P<id>[\d]+)", [
         {"methods": EDITABLE, "callback": update_category, "permission_callback": ADMIN,
          "args": {**ID_ARG, **CATEGORY_ARGS}},
         {"methods": DELETABLE, "callback": delete_category, "permission_callback": ADMIN, "args": ID_ARG},
-    ])
+    ], schema=category_schema)
     register(NAMESPACE, "/course-tags", [
         {"methods": READABLE, "callback": list_tags, "permission_callback": PUBLIC, "public_cache": True,
          "args": LIST_ARGS},
         {"methods": CREATABLE, "callback": create_tag, "permission_callback": INSTRUCTOR,
          "args": {**TERM_ARGS, **required_name}},
-    ])
+    ], schema=tag_schema)
     register(NAMESPACE, r"/course-tags/(?P<id>[\d]+)", {
         "methods": DELETABLE, "callback": delete_tag, "permission_callback": ADMIN, "args": ID_ARG,
-    })
+    }, schema=tag_schema)

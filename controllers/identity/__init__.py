@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from learnomy_core import RouteRegistry, hookimpl
+from learnomy_core.openapi import register_openapi_routes
 
 from .. import migration_folders
 from . import account, auth, wp_users
@@ -29,3 +30,5 @@ def learnomy_migration_locations() -> list[str]:
 def learnomy_register_routes(registry: RouteRegistry) -> None:
     for module in (auth, account, wp_users):
         module.register_routes(registry)
+    # WordPress's own namespace has a document too: its routes are held to it.
+    register_openapi_routes(registry, wp_users.NAMESPACE)

@@ -11,10 +11,12 @@ import sqlalchemy as sa
 
 from learnomy_core import CREATABLE, EDITABLE, LOGGED_IN, READABLE, RestRequest, created, hookimpl
 from learnomy_core.errors import Conflict, InvalidParams
+from learnomy_core.identity.names import email_problems
 from learnomy_core.identity.passwords import MAX_PASSWORD_BYTES, check_password
+from learnomy_core.openapi import BOOL, INT, STR, TIME, array_of, nullable, resource_schema
 from learnomy_core.storage import ID, LONGTEXT, insert_ignore
 
-from .auth import PASSWORD_ARG, token_answer
+from .auth import PASSWORD_ARG, TOKEN, USER, token_answer
 
 NAMESPACE = "learnomy/v1"
 DASHBOARD_KEYS = ("enrolled", "in_progress", "completed", "certificates", "unread_notifications")
@@ -29,6 +31,29 @@ def _now() -> datetime:
 def _wrong_password() -> InvalidParams:
     return InvalidParams(details=[{"param": "current_password", "code": "learnomy_incorrect_password",
                                    "message": "current_password is incorrect."}])
+
+
+def me_schema() -> dict[str, Any]:
+    """The caller's own User resource, with its capabilities."""
+    return resource_schema("me", {**USER, "capabilities": array_of(STR)})
+
+
+def password_changed_schema() -> dict[str, Any]:
+    """A changed password: a fresh token pair (every other session ends)."""
+    return resource_schema("password_changed", {"changed": BOOL, **TOKEN})
+
+
+def dashboard_schema() -> dict[str, Any]:
+    """The caller's dashboard counts; each plugin adds its own (``learnomy_dashboard``)."""
+    return resource_schema("dashboard", {}, additional=INT)
+
+
+def application_schema() -> dict[str, Any]:
+    """An application to become an instructor."""
+    return resource_schema("instructor_application", {
+        "id": INT, "user_id": INT, "status": STR, "message": STR, "reason": nullable(STR),
+        "created_at": TIME, "decided_at": nullable(TIME),
+    })
 
 
 def _me(request: RestRequest) -> dict[str, Any]:
@@ -49,8 +74,11 @@ def update_me(request: RestRequest) -> Any:
     if "url" in params:
         changes["user_url"] = params["url"]
     if "email" in params and params["email"] != request.user.email:
+        problems = email_problems(params["email"])
+        if problems:
+            raise InvalidParams(details=problems)
         row = store.get(request.db, request.user.id)
-        if not check_password(params.get("current_password", ""), row.user_pass):
+        if row is None or not check_password(params.get("current_password", ""), row.user_pass):
             raise _wrong_password()
         if store.exists(request.db, email=params["email"], except_id=request.user.id):
             raise Conflict("Another account uses this email address.", code="learnomy_email_exists")
@@ -64,12 +92,12 @@ def update_me(request: RestRequest) -> Any:
 def change_password(request: RestRequest) -> Any:
     identity = request.app.identity
     row = identity.store.get(request.db, request.user.id)
-    if not check_password(request.params["current_password"], row.user_pass):
+    if row is None or not check_password(request.params["current_password"], row.user_pass):
         raise _wrong_password()
     identity.set_password(request.db, request.user.id, request.params["new_password"])
     # Every earlier token is dead now; this client gets a fresh session.
     row = identity.store.get(request.db, request.user.id)
-    pair = identity.tokens.issue(request.db, request, request.user.id, row.token_version)
+    pair = identity.tokens.issue(request.db, request, row)
     return {"changed": True, **token_answer(request, row, pair)}
 
 
@@ -96,7 +124,7 @@ def apply_to_teach(request: RestRequest) -> Any:
     })
     if not inserted:
         raise Conflict("Your application is already pending.", code="learnomy_application_pending")
-    row = request.db.execute(sa.select(table).where(table.c.pending_user_id == user.id)).first()
+    row = request.db.execute(sa.select(table).where(table.c.pending_user_id == user.id)).one()
     return created(_application(row), location=f"/{NAMESPACE}/instructor-applications/{row.id}")
 
 
@@ -127,18 +155,18 @@ def register_routes(registry: Any) -> None:
              "current_password": {"type": "string", "maxLength": MAX_PASSWORD_BYTES},
              **NOT_WRITABLE,
          }},
-    ])
+    ], schema=me_schema)
     register(NAMESPACE, "/me/password", {
         "methods": CREATABLE, "callback": change_password, "permission_callback": LOGGED_IN, "sensitive": True,
         "args": {
             "current_password": {"type": "string", "minLength": 1, "maxLength": MAX_PASSWORD_BYTES, "required": True},
             "new_password": {**PASSWORD_ARG, "required": True},
         },
-    })
+    }, schema=password_changed_schema)
     register(NAMESPACE, "/me/dashboard", {
         "methods": READABLE, "callback": dashboard, "permission_callback": LOGGED_IN,
-    })
+    }, schema=dashboard_schema)
     register(NAMESPACE, "/instructor-applications", {
-        "methods": CREATABLE, "callback": apply_to_teach, "permission_callback": LOGGED_IN,
+        "methods": CREATABLE, "callback": apply_to_teach, "permission_callback": LOGGED_IN, "answers": "created",
         "args": {"message": {"type": "string", "maxLength": 2000, "default": ""}},
-    })
+    }, schema=application_schema)

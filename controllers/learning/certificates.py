@@ -42,6 +42,7 @@ from learnomy_core import (
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, InvalidParams, NotFound
 from learnomy_core.events import emit
+from learnomy_core.openapi import BOOL, ID as RESOURCE_ID, INT, STR, TIME, nullable, obj, resource_schema
 from learnomy_core.storage import ID, LONGTEXT, TEXT_TABLE, inserted_id
 
 from ..catalog import RecordContext, record_policy, ID_ARG, NAMESPACE, now, student_record, tables
@@ -186,6 +187,31 @@ def issue(request: RestRequest, user_id: int, course_id: int, template_id: Optio
     )))
     emit(request, "certificate.issued", {"id": int(new_id), "user_id": user_id, "course_id": course_id})
     return int(new_id)
+
+
+def certificate_schema() -> dict[str, Any]:
+    """An issued certificate."""
+    return resource_schema("certificate", {
+        "id": RESOURCE_ID, "user_id": INT, "course_id": INT, "template_id": nullable(INT),
+        "verification_code": STR, "issued_at": TIME, "revoked_at": nullable(TIME), "download_url": STR,
+    }, embed=("id", "verification_code"))
+
+
+def verification_schema() -> dict[str, Any]:
+    """What anyone holding a verification code may learn of the certificate."""
+    return resource_schema("certificate_verification", {
+        "valid": BOOL, "student_name": STR, "course_title": STR, "issued_at": TIME, "revoked_at": nullable(TIME),
+        "signature": obj({"algorithm": STR, "public_key": STR, "value": STR, "signed": {}},
+                         required=("algorithm", "public_key", "value", "signed")),
+    })
+
+
+def template_schema() -> dict[str, Any]:
+    """A certificate template."""
+    return resource_schema("certificate_template", {
+        "id": RESOURCE_ID, "title": STR, "body": STR, "orientation": STR, "author_id": INT,
+        "created_at": TIME, "updated_at": TIME,
+    }, embed=("id", "title"))
 
 
 def certificate_resource(request: RestRequest, row: Any) -> dict[str, Any]:
@@ -405,27 +431,28 @@ def register_routes(registry: Any) -> None:
          "args": {"user_id": {"type": "integer", "minimum": 1, "required": True},
                   "course_id": {"type": "integer", "minimum": 1, "required": True},
                   "template_id": {"type": "integer", "minimum": 1}}},
-    ])
+    ], schema=certificate_schema)
     register(NAMESPACE, r"/certificates/(?P<id>[\d]+)", [
         {"methods": READABLE, "callback": get_certificate, "permission_callback": holder, "args": ID_ARG},
         {"methods": DELETABLE, "callback": revoke_certificate, "permission_callback": ADMIN, "args": ID_ARG},
-    ])
+    ], schema=certificate_schema)
     register(NAMESPACE, r"/certificates/(?P<id>[\d]+)/download", {
         "methods": READABLE, "callback": download_certificate, "permission_callback": holder, "args": ID_ARG,
-    })
+        "answers": {"shape": "file", "media_type": "application/pdf"},
+    }, schema=certificate_schema)
     register(NAMESPACE, r"/certificates/verify/(?P<code>[\w\-]+)", {
         "methods": READABLE, "callback": verify_certificate, "permission_callback": PUBLIC,
         "args": {"code": {"type": "string", "format": "uuid"}},
-    })
+    }, schema=verification_schema)
     register(NAMESPACE, "/certificate-templates", [
         {"methods": READABLE, "callback": list_templates, "permission_callback": INSTRUCTOR, "args": LIST_ARGS},
         {"methods": CREATABLE, "callback": create_template, "permission_callback": INSTRUCTOR,
          "args": {**TEMPLATE_ARGS, "title": {**TEMPLATE_ARGS["title"], "required": True},
                   "body": {**TEMPLATE_ARGS["body"], "required": True}}},
-    ])
+    ], schema=template_schema)
     register(NAMESPACE, r"/certificate-templates/(?P<id>[\d]+)", [
         {"methods": EDITABLE, "callback": update_template, "permission_callback": _template_policy(),
          "args": {**ID_ARG, **TEMPLATE_ARGS}},
         {"methods": DELETABLE, "callback": delete_template, "permission_callback": _template_policy(),
          "args": ID_ARG},
-    ])
+    ], schema=template_schema)

@@ -29,6 +29,7 @@ from learnomy_core import (
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, Forbidden, InvalidParams, PaymentRequired, PrerequisitesUnmet
 from learnomy_core.events import emit
+from learnomy_core.openapi import ID as RESOURCE_ID, INT, STR, TIME, nullable, resource_schema
 from learnomy_core.storage import insert_ignore, inserted_id
 
 from ..catalog import (
@@ -51,6 +52,26 @@ from ..catalog import (
 )
 
 EXPIRES_ARG = {"type": ["string", "null"], "format": "date-time"}
+
+
+ENROLLMENT = {
+    "id": RESOURCE_ID, "user_id": INT, "course_id": INT,
+    "status": {"type": "string", "enum": ENROLLMENT_STATUS_FILTER["enum"]},
+    "source": STR, "enrolled_at": TIME, "expires_at": nullable(TIME), "completed_at": nullable(TIME),
+    "progress_percent": {"type": "integer", "minimum": 0, "maximum": 100},
+}
+
+
+def enrollment_schema() -> dict[str, Any]:
+    """An enrollment of a student in a course."""
+    return resource_schema("enrollment", ENROLLMENT, embed=("id", "course_id", "status"))
+
+
+def student_schema() -> dict[str, Any]:
+    """An enrollment in a course's student list, with who the student is."""
+    user = nullable({"type": "object", "properties": {
+        "id": INT, "display_name": STR, "avatar_url": STR, "email": STR}})
+    return resource_schema("course_student", {**ENROLLMENT, "user": user})
 
 
 def render_enrollments(rows: list[Any]) -> list[dict[str, Any]]:
@@ -115,12 +136,17 @@ def self_enroll(request: RestRequest) -> Any:
     course = access.row
     if course.status != "publish":
         raise Forbidden("This course is not open for enrollment.", code="learnomy_course_not_open")
+    source = "free"
     if course.price_type != "free":
-        raise PaymentRequired("This course must be purchased first.")
+        # A plugin may entitle the user without a purchase (commerce: an open membership).
+        source = request.app.plugins.hook.learnomy_course_entitlement(
+            request=request, user_id=request.user.id, course=course)
+        if source is None:
+            raise PaymentRequired("This course must be purchased first.")
     table = tables(request)
     if unmet_prerequisites(request.db, table, request.user.id, access.id):
         raise PrerequisitesUnmet()
-    enrollment = enroll(request, request.user.id, course, source="free")
+    enrollment = enroll(request, request.user.id, course, source=source)
     return created(enrollment, location=f"/{NAMESPACE}/enrollments/{enrollment['id']}")
 
 
@@ -235,7 +261,7 @@ def register_routes(registry: Any) -> None:
         "methods": READABLE, "callback": list_students, "permission_callback": editor_policy("course"),
         "args": {**ID_ARG, **LIST_ARGS,
                  "status": ENROLLMENT_STATUS_FILTER},
-    })
+    }, schema=student_schema)
     register(NAMESPACE, "/enrollments", [
         {"methods": READABLE, "callback": list_enrollments, "permission_callback": INSTRUCTOR,
          "args": {**LIST_ARGS, "course": {"type": "integer", "minimum": 1},
@@ -247,7 +273,7 @@ def register_routes(registry: Any) -> None:
                   "status": {"type": "string", "enum": ["active", "suspended", "completed"], "default": "active"},
                   "expires_at": EXPIRES_ARG,
                   "source": {"readonly": True}}},
-    ])
+    ], schema=enrollment_schema)
     register(NAMESPACE, r"/enrollments/(?P<id>[\d]+)", [
         {"methods": READABLE, "callback": get_enrollment,
          "permission_callback": record_policy("enrollment_owner_or_editor", "enrollments", "Enrollment"), "args": ID_ARG},
@@ -258,12 +284,13 @@ def register_routes(registry: Any) -> None:
                   **{name: {"readonly": True} for name in ("user_id", "course_id", "source", "enrolled_at")}}},
         {"methods": DELETABLE, "callback": delete_enrollment,
          "permission_callback": record_policy("enrollment_editor", "enrollments", "Enrollment", editors_only=True), "args": ID_ARG},
-    ])
+    ], schema=enrollment_schema)
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/enroll", {
         "methods": CREATABLE, "callback": self_enroll, "permission_callback": LOGGED_IN, "sensitive": False,
+        "answers": {"status": 201, "errors": [402]},
         "args": ID_ARG,
-    })
+    }, schema=enrollment_schema)
     register(NAMESPACE, "/me/enrollments", {
         "methods": READABLE, "callback": my_enrollments, "permission_callback": LOGGED_IN,
         "args": {**LIST_ARGS, "status": ENROLLMENT_STATUS_FILTER},
-    })
+    }, schema=enrollment_schema)

@@ -19,6 +19,7 @@ from learnomy_core import CREATABLE, INSTRUCTOR, LOGGED_IN, READABLE, RestReques
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, NotFound
 from learnomy_core.events import emit
+from learnomy_core.openapi import BOOL, INT, NUM, STR, TIME, nullable, obj, resource_schema
 from learnomy_core.storage import ID, TEXT_TABLE, insert_ignore
 
 from ..catalog import (
@@ -207,6 +208,38 @@ def progress_views(request: RestRequest, user_id: int, enrollment_rows: list[Any
     return views
 
 
+def progress_schema() -> dict[str, Any]:
+    """A student's progress in a course (RESOURCES.md: Progress)."""
+    return resource_schema("progress", {
+        "course_id": INT, "user_id": INT, "percent": {"type": "integer", "minimum": 0, "maximum": 100},
+        "completed_items": {"type": "array", "items": obj(
+            {"type": STR, "id": INT, "completed_at": TIME}, required=("type", "id", "completed_at"))},
+        "total_items": INT, "last_activity_at": nullable(TIME), "completed_at": nullable(TIME), "status": STR,
+    })
+
+
+def completion_schema() -> dict[str, Any]:
+    """A lesson or topic marked complete, and what it did to the course."""
+    return resource_schema("completion", {
+        "type": {"type": "string", "enum": ["lesson", "topic"]}, "id": INT, "completed": BOOL,
+        "newly_completed": BOOL, "progress_percent": INT, "course_completed": BOOL,
+    })
+
+
+def position_schema() -> dict[str, Any]:
+    """A lesson's stored resume position."""
+    return resource_schema("position", {"lesson_id": INT, "position": NUM, "percent": INT, "updated_at": TIME})
+
+
+def next_step_schema() -> dict[str, Any]:
+    """What the student should open next in a course."""
+    step = {"type": STR, "id": INT, "title": STR}
+    return resource_schema("next_step", {
+        "done": BOOL, "item": nullable(obj(step)),
+        "locked": nullable(obj({**step, "lock": obj({"reason": STR, "unlocks_at": nullable(TIME)})})),
+    })
+
+
 def progress_view(request: RestRequest, user_id: int, course_id: int) -> dict[str, Any]:
     """The Progress resource of one student in one course (their latest enrollment)."""
     enrollments = tables(request)("enrollments")
@@ -350,29 +383,29 @@ def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     register(NAMESPACE, r"/lessons/(?P<id>[\d]+)/complete", {
         "methods": CREATABLE, "callback": complete_lesson, "permission_callback": enrolled_policy("lesson", editors=False, unlocked=True), "args": ID_ARG,
-    })
+    }, schema=completion_schema)
     register(NAMESPACE, r"/lessons/(?P<id>[\d]+)/position", {
         "methods": CREATABLE, "callback": save_position, "permission_callback": enrolled_policy("lesson", editors=False, unlocked=True),
         "args": {**ID_ARG, "position": {"type": "number", "minimum": 0, "maximum": 1e9, "required": True},
                  "percent": {"type": "integer", "minimum": 0, "maximum": 100}},
-    })
+    }, schema=position_schema)
     register(NAMESPACE, r"/topics/(?P<id>[\d]+)/complete", {
         "methods": CREATABLE, "callback": complete_topic, "permission_callback": enrolled_policy("topic", editors=False, unlocked=True), "args": ID_ARG,
-    })
+    }, schema=completion_schema)
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/next-step", {
         "methods": READABLE, "callback": next_step, "permission_callback": enrolled_policy("course", editors=False), "args": ID_ARG,
-    })
+    }, schema=next_step_schema)
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/progress", {
         "methods": READABLE, "callback": my_progress, "permission_callback": enrolled_policy("course"), "args": ID_ARG,
-    })
+    }, schema=progress_schema)
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/progress/reset", {
         "methods": CREATABLE, "callback": reset_progress, "permission_callback": editor_policy("course"),
         "args": {**ID_ARG, "user_id": {"type": "integer", "minimum": 1, "required": True}},
-    })
+    }, schema=progress_schema)
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/complete", {
         "methods": CREATABLE, "callback": complete_course, "permission_callback": enrolled_policy("course", editors=False), "args": ID_ARG,
-    })
+    }, schema=progress_schema)
     register(NAMESPACE, r"/users/(?P<id>[\d]+)/progress", {
         "methods": READABLE, "callback": user_progress, "permission_callback": INSTRUCTOR,
         "args": {**ID_ARG, **LIST_ARGS},
-    })
+    }, schema=progress_schema)

@@ -27,6 +27,7 @@ from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, NotFound
 from learnomy_core.events import emit
 from learnomy_core.html import sanitize_html
+from learnomy_core.openapi import ID as RESOURCE_ID, INT, STR, TIME, resource_schema
 from learnomy_core.storage import ID, LONGTEXT, TEXT_TABLE, insert_ignore
 
 from ..catalog import CourseContext, enrolled_policy, COURSE_PURGED, ID_ARG, NAMESPACE, active_enrollment, load_course, now, tables
@@ -72,6 +73,14 @@ def settings_groups() -> dict[str, dict[str, Any]]:
         "require_approval": {"type": "boolean", "default": False,
                              "description": "New and edited reviews wait for a moderator."},
     }}}
+
+
+def review_schema() -> dict[str, Any]:
+    """A course review."""
+    return resource_schema("review", {
+        "id": RESOURCE_ID, "course_id": INT, "user_id": INT, "rating": {"type": "integer", "minimum": 1, "maximum": 5},
+        "content": STR, "status": STR, "created_at": TIME, "updated_at": TIME,
+    }, embed=("id", "rating"))
 
 
 def review_resource(row: Any) -> dict[str, Any]:
@@ -224,20 +233,20 @@ def register_routes(registry: Any) -> None:
          "public_cache": True, "args": {**ID_ARG, **LIST_ARGS}},
         {"methods": CREATABLE, "callback": create_review, "permission_callback": enrolled_policy("course", editors=False),
          "args": {**ID_ARG, **REVIEW_ARGS, "rating": {**REVIEW_ARGS["rating"], "required": True}}},
-    ])
+    ], schema=review_schema)
     register(NAMESPACE, "/reviews", {
         "methods": READABLE, "callback": list_reviews, "permission_callback": ADMIN,
         "args": {**LIST_ARGS, "status": {"type": "string", "enum": list(REVIEW_STATUSES)},
                  "course": {"type": "integer", "minimum": 1}},
-    })
+    }, schema=review_schema)
     register(NAMESPACE, r"/reviews/(?P<id>[\d]+)", [
         {"methods": READABLE, "callback": get_review, "permission_callback": PUBLIC, "args": ID_ARG},
         {"methods": EDITABLE, "callback": update_review, "permission_callback": _review_policy(admin_may=False),
          "args": {**ID_ARG, **REVIEW_ARGS}},
         {"methods": DELETABLE, "callback": delete_review, "permission_callback": _review_policy(admin_may=True),
          "args": ID_ARG},
-    ])
+    ], schema=review_schema)
     register(NAMESPACE, r"/reviews/(?P<id>[\d]+)/moderate", {
         "methods": CREATABLE, "callback": moderate_review, "permission_callback": ADMIN,
         "args": {**ID_ARG, "status": {"type": "string", "enum": list(REVIEW_STATUSES), "required": True}},
-    })
+    }, schema=review_schema)

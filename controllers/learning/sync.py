@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from learnomy_core import CREATABLE, LOGGED_IN, RestRequest, hookimpl
 from learnomy_core.errors import ApiError, ItemRejected
+from learnomy_core.openapi import STR, array_of, obj, resource_schema
 from learnomy_core.schema import sanitize, validate
 from learnomy_core.storage import insert_ignore
 
@@ -246,6 +247,14 @@ def _result(outcome: dict[str, Any], replayed: Optional[str] = None) -> dict[str
     return result
 
 
+def sync_schema() -> dict[str, Any]:
+    """A sync batch's answer: each item's result, and the canonical state it touched."""
+    result = obj({"client_id": {"type": ["string", "null"]}, "status": STR, "original_status": STR,
+                  "clamped": {"type": "boolean"}, "recorded_at": STR, "error": {"type": "object"}},
+                 required=("client_id", "status"))
+    return resource_schema("sync", {"results": array_of(result), "state": {"type": "object"}})
+
+
 def sync(request: RestRequest) -> Any:
     items = request.params["items"]
     types = item_types(request)
@@ -260,4 +269,4 @@ def register_routes(registry: Any) -> None:
         "methods": CREATABLE, "callback": sync, "permission_callback": LOGGED_IN,
         "args": {"items": {"type": "array", "items": {"type": "object"}, "minItems": 1, "maxItems": MAX_ITEMS,
                            "required": True}},
-    })
+    }, schema=sync_schema)

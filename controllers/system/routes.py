@@ -1,5 +1,5 @@
-"""System routes: ``GET /health`` and ``GET /settings/public``, and the
-``general`` settings group they read."""
+"""System routes: ``GET /health``, ``GET /settings/public`` (and the ``general``
+settings group they read), and the namespace's OpenAPI document and explorer."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from learnomy_core import PUBLIC, READABLE, RestRequest, hookimpl
 from learnomy_core.errors import Unavailable
+from learnomy_core.openapi import BOOL, STR, TIME, obj, register_openapi_routes, resource_schema
 
 NAMESPACE = "learnomy/v1"
 
@@ -32,9 +33,24 @@ def public_settings(request: RestRequest) -> dict[str, Any]:
     return {
         "site_name": general["site_name"],
         "currency": general["currency"],
-        "registration_open": general["registration_open"],
+        # Learnomy's setting, and the site's WordPress's users_can_register when set.
+        "registration_open": request.app.identity.registration(request.db).open,
         "features": {"pro": request.app.plugins.has_plugin("pro")},
     }
+
+
+def health_schema() -> dict[str, Any]:
+    """Liveness and readiness."""
+    return resource_schema("health", {"status": {"type": "string", "enum": ["ok"]},
+                                      "database": {"type": "string", "enum": ["ok"]}, "time": TIME})
+
+
+def public_settings_schema() -> dict[str, Any]:
+    """The settings anyone may read."""
+    return resource_schema("public_settings", {
+        "site_name": STR, "currency": STR, "registration_open": BOOL,
+        "features": obj({"pro": BOOL}, required=("pro",)),
+    })
 
 
 def register_routes(registry: Any) -> None:
@@ -42,13 +58,14 @@ def register_routes(registry: Any) -> None:
         "methods": READABLE,
         "callback": health,
         "permission_callback": PUBLIC,
-    })
+    }, schema=health_schema)
     registry.register_rest_route(NAMESPACE, "/settings/public", {
         "methods": READABLE,
         "callback": public_settings,
         "permission_callback": PUBLIC,
         "public_cache": True,
-    })
+    }, schema=public_settings_schema)
+    register_openapi_routes(registry, NAMESPACE, explorer=True)
 
 
 def settings_groups() -> dict[str, dict[str, Any]]:

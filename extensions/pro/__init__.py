@@ -10,9 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from learnomy_core import hookimpl
+from learnomy_core import RouteRegistry, hookimpl
+from learnomy_core.openapi import register_openapi_routes
 
 PLUGIN_NAME = "pro"
+NAMESPACE = "learnomy-pro/v1"
+
+
+@hookimpl
+def learnomy_register_routes(registry: RouteRegistry) -> None:
+    # Its document first: every route Pro adds appears in it with no extra work.
+    register_openapi_routes(registry, NAMESPACE)
 
 
 @hookimpl

@@ -1,33 +1,64 @@
 """Identity and access: WordPress users, passwords, tokens, application passwords
-and rate limits, gathered behind :class:`Identity` (``app.identity``)."""
+and rate limits, gathered behind :class:`Identity` (``app.identity``).
+
+Everything here shares the database with WordPress and keeps its formats: see
+:mod:`.wordpress` (which version's hashes to write), :mod:`.roles` (the role
+registry), :mod:`.names` (logins and addresses), :mod:`.wp_sessions` (sessions
+WordPress can end).
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
-from ..errors import AccountBlocked, ApiError, InvalidCredentials, RateLimited
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..errors import AccountBlocked, ApiError, InvalidCredentials, RateLimited, Unavailable
+from ..options import get_options
 from ..registry import Sensitivity
 from ..request import RestRequest
+from ..storage import RETRY_AFTER_SECONDS
 from .app_passwords import AppPasswords
 from .passwords import (
     MAX_PASSWORD_BYTES,
     check_password,
     dummy_check,
-    hash_password,
-    needs_rehash,
+    trim_password,
     verifies_cheaper,
 )
 from .ratelimit import RateLimiter, client_address
+from .roles import MANAGE, Roles
 from .tokens import TokenService
-from .users import Roles, User, UserStore
+from .users import User, UserStore
+from .wordpress import Compat, mark_application_passwords_used, read_compat
 
-__all__ = ["Identity", "User", "Roles", "AccountBlocked"]
+__all__ = ["Identity", "User", "Roles", "AccountBlocked", "Registration"]
 
 _PLAIN_HTTP_ENVIRONMENTS = ("local", "development")
 # No WordPress login or email address is longer (user_email is VARCHAR(100)).
 _LONGEST_ACCOUNT_NAME = 100
+# A WordPress default_role granting any of these is not handed to strangers.
+_PRIVILEGED = {"manage_options", "promote_users", "edit_users", "create_users", "delete_users",
+               "activate_plugins", "install_plugins", "edit_plugins", MANAGE}
+_DEFAULT_ROLE = "lrn_student"
+
+
+@dataclass(frozen=True)
+class Registration:
+    """Whether strangers may register, and the role they get.
+
+    :ivar wordpress_open: WordPress's ``users_can_register`` (None: not set).
+    :ivar wordpress_role: WordPress's ``default_role`` (None: not set).
+    """
+
+    open: bool
+    role: str
+    wordpress_open: Optional[bool] = None
+    wordpress_role: Optional[str] = None
 
 
 class Identity:
@@ -41,6 +72,58 @@ class Identity:
         self.tokens = TokenService(app, self.store, tables["lrn_auth_sessions"], tables["lrn_refresh_tokens"])
         self.app_passwords = AppPasswords(self.store)
         self.rate_limiter = RateLimiter(app.storage.engine, tables["lrn_rate_limits"])
+        self.options = tables["options"]
+        self.ready = False
+
+    def get_ready(self) -> None:
+        """Once per process, before the first request's transaction: register
+        this project's roles in WordPress's registry and read it (a transaction
+        of its own, like the site secret's).
+
+        :raises Unavailable: when the database cannot be reached.
+        """
+        try:
+            with self.app.storage.engine.begin() as db:
+                self.roles.sync(db)
+                self.roles.refresh(db)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            raise Unavailable(headers={"Retry-After": str(RETRY_AFTER_SECONDS)}) from exc
+        self.ready = True
+
+    # -- what the site's WordPress reads -------------------------------------------
+
+    def compat(self, db: Connection) -> Compat:
+        """Which WordPress's formats to write (the ``wordpress.compat`` setting)."""
+        return read_compat(db, self.options)
+
+    def hash_new_password(self, db: Connection, password: str) -> str:
+        """A hash of a new account password in a format the site reads."""
+        return self.compat(db).hash_password(password, self.cost)
+
+    def registration(self, db: Connection) -> Registration:
+        """Who may register, and as what: Learnomy's ``general.registration_open``
+        and, when WordPress set them, its ``users_can_register`` (both must
+        allow) and ``default_role`` (used unless unknown here or privileged)."""
+        settings = self.app.settings
+        ours = bool(settings.get(db, "general.registration_open")) if "general" in settings.groups else True
+        found = get_options(db, self.options, ["users_can_register", "default_role"])
+        raw_open, wp_role = found.get("users_can_register"), found.get("default_role")
+        wp_open = None if raw_open is None else raw_open.strip() not in ("", "0")
+        role = _DEFAULT_ROLE
+        if wp_role and wp_role in self.roles.caps and not self.roles.caps[wp_role] & _PRIVILEGED:
+            role = wp_role
+        return Registration(ours and wp_open is not False, role, wp_open, wp_role)
+
+    def create_application_password(self, db: Connection, user_id: int, name: str,
+                                    app_id: str = "") -> tuple[dict[str, Any], str]:
+        """A new application password (``(item, plain secret)``) in a format the
+        site reads; sets ``using_application_passwords`` as WordPress does.
+
+        :raises ValueError: when the user already has one with that name.
+        """
+        item, secret = self.app_passwords.create(db, user_id, name, app_id, hash_secret=self.compat(db).hash_secret)
+        mark_application_passwords_used(db, self.options)
+        return item, secret
 
     @property
     def cost(self) -> int:
@@ -59,14 +142,21 @@ class Identity:
             return self._basic(request, value.strip())
         return None
 
-    def _basic(self, request: RestRequest, value: str) -> User:
-        """An application password over Basic auth (never the account password)."""
-        if request.scheme != "https" and self.app.config["environment"] not in _PLAIN_HTTP_ENVIRONMENTS:
-            raise InvalidCredentials("Application passwords require HTTPS.")
+    def _basic(self, request: RestRequest, value: str) -> Optional[User]:
+        """An application password over Basic auth (never the account password).
+
+        Credentials without a ``:`` are no login and password at all: as in
+        WordPress, the request goes on anonymously.
+        """
         try:
-            login, _, secret = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
             raise InvalidCredentials() from None
+        if ":" not in decoded:
+            return None
+        if request.scheme != "https" and self.app.config["environment"] not in _PLAIN_HTTP_ENVIRONMENTS:
+            raise InvalidCredentials("Application passwords require HTTPS.")
+        login, _, secret = decoded.partition(":")
         row = self.store.find_login(request.db, login) if login else None
         item = self.app_passwords.verify(request.db, int(row.ID), secret) if row is not None else None
         if row is None or item is None or row.blocked == "1":
@@ -74,7 +164,8 @@ class Identity:
         # Deferred: a write now would hold SQLite's lock while the rate limiter
         # counts on a connection of its own.
         user_id, ip = int(row.ID), request.remote_addr or ""
-        request.before_commit.append(lambda db: self.app_passwords.record_usage(db, user_id, item["uuid"], ip))
+        request.before_commit.append(lambda db: self.app_passwords.record_usage(
+            db, user_id, item["uuid"], ip, secret=secret, compat=lambda: self.compat(db)))
         user = self.store.from_row(row)
         user.auth = {"method": "application-password", "uuid": item["uuid"], "item": item}
         return user
@@ -82,28 +173,48 @@ class Identity:
     def login(self, request: RestRequest, username: str, password: str) -> Any:
         """The user row for a correct login; the same cost and answer otherwise.
 
+        As ``wp_authenticate``: the name is tried as a login, then as an email
+        address (both when both exist, each with its own password), and the
+        password without surrounding whitespace (the form WordPress hashes).
+        A hash the site's WordPress cannot read, or an older format, is
+        rewritten (see :mod:`.wordpress`); the user's sessions carry over.
+
         :raises InvalidCredentials: unknown user or wrong password (indistinguishable).
         :raises AccountBlocked: a correct password for a blocked account.
         """
-        row = self.store.find_login(request.db, username) if username else None
-        if row is None or len(password.encode()) > MAX_PASSWORD_BYTES:
+        db = request.db
+        rows = self.store.candidates(db, username) if username else []
+        if not rows or len(password.encode()) > MAX_PASSWORD_BYTES:
             dummy_check(self.cost)
             raise InvalidCredentials("The username or password is incorrect.")
-        if not check_password(password, row.user_pass):
+        trimmed = trim_password(password)
+        row, untrimmed = None, False
+        for candidate in rows:
+            if check_password(trimmed, candidate.user_pass):
+                row = candidate
+            elif trimmed != password and check_password(password, candidate.user_pass):
+                row, untrimmed = candidate, True  # hashed here before hashes were of the trimmed form
+            if row is not None:
+                break
+        if row is None:
             # A legacy hash (phpass, MD5, cheaper bcrypt) fails faster than ours,
             # which would tell its accounts apart from unknown names: pay ours too.
-            if verifies_cheaper(row.user_pass, self.cost):
+            if all(verifies_cheaper(candidate.user_pass, self.cost) for candidate in rows):
                 dummy_check(self.cost)
             raise InvalidCredentials("The username or password is incorrect.")
         if row.blocked == "1":
             raise AccountBlocked()
-        if needs_rehash(row.user_pass, self.cost):
-            self.store.set_password_hash(request.db, int(row.ID), hash_password(password, self.cost))
+        compat = self.compat(db)
+        if untrimmed or compat.needs_rehash(row.user_pass, self.cost):
+            user_id, new_hash = int(row.ID), compat.hash_password(trimmed, self.cost)
+            self.store.set_password_hash(db, user_id, new_hash)
+            self.tokens.carry_over(db, user_id, row.user_pass, new_hash)
+            row = self.store.get(db, user_id)
         return row
 
     def set_password(self, db: Any, user_id: int, password: str) -> None:
         """Store a new password and invalidate every token issued before."""
-        self.store.set_password_hash(db, user_id, hash_password(password, self.cost))
+        self.store.set_password_hash(db, user_id, self.hash_new_password(db, password))
         self.tokens.invalidate_user(db, user_id)
 
     # -- rate limits -----------------------------------------------------------
@@ -145,9 +256,8 @@ class Identity:
         keys: list[str] = []
         for value in _sent_values(request, names):
             found = [f"name:{value.strip().casefold()}"]
-            row = self.store.find_login(request.db, value) if len(value) <= _LONGEST_ACCOUNT_NAME else None
-            if row is not None:
-                found.append(f"user:{int(row.ID)}")
+            rows = self.store.candidates(request.db, value) if len(value) <= _LONGEST_ACCOUNT_NAME else []
+            found += [f"user:{int(row.ID)}" for row in rows]
             keys += [key for key in found if key not in keys]
         return keys
 
@@ -165,7 +275,7 @@ def _sent_values(request: RestRequest, names: Iterable[str]) -> list[str]:
         json_params, form_params = {}, {}
     values: list[str] = []
     for name in names:
-        for source in (request.url_params, json_params, form_params, request.args):
+        for source in (request.url_params, json_params, form_params, request.query_params):
             value = source.get(name)
             if isinstance(value, (str, int, float)) and not isinstance(value, bool):
                 values.append(str(value))

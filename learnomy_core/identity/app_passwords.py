@@ -1,8 +1,11 @@
-"""WordPress application passwords, stored exactly as WordPress 6.8+ stores them.
+"""WordPress application passwords, stored exactly as WordPress stores them.
 
 The ``_application_passwords`` user meta holds a PHP-serialized list of items
 ``{uuid, app_id, name, password, created, last_used, last_ip}`` where ``password``
-is ``wp_fast_hash`` of the 24-character secret (older phpass hashes still verify).
+is ``wp_fast_hash`` of the 24-character secret (WordPress 6.8), or its phpass
+hash for a site on WordPress 6.7 or earlier, which cannot read the former (see
+:mod:`learnomy_core.identity.wordpress`); both verify. On such a site, an item
+hashed the 6.8 way (made here before) is rehashed when its use is next recorded.
 The secret is shown once, chunked in fours as WordPress shows it; on input
 everything but letters and digits is ignored.
 """
@@ -14,14 +17,18 @@ import secrets
 import string
 import time
 import uuid
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..locks import lock_rows
-from .passwords import fast_hash, verify_fast_hash
-from .users import UserStore, serialize_php, unserialize_php
+from .passwords import fast_hash, hash_phpass, verify_fast_hash
+from .php import serialize_php, unserialize_php
+from .users import UserStore
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .wordpress import Compat
 
 __all__ = ["AppPasswords", "generate", "chunk", "normalize"]
 
@@ -79,9 +86,12 @@ class AppPasswords:
     def _save(self, db: Connection, user_id: int, items: list[dict[str, Any]]) -> None:
         self.store.set_meta(db, user_id, UserStore.APP_PASSWORDS, serialize_php(items))
 
-    def create(self, db: Connection, user_id: int, name: str, app_id: str = "") -> tuple[dict[str, Any], str]:
+    def create(self, db: Connection, user_id: int, name: str, app_id: str = "", *,
+               hash_secret: Callable[[str], str] = fast_hash) -> tuple[dict[str, Any], str]:
         """Add one; ``(item, plain_secret)``.
 
+        :param hash_secret: how to store it (WordPress 6.8's ``wp_fast_hash``, or
+            phpass for an older site).
         :raises ValueError: when the user already has one with that name.
         """
         items = self.items(db, user_id, for_update=True)
@@ -90,7 +100,7 @@ class AppPasswords:
         secret = generate()
         item = {
             "uuid": str(uuid.uuid4()), "app_id": app_id, "name": name,
-            "password": fast_hash(secret), "created": int(time.time()),
+            "password": hash_secret(secret), "created": int(time.time()),
             "last_used": None, "last_ip": None,
         }
         self._save(db, user_id, [*items, item])
@@ -115,8 +125,13 @@ class AppPasswords:
                 return item
         return None
 
-    def record_usage(self, db: Connection, user_id: int, item_uuid: str, ip: str) -> None:
-        """Update ``last_used``/``last_ip`` (at most daily per IP, as WordPress does)."""
+    def record_usage(self, db: Connection, user_id: int, item_uuid: str, ip: str, *, secret: str = "",
+                     compat: Optional[Callable[[], "Compat"]] = None) -> None:
+        """Update ``last_used``/``last_ip`` (at most daily per IP, as WordPress does).
+
+        Then, given the ``secret`` just presented and the site's ``compat``, an
+        item hashed in a format the site cannot read is rehashed in one it can.
+        """
         now = int(time.time())
 
         def due(items: list[dict[str, Any]]) -> Optional[dict[str, Any]]:
@@ -132,4 +147,7 @@ class AppPasswords:
         item = due(items)
         if item is not None:
             item["last_used"], item["last_ip"] = now, ip
+            stored = str(item.get("password", ""))
+            if secret and compat is not None and stored.startswith("$generic$") and not compat().reads_fast_hashes():
+                item["password"] = hash_phpass(normalize(secret))
             self._save(db, user_id, items)

@@ -1,5 +1,5 @@
 """WordPress's password hashes: verified in ``wp_check_password``'s order, written
-in the WordPress 6.8+ format.
+in the WordPress 6.8+ format (or phpass, for a site on WordPress 6.7 or earlier).
 
 Formats accepted (the first that applies decides):
 
@@ -9,9 +9,13 @@ Formats accepted (the first that applies decides):
 4. ``$wp``: WordPress 6.8+, bcrypt over base64(HMAC-SHA384(password, "wp-sha384"));
 5. anything else: ``password_verify`` (plain bcrypt, cut at 72 bytes as PHP does).
 
-New hashes are ``$wp$2y$<cost>$...``. :func:`needs_rehash` says when a stored hash
-should be upgraded after a successful login: any legacy format, and bcrypt only
-when its cost is below ours (a shared WordPress site may use cost 12).
+New hashes are ``$wp$2y$<cost>$...``; :func:`hash_phpass` writes the ``$P$B...``
+hashes of WordPress before 6.8 (``PasswordHash(8, true)``), for sites that cannot
+read 6.8's (see :mod:`learnomy_core.identity.wordpress`). As ``wp_hash_password``
+does, both hash the password without surrounding whitespace. :func:`needs_rehash`
+says when a stored hash should be upgraded after a successful login: any legacy
+format, and bcrypt only when its cost is below ours (a shared WordPress site may
+use cost 12).
 
 Application passwords and reset keys use :func:`fast_hash` (``$generic$`` +
 keyed BLAKE2b, WordPress 6.8's ``wp_fast_hash``).
@@ -29,6 +33,8 @@ import bcrypt
 __all__ = [
     "MAX_PASSWORD_BYTES",
     "hash_password",
+    "hash_phpass",
+    "trim_password",
     "check_password",
     "needs_rehash",
     "fast_hash",
@@ -41,6 +47,13 @@ __all__ = [
 MAX_PASSWORD_BYTES = 4096
 _ITOA64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _FAST_HASH_KEY = b"wp_fast_hash_6.8+"
+_PHP_TRIM = " \t\n\r\0\x0b"
+_PHPASS_ROUNDS_LOG2 = 8  # WordPress's PasswordHash( 8, true )
+
+
+def trim_password(password: str) -> str:
+    """PHP's ``trim``: what ``wp_hash_password`` hashes and ``wp_authenticate`` checks."""
+    return password.strip(_PHP_TRIM)
 
 
 def _prehash(password: bytes) -> bytes:
@@ -60,8 +73,15 @@ def _bcrypt_verify(password: bytes, hashed: str) -> bool:
 
 def hash_password(password: str, cost: int = 10) -> str:
     """The WordPress 6.8+ hash of ``password``: ``$wp$2y$...``."""
-    hashed = bcrypt.hashpw(_prehash(password.encode()), bcrypt.gensalt(cost)).decode()
+    hashed = bcrypt.hashpw(_prehash(trim_password(password).encode()), bcrypt.gensalt(cost)).decode()
     return "$wp$2y$" + hashed[4:]
+
+
+def hash_phpass(password: str) -> str:
+    """The hash WordPress before 6.8 writes: phpass portable, ``$P$B`` + 8 salt
+    characters + 22 of digest (2^8 rounds of MD5)."""
+    setting = "$P$" + _ITOA64[min(_PHPASS_ROUNDS_LOG2 + 5, 30)] + _encode64(secrets.token_bytes(6), 6)
+    return _phpass(trim_password(password).encode(), setting)
 
 
 def check_password(password: str, hashed: str) -> bool:

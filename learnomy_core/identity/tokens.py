@@ -12,11 +12,21 @@ user's token version). Only HS256 is accepted.
   retired one again revokes the whole family.
 - Changing a password, blocking or deleting a user bumps the user's token version
   and revokes every session: every earlier token stops working.
+- What WordPress does ends sessions here too. Each session keeps a fingerprint of
+  the password hash it began with (:func:`pass_check`): a password changed
+  anywhere, WordPress included, changes the hash and ends it (as WordPress's own
+  login cookies, which carry a fragment of the hash, end). Each session is also
+  listed in WordPress's ``session_tokens`` user meta
+  (:mod:`learnomy_core.identity.wp_sessions`): WordPress's "Log Out Everywhere"
+  removes the entry and ends it. Both are read in the one query that checks an
+  access token; a rehash at login here (the same password) carries the user's
+  sessions over to the new hash.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -28,12 +38,13 @@ from sqlalchemy.engine import Connection
 
 from ..errors import InvalidToken, TokenExpired
 from ..storage import ID
+from .wp_sessions import SESSION_TOKENS, WordPressSessions, holds, new_verifier
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..request import RestRequest
     from .users import User, UserStore
 
-__all__ = ["token_tables", "TokenService", "ALGORITHM"]
+__all__ = ["token_tables", "TokenService", "ALGORITHM", "pass_check"]
 
 ALGORITHM = "HS256"
 
@@ -49,6 +60,10 @@ def token_tables(metadata: sa.MetaData, prefix: str) -> tuple[sa.Table, sa.Table
         sa.Column("revoked_at", sa.DateTime, nullable=True),
         sa.Column("ip", sa.String(45), nullable=False, default=""),
         sa.Column("user_agent", sa.String(255), nullable=False, default=""),
+        # Fingerprint of the password hash the session began with (pass_check).
+        sa.Column("pass_check", sa.String(32), nullable=False, default=""),
+        # Its key in WordPress's session_tokens user meta (None: not listed there).
+        sa.Column("wp_verifier", sa.String(64), nullable=True),
     )
     refresh = sa.Table(
         f"{prefix}lrn_refresh_tokens", metadata,
@@ -71,6 +86,26 @@ def _digest(jti: str) -> str:
     return hashlib.sha256(jti.encode()).hexdigest()
 
 
+def _still_valid(user_row: Any, claims: dict[str, Any], session_pass_check: str, verifier: Optional[str],
+                 wp_sessions: Optional[str]) -> bool:
+    """Whether nothing has ended a session: blocking the user, a new token
+    version, another password hash, WordPress unlisting it."""
+    if user_row.blocked == "1" or int(user_row.token_version or 0) != claims.get("ver"):
+        return False
+    if not hmac.compare_digest(session_pass_check, pass_check(user_row.user_pass)):
+        return False
+    return verifier is None or holds(wp_sessions, verifier)
+
+
+def pass_check(password_hash: str) -> str:
+    """A fingerprint of a stored password hash: changes whenever the hash does.
+
+    Unkeyed, so the migration that introduced it could compute it for sessions
+    already open; it tells nothing the hash itself, in the same database, does not.
+    """
+    return hashlib.sha256((password_hash or "").encode()).hexdigest()[:32]
+
+
 class TokenService:
     """Issues, checks, rotates and revokes tokens for one app."""
 
@@ -79,6 +114,7 @@ class TokenService:
         self.store = store
         self.sessions = sessions
         self.refresh_tokens = refresh
+        self.wordpress = WordPressSessions(store)
 
     # -- claims --------------------------------------------------------------
 
@@ -110,27 +146,35 @@ class TokenService:
 
     # -- issuing -------------------------------------------------------------
 
-    def issue(
-        self, db: Connection, request: "RestRequest", user_id: int, version: Optional[str],
-        session_id: Optional[str] = None,
-    ) -> dict[str, Any]:
-        """A new access/refresh pair; a new session unless ``session_id`` continues one."""
+    def issue(self, db: Connection, request: "RestRequest", user_row: Any, session: Any = None) -> dict[str, Any]:
+        """A new access/refresh pair for ``user_row`` (a user row with its meta
+        columns); a new session unless ``session`` (its row) continues one."""
         now = _now()
         config = self.app.config
-        if session_id is None:
-            session_id = uuid.uuid4().hex
+        user_id = int(user_row.ID)
+        refresh_exp = now + timedelta(seconds=config["refresh_token_ttl"])
+        expiration = int(refresh_exp.replace(tzinfo=timezone.utc).timestamp())
+        ip, agent = (request.remote_addr or "")[:45], (request.user_agent.string or "")[:255]
+        if session is None:
+            session_id, verifier = uuid.uuid4().hex, new_verifier()
+            listed = self.wordpress.add(db, user_id, verifier, expiration, ip, agent)
             db.execute(sa.insert(self.sessions).values(
-                id=session_id, user_id=user_id, created_at=now, last_used_at=now,
-                ip=(request.remote_addr or "")[:45],
-                user_agent=(request.user_agent.string or "")[:255],
+                id=session_id, user_id=user_id, created_at=now, last_used_at=now, ip=ip, user_agent=agent,
+                pass_check=pass_check(user_row.user_pass), wp_verifier=verifier if listed else None,
             ))
         else:
-            db.execute(sa.update(self.sessions).where(self.sessions.c.id == session_id)
-                       .values(last_used_at=now))
+            session_id = session.id
+            values: dict[str, Any] = {"last_used_at": now}
+            if session.wp_verifier:
+                self.wordpress.extend(db, user_id, session.wp_verifier, expiration)
+            else:  # begun before sessions were listed in WordPress: list it now
+                verifier = new_verifier()
+                if self.wordpress.add(db, user_id, verifier, expiration, ip, agent):
+                    values["wp_verifier"] = verifier
+            db.execute(sa.update(self.sessions).where(self.sessions.c.id == session_id).values(**values))
         base = {"iss": self.issuer(request), "sub": str(user_id), "iat": now.replace(tzinfo=timezone.utc),
-                "sid": session_id, "ver": int(version or 0)}
+                "sid": session_id, "ver": int(user_row.token_version or 0)}
         refresh_jti = secrets.token_urlsafe(24)
-        refresh_exp = now + timedelta(seconds=config["refresh_token_ttl"])
         db.execute(sa.insert(self.refresh_tokens).values(
             session_id=session_id, user_id=user_id, token_hash=_digest(refresh_jti),
             issued_at=now, expires_at=refresh_exp,
@@ -152,20 +196,27 @@ class TokenService:
     def authenticate(self, request: "RestRequest", token: str) -> "User":
         """The user of a bearer access token, with its session still live.
 
+        One query: the user with its meta, its session row, and WordPress's list
+        of its sessions.
+
         :raises InvalidToken: for a revoked session, an old token version, a
-            blocked or deleted user; :raises TokenExpired: when expired.
+            blocked or deleted user, a password changed since the session began,
+            or a session WordPress has ended; :raises TokenExpired: when expired.
         """
         claims = self.decode(token, "access", self.issuer(request))
-        sessions = self.sessions
-        live = (
-            sa.select(sa.func.count()).select_from(sessions)
-            .where(sessions.c.id == str(claims.get("sid", "")), sessions.c.revoked_at.is_(None))
-            .scalar_subquery().label("session_live")
-        )
+        store, sessions = self.store, self.sessions
+        users = store.users
+        session = sa.and_(sessions.c.id == str(claims.get("sid", "")), sessions.c.user_id == users.c.ID,
+                          sessions.c.revoked_at.is_(None))
         row = request.db.execute(
-            self.store.select().add_columns(live).where(self.store.users.c.ID == int(claims["sub"]))
+            store.select().add_columns(
+                sessions.c.pass_check.label("session_pass_check"),
+                sessions.c.wp_verifier.label("session_verifier"),
+                store.meta_value(users.c.ID, SESSION_TOKENS).label("wp_session_tokens"),
+            ).select_from(users.outerjoin(sessions, session)).where(users.c.ID == int(claims["sub"]))
         ).first()
-        if row is None or not row.session_live or row.blocked == "1" or int(row.token_version or 0) != claims.get("ver"):
+        if row is None or row.session_pass_check is None or not _still_valid(
+                row, claims, row.session_pass_check, row.session_verifier, row.wp_session_tokens):
             raise InvalidToken()
         user = self.store.from_row(row)
         user.auth = {"method": "jwt", "sid": claims["sid"]}
@@ -197,9 +248,11 @@ class TokenService:
             db.commit()
             raise InvalidToken("This refresh token was already used; its session has been revoked.")
         user_row = self.store.get(db, int(row.user_id))
-        if user_row is None or user_row.blocked == "1" or int(user_row.token_version or 0) != claims.get("ver"):
+        if user_row is None or not _still_valid(
+                user_row, claims, session.pass_check, session.wp_verifier,
+                self.store.get_meta(db, int(row.user_id), SESSION_TOKENS) if session.wp_verifier else None):
             raise InvalidToken()
-        return user_row, self.issue(db, request, int(row.user_id), user_row.token_version, row.session_id)
+        return user_row, self.issue(db, request, user_row, session)
 
     def session_of(self, request: "RestRequest", token: str) -> tuple[int, str]:
         """``(user_id, session_id)`` of a refresh token (retired or not)."""
@@ -213,16 +266,54 @@ class TokenService:
         return int(row.user_id), row.session_id
 
     def revoke_session(self, db: Connection, session_id: str) -> None:
-        db.execute(sa.update(self.sessions).where(self.sessions.c.id == session_id,
-                                                  self.sessions.c.revoked_at.is_(None)).values(revoked_at=_now()))
+        """End one session (and unlist it from WordPress's)."""
+        sessions = self.sessions
+        row = db.execute(sa.select(sessions.c.user_id, sessions.c.wp_verifier)
+                         .where(sessions.c.id == session_id, sessions.c.revoked_at.is_(None))).first()
+        if row is None:
+            return
+        db.execute(sa.update(sessions).where(sessions.c.id == session_id, sessions.c.revoked_at.is_(None))
+                   .values(revoked_at=_now()))
+        if row.wp_verifier:
+            self.wordpress.remove(db, int(row.user_id), [row.wp_verifier])
 
     def revoke_all(self, db: Connection, user_id: int, *, except_session: Optional[str] = None) -> None:
-        """End every session of the user (but ``except_session``)."""
-        query = sa.update(self.sessions).where(self.sessions.c.user_id == user_id,
-                                               self.sessions.c.revoked_at.is_(None))
+        """End every session of the user (but ``except_session``), and unlist them
+        from WordPress's (WordPress's own sessions stay)."""
+        sessions = self.sessions
+        live = sa.and_(sessions.c.user_id == user_id, sessions.c.revoked_at.is_(None))
         if except_session:
-            query = query.where(self.sessions.c.id != except_session)
-        db.execute(query.values(revoked_at=_now()))
+            live = sa.and_(live, sessions.c.id != except_session)
+        verifiers = [v for (v,) in db.execute(sa.select(sessions.c.wp_verifier).where(live)) if v]
+        db.execute(sa.update(sessions).where(live).values(revoked_at=_now()))
+        self.wordpress.remove(db, user_id, verifiers)
+
+    def carry_over(self, db: Connection, user_id: int, old_hash: str, new_hash: str) -> None:
+        """The same password was hashed anew (an upgrade at login): the user's
+        sessions keep working under the new hash."""
+        db.execute(sa.update(self.sessions).where(
+            self.sessions.c.user_id == user_id, self.sessions.c.pass_check == pass_check(old_hash),
+            self.sessions.c.revoked_at.is_(None),
+        ).values(pass_check=pass_check(new_hash)))
+
+    def purge_orphans(self, db: Connection) -> tuple[int, int]:
+        """Delete sessions and refresh tokens whose user no longer exists (deleted
+        in WordPress, which knows nothing of them): ``(sessions, refresh tokens)``."""
+        users = self.store.users
+        counts = []
+        for table in (self.refresh_tokens, self.sessions):
+            gone = ~sa.exists(sa.select(users.c.ID).where(users.c.ID == table.c.user_id))
+            counts.append(db.execute(sa.delete(table).where(gone)).rowcount)
+        return counts[1], counts[0]
+
+    def count_orphans(self, db: Connection) -> tuple[int, int]:
+        """How many sessions and refresh tokens :meth:`purge_orphans` would delete."""
+        users = self.store.users
+        counts = []
+        for table in (self.sessions, self.refresh_tokens):
+            gone = ~sa.exists(sa.select(users.c.ID).where(users.c.ID == table.c.user_id))
+            counts.append(int(db.execute(sa.select(sa.func.count()).select_from(table).where(gone)).scalar() or 0))
+        return counts[0], counts[1]
 
     def invalidate_user(self, db: Connection, user_id: int) -> int:
         """Every token issued to the user so far stops working; the new version."""

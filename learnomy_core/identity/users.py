@@ -4,7 +4,14 @@ Roles are stored as WordPress stores them: the ``{prefix}capabilities`` meta row
 holds a PHP-serialized array (``a:1:{s:13:"administrator";b:1;}``), read and
 written exactly so, so the project can share a user base with a WordPress site.
 A key of that array that is not a role grants that single capability, as in
-WordPress.
+WordPress. Role definitions come from :class:`~learnomy_core.identity.roles.Roles`
+(WordPress's ``{prefix}user_roles`` when there is one).
+
+New users follow ``wp_insert_user``'s rules (:mod:`learnomy_core.identity.names`):
+a login WordPress would accept unchanged, at most 60 characters, an address
+``is_email`` accepts, a nicename made unique with ``-2``, ``-3``..., and the meta
+rows WordPress writes for a new user. A name is looked up as
+``wp_authenticate`` looks it up: as a login first, then as an email address.
 """
 
 from __future__ import annotations
@@ -12,14 +19,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Optional
 
-import phpserialize
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..locks import lock_name, lock_rows
-from ..storage import ID, LONGTEXT
+from ..storage import ID, LONGTEXT, inserted_id
+from .names import check_new_user, is_email, nicename_candidates, nicename_of, sanitize_user
+from .php import serialize_php, unserialize_php
+from .roles import BASE_ROLES, Roles
 
 __all__ = [
     "BASE_ROLES",
@@ -31,32 +40,13 @@ __all__ = [
     "UserStore",
 ]
 
-# Learnomy's own role slugs, with WordPress's subscriber treated as a student.
-BASE_ROLES: dict[str, set[str]] = {
-    "administrator": {
-        "read", "manage_options", "list_users", "edit_users", "delete_users", "promote_users",
-        "learnomy_manage", "learnomy_teach", "learnomy_learn", "upload_files",
-    },
-    "lrn_instructor": {"read", "learnomy_teach", "learnomy_learn", "upload_files"},
-    "lrn_student": {"read", "learnomy_learn"},
-    "subscriber": {"read", "learnomy_learn"},
-}
-_USER_LEVELS = {"administrator": 10, "lrn_instructor": 2}
-
-
-def serialize_php(value: Any) -> str:
-    """PHP's ``serialize``, as WordPress writes meta values."""
-    return phpserialize.dumps(value).decode("utf-8")
-
-
-def unserialize_php(raw: Optional[str]) -> Any:
-    """PHP's ``unserialize`` (lists come back as dicts keyed 0..n-1); None on garbage."""
-    if not raw:
-        return None
-    try:
-        return phpserialize.loads(raw.encode("utf-8"), decode_strings=True)
-    except (ValueError, EOFError, TypeError):
-        return None
+# What wp_insert_user writes for a new user, in its order (WordPress 6.8; 6.1
+# writes the same keys, with use_ssl "0" alike).
+_NEW_USER_META = (
+    ("first_name", ""), ("last_name", ""), ("description", ""), ("rich_editing", "true"),
+    ("syntax_highlighting", "true"), ("comment_shortcuts", "false"), ("admin_color", "fresh"),
+    ("use_ssl", "0"), ("show_admin_bar_front", "true"), ("locale", ""),
+)
 
 
 def users_tables(metadata: sa.MetaData, prefix: str) -> tuple[sa.Table, sa.Table]:
@@ -91,31 +81,13 @@ def users_tables(metadata: sa.MetaData, prefix: str) -> tuple[sa.Table, sa.Table
     return users, usermeta
 
 
-class Roles:
-    """Role definitions: the base roles plus what plugins grant through the hook."""
-
-    def __init__(self, extra: Iterable[Mapping[str, Iterable[str]]] = ()) -> None:
-        self.caps: dict[str, set[str]] = {role: set(caps) for role, caps in BASE_ROLES.items()}
-        for answer in extra:
-            for role, caps in (answer or {}).items():
-                self.caps.setdefault(role, set()).update(caps)
-
-    def capabilities(self, granted: Mapping[str, Any]) -> tuple[list[str], set[str]]:
-        """``(roles, capabilities)`` from a decoded capabilities meta array."""
-        roles = [name for name, on in granted.items() if on and name in self.caps]
-        caps: set[str] = set()
-        for role in roles:
-            caps |= self.caps[role]
-        caps |= {name for name, on in granted.items() if on and name not in self.caps}
-        return roles, caps
-
-
 @dataclass
 class User:
     """An authenticated (or looked-up) user.
 
     :ivar auth: how this request authenticated: ``{"method": "jwt", "sid": ...}``
         or ``{"method": "application-password", "uuid": ...}``.
+    :ivar granted: the ``{prefix}capabilities`` array as stored (roles and grants).
     """
 
     id: int
@@ -128,6 +100,7 @@ class User:
     url: str = ""
     nicename: str = ""
     auth: dict[str, Any] = field(default_factory=dict)
+    granted: dict[str, Any] = field(default_factory=dict)
 
     def has_cap(self, capability: str) -> bool:
         """Whether a role (or a direct grant) gives ``capability``."""
@@ -212,6 +185,11 @@ class UserStore:
         if not done:
             db.execute(sa.insert(meta).values(user_id=user_id, meta_key=key, meta_value=value))
 
+    def delete_meta(self, db: Connection, user_id: int, key: str) -> None:
+        """``delete_user_meta``: every row of ``key`` for the user."""
+        meta = self.usermeta
+        db.execute(sa.delete(meta).where(meta.c.user_id == user_id, meta.c.meta_key == key))
+
     # -- users -------------------------------------------------------------
 
     def select(self) -> sa.Select:
@@ -225,12 +203,13 @@ class UserStore:
         )
 
     def from_row(self, row: Any) -> User:
-        granted = unserialize_php(row.caps_meta)
-        roles, caps = self.roles.capabilities(granted if isinstance(granted, dict) else {})
+        decoded = unserialize_php(row.caps_meta)
+        granted = {str(key): value for key, value in decoded.items()} if isinstance(decoded, dict) else {}
+        roles, caps = self.roles.capabilities(granted)
         return User(
             id=int(row.ID), login=row.user_login, email=row.user_email,
             display_name=row.display_name, registered_at=row.user_registered,
-            roles=roles, caps=caps, url=row.user_url, nicename=row.user_nicename,
+            roles=roles, caps=caps, url=row.user_url, nicename=row.user_nicename, granted=granted,
         )
 
     def get(self, db: Connection, user_id: int) -> Optional[Any]:
@@ -238,10 +217,29 @@ class UserStore:
         return db.execute(self.select().where(self.users.c.ID == user_id)).first()
 
     def find_login(self, db: Connection, login_or_email: str) -> Optional[Any]:
-        """The user row by login, or by email when the value holds an ``@`` (any case)."""
+        """The user row a name means: :meth:`candidates`' first."""
+        found = self.candidates(db, login_or_email)
+        return found[0] if found else None
+
+    def candidates(self, db: Connection, login_or_email: str) -> list[Any]:
+        """The users a name may mean, as ``wp_authenticate`` tries them: the user
+        whose login it is (after ``sanitize_user``), then, when it is an email
+        address, the user whose address it is (any case; one query). A login
+        may hold an ``@``, and may even be another user's address: both count."""
+        name = sanitize_user(login_or_email)
+        if not name:
+            return []
         users = self.users
-        column = users.c.user_email if "@" in login_or_email else users.c.user_login
-        return db.execute(self.select().where(_same_text(db, column, login_or_email)).order_by(users.c.ID)).first()
+        by_login = _same_text(db, users.c.user_login, name)
+        match = sa.or_(by_login, _same_text(db, users.c.user_email, name)) if is_email(name) else by_login
+        rows = db.execute(
+            self.select().add_columns(sa.case((by_login, 1), else_=0).label("by_login"))
+            .where(match).order_by(users.c.ID)
+        ).all()
+        logins = [row for row in rows if row.by_login]
+        emails = [row for row in rows if not row.by_login]
+        found = logins[:1] + [row for row in emails[:1] if not logins or row.ID != logins[0].ID]
+        return found
 
     def exists(self, db: Connection, *, login: str = "", email: str = "", except_id: Optional[int] = None) -> bool:
         """Whether a user (other than ``except_id``) holds ``login`` or ``email``.
@@ -269,18 +267,41 @@ class UserStore:
         self, db: Connection, *, login: str, email: str, password_hash: str, role: str,
         display_name: str = "",
     ) -> int:
-        """Insert a user with WordPress's default meta; the new id."""
+        """Insert a user as ``wp_insert_user`` does; the new id.
+
+        Call :meth:`exists` first in the same transaction (it takes the lock on
+        every user's names, which the nicename needs too).
+
+        :raises InvalidParams: for a login or address WordPress would refuse.
+        :raises ValueError: for an unknown role.
+        """
+        check_new_user(login, email)
+        if role not in self.roles.caps:
+            raise ValueError(f"unknown role {role!r}")
         users = self.users
-        user_id = db.execute(sa.insert(users).values(
-            user_login=login, user_pass=password_hash, user_nicename=_nicename(login),
+        user_id = inserted_id(db.execute(sa.insert(users).values(
+            user_login=login, user_pass=password_hash, user_nicename=self.free_nicename(db, login),
             user_email=email, user_url="", user_registered=_now(), user_activation_key="",
             user_status=0, display_name=display_name or login,
-        )).inserted_primary_key[0]
-        for key, value in (("nickname", login), ("first_name", ""), ("last_name", ""),
-                           ("description", ""), ("rich_editing", "true")):
+        )))
+        for key, value in (("nickname", login), *_NEW_USER_META):
             db.execute(sa.insert(self.usermeta).values(user_id=user_id, meta_key=key, meta_value=value))
         self.set_role(db, int(user_id), role)
         return int(user_id)
+
+    def free_nicename(self, db: Connection, login: str) -> str:
+        """The login's nicename, or the first of ``-2``, ``-3``... no other user
+        holds (``wp_insert_user``'s loop, in one query). Call it under the names
+        lock :meth:`exists` takes."""
+        users = self.users
+        nicename = nicename_of(login)
+        stem = nicename[:44].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        # A locking read: under the names lock exists() took, it sees users that
+        # registered while this transaction waited (a plain read would not, on MySQL).
+        taken = {str(value).lower() for (value,) in lock_rows(db, (
+            sa.select(users.c.user_nicename).where(users.c.user_nicename.like(stem + "%", escape="\\"),
+                                                   ~_same_text(db, users.c.user_login, login))))}
+        return next(name for name in nicename_candidates(nicename, len(taken) + 1) if name.lower() not in taken)
 
     def set_role(self, db: Connection, user_id: int, role: str) -> None:
         """Replace the user's roles with ``role`` (``WP_User::set_role``).
@@ -290,7 +311,7 @@ class UserStore:
         if role not in self.roles.caps:
             raise ValueError(f"unknown role {role!r}")
         self.set_meta(db, user_id, self.caps_key, serialize_php({role: True}))
-        self.set_meta(db, user_id, self.level_key, str(_USER_LEVELS.get(role, 0)))
+        self.set_meta(db, user_id, self.level_key, str(self.roles.level(role)))
 
     def set_password_hash(self, db: Connection, user_id: int, password_hash: str) -> None:
         db.execute(sa.update(self.users).where(self.users.c.ID == user_id).values(user_pass=password_hash))
@@ -310,10 +331,6 @@ def _same_text(db: Connection, column: Any, value: str) -> Any:
     bytes unless told ``NOCASE`` (which folds ASCII letters: logins are ASCII).
     """
     return column.collate("NOCASE") == value if db.dialect.name == "sqlite" else column == value
-
-
-def _nicename(login: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "-" for c in login.lower())[:50]
 
 
 def _now() -> datetime:

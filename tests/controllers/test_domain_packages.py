@@ -24,6 +24,8 @@ ALLOWED = {
     "catalog": set(),
     "learning": {"catalog"},
     "assessment": {"catalog", "learning"},
+    "commerce": {"catalog", "learning"},
+    "communication": {"catalog"},
 }
 # One request per package that reaches its own code and tables.
 PROBES: dict[str, tuple[str, str, dict[str, Any], int]] = {
@@ -32,6 +34,8 @@ PROBES: dict[str, tuple[str, str, dict[str, Any], int]] = {
     "catalog": ("GET", "/courses", {}, 200),
     "learning": ("GET", "/certificates/verify/6f1c1c64-3c4c-4b6e-9a38-0b7c8b8f5e51", {}, 404),
     "assessment": ("GET", "/courses/999999/quizzes", {}, 404),
+    "commerce": ("GET", "/membership-plans/999999", {}, 404),
+    "communication": ("GET", "/notifications/unread-count", {}, 401),
 }
 
 

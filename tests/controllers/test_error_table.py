@@ -45,6 +45,12 @@ def _rate_limited(client: Client, app: Any, people: Any, make_course: Any) -> An
     return client.post(f"{ACME}/sensitive")
 
 
+def _jsonp_disabled(client: Client, app: Any, people: Any, make_course: Any) -> Any:
+    with app.storage.engine.begin() as db:
+        app.settings.update(db, {"api": {"jsonp_enabled": False}})
+    return client.get(f"{ACME}/widgets?_jsonp=callback")
+
+
 def _unavailable(client: Client, app: Any, people: Any, make_course: Any) -> Any:
     down = create_app(plugins=["system"], database_url="mysql+pymysql://root@127.0.0.1:1/none",
                       secret_key="s" * 40)
@@ -63,6 +69,8 @@ ROWS: list[tuple[type[errors.ApiError], int, str, Scenario]] = [
      lambda c, *_: c.post(f"{ACME}/widgets", json={}, headers=ALICE)),
     (errors.InvalidParams, 400, "rest_invalid_param",
      lambda c, *_: c.post(f"{ACME}/widgets", json={"name": ""}, headers=ALICE)),
+    (errors.JsonpInvalid, 400, "rest_callback_invalid", lambda c, *_: c.get(f"{ACME}/widgets?_jsonp=alert(1)")),
+    (errors.JsonpDisabled, 400, "rest_callback_disabled", _jsonp_disabled),
     (errors.NotLoggedIn, 401, "rest_not_logged_in", lambda c, *_: c.post(f"{ACME}/widgets", json={"name": "x"})),
     (errors.InvalidToken, 401, "learnomy_invalid_token",
      lambda c, *_: c.get(f"{API}/me", headers={"Authorization": "Bearer garbage"})),
@@ -72,6 +80,7 @@ ROWS: list[tuple[type[errors.ApiError], int, str, Scenario]] = [
     (errors.PaymentRequired, 402, "learnomy_payment_required", _paid_course),
     (errors.Forbidden, 403, "rest_forbidden", lambda c, *_: c.get(f"{ACME}/admin-only?n=1", headers=ALICE)),
     (errors.NoRoute, 404, "rest_no_route", lambda c, *_: c.get(f"{ACME}/nothing-here")),
+    (errors.InvalidNamespace, 404, "rest_invalid_namespace", lambda c, *_: c.get(f"{ACME}?namespace=nope/v1")),
     (errors.NotFound, 404, "learnomy_not_found", lambda c, *_: c.get(f"{ACME}/widgets/999999")),
     (errors.MethodNotAllowed, 405, "rest_method_not_allowed", lambda c, *_: c.delete(f"{ACME}/boom")),
     (errors.Conflict, 409, "learnomy_conflict", _enrolled_twice),
@@ -94,12 +103,15 @@ def test_the_table_covers_every_error_class() -> None:
     every = {getattr(errors, name) for name in errors.__all__}
     api_errors = {cls for cls in every if isinstance(cls, type) and issubclass(cls, errors.ApiError)}
     specific = api_errors - rows - {errors.ApiError}
-    for cls in specific - {errors.ItemRejected}:  # a sync item's outcome, never an answer's status
+    # A sync item's outcome (never an answer's status); API.md section 11's own 422.
+    for cls in specific - {errors.ItemRejected, errors.IdempotencyMismatch}:
         row = next(base for base in cls.__mro__[1:] if base in rows)
         assert cls.status == row.status and cls.code != row.code and cls.code.startswith("learnomy_"), cls
     assert {cls.__name__ for cls in specific} == {
         "LessonLocked", "NotEnrolled", "PrerequisitesUnmet", "OwnerRemoval", "InvalidResetKey",
-        "DeadlinePassed", "AttemptSubmitted", "ItemRejected", "AccountBlocked"}
+        "DeadlinePassed", "AttemptSubmitted", "ItemRejected", "AccountBlocked", "WebhookLimit", "WebhookDisabled",
+        "IdempotencyMismatch", "IdempotencyInProgress", "CouponUsedUp", "AlreadyOwned", "OrderStateConflict",
+        "WithdrawalPending", "InsufficientBalance"}
 
 
 @pytest.mark.parametrize("error, status, code, scenario", ROWS, ids=[row[2] + f"-{row[1]}" for row in ROWS])

@@ -64,3 +64,24 @@ def test_a_tampered_or_foreign_cursor_answers_400(client: Client) -> None:
         response = client.get(url)
         assert response.status_code == 400
         assert response.json["error"]["details"][0]["param"] == "cursor"
+
+
+def test_lists_carry_wordpress_paging_headers(client: Client) -> None:
+    for name in ("a", "b", "c"):
+        assert client.post(WIDGETS, json={"name": name}, headers=ALICE).status_code == 201
+    first = client.get(f"{WIDGETS}?per_page=2&color=%23000000")
+    assert first.headers["X-WP-Total"] == "3"
+    assert first.headers["X-WP-TotalPages"] == "2"
+    cursor = first.json["meta"]["cursor_next"]
+    next_link = f'<http://localhost/wp-json/acme/v1/widgets?per_page=2&color=%23000000&cursor={cursor}>; rel="next"'
+    # The next page's link comes first; the discovery link stays beside it.
+    assert first.headers["Link"] == f'{next_link}, <http://localhost/wp-json/>; rel="https://api.w.org/"'
+    # Following the link, as node-wpapi and api-fetch do, reaches the last page: no next link.
+    last = client.get(next_link[1:next_link.index(">")])
+    assert [w["name"] for w in last.json["data"]] == ["c"]
+    assert last.headers["Link"] == '<http://localhost/wp-json/>; rel="https://api.w.org/"'
+
+
+def test_an_empty_list_has_no_pages(client: Client) -> None:
+    response = client.get(WIDGETS)
+    assert response.headers["X-WP-Total"] == "0" and response.headers["X-WP-TotalPages"] == "0"

@@ -221,3 +221,22 @@ def test_the_worker_command_runs_due_jobs(jobs_app: Callable[[], LearnomyApp], d
     monkeypatch.setenv("LEARNOMY_DATABASE_URL", database_url)
     assert main(["worker", "--once"]) == 0
     assert "Ran 0 job(s)." in capsys.readouterr().out
+
+
+def test_webhooks_work_runs_deliveries_alone(make_app: Callable[..., LearnomyApp], database_url: str,
+                                             monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    app = make_app()
+    with app.storage.engine.begin() as db:
+        enqueue(db, "mail.send", {"to": "a@example.org", "subject": "s", "body": "b"})
+        enqueue(db, "webhook.deliver", {"delivery_id": 999999, "attempt": 0})  # gone: a no-op
+    monkeypatch.setenv("LEARNOMY_DATABASE_URL", database_url)
+    assert main(["webhooks", "work", "--once"]) == 0
+    assert "Ran 1 job(s)." in capsys.readouterr().out
+    assert sorted((r.kind, r.status) for r in _rows(app)) == [("mail.send", PENDING), ("webhook.deliver", DONE)]
+
+
+def test_racing_enqueues_with_one_dedupe_key_keep_one_job(jobs_app: Callable[[], LearnomyApp]) -> None:
+    apps = [jobs_app() for _ in range(4)]
+    ids = race([lambda a=a: _enqueue(a, "test.record", {}, dedupe_key="once") for a in apps])
+    assert len(set(ids)) == 1
+    assert len(_rows(apps[0])) == 1

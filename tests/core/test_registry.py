@@ -114,7 +114,8 @@ def test_endpoints_from_several_registrations_merge_into_one_route() -> None:
 def test_a_list_of_endpoints() -> None:
     registry = frozen(("p", lambda r: r.register_rest_route(
         "acme/v1", "/items", [endpoint(READABLE), endpoint(EDITABLE)])))
-    assert registry.routes["/acme/v1/items"].methods == ["GET", "POST", "PUT", "PATCH", "HEAD"]
+    assert registry.routes["/acme/v1/items"].methods == ["GET", "POST", "PUT", "PATCH"]  # HEAD is implied
+    assert registry.routes["/acme/v1/items"].by_method["HEAD"].methods == ("GET",)
 
 
 def test_missing_permission_callback_names_plugin_and_route() -> None:
@@ -135,7 +136,7 @@ def test_duplicate_route_and_method_names_both_plugins() -> None:
     assert "'first'" in message and "'second'" in message and "override=True" in message
 
 
-def test_override_replaces_the_earlier_endpoint() -> None:
+def test_override_replaces_the_whole_route_as_in_wordpress() -> None:
     def replacement(request: Any) -> dict:
         return {"replaced": True}
 
@@ -146,7 +147,8 @@ def test_override_replaces_the_earlier_endpoint() -> None:
     )
     route = registry.routes["/acme/v1/items"]
     assert route.by_method["GET"].callback is replacement
-    assert route.by_method["POST"].plugin == "first"
+    assert route.methods == ["GET"]  # POST, PUT, PATCH and DELETE of "first" are gone
+    assert "POST" not in route.by_method
 
 
 def test_every_problem_is_reported_at_once() -> None:
@@ -254,3 +256,59 @@ def test_wordpress_style_permission_callbacks_get_names(callback: Any, name: str
     registry = frozen(("p", lambda r: r.register_rest_route(
         "acme/v1", "/x", {"methods": "GET", "callback": noop, "permission_callback": callback})))
     assert registry.entries()[0]["permission"] == name
+
+
+# -- WordPress forms the registry takes -----------------------------------------------------
+
+@pytest.mark.parametrize("route, path, params", [
+    ("/things/(?:red|blue)", "/acme/v1/things/red", {}),
+    ("/things/(?:red|blue)", "/acme/v1/things/BLUE", {}),
+    ("/things/(red|blue)", "/acme/v1/things/blue", {}),  # a numbered group: no parameter, as in WordPress
+    (r"/items(?:/(?P<id>[\d]+))?", "/acme/v1/items", {}),
+    (r"/items(?:/(?P<id>[\d]+))?", "/acme/v1/items/7", {"id": "7"}),
+    (r"/x/(?:a|b)/(?P<slug>[\w-]+)", "/acme/v1/x/a/Some-Slug", {"slug": "Some-Slug"}),
+])
+def test_routes_with_unnamed_groups_register_and_match(route: str, path: str, params: dict) -> None:
+    registry = frozen(("p", lambda r: r.register_rest_route("acme/v1", route, endpoint())))
+    matched, found = registry.match(path)
+    assert matched.pattern == f"/acme/v1{route}"
+    assert found == params
+
+
+def test_unnamed_groups_still_refuse_what_they_do_not_match() -> None:
+    registry = frozen(("p", lambda r: r.register_rest_route("acme/v1", "/things/(?:red|blue)", endpoint())))
+    with pytest.raises(LookupError):
+        registry.match("/acme/v1/things/green")
+
+
+@pytest.mark.parametrize("route", [r"/d/(?P<id>[\d]+", r"/e/\d+", "/f/(?=x)y"])
+def test_a_bad_route_names_the_route_once(route: str) -> None:
+    with pytest.raises(RegistrationError) as caught:
+        frozen(("acme", lambda r: r.register_rest_route("acme/v1", route, endpoint())))
+    (problem,) = caught.value.problems
+    assert str(problem).count("acme/v1") == 1
+    assert str(problem).startswith(f"acme: /acme/v1{route}: ")
+
+
+def test_override_keeps_the_routes_place_and_later_endpoints_append() -> None:
+    registry = frozen(
+        ("first", lambda r: (r.register_rest_route("acme/v1", "/a", endpoint(ALLMETHODS)),
+                             r.register_rest_route("acme/v1", "/b", endpoint()))),
+        ("second", lambda r: (r.register_rest_route("acme/v1", "/a", endpoint(CREATABLE), override=True),
+                              r.register_rest_route("acme/v1", "/a", endpoint(DELETABLE)))),
+    )
+    assert list(registry.routes) == ["/acme/v1/a", "/acme/v1/b"]
+    assert registry.routes["/acme/v1/a"].methods == ["POST", "DELETE"]
+
+
+@pytest.mark.parametrize("extra", [{"show_in_index": False}, {"allow_batch": {"v1": True}}])
+def test_wordpress_endpoint_keys_are_taken(extra: dict) -> None:
+    registry = frozen(("p", lambda r: r.register_rest_route("acme/v1", "/x", endpoint(**extra))))
+    (only,) = registry.routes["/acme/v1/x"].endpoints
+    assert only.show_in_index is extra.get("show_in_index", True)
+    assert only.allow_batch == extra.get("allow_batch")
+
+
+def test_a_bad_allow_batch_is_refused() -> None:
+    with pytest.raises(RegistrationError, match="allow_batch"):
+        frozen(("p", lambda r: r.register_rest_route("acme/v1", "/x", endpoint(allow_batch="v1"))))

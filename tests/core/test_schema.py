@@ -82,14 +82,16 @@ def test_validation_codes(value: Any, schema: dict, code: Optional[str]) -> None
         assert problem["param"].startswith("p") and problem["message"]
 
 
-def test_nested_problems_name_the_path() -> None:
+def test_nested_problems_name_the_path_in_the_message_and_the_arg_in_param() -> None:
     schema = {"type": "object", "properties": {"tags": {"type": "array", "items": INT}}}
-    assert validate({"tags": [1, "x"]}, schema, "meta")["param"] == "meta[tags][1]"
+    problem = validate({"tags": [1, "x"]}, schema, "meta")
+    assert problem["param"] == "meta"
+    assert problem["message"] == "meta[tags][1] is not of type integer."
 
 
 def test_bounds_message_reads_like_wordpress() -> None:
     problem = validate(101, {"type": "integer", "minimum": 1, "maximum": 100}, "per_page")
-    assert problem["message"] == "per_page must be greater than or equal to 1 and less than or equal to 100"
+    assert problem["message"] == "per_page must be between 1 (inclusive) and 100 (inclusive)"
 
 
 @pytest.mark.parametrize("value, schema, expected", [
@@ -102,7 +104,7 @@ def test_bounds_message_reads_like_wordpress() -> None:
     ("1,2", {"type": "array", "items": INT}, [1, 2]),
     ({"n": "3"}, {"type": "object", "properties": {"n": INT}}, {"n": 3}),
     ("", {"type": ["null", "string"]}, ""),  # WordPress tries string before null
-    ("", {"type": "null"}, None),
+    (None, {"type": "null"}, None),  # "" is not null (WordPress): see the WordPress-wording tests
     ("3", {"anyOf": [INT, {"type": "string"}]}, 3),
     ("3", None, "3"),
 ])
@@ -195,3 +197,104 @@ def test_patterns_match_as_json_schema_says(value: str, pattern: str, matches: b
 def test_numbers_are_sanitized_exactly(value: Any, schema: dict, expected: Any) -> None:
     result = sanitize(value, schema)
     assert result == expected and type(result) is type(expected)
+
+
+# -- WordPress's wording and order ---------------------------------------------------------
+
+NUM = {"type": "number"}
+
+
+@pytest.mark.parametrize("value, schema, message", [
+    # bounds: WordPress's sentences, without a full stop
+    (0, {"type": "integer", "minimum": 1}, "p must be greater than or equal to 1"),
+    (1, {"type": "integer", "minimum": 1, "exclusiveMinimum": True}, "p must be greater than 1"),
+    (9, {"type": "integer", "maximum": 5}, "p must be less than or equal to 5"),
+    (5, {"type": "integer", "maximum": 5, "exclusiveMaximum": True}, "p must be less than 5"),
+    (3, {"type": "integer", "minimum": 1, "maximum": 2}, "p must be between 1 (inclusive) and 2 (inclusive)"),
+    (2, {"type": "integer", "minimum": 1, "maximum": 2, "exclusiveMaximum": True},
+     "p must be between 1 (inclusive) and 2 (exclusive)"),
+    (1, {"type": "integer", "minimum": 1, "maximum": 2, "exclusiveMinimum": True},
+     "p must be between 1 (exclusive) and 2 (inclusive)"),
+    (7, {"type": "integer", "multipleOf": 5}, "p must be a multiple of 5."),
+    # lengths and counts, singular and plural
+    ("", {"type": "string", "minLength": 1}, "p must be at least 1 character long."),
+    ("a", {"type": "string", "minLength": 2}, "p must be at least 2 characters long."),
+    ("ab", {"type": "string", "maxLength": 1}, "p must be at most 1 character long."),
+    ("abc", {"type": "string", "maxLength": 2}, "p must be at most 2 characters long."),
+    ([], {"type": "array", "minItems": 1}, "p must contain at least 1 item."),
+    ([1, 2, 3], {"type": "array", "maxItems": 2}, "p must contain at most 2 items."),
+    ({}, {"type": "object", "minProperties": 1}, "p must contain at least 1 property."),
+    ({"a": 1, "b": 2}, {"type": "object", "maxProperties": 1}, "p must contain at most 1 property."),
+    ({"a": 1, "b": 2, "c": 3}, {"type": "object", "maxProperties": 2}, "p must contain at most 2 properties."),
+    # enums, WordPress list style
+    ("x", {"type": "string", "enum": ["a"]}, "p is not a."),
+    ("x", {"type": "string", "enum": ["gutenberg", "WordPress"]}, "p is not one of gutenberg and WordPress."),
+    ("x", {"type": "string", "enum": ["a", "b", "c"]}, "p is not one of a, b, and c."),
+    (3, {"type": "integer", "enum": [1, 2]}, "p is not one of 1 and 2."),
+    # formats
+    ("2016-06-30", {"type": "string", "format": "date-time"}, "Invalid date."),
+    ("nope", {"type": "string", "format": "email"}, "Invalid email address."),
+    ("red", {"type": "string", "format": "hex-color"}, "Invalid hex color."),
+    ("300.1.1.1", {"type": "string", "format": "ip"}, "p is not a valid IP address."),
+    ("0B0C0D0E-1111-4222-8333-444455556666", {"type": "string", "format": "uuid"}, "p is not a valid UUID."),
+    # types
+    ("15x", {"type": ["integer", "null"]}, "p is not of type integer,null."),
+    ("", {"type": "null"}, "p is not of type null."),
+    ("abc", {"type": "string", "pattern": "^[0-9]+$"}, "p does not match pattern ^[0-9]+$."),
+    ({"a": 1}, {"type": "object", "required": ["b"]}, "b is a required property of p."),
+    ({"x": 1}, {"type": "object", "additionalProperties": False}, "x is not a valid property of Object."),
+    ({"x_1": "a"}, {"type": "object", "patternProperties": {"^x_": INT}}, "p[x_1] is not of type integer."),
+    # anyOf / oneOf
+    ([1], {"anyOf": [INT]}, "p does not match the expected format. Reason: p is not of type integer."),
+    ([1], {"anyOf": [{"title": "Count", **INT}]}, "p is not a valid Count. Reason: p is not of type integer."),
+    ([1], {"anyOf": [INT, {"type": "string"}]}, "p does not match any of the expected formats."),
+    ([1], {"anyOf": [{"title": "A", **INT}, {"title": "B", "type": "string"}]}, "p is not a valid A and B."),
+    (3, {"oneOf": [INT, NUM]}, "p matches more than one of the expected formats."),
+    (3, {"oneOf": [{"title": "A", **INT}, {"title": "B", **NUM}]}, "p matches A and B, but should match only one."),
+    # among object branches, the one sharing most property names with the value is reported
+    ({"a": "x"}, {"anyOf": [{"type": "object", "properties": {"b": INT}, "additionalProperties": False},
+                            {"type": "object", "properties": {"a": INT}}]},
+     "p does not match the expected format. Reason: p[a] is not of type integer."),
+])
+def test_messages_read_like_wordpress(value: Any, schema: dict, message: str) -> None:
+    problem = validate(value, schema, "p")
+    assert problem is not None and problem["message"] == message
+
+
+@pytest.mark.parametrize("value, schema, expected", [
+    ("15", {"type": ["string", "integer"]}, "15"),  # tried in the order written
+    ("15", {"type": ["integer", "string"]}, 15),
+    ("", {"type": ["null", "string"]}, ""),        # "" is a string when it may be
+    (None, {"type": ["integer", "null"]}, None),
+    ("5", {"type": ["boolean", "integer"]}, 5),
+    ("1", {"type": ["boolean", "integer"]}, True),
+    ({"1": "a", "0": "b"}, {"type": "array"}, ["a", "b"]),  # PHP's numeric array (ids[1]=a&ids[0]=b)
+    ([1, 2], {"type": "object"}, {"0": 1, "1": 2}),          # a PHP array is an object too
+])
+def test_type_lists_and_php_shapes(value: Any, schema: dict, expected: Any) -> None:
+    assert validate(value, schema, "p") is None
+    assert sanitize(value, schema) == expected
+
+
+@pytest.mark.parametrize("value, schema", [
+    ("", {"type": "null"}),
+    ("", {"type": ["integer", "null"]}),
+    ("0B0C0D0E-1111-4222-8333-444455556666", {"type": "string", "format": "uuid"}),
+    ({"a": 1}, {"type": "array"}),
+    ("x", {"type": "interger"}),  # a misspelt type lets nothing through (WordPress would)
+])
+def test_as_strict_as_wordpress(value: Any, schema: dict) -> None:
+    assert validate(value, schema, "p") is not None
+
+
+@pytest.mark.parametrize("value, schema, code", [
+    # WordPress's order: items before their count, number keywords before integrality,
+    # the type's keywords before enum, enum before format
+    (["x"], {"type": "array", "items": INT, "minItems": 2}, "rest_invalid_type"),
+    (1.5, {"type": "integer", "minimum": 2}, "rest_out_of_bounds"),
+    ("abcdef", {"type": "string", "maxLength": 3, "enum": ["a"]}, "rest_too_long"),
+    ("not-a-date", {"type": "string", "enum": ["b"], "format": "date-time"}, "rest_not_in_enum"),
+    ({"a": "x"}, {"type": "object", "properties": {"a": INT}, "maxProperties": 0}, "rest_invalid_type"),
+])
+def test_checks_run_in_wordpress_order(value: Any, schema: dict, code: str) -> None:
+    assert validate(value, schema, "p")["code"] == code  # type: ignore[index]

@@ -95,10 +95,12 @@ def test_no_route(client: Client) -> None:
 
 
 def test_method_not_allowed_lists_allow(client: Client) -> None:
-    response = client.put(f"{ACME}/widgets")
+    response = client.put(f"{ACME}/widgets", headers=ALICE)
     assert response.status_code == 405
     assert response.json["error"]["code"] == "rest_method_not_allowed"
     assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "POST", "OPTIONS"}
+    # Allow lists what this caller may use: POST needs a login.
+    assert set(client.put(f"{ACME}/widgets").headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
 
 
 @pytest.mark.parametrize("path", [f"{ACME}/WIDGETS", f"{ACME}/Widgets/", f"{ACME}/widgets/"])
@@ -120,7 +122,7 @@ def test_head_answers_without_body(client: Client) -> None:
 
 
 def test_options_describes_the_route(client: Client) -> None:
-    response = client.options(f"{ACME}/widgets")
+    response = client.options(f"{ACME}/widgets", headers=ALICE)
     assert response.status_code == 200
     assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "POST", "OPTIONS"}
     body = response.json
@@ -172,7 +174,7 @@ def test_configured_site_url_and_rest_root(make_app) -> None:
 def test_rest_index_in_wordpress_shape(client: Client) -> None:
     body = client.get(f"{ROOT}/").json
     assert {"name", "description", "url", "home", "namespaces", "authentication", "routes"} <= set(body)
-    assert body["namespaces"] == ["learnomy/v1", "wp/v2", "acme/v1"]
+    assert body["namespaces"] == ["learnomy/v1", "wp/v2", "learnomy-pro/v1", "acme/v1"]
     assert set(body["authentication"]) == {"learnomy-jwt", "application-passwords"}
     widgets = body["routes"]["/acme/v1/widgets"]
     assert widgets["namespace"] == "acme/v1"
@@ -325,3 +327,70 @@ def test_cache_control(client: Client) -> None:
     assert client.get(f"{ACME}/widgets").headers["Cache-Control"] == "public, max-age=60"
     assert client.get(f"{ACME}/widgets", headers=ALICE).headers["Cache-Control"] == "private, no-cache"
     assert client.get(f"{ACME}/echo").headers["Cache-Control"] == "private, no-cache"
+
+
+# -- WordPress's parameter callbacks and permission values ----------------------------
+
+SANITIZED = "/wp-json/compat/v1/sanitized"
+
+
+def test_a_custom_sanitize_callback_replaces_the_schemas(compat: Client) -> None:
+    params = compat.get(f"{SANITIZED}?shout=abc&asis=05").json["data"]["params"]
+    assert params == {"shout": "ABC", "asis": "05"}  # a false sanitize_callback: the value as sent
+
+
+def test_the_schema_still_validates_beside_a_custom_sanitizer(compat: Client) -> None:
+    response = compat.get(f"{SANITIZED}?shout=abcdefg")
+    assert response.status_code == 400
+    assert response.json["error"]["details"][0]["code"] == "rest_too_long"
+
+
+def test_a_validate_callback_runs_before_the_schema(compat: Client) -> None:
+    assert compat.get(f"{SANITIZED}?count=7").json["data"]["params"]["count"] == 7  # then sanitized by the schema
+    refused = compat.get(f"{SANITIZED}?count=13").json["error"]["details"]
+    assert refused == [{"param": "count", "code": "rest_invalid_param", "message": "Invalid parameter."}]
+    # The schema still validates after a validate_callback that lets the value through.
+    assert compat.get(f"{SANITIZED}?count=abc").json["error"]["details"][0]["code"] == "rest_invalid_type"
+
+
+def test_both_callbacks_leave_the_schema_out_as_in_wordpress(compat: Client) -> None:
+    assert compat.get(f"{SANITIZED}?raw=abc").json["data"]["params"]["raw"] == "ABC"
+
+
+def test_a_sanitize_callback_may_refuse(compat: Client) -> None:
+    response = compat.get(f"{SANITIZED}?picky=x")
+    assert response.status_code == 400
+    assert response.json["error"]["details"] == [{"param": "picky", "code": "compat_no_x", "message": "x is not welcome."}]
+
+
+def test_a_permission_callback_returning_zero_refuses(compat: Client) -> None:
+    # WordPress would allow (only false and null refuse); in Python 0 means no.
+    assert compat.get("/wp-json/compat/v1/zero").status_code == 401
+    assert compat.get("/wp-json/compat/v1/zero", headers=ALICE).status_code == 403
+
+
+@pytest.mark.parametrize("path, params", [
+    ("/wp-json/compat/v1/things/red", {}),
+    ("/wp-json/compat/v1/things/Blue", {}),
+    ("/wp-json/compat/v1/items", {}),
+    ("/wp-json/compat/v1/items/5", {"id": 5}),
+])
+def test_routes_with_unnamed_groups_answer(compat: Client, path: str, params: dict) -> None:
+    response = compat.get(path)
+    assert response.status_code == 200
+    assert response.json["data"]["params"] == params
+
+
+def test_type_lists_keep_wordpress_order_over_http(compat: Client) -> None:
+    params = compat.get("/wp-json/compat/v1/echo?either=15&nullable=4").json["data"]["params"]
+    assert params == {"either": "15", "nullable": 4}
+    refused = compat.get("/wp-json/compat/v1/echo?nullable=")  # "" is not null
+    assert refused.json["error"]["details"][0]["message"] == "nullable is not of type integer,null."
+
+
+def test_uuids_are_lower_case(compat: Client) -> None:
+    key = "0b0c0d0e-1111-4222-8333-444455556666"
+    assert compat.get(f"/wp-json/compat/v1/echo?key={key}").status_code == 200
+    refused = compat.get(f"/wp-json/compat/v1/echo?key={key.upper()}")
+    assert refused.json["error"]["details"][0] == {"param": "key", "code": "rest_invalid_uuid",
+                                                   "message": "key is not a valid UUID."}

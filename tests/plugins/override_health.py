@@ -1,6 +1,7 @@
 """A plugin that replaces a Free route on purpose, and one on a clash."""
 
 from learnomy_core import PUBLIC, READABLE, hookimpl
+from learnomy_core.openapi import STR, resource_schema
 
 
 @hookimpl
@@ -8,4 +9,4 @@ def learnomy_register_routes(registry):
     registry.register_rest_route("learnomy/v1", "/health", {
         "methods": READABLE, "callback": lambda request: {"status": "overridden"},
         "permission_callback": PUBLIC,
-    }, override=True)
+    }, override=True, schema=lambda: resource_schema("health", {"status": STR}))

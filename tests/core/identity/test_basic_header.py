@@ -1,0 +1,23 @@
+"""A Basic header without a colon carries no login and password: WordPress ignores it."""
+
+from __future__ import annotations
+
+import base64
+
+from werkzeug.test import Client
+
+API = "/wp-json/learnomy/v1"
+NO_COLON = {"Authorization": "Basic " + base64.b64encode(b"just-a-name").decode()}
+
+
+def test_a_basic_header_without_a_colon_is_anonymous(client: Client) -> None:
+    assert client.get(f"{API}/courses", headers=NO_COLON).status_code == 200
+    refused = client.get(f"{API}/me", headers=NO_COLON)
+    assert refused.status_code == 401
+    assert refused.json["error"]["code"] == "rest_not_logged_in"  # not "invalid credentials"
+
+
+def test_a_basic_header_that_is_no_base64_is_still_refused(client: Client) -> None:
+    response = client.get(f"{API}/courses", headers={"Authorization": "Basic !!!"})
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "learnomy_invalid_credentials"
