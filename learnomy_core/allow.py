@@ -83,7 +83,9 @@ def _permits(request: "RestRequest", endpoint: "Endpoint") -> bool:
     request.params, request.endpoint = params, endpoint
     try:
         return policy(request)
-    except ApiError:
+    except (ApiError, KeyError):
+        # Refused, or it needs a parameter the URL does not give (a body's
+        # course_id): not something this caller can be promised.
         return False
     except Exception:  # noqa: BLE001 - a broken policy must not break the answer it rides on
         logger.exception("permission policy %s failed while computing Allow; request_id=%s",

@@ -153,12 +153,13 @@ URL: dict[str, Any] = {"type": "string"}
 
 
 def nullable(schema: Mapping[str, Any]) -> dict[str, Any]:
-    """``schema`` or ``null``."""
+    """``schema`` or ``null`` (an ``enum`` lets ``null`` through too)."""
     kind = schema.get("type")
+    extra: dict[str, Any] = {"enum": [*schema["enum"], None]} if "enum" in schema else {}
     if isinstance(kind, str):
-        return {**schema, "type": [kind, "null"]}
+        return {**schema, "type": [kind, "null"], **extra}
     if isinstance(kind, list):
-        return {**schema, "type": [*kind, "null"]}
+        return {**schema, "type": [*kind, "null"], **extra}
     return {"anyOf": [dict(schema), {"type": "null"}]}
 
 

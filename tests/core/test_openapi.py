@@ -203,3 +203,15 @@ def test_a_3_0_rendition_for_tools_that_do_not_read_3_1(client: Client) -> None:
     deleted = document["paths"]["/courses/{id}"]["delete"]["responses"]["200"]["content"]["application/json"]
     assert deleted["schema"]["properties"]["data"]["properties"]["deleted"] == {"enum": [True]}
     assert client.get(f"{ROOT}/learnomy/v1/openapi.json?openapi=2.0").status_code == 400
+
+
+def test_a_nullable_enum_lets_null_through() -> None:
+    import jsonschema
+
+    from learnomy_core.openapi.schemas import nullable
+
+    schema = nullable({"type": "string", "enum": ["a", "b"]})
+    jsonschema.validate(None, schema)
+    jsonschema.validate("a", schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate("c", schema)
