@@ -10,7 +10,6 @@ import sqlalchemy as sa
 
 from learnomy_core import RestRequest
 from learnomy_core.errors import InvalidParams
-from learnomy_core.openapi.schemas import resource_schema
 
 from ..catalog import NAMESPACE, now, parse_time, tables
 
@@ -117,7 +116,3 @@ def payments(request: RestRequest) -> dict[str, Any]:
 Table = Callable[[str], sa.Table]
 
 
-def schema(title: str, properties: dict[str, Any], **options: Any) -> Callable[[], dict[str, Any]]:
-    """A route's resource schema, built when the document asks for it (see
-    :func:`learnomy_core.openapi.schemas.resource_schema` for ``options``)."""
-    return lambda: resource_schema(title, properties, **options)

@@ -16,6 +16,7 @@ from typing import Any, Optional
 
 import sqlalchemy as sa
 
+from learnomy_core.openapi import route_schema
 from learnomy_core import ADMIN, CREATABLE, DELETABLE, EDITABLE, LOGGED_IN, READABLE, RestRequest, created, deleted
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, CouponUsedUp, NotFound
@@ -25,7 +26,7 @@ from learnomy_core.openapi.schemas import BOOL, ID, INT, STR, TIME, array_of, nu
 from learnomy_core.storage import insert_ignore, inserted_id
 
 from ..catalog import ID_ARG
-from .common import CURRENCY_ARG, MONEY_ARG, NAMESPACE, bad_param, now, parse_time, percent_of, schema, tables
+from .common import CURRENCY_ARG, MONEY_ARG, NAMESPACE, bad_param, now, parse_time, percent_of, tables
 
 REASONS = ("not_found", "expired", "not_started", "used_up", "not_applicable", "below_minimum", "currency_mismatch")
 REASON_TEXT = {
@@ -289,13 +290,13 @@ def _coupon_args(create: bool) -> dict[str, Any]:
     }
 
 
-COUPON_SCHEMA = schema("coupon", {
+COUPON_SCHEMA = route_schema("coupon", {
     "id": ID, "code": STR, "type": {"type": "string", "enum": ["percent", "fixed"]}, "amount": INT,
     "currency": nullable(STR), "course_ids": array_of(INT), "plan_ids": array_of(INT), "min_total": INT,
     "starts_at": nullable(TIME), "expires_at": nullable(TIME), "usage_limit": nullable(INT),
     "usage_limit_per_user": nullable(INT), "used_count": INT, "status": {"type": "string", "enum": ["active", "disabled"]},
     "created_at": TIME})
-VALIDATION_SCHEMA = schema("coupon-validation", {
+VALIDATION_SCHEMA = route_schema("coupon-validation", {
     "valid": BOOL, "code": STR, "reason": {"type": "string", "enum": list(REASON_TEXT)}, "message": STR,
     "discount": INT, "subtotal": INT, "total": INT, "currency": STR},
     # the reason and its message only when the coupon does not apply

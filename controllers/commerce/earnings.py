@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from learnomy_core.openapi import route_schema
 from learnomy_core import ADMIN, CREATABLE, EDITABLE, INSTRUCTOR, READABLE, RestRequest, created
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InsufficientBalance, NotFound, OrderStateConflict, WithdrawalPending
@@ -27,7 +28,7 @@ from learnomy_core.permissions import Policy
 from learnomy_core.storage import insert_ignore
 
 from ..catalog import ID_ARG
-from .common import CURRENCY_ARG, NAMESPACE, bad_param, commissions, mask_details, now, percent_of, ratio, schema, split, tables
+from .common import CURRENCY_ARG, NAMESPACE, bad_param, commissions, mask_details, now, percent_of, ratio, split, tables
 
 
 def _rate(request: RestRequest, settings: dict[str, Any], instructor_id: int, course_id: int) -> Any:
@@ -317,26 +318,26 @@ def cancel(request: RestRequest) -> Any:
     return _decide(request, "cancelled", None)
 
 
-EARNING_SCHEMA = schema("earning", {
+EARNING_SCHEMA = route_schema("earning", {
     "id": ID, "instructor_id": INT, "order_id": INT, "course_id": INT, "gross": INT, "platform_fee": INT,
     "net": INT, "currency": STR, "status": {"type": "string", "enum": ["pending", "available", "reversed"]},
     "created_at": TIME, "available_at": TIME})
-SUMMARY_SCHEMA = schema("earnings-summary", {
+SUMMARY_SCHEMA = route_schema("earnings-summary", {
     "currency": STR, "gross": INT, "platform_fee": INT, "net": INT, "pending": INT, "available": INT,
     "withdrawn": INT, "withdrawal_pending": INT})
-SETTINGS_SCHEMA = schema("commission-settings", {
+SETTINGS_SCHEMA = route_schema("commission-settings", {
     "instructor_rate": NUM, "holding_days": INT, "minimum_withdrawal": map_of(INT),
     "course_overrides": array_of(obj({"course_id": INT, "instructor_rate": NUM}))},
     additional=True)  # Pro adds its own keys (instructor_overrides)
 _MASKED = {"type": "object", "additionalProperties": STR}
 METHOD_TYPES = ["bank_transfer", "paypal", "other"]
-WITHDRAWAL_SCHEMA = schema("withdrawal", {
+WITHDRAWAL_SCHEMA = route_schema("withdrawal", {
     "id": ID, "instructor_id": INT, "amount": INT, "currency": STR,
     "method": obj({"type": nullable({"type": "string", "enum": METHOD_TYPES}), "details": _MASKED},
                   required=["type", "details"]),
     "status": {"type": "string", "enum": ["pending", "approved", "rejected", "cancelled"]}, "reason": nullable(STR), "requested_at": TIME,
     "processed_at": nullable(TIME)})
-METHOD_SCHEMA = schema("withdrawal-method", {
+METHOD_SCHEMA = route_schema("withdrawal-method", {
     "type": nullable({"type": "string", "enum": METHOD_TYPES}), "details": _MASKED,
     "updated_at": nullable(TIME)})
 

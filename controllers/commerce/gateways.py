@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from learnomy_core.openapi import route_schema
 from learnomy_core import PUBLIC, READABLE, RestRequest
 
 from learnomy_core.openapi.schemas import STR, array_of
 
-from .common import NAMESPACE, payments, schema
+from .common import NAMESPACE, payments
 
 
 class Gateway:
@@ -95,7 +96,7 @@ def list_gateways(request: RestRequest) -> Any:
     return [g.resource() for key, g in enabled_gateways(request).items() if key != "free"]
 
 
-GATEWAY_SCHEMA = schema("payment-gateway", {
+GATEWAY_SCHEMA = route_schema("payment-gateway", {
     "id": STR, "title": STR, "description": STR, "supports": array_of(STR)})
 
 

@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 import sqlalchemy as sa
 
+from learnomy_core.openapi import route_schema
 from learnomy_core import ADMIN, CREATABLE, LOGGED_IN, READABLE, RestRequest, created
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import AlreadyOwned, Conflict, NotFound, OrderStateConflict
@@ -25,7 +26,7 @@ from ..catalog import ID_ARG, live_enrollment
 from ..learning import enroll
 from . import coupons as coupon_rules
 from . import earnings
-from .common import NAMESPACE, bad_param, now, schema, tables
+from .common import NAMESPACE, bad_param, now, tables
 from .coupons import ITEMS_ARG, Line
 from .plans import end_subscription, load_plan, membership_grants, open_gateway_subscription, start_or_renew
 
@@ -323,7 +324,7 @@ def refund_route(request: RestRequest) -> Any:
     return refund_order(request, int(row.id), request.params.get("amount"), request.params.get("reason", ""))
 
 
-ORDER_SCHEMA = schema("order", {
+ORDER_SCHEMA = route_schema("order", {
     "id": ID, "user_id": INT, "status": {"type": "string", "enum": ORDER_STATUSES},
     "items": array_of(obj({"type": {"type": "string", "enum": ["course", "plan"]}, "id": INT, "title": STR,
                            "price": INT, "discount": INT}, required=["type", "id", "title", "price"])),

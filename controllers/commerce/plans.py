@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 import re
 
+from learnomy_core.openapi import route_schema
 from learnomy_core import ADMIN, CREATABLE, DELETABLE, EDITABLE, LOGGED_IN, PUBLIC, READABLE, RestRequest, created, deleted
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, NotFound, OrderStateConflict
@@ -27,7 +28,7 @@ from learnomy_core.permissions import Policy
 from learnomy_core.storage import inserted_id
 
 from ..catalog import ID_ARG
-from .common import CURRENCY_ARG, MONEY_ARG, NAMESPACE, add_interval, bad_param, now, parse_time, schema, tables
+from .common import CURRENCY_ARG, MONEY_ARG, NAMESPACE, add_interval, bad_param, now, parse_time, tables
 
 INTERVALS = ["day", "week", "month", "year", "lifetime"]
 SUB_STATUSES = ["pending", "trialing", "active", "past_due", "cancelled", "expired"]
@@ -369,12 +370,12 @@ def _plan_args(create: bool) -> dict[str, Any]:
     }
 
 
-PLAN_SCHEMA = schema("membership-plan", {
+PLAN_SCHEMA = route_schema("membership-plan", {
     "id": ID, "name": STR, "slug": STR, "description": STR, "price": INT, "currency": STR,
     "interval": {"type": "string", "enum": ["day", "week", "month", "year", "lifetime"]},
     "interval_count": INT, "trial_days": INT, "all_courses": BOOL, "course_ids": array_of(INT),
     "status": {"type": "string", "enum": ["active", "retired"]}, "created_at": TIME})
-SUBSCRIPTION_SCHEMA = schema("subscription", {
+SUBSCRIPTION_SCHEMA = route_schema("subscription", {
     "id": ID, "user_id": INT, "plan_id": INT, "status": {"type": "string", "enum": SUB_STATUSES},
     "current_period_start": nullable(TIME), "current_period_end": nullable(TIME), "cancel_at_period_end": BOOL,
     "cancelled_at": nullable(TIME), "gateway": STR, "created_at": TIME})

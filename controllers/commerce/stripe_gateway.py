@@ -23,13 +23,14 @@ from typing import Any, Optional
 import sqlalchemy as sa
 import stripe
 
+from learnomy_core.openapi import route_schema
 from learnomy_core import CREATABLE, RestRequest
 from learnomy_core.errors import CouponUsedUp, InvalidParams, NotFound, Unavailable
 from learnomy_core.openapi.schemas import BOOL
 from learnomy_core.permissions import Policy
 from learnomy_core.storage import insert_ignore
 
-from .common import NAMESPACE, add_interval, now, payments, schema, tables
+from .common import NAMESPACE, add_interval, now, payments, tables
 from .gateways import Gateway
 
 logger = logging.getLogger("learnomy.commerce.stripe")
@@ -229,7 +230,7 @@ def webhook(request: RestRequest) -> Any:
 
 
 # What the webhook answers Stripe: received, and whether the event was seen before.
-RECEIPT_SCHEMA = schema("stripe-webhook-receipt", {"received": BOOL, "replayed": BOOL})
+RECEIPT_SCHEMA = route_schema("stripe-webhook-receipt", {"received": BOOL, "replayed": BOOL})
 
 
 def register_routes(registry: Any) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from learnomy_core import CREATABLE, DELETABLE, EDITABLE, LOGGED_IN, READABLE, Policy, RestRequest, deleted
 from learnomy_core.app import dumps
-from learnomy_core.openapi.schemas import resource_schema
+from learnomy_core.openapi.schemas import route_schema
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InvalidParams, NotFound
 from learnomy_core.mail import send_mail
@@ -285,11 +285,7 @@ def put_preferences(request: RestRequest) -> Any:
     return _all_preferences(request)
 
 
-def _schema(title: str, properties: dict[str, Any], **options: Any) -> Callable[[], dict[str, Any]]:
-    return lambda: resource_schema(title, properties, **options)
-
-
-NOTIFICATION_SCHEMA = _schema("notification", {
+NOTIFICATION_SCHEMA = route_schema("notification", {
     "id": {"type": "integer"}, "type": {"type": "string"}, "title": {"type": "string"},
     "body": {"type": "string"}, "link": {"type": ["string", "null"]}, "data": {"type": "object"},
     "read_at": {"type": ["string", "null"], "format": "date-time"},
@@ -308,10 +304,10 @@ def register_routes(registry: Any) -> None:
         "args": {**LIST_ARGS, "unread": {"type": "boolean"}}}, schema=NOTIFICATION_SCHEMA)
     register(NAMESPACE, "/notifications/unread-count", {
         "methods": READABLE, "callback": unread_count, "permission_callback": LOGGED_IN, "args": {}},
-        schema=_schema("notification-count", {"count": {"type": "integer"}}))
+        schema=route_schema("notification-count", {"count": {"type": "integer"}}))
     register(NAMESPACE, "/notifications/read-all", {
         "methods": CREATABLE, "callback": read_all, "permission_callback": LOGGED_IN, "args": {}},
-        schema=_schema("notification-read-all", {"updated": {"type": "integer"}}))
+        schema=route_schema("notification-read-all", {"updated": {"type": "integer"}}))
     register(NAMESPACE, r"/notifications/(?P<id>[\d]+)/read", {
         "methods": CREATABLE, "callback": read_notification, "permission_callback": _own_notification(),
         "args": ID_ARG}, schema=NOTIFICATION_SCHEMA)

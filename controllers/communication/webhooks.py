@@ -24,14 +24,14 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Mapping, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from learnomy_core import ADMIN, CREATABLE, DELETABLE, EDITABLE, READABLE, Policy, RestRequest, created, deleted, ok
 from learnomy_core.app import dumps
-from learnomy_core.openapi.schemas import resource_schema
+from learnomy_core.openapi.schemas import route_schema
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InvalidParams, NotFound, WebhookDisabled, WebhookLimit
 from learnomy_core.jobs import JobContext, JobKind, enqueue
@@ -483,11 +483,7 @@ ARGS: dict[str, dict[str, Any]] = {
 }
 
 
-def _schema(title: str, properties: dict[str, Any], **options: Any) -> Callable[[], dict[str, Any]]:
-    return lambda: resource_schema(title, properties, **options)
-
-
-WEBHOOK_SCHEMA = _schema("webhook", {
+WEBHOOK_SCHEMA = route_schema("webhook", {
     "id": {"type": "integer"}, "url": {"type": "string", "format": "uri"},
     "events": {"type": "array", "items": {"type": "string"}}, "description": {"type": "string"},
     "status": {"type": "string", "enum": list(STATUSES)}, "disabled_reason": {"type": ["string", "null"]},
@@ -496,7 +492,7 @@ WEBHOOK_SCHEMA = _schema("webhook", {
     # the secret only in the answers that create or rotate it
     required=["id", "url", "events", "description", "status", "disabled_reason", "consecutive_failures",
               "created_at", "updated_at"])
-DELIVERY_SCHEMA = _schema("webhook-delivery", {
+DELIVERY_SCHEMA = route_schema("webhook-delivery", {
     "id": {"type": "integer"}, "webhook_id": {"type": "integer"}, "event": {"type": "string"},
     "message_id": {"type": "string"}, "attempt": {"type": "integer"},
     "status": {"type": "string", "enum": ["pending", "succeeded", "failed"]},
@@ -504,7 +500,7 @@ DELIVERY_SCHEMA = _schema("webhook-delivery", {
     "duration_ms": {"type": ["integer", "null"]}, "error": {"type": ["string", "null"]},
     "created_at": {"type": "string", "format": "date-time"},
     "next_attempt_at": {"type": ["string", "null"], "format": "date-time"}})
-EVENT_SCHEMA = _schema("webhook-event", {
+EVENT_SCHEMA = route_schema("webhook-event", {
     "event": {"type": "string"}, "description": {"type": "string"}, "plugin": {"type": "string"},
     "example": {"type": "object"}})
 

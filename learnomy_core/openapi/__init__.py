@@ -10,13 +10,14 @@ from .answers import SHAPES, Answers, parse_answers
 from .document import build_document
 from .routes import register_openapi_routes
 from .schemas import (BOOL, DIALECT, ERROR_SCHEMA, ID, INT, META_SCHEMA, NUM, STR, TIME, URL, array_of, map_of,
-                      nullable, obj, resource_schema, to_json_schema)
+                      nullable, obj, resource_schema, route_schema, to_json_schema)
 
 __all__ = [
     "Answers",
     "SHAPES",
     "parse_answers",
     "resource_schema",
+    "route_schema",
     "ID", "INT", "NUM", "STR", "BOOL", "TIME", "URL",
     "nullable", "array_of", "obj", "map_of",
     "to_json_schema",

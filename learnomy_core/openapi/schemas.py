@@ -18,9 +18,10 @@ Schema 2020-12 with :func:`to_json_schema`.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Optional
+from typing import Callable, Any, Iterable, Mapping, Optional
 
 __all__ = [
+    "route_schema",
     "ID", "INT", "NUM", "STR", "BOOL", "TIME", "URL",
     "nullable", "array_of", "obj", "map_of",
     "DIALECT",
@@ -150,6 +151,13 @@ STR: dict[str, Any] = {"type": "string"}
 BOOL: dict[str, Any] = {"type": "boolean"}
 TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
 URL: dict[str, Any] = {"type": "string"}
+
+
+def route_schema(title: str, properties: Mapping[str, Mapping[str, Any]],
+                 **options: Any) -> Callable[[], dict[str, Any]]:
+    """The ``schema=`` callable of a route: :func:`resource_schema`, built when the
+    index or the OpenAPI document asks for it (``options`` as it takes them)."""
+    return lambda: resource_schema(title, properties, **options)
 
 
 def nullable(schema: Mapping[str, Any]) -> dict[str, Any]:
