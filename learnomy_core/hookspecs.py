@@ -384,3 +384,25 @@ def learnomy_webhook_limit(request: "RestRequest") -> "int | None":
 
     :param request: the request creating an endpoint.
     """
+
+
+@hookspec
+def learnomy_lesson_locks(request: "RestRequest", course: Any, enrollment: Any, lessons: list[Any]) -> "dict[int, dict[str, Any]] | None":
+    """Locks your plugin puts on an enrolled student's lessons (drip, a cohort's schedule).
+
+    Asked whenever the catalog decides which lessons of ``course`` the caller may
+    open (the lesson route, outlines, progress), once per course and request, for
+    a student who passes every Free rule of access. Free's own drip lock is kept
+    when it applies; otherwise the lock a plugin answers is, and when several
+    plugins lock the same lesson the one unlocking last wins. Editors and preview
+    lessons are never asked about.
+
+    :param request: the request (``request.db``, ``request.user``).
+    :param course: the course's row (``id``, ``drip_mode``, ...).
+    :param enrollment: the caller's live enrollment row (``enrolled_at``, ``status``).
+    :param lessons: the course's lesson rows in curriculum order (``id``,
+        ``section_id``, ``position``).
+    :returns: ``{lesson_id: {"reason": "...", "unlocks_at": datetime | None}}`` for
+        the lessons you lock (``reason`` becomes the error code
+        ``learnomy_lesson_locked_<reason>``), or None.
+    """

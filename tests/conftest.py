@@ -20,8 +20,11 @@ from learnomy_core.identity.passwords import hash_password
 from tests.openapi_check import check_answer, effective_method
 from tests.plugins import acme, mailbox, numeric_type
 
-FREE = ["system", "identity", "catalog", "learning", "assessment", "commerce", "communication"]
-ALL_PLUGINS = [*FREE, "pro", acme, mailbox, numeric_type]
+FREE = ["system", "identity", "catalog", "learning", "assessment", "commerce", "communication", "admin"]
+PRO = ["pro", *(f"pro.{name}" for name in (
+    "cohorts", "learning_paths", "spaces", "assignments", "analytics", "drip",
+    "advanced_quizzes", "webhooks_pro", "commission_rules"))]
+ALL_PLUGINS = [*FREE, *PRO, acme, mailbox, numeric_type]
 TEST_COST = 4  # bcrypt cost for tests: the algorithm is the same, the wait is not
 PASSWORD = "correct horse battery"
 

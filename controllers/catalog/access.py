@@ -452,10 +452,29 @@ def lesson_locks(request: RestRequest, course: CourseAccess, enrollment: Any) ->
     done = completed_lessons(request.db, table, request.user.id, course.id)
     locks: dict[int, Any] = {}
     previous_done = True
-    for lesson in ordered_lessons(request.db, table, course.id):
+    lessons = ordered_lessons(request.db, table, course.id)
+    for lesson in lessons:
         locks[int(lesson.id)] = lock_of(course.row, lesson, enrollment, previous_done)
         previous_done = previous_done and int(lesson.id) in done
+    added: dict[int, dict[str, Any]] = {}
+    for answer in request.app.plugins.hook.learnomy_lesson_locks(
+            request=request, course=course.row, enrollment=enrollment, lessons=lessons):
+        for lesson_id, lock in (answer or {}).items():
+            if lock is not None and lesson_id in locks:
+                added[lesson_id] = lock if lesson_id not in added else _later(added[lesson_id], lock)
+    for lesson_id, lock in added.items():
+        # Free's own drip lock is kept when it applies.
+        locks[lesson_id] = locks[lesson_id] or lock
     return locks, done
+
+
+def _later(one: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """Of two plugins' locks on one lesson, the one unlocking last (None: never by date)."""
+    if one.get("unlocks_at") is None:
+        return one
+    if other.get("unlocks_at") is None or other["unlocks_at"] > one["unlocks_at"]:
+        return other
+    return one
 
 
 def unlocked_enrollment(request: RestRequest, course: CourseAccess, lesson: Any) -> Any:

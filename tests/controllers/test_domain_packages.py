@@ -26,6 +26,7 @@ ALLOWED = {
     "assessment": {"catalog", "learning"},
     "commerce": {"catalog", "learning"},
     "communication": {"catalog"},
+    "admin": {"identity", "catalog", "learning", "assessment", "commerce", "communication"},
 }
 # One request per package that reaches its own code and tables.
 PROBES: dict[str, tuple[str, str, dict[str, Any], int]] = {
@@ -36,6 +37,7 @@ PROBES: dict[str, tuple[str, str, dict[str, Any], int]] = {
     "assessment": ("GET", "/courses/999999/quizzes", {}, 404),
     "commerce": ("GET", "/membership-plans/999999", {}, 404),
     "communication": ("GET", "/notifications/unread-count", {}, 401),
+    "admin": ("GET", "/admin/students", {}, 401),
 }
 
 
