@@ -56,6 +56,12 @@ def takes_answers(attempt: Any) -> bool:
 
 # -- grading -------------------------------------------------------------------------
 
+def with_drawn(version: tuple[str, dict[str, Any]], drawn: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A drawn question's stored version, with the values its type drew for this attempt."""
+    kind_name, data = version
+    return (kind_name, {**data, "drawn": drawn["drawn"]}) if drawn.get("drawn") is not None else version
+
+
 def _graded(request: RestRequest, quiz: Any, attempt: Any) -> dict[str, Any]:
     """Score every auto-gradable answer; essays stay pending. Column values to store."""
     kinds = question_types(request)
@@ -64,7 +70,7 @@ def _graded(request: RestRequest, quiz: Any, attempt: Any) -> dict[str, Any]:
     score = max_score = 0.0
     pending = False
     for drawn in attempt.questions:
-        kind_name, data = versions[(drawn["id"], drawn["version"])]
+        kind_name, data = with_drawn(versions[(drawn["id"], drawn["version"])], drawn)
         points = float(data.get("points", 1))
         max_score += points
         key = str(drawn["id"])
@@ -212,7 +218,7 @@ def full(request: RestRequest, quiz: Any, row: Any, *, editor: bool) -> dict[str
     reveal = editor or reveal_allowed(quiz, row.status, attempts_used(request, int(quiz.id), int(row.user_id)))
     questions = []
     for drawn in row.questions:
-        kind_name, data = versions[(drawn["id"], drawn["version"])]
+        kind_name, data = with_drawn(versions[(drawn["id"], drawn["version"])], drawn)
         question = {"id": drawn["id"], "type": kind_name, **data}
         if drawn.get("option_order") and question.get("options"):
             by_id = {o["id"]: o for o in question["options"]}
@@ -283,11 +289,17 @@ def start_attempt(request: RestRequest) -> Any:
     if quiz.questions_per_attempt:
         pool = pool[:quiz.questions_per_attempt]
     drawn = []
+    kinds = question_types(request)
     for question in pool:
         order = [o["id"] for o in question.data.get("options") or []]
         if quiz.randomize_answers:
             shuffler.shuffle(order)
-        drawn.append({"id": int(question.id), "version": int(question.version), "option_order": order})
+        entry: dict[str, Any] = {"id": int(question.id), "version": int(question.version), "option_order": order}
+        kind = kinds.get(question.type)
+        values = kind.prepare(dict(question.data), shuffler) if kind is not None else None
+        if values is not None:
+            entry["drawn"] = values
+        drawn.append(entry)
     started = now()
     values = {"quiz_id": int(quiz.id), "course_id": int(quiz.course_id), "user_id": request.user.id,
               "status": "in_progress", "started_at": started,
