@@ -84,7 +84,7 @@ def parse(text: str, variables: list[str]) -> Any:
 
 def _build(node: ast.AST, symbols: dict[str, Any]) -> Any:
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        value = node.value
+        value: float = node.value  # type: ignore[assignment]  # narrowed just above
         if not math.isfinite(value) or abs(value) > MAX_LITERAL:
             raise ExpressionError(f"Numbers are at most {MAX_LITERAL:,} in size.")
         return sympy.Integer(value) if isinstance(value, int) else sympy.Rational(repr(value))
