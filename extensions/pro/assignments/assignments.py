@@ -35,9 +35,11 @@ ARGS: dict[str, dict[str, Any]] = {
     "points": POINTS,
     "passing_points": POINTS,
     "allowed_file_types": {"type": "array", "maxItems": 50, "uniqueItems": True,
-                           "items": {"type": "string", "pattern": "^[a-z0-9]{1,10}$"}},
+                           "items": {"type": "string", "pattern": "^[a-z0-9]{1,10}$"},
+                           "description": "File extensions a submission's file URLs may end in; none: text only."},
     "max_files": {"type": "integer", "minimum": 0, "maximum": 20},
-    "resubmissions_allowed": {"type": "integer", "minimum": 0, "maximum": 100},
+    "resubmissions_allowed": {"type": "integer", "minimum": 0, "maximum": 100,
+                              "description": "Attempts after the first, while the latest is not graded."},
     "required": {"type": "boolean"},
     "position": {"type": "integer", "minimum": 0, "maximum": 1_000_000},
     **{name: {"readonly": True} for name in ("course_id", "section_id")},
@@ -54,6 +56,7 @@ SCHEMA = route_schema("assignment", {
 
 
 def resource(row: Any) -> dict[str, Any]:
+    """The Assignment resource of a row."""
     return {"id": int(row.id), "course_id": int(row.course_id), "section_id": int(row.section_id),
             "title": row.title, "instructions": row.instructions, "due_at": row.due_at, "points": int(row.points),
             "passing_points": int(row.passing_points), "allowed_file_types": list(row.allowed_file_types),
@@ -97,6 +100,7 @@ def required_items_of(request: RestRequest, course_ids: list[int]) -> list[dict[
 
 
 def on_event(request: RestRequest, event: str, data: Any) -> None:
+    """Delete the assignments (and submissions) of a section or course that goes."""
     # A section or course that goes takes its assignments and their submissions.
     table = tables(request)
     assignments, submissions = table("pro_assignments"), table("pro_submissions")
@@ -134,6 +138,7 @@ def _values(request: RestRequest) -> dict[str, Any]:
 
 
 def list_assignments(request: RestRequest) -> Any:
+    """A course's assignments in curriculum order (enrolled students and editors)."""
     course = request.context_as(CourseContext).course
     table = tables(request)
     assignments, sections = table("pro_assignments"), table("sections")
@@ -148,6 +153,7 @@ def list_assignments(request: RestRequest) -> Any:
 
 
 def create_assignment(request: RestRequest) -> Any:
+    """Create an assignment in a section (editors)."""
     context = request.context_as(CourseContext)
     section = context.section
     table = tables(request)("pro_assignments")
@@ -165,10 +171,12 @@ def create_assignment(request: RestRequest) -> Any:
 
 
 def get_assignment(request: RestRequest) -> Any:
+    """One assignment (enrolled students and editors)."""
     return resource(request.context_as(AssignmentContext).assignment)
 
 
 def update_assignment(request: RestRequest) -> Any:
+    """Change an assignment (editors)."""
     row = request.context_as(AssignmentContext).assignment
     table = tables(request)("pro_assignments")
     changes = _values(request)
@@ -182,6 +190,7 @@ def update_assignment(request: RestRequest) -> Any:
 
 
 def delete_assignment(request: RestRequest) -> Any:
+    """Delete an assignment with its submissions (editors)."""
     row = request.context_as(AssignmentContext).assignment
     table = tables(request)
     assignments, submissions = table("pro_assignments"), table("pro_submissions")
@@ -193,6 +202,7 @@ def delete_assignment(request: RestRequest) -> Any:
 
 
 def register_routes(registry: Any) -> None:
+    """Register the assignment routes."""
     register = registry.register_rest_route
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/assignments", {
         "methods": READABLE, "callback": list_assignments, "permission_callback": enrolled_policy("course"),

@@ -55,6 +55,7 @@ SCHEMA = route_schema("submission", {
 
 
 def resource(row: Any) -> dict[str, Any]:
+    """The Submission resource of a row."""
     return {"id": int(row.id), "assignment_id": int(row.assignment_id), "course_id": int(row.course_id),
             "user_id": int(row.user_id), "attempt": int(row.attempt), "content": row.content,
             "file_urls": list(row.file_urls), "status": row.status, "late": bool(row.late),
@@ -88,6 +89,7 @@ def _files(assignment: Any, urls: list[str]) -> list[str]:
 
 
 def submit(request: RestRequest) -> Any:
+    """Submit text and file URLs (enrolled students; resubmission rules apply)."""
     context = request.context_as(AssignmentContext)
     assignment = context.assignment
     content = sanitize_html(request.params.get("content", ""))
@@ -121,6 +123,7 @@ def submit(request: RestRequest) -> Any:
 
 
 def list_submissions(request: RestRequest) -> Any:
+    """Submissions to an assignment: the caller's own, or every one for editors."""
     context = request.context_as(AssignmentContext)
     submissions = tables(request)("pro_submissions")
     query = sa.select(submissions).where(submissions.c.assignment_id == context.assignment.id)
@@ -135,10 +138,12 @@ def list_submissions(request: RestRequest) -> Any:
 
 
 def get_submission(request: RestRequest) -> Any:
+    """One submission (its student or the course's editors)."""
     return resource(request.context_as(RecordContext).record)
 
 
 def grade(request: RestRequest) -> Any:
+    """Grade a submission: points, feedback, graded or returned (editors)."""
     row = request.context_as(RecordContext).record
     table = tables(request)
     assignments, submissions = table("pro_assignments"), table("pro_submissions")
@@ -158,6 +163,7 @@ def grade(request: RestRequest) -> Any:
 
 
 def register_routes(registry: Any) -> None:
+    """Register the submission routes."""
     register = registry.register_rest_route
     register(NAMESPACE, r"/assignments/(?P<id>[\d]+)/submissions", [
         {"methods": CREATABLE, "callback": submit,
@@ -180,5 +186,6 @@ def register_routes(registry: Any) -> None:
                                              editors_only=True),
         "args": {**ID_ARG, "points": {**{"type": "integer", "minimum": 0, "maximum": 1_000_000}, "required": True},
                  "feedback": {"type": "string", "maxLength": 65535},
-                 "status": {"type": "string", "enum": ["graded", "returned"]}},
+                 "status": {"type": "string", "enum": ["graded", "returned"],
+                            "description": "graded (final) or returned (the student may submit again)."}},
     }, schema=SCHEMA)

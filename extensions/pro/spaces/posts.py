@@ -34,12 +34,14 @@ COMMENT = route_schema("space_comment", {
 
 
 def post_resource(row: Any) -> dict[str, Any]:
+    """The Post resource of a row."""
     return {"id": int(row.id), "space_id": int(row.space_id), "author_id": int(row.author_id),
             "content": row.content, "pinned": bool(row.pinned), "comment_count": int(row.comment_count),
             "created_at": row.created_at, "updated_at": row.updated_at}
 
 
 def comment_resource(row: Any) -> dict[str, Any]:
+    """The Comment resource of a row."""
     return {"id": int(row.id), "post_id": int(row.post_id), "author_id": int(row.author_id),
             "content": row.content, "created_at": row.created_at}
 
@@ -59,6 +61,7 @@ def _pinning(request: RestRequest, context: SpaceContext) -> None:
 
 
 def list_posts(request: RestRequest) -> Any:
+    """A space's posts, pinned first, then newest first (members)."""
     space = request.context_as(SpaceContext).space
     posts = tables(request)("pro_posts")
     # Pinned first: a cursor compares numbers, which a boolean column does not take.
@@ -69,6 +72,7 @@ def list_posts(request: RestRequest) -> Any:
 
 
 def create_post(request: RestRequest) -> Any:
+    """Post to a space (members; only moderators pin)."""
     context = request.context_as(SpaceContext)
     _pinning(request, context)
     posts = tables(request)("pro_posts")
@@ -82,6 +86,7 @@ def create_post(request: RestRequest) -> Any:
 
 
 def update_post(request: RestRequest) -> Any:
+    """Edit a post (its author or a moderator; only moderators pin)."""
     context = request.context_as(SpaceContext)
     _pinning(request, context)
     posts = tables(request)("pro_posts")
@@ -99,6 +104,7 @@ def update_post(request: RestRequest) -> Any:
 
 
 def delete_post(request: RestRequest) -> Any:
+    """Delete a post with its comments (its author or a moderator)."""
     context = request.context_as(SpaceContext)
     table = tables(request)
     posts, comments = table("pro_posts"), table("pro_comments")
@@ -110,6 +116,7 @@ def delete_post(request: RestRequest) -> Any:
 
 
 def list_comments(request: RestRequest) -> Any:
+    """A post's comments, oldest first (members)."""
     post = request.context_as(SpaceContext).post
     comments = tables(request)("pro_comments")
     query = sa.select(comments).where(comments.c.post_id == post.id)
@@ -118,6 +125,7 @@ def list_comments(request: RestRequest) -> Any:
 
 
 def create_comment(request: RestRequest) -> Any:
+    """Comment on a post (members)."""
     post = request.context_as(SpaceContext).post
     table = tables(request)
     posts, comments = table("pro_posts"), table("pro_comments")
@@ -131,6 +139,7 @@ def create_comment(request: RestRequest) -> Any:
 
 
 def register_routes(registry: Any) -> None:
+    """Register the post and comment routes."""
     register = registry.register_rest_route
     register(NAMESPACE, r"/spaces/(?P<id>[\d]+)/posts", [
         {"methods": READABLE, "callback": list_posts, "permission_callback": space_policy("member"),

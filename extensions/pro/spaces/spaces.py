@@ -54,6 +54,7 @@ def _reload(request: RestRequest, space_id: int) -> dict[str, Any]:
 
 
 def on_event(request: RestRequest, event: str, data: Any) -> None:
+    """Delete the course-linked spaces of a course deleted for good."""
     # A course deleted for good takes its course-linked spaces with it.
     if event == COURSE_PURGED:
         spaces = tables(request)("pro_spaces")
@@ -79,6 +80,7 @@ def purge(request: RestRequest, space_ids: list[int]) -> None:
 # -- spaces -----------------------------------------------------------------------------
 
 def list_spaces(request: RestRequest) -> Any:
+    """The spaces the caller may see, newest first (``type``, ``course_id`` filters)."""
     spaces = tables(request)("pro_spaces")
     query = sa.select(spaces)
     condition = visible_spaces(request)
@@ -93,6 +95,7 @@ def list_spaces(request: RestRequest) -> Any:
 
 
 def create_space(request: RestRequest) -> Any:
+    """Create an open, course-linked (``course_id``, the course's editors) or private space."""
     params = request.params
     kind = params["type"]
     course_id = params.get("course_id")
@@ -123,10 +126,12 @@ def create_space(request: RestRequest) -> Any:
 
 
 def get_space(request: RestRequest) -> Any:
+    """One space the caller may see."""
     return _reload(request, int(request.context_as(SpaceContext).space.id))
 
 
 def update_space(request: RestRequest) -> Any:
+    """Rename or describe a space, or switch it between open and private (moderators)."""
     row = request.context_as(SpaceContext).space
     changes: dict[str, Any] = {}
     if "name" in request.params:
@@ -149,6 +154,7 @@ def update_space(request: RestRequest) -> Any:
 
 
 def delete_space(request: RestRequest) -> Any:
+    """Delete a space with its members, posts and comments (moderators)."""
     row = request.context_as(SpaceContext).space
     previous = _reload(request, int(row.id))
     purge(request, [int(row.id)])
@@ -214,6 +220,7 @@ def remove_member(request: RestRequest) -> Any:
 
 
 def register_routes(registry: Any) -> None:
+    """Register the space and member routes."""
     register = registry.register_rest_route
     kind = {"type": "string", "enum": list(TYPES)}
     register(NAMESPACE, r"/spaces", [
