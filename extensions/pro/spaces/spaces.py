@@ -54,13 +54,23 @@ def _reload(request: RestRequest, space_id: int) -> dict[str, Any]:
 
 
 def on_event(request: RestRequest, event: str, data: Any) -> None:
-    """Delete the course-linked spaces of a course deleted for good."""
-    # A course deleted for good takes its course-linked spaces with it.
+    """Delete the course-linked spaces of a course deleted for good; announce the
+    members an enrollment adds to or takes from course-linked spaces."""
+    spaces = tables(request)("pro_spaces")
     if event == COURSE_PURGED:
-        spaces = tables(request)("pro_spaces")
-        ids = [int(i) for i in request.db.execute(
-            sa.select(spaces.c.id).where(spaces.c.course_id == data["id"])).scalars()]
-        purge(request, ids)
+        # A course deleted for good takes its course-linked spaces with it.
+        purge(request, [int(i) for i in request.db.execute(
+            sa.select(spaces.c.id).where(spaces.c.course_id == data["id"])).scalars()])
+    elif event in ("enrollment.created", "enrollment.deleted"):
+        # A course-linked space's members are its course's students: enrolling joins
+        # them, unenrolling removes them, and the events say so as for other spaces.
+        linked = request.db.execute(sa.select(spaces.c.id).where(
+            spaces.c.type == "course", spaces.c.course_id == data["course_id"])).scalars()
+        joined = event == "enrollment.created"
+        for space_id in linked:
+            emit(request, MEMBER_JOINED if joined else MEMBER_REMOVED, {
+                "space_id": int(space_id), "user_id": int(data["user_id"]), "enrollment_id": int(data["id"]),
+                **({"joined_at": data.get("enrolled_at")} if joined else {})})
 
 
 def purge(request: RestRequest, space_ids: list[int]) -> None:

@@ -118,6 +118,8 @@ def test_a_course_space_belongs_to_the_course_students(client: Client, people: P
     assert space["course_id"] == course["id"] and space["member_count"] == 0
     assert see(client, people, space, "ann") == 404 and listed(client, people, "ann") == []
     assert client.post(f"{API}/courses/{course['id']}/enroll", headers=people["ann"]).status_code == 201
+    assert events("space.member_joined")[-1]["space_id"] == space["id"]
+    assert events("space.member_joined")[-1]["user_id"] == people.ids["ann"]
     assert see(client, people, space, "ann") == 200 and listed(client, people, "ann") == [space["id"]]
     one = client.get(f"{PRO}/spaces/{space['id']}", headers=people["ann"]).json["data"]
     assert one["member_count"] == 1 and one["is_member"] is True
@@ -132,6 +134,17 @@ def test_a_course_space_belongs_to_the_course_students(client: Client, people: P
     assert client.post(f"{API}/courses/{course['id']}/instructors", json={"user_id": people.ids["oscar"]},
                        headers=people["ivy"]).status_code in (200, 201)
     assert client.patch(f"{PRO}/spaces/{space['id']}", json={"name": "Class"}, headers=people["oscar"]).status_code == 200
+
+
+def test_unenrolling_removes_from_the_course_space(client: Client, people: People,
+                                                  make_course: Callable[..., Any]) -> None:
+    course = make_course()
+    space = make_space(client, people, type="course", course_id=course["id"])
+    enrollment = client.post(f"{API}/courses/{course['id']}/enroll", headers=people["ann"]).json["data"]
+    assert client.delete(f"{API}/enrollments/{enrollment['id']}", headers=people["ivy"]).status_code == 200
+    removed = events("space.member_removed")[-1]
+    assert removed == {"space_id": space["id"], "user_id": people.ids["ann"], "enrollment_id": enrollment["id"]}
+    assert see(client, people, space, "ann") == 404
 
 
 def test_course_space_members_follow_enrollments(app, client: Client, people: People,
