@@ -192,3 +192,15 @@ def test_unknown_ids_are_404(client: Client, people: People) -> None:
                          ("GET", "/submissions/999999"), ("POST", "/submissions/999999/grade")):
         response = client.open(f"{PRO}{path}", method=method, json={"title": "x", "points": 1}, headers=people["admin"])
         assert response.status_code == 404, (path, response.json)
+
+
+def test_the_extension_runs_with_only_what_it_requires(make_app, people: People,
+                                                       make_course: Callable[..., Any]) -> None:
+    from tests.conftest import FREE
+
+    course = make_course()
+    client = Client(make_app(plugins=[*FREE, "pro", "pro.assignments"]))
+    assert make_assignment(client, people, course)["course_id"] == course["id"]
+    without = Client(make_app(plugins=[*FREE, "pro"]))
+    assert without.post(f"{PRO}/sections/{course['section_id']}/assignments", json={"title": "x"},
+                        headers=people["ivy"]).status_code == 404

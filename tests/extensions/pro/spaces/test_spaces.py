@@ -10,6 +10,7 @@ from werkzeug.test import Client
 
 from tests.controllers.conftest import API, People
 from tests.plugins import acme
+from tests.racing import race
 
 PRO = "/wp-json/learnomy-pro/v1"
 
@@ -296,3 +297,21 @@ def test_unknown_spaces_and_posts_are_404(client: Client, people: People) -> Non
     for method, path in (("GET", "/spaces/999999"), ("PATCH", "/spaces/999999"), ("GET", "/spaces/999999/posts"),
                          ("PATCH", "/posts/999999"), ("GET", "/posts/999999/comments")):
         assert client.open(f"{PRO}{path}", method=method, json={"name": "x"}, headers=people["admin"]).status_code == 404
+
+
+def test_racing_joins_make_one_membership(make_app, people: People) -> None:
+    client = Client(make_app())
+    space = make_space(client, people)
+    clients = [Client(make_app()) for _ in range(4)]
+    answers = race([lambda c=c: join(c, people, space, "ann") for c in clients])
+    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409], [a.json for a in answers]
+    assert client.get(f"{PRO}/spaces/{space['id']}", headers=people["ivy"]).json["data"]["member_count"] == 2
+
+
+def test_the_extension_runs_with_only_what_it_requires(make_app, people: People) -> None:
+    from tests.conftest import FREE
+
+    client = Client(make_app(plugins=[*FREE, "pro", "pro.spaces"]))
+    assert make_space(client, people)["member_count"] == 1
+    without = Client(make_app(plugins=[*FREE, "pro"]))
+    assert without.get(f"{PRO}/spaces", headers=people["ivy"]).status_code == 404
