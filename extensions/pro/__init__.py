@@ -69,13 +69,4 @@ def learnomy_settings_groups() -> dict[str, dict[str, Any]]:
                 for name, what in EXTENSIONS.items()
             },
         },
-        "pro": {
-            "type": "object",
-            "properties": {
-                "webhook_limit": {
-                    "type": "integer", "minimum": 0, "default": 0,
-                    "description": "Webhook endpoints allowed; 0 lifts Free's limit of 3.",
-                },
-            },
-        },
     }
