@@ -440,3 +440,21 @@ def learnomy_route_manifest() -> "dict[str, Any] | None":
     :returns: ``{"path": path of the file, "plugins": [plugin names it covers]}``;
         ``plugins`` defaults to your plugin alone.
     """
+
+
+@hookspec
+def learnomy_quiz_locks(request: "RestRequest", course: Any, enrollment: Any, quiz: Any) -> "dict[str, Any] | None":
+    """A lock your plugin puts on an enrolled student's quiz (drip rules, a schedule).
+
+    Asked when a student starts an attempt (``POST /quizzes/{id}/attempts``), after
+    Free's own sequential rule; an attempt already started is never refused. When
+    several plugins lock the quiz, the lock unlocking last wins (``None``: not by
+    date). The refusal is a 403 ``learnomy_quiz_locked_<reason>`` whose details hold
+    the lock.
+
+    :param request: the request (``request.db``, ``request.user``).
+    :param course: the course's row.
+    :param enrollment: the student's live enrollment row (``enrolled_at``).
+    :param quiz: the quiz's row (``id``, ``section_id``, ``course_id``).
+    :returns: ``{"reason": "...", "unlocks_at": datetime | None}``, or None.
+    """
