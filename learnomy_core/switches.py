@@ -23,6 +23,7 @@ from typing import Any, Mapping, Optional, Union
 import pluggy
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
 
 from .options import options_table
 from .plugins import plugin_switches
@@ -72,8 +73,12 @@ def _read_groups(settings: Settings, engine: Engine) -> dict[str, dict[str, Any]
     if not settings.groups or (url.get_backend_name() == "sqlite" and url.database
                                and url.database != ":memory:" and not Path(url.database).exists()):
         return defaults  # nothing stored yet, and no empty SQLite file made by asking
+    # A connection of its own, closed after: none stays in the app's pool for a
+    # process that forks its workers after building the app (gunicorn --preload).
+    sqlite = url.get_backend_name() == "sqlite"
+    reader = sa.create_engine(url, poolclass=NullPool, connect_args={"timeout": 30} if sqlite else {})
     try:
-        with engine.connect() as connection:
+        with reader.connect() as connection:
             return settings.all(connection)
     except sa.exc.DBAPIError as exc:
         # A fresh database (no options table yet) is expected: the defaults apply.
@@ -81,3 +86,5 @@ def _read_groups(settings: Settings, engine: Engine) -> dict[str, dict[str, Any]
         # request answers 503 until it is back, and a restart reads the switches again.
         logger.info("plugin switches take their defaults (the options cannot be read: %s)", exc.orig)
         return defaults
+    finally:
+        reader.dispose()

@@ -201,3 +201,9 @@ def test_the_cli_sets_a_switch_by_its_dotted_key(app: LearnomyApp, database_url:
     with app.storage.engine.connect() as db:
         assert app.settings.get(db, "pro.extensions.spaces") is False
     assert main(["settings", "set", "pro.extensions.spaces", "maybe"]) == 1
+
+
+def test_an_unreachable_database_boots_with_the_defaults() -> None:
+    app = create_app(plugins=[*FREE, *PRO], database_url="mysql+pymysql://root@127.0.0.1:1/none?connect_timeout=2")
+    assert all(app.plugins.has_plugin(f"pro.{name}") for name in EXTENSIONS)
+    app.storage.dispose()
