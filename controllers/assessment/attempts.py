@@ -267,10 +267,28 @@ def _check_unlocked(request: RestRequest, access: Any, quiz: Any) -> None:
                            details=[{"reason": "sequential", "lesson_ids": sorted(missing)}])
 
 
+def _check_plugin_locks(request: RestRequest, access: Any, quiz: Any, enrollment: Any) -> None:
+    """Plugins' locks on the quiz (``learnomy_quiz_locks``): the one unlocking last refuses."""
+    if enrollment is None:
+        return
+    found: Any = None
+    for lock in request.app.plugins.hook.learnomy_quiz_locks(
+            request=request, course=access.row, enrollment=enrollment, quiz=quiz):
+        if lock is None:
+            continue
+        if found is None or found.get("unlocks_at") is not None and (
+                lock.get("unlocks_at") is None or lock["unlocks_at"] > found["unlocks_at"]):
+            found = lock
+    if found is not None:
+        raise LessonLocked("This quiz is locked.", code=f"learnomy_quiz_locked_{found['reason']}",
+                           details=[{"reason": found["reason"], "unlocks_at": found.get("unlocks_at")}])
+
+
 def start_attempt(request: RestRequest) -> Any:
     context = request.context_as(QuizContext)
     access, quiz = context.course, context.quiz
     _check_unlocked(request, access, quiz)
+    _check_plugin_locks(request, access, quiz, context.enrollment)
     table = tables(request)
     attempts, questions = table("attempts"), table("questions")
     key = f"{request.user.id}:{quiz.id}"
