@@ -23,7 +23,8 @@ from learnomy_core import ADMIN, DELETABLE, EDITABLE, READABLE, RestRequest, del
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, InvalidParams, NotFound
 from learnomy_core.events import emit
-from learnomy_core.locks import lock_name
+from learnomy_core.identity.users import unserialize_php
+from learnomy_core.locks import lock_name, lock_rows
 from learnomy_core.openapi import route_schema
 from learnomy_core.openapi.schemas import INT, STR, TIME, array_of, nullable, obj
 
@@ -232,17 +233,29 @@ def administrator_roles(request: RestRequest) -> list[str]:
 def _other_administrators(request: RestRequest, user_id: int) -> int:
     """How many unblocked administrators there are besides ``user_id``.
 
-    Candidates are found as WordPress's user queries find roles (the serialized
-    capabilities holding the name in quotes), then read properly.
+    A locking read of the meta rows that decide it, so that it sees what
+    transactions committed while this one waited for the lock (a plain read on
+    MariaDB would see the snapshot from before): the capabilities naming an
+    administrator's role in quotes (as WordPress's user queries find roles),
+    read properly then, and every block flag.
     """
     store = request.app.identity.store
     meta = store.usermeta
     names = [*administrator_roles(request), "manage_options"]
-    holds = sa.or_(*[meta.c.meta_value.like(f'%"{name}"%') for name in names])
-    candidates = sa.exists(sa.select(meta.c.umeta_id).where(
-        meta.c.user_id == store.users.c.ID, meta.c.meta_key == store.caps_key, holds))
-    rows = request.db.execute(store.select().where(candidates, ~_blocked(store), store.users.c.ID != user_id))
-    return sum(1 for row in rows if store.from_row(row).is_admin)
+    rows = lock_rows(request.db, sa.select(meta.c.umeta_id, meta.c.user_id, meta.c.meta_key, meta.c.meta_value).where(
+        sa.or_(sa.and_(meta.c.meta_key == store.caps_key,
+                       sa.or_(*[meta.c.meta_value.like(f'%"{name}"%') for name in names])),
+               meta.c.meta_key == store.BLOCKED)))
+    blocked = {int(r.user_id) for r in rows if r.meta_key == store.BLOCKED and r.meta_value == "1"}
+    admins = set()
+    for r in rows:
+        if r.meta_key != store.caps_key:
+            continue
+        decoded = unserialize_php(r.meta_value)
+        granted = {str(k): v for k, v in decoded.items()} if isinstance(decoded, dict) else {}
+        if "manage_options" in store.roles.capabilities(granted)[1]:
+            admins.add(int(r.user_id))
+    return len(admins - blocked - {user_id})
 
 
 def guard_administrators(request: RestRequest, row: Any, action: str) -> None:
