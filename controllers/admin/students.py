@@ -7,9 +7,10 @@ which no account will ever hold again (ids are never reused) and which leads to
 no name, address or login any more; so do orders, earnings and subscriptions,
 which the accounts need. What only identifies the person goes: the account and
 its meta, sessions, certificates (they carry the name), notifications and
-preferences, applications to teach, payout details, co-instructor links, the
-text of reviews (their ratings stay in the course's figures). Plugins drop
-their own in the same transaction, on the ``user.deleted`` event.
+preferences, mail jobs to its address, applications to teach, payout details,
+co-instructor links, the text of reviews (their ratings stay in the course's
+figures). Plugins drop their own in the same transaction, on the
+``user.deleted`` event.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, InvalidParams, NotFound
 from learnomy_core.events import emit
 from learnomy_core.identity.users import unserialize_php
+from learnomy_core.jobs import RUNNING
 from learnomy_core.locks import lock_name, lock_rows
+from learnomy_core.mail import MAIL_JOB
 from learnomy_core.openapi import route_schema
 from learnomy_core.openapi.schemas import INT, STR, TIME, array_of, nullable, obj
 
@@ -335,17 +338,33 @@ PERSONAL_ROWS: tuple[tuple[str, str], ...] = (
 )
 
 
-def delete_account(request: RestRequest, user_id: int) -> None:
-    """Delete an account and its personal data, anonymising its learning records,
-    in the caller's transaction (see the module's docstring)."""
+def delete_account(request: RestRequest, row: Any) -> None:
+    """Delete an account (its user row) and its personal data, anonymising its
+    learning records, in the caller's transaction (see the module's docstring)."""
     db, app_tables = request.db, request.app.tables
+    user_id = int(row.ID)
     for name, column in PERSONAL_ROWS:
         table = app_tables[name]
         db.execute(sa.delete(table).where(table.c[column] == user_id))
+    _drop_mail_to(request, row.user_email)
     reviews = app_tables["lrn_reviews"]
     db.execute(sa.update(reviews).where(reviews.c.user_id == user_id).values(content=""))
     request.app.identity.delete_user(db, user_id)
     emit(request, "user.deleted", {"id": user_id, "deleted_at": now()})
+
+
+def _drop_mail_to(request: RestRequest, address: str) -> None:
+    """Delete the mail jobs to ``address``, sent or not: their payload holds the
+    address and the message. A running one is its worker's (it is sent already)."""
+    if not address:
+        return
+    jobs = request.app.tables["lrn_jobs"]
+    candidates = request.db.execute(sa.select(jobs.c.id, jobs.c.payload).where(
+        jobs.c.kind == MAIL_JOB, jobs.c.status != RUNNING,
+        sa.cast(jobs.c.payload, sa.Text).like(_like(address), escape="\\"))).all()
+    ids = [int(r.id) for r in candidates if isinstance(r.payload, dict) and r.payload.get("to") == address]
+    if ids:
+        request.db.execute(sa.delete(jobs).where(jobs.c.id.in_(ids), jobs.c.status != RUNNING))
 
 
 def delete_student(request: RestRequest) -> Any:
@@ -354,7 +373,7 @@ def delete_student(request: RestRequest) -> Any:
     user_id = int(row.ID)
     _refuse_deletion(request, user_id)
     previous = detail(request, row)
-    delete_account(request, user_id)
+    delete_account(request, row)
     return deleted(previous)
 
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from werkzeug.test import Client
 
 from learnomy_core import LearnomyApp
+from learnomy_core.mail import send_mail
 from tests.conftest import PASSWORD, bearer, login, user
 from tests.controllers.admin.conftest import API, STUDENTS
 from tests.racing import race
@@ -145,6 +146,9 @@ def test_deleting_removes_personal_data_and_keeps_anonymous_records(
     ann_id = people.ids["ann"]
     client.post(f"{API}/instructor-applications", json={"message": "I teach maths."}, headers=people["ann"])
     client.post(WP_PASSWORDS, json={"name": "Phone"}, headers=people["ann"])
+    with app.storage.engine.begin() as db:
+        send_mail(db, "bob@example.org", "About ann@example.org", "Hello")
+    assert _count(app, "lrn_jobs", kind="mail.send") == 2
     kept = {name: _count(app, name, user_id=ann_id) for name in (
         "lrn_enrollments", "lrn_completions", "lrn_attempts", "lrn_orders", "lrn_reviews")}
     assert all(kept.values()), kept
@@ -169,6 +173,10 @@ def test_deleting_removes_personal_data_and_keeps_anonymous_records(
     assert client.get(f"{STUDENTS}/{ann_id}", headers=people["admin"]).status_code == 404
     verify = client.get(f"{API}/certificates/verify/{learner['certificate']['verification_code']}")
     assert verify.status_code == 404
+    # The certificate's mail to ann went with the account; bob's stays.
+    jobs = app.tables["lrn_jobs"]
+    with app.storage.engine.connect() as db:
+        assert [p["to"] for p in db.execute(sa.select(jobs.c.payload)).scalars()] == ["bob@example.org"]
 
 
 def test_deleting_is_one_transaction(app: LearnomyApp, client: Client, people: Any, learner: dict,
