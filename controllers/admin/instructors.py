@@ -63,7 +63,7 @@ def _render(request: RestRequest, rows: list[Any]) -> list[dict[str, Any]]:
     for row in rows:
         user = store.from_row(row)
         application = latest.get(user.id)
-        teaching = user.is_instructor and not user.is_admin or INSTRUCTOR_ROLE in user.roles
+        teaching = INSTRUCTOR_ROLE in user.roles or (user.is_instructor and not user.is_admin)
         if application is not None and application.status == "pending":
             status = "pending"
         elif teaching:

@@ -74,3 +74,10 @@ def test_unknown_ids_are_404(client: Client, people: Any, method: str, route: st
     response = client.open(f"{API}/{route.replace('{id}', '999999')}", method=method,
                            json=BODIES.get((method, route), {}), headers=people["admin"])
     assert response.status_code == 404, response.json
+
+
+@pytest.mark.parametrize("method, route", [r for r in sorted(TABLE) if "{id}" in r[1]])
+def test_id_zero_is_400(client: Client, people: Any, method: str, route: str) -> None:
+    response = client.open(f"{API}/{route.replace('{id}', '0')}", method=method,
+                           json=BODIES.get((method, route), {}), headers=people["admin"])
+    assert response.status_code == 400 and response.json["error"]["details"][0]["param"] == "id"
