@@ -236,19 +236,23 @@ def administrator_roles(request: RestRequest) -> list[str]:
 def _other_administrators(request: RestRequest, user_id: int) -> int:
     """How many unblocked administrators there are besides ``user_id``.
 
-    A locking read of the meta rows that decide it, so that it sees what
+    The candidates are the accounts whose capabilities name an administrator's
+    role in quotes (as WordPress's user queries find roles); their capabilities
+    and block flags are then read with a locking read, which sees what
     transactions committed while this one waited for the lock (a plain read on
-    MariaDB would see the snapshot from before): the capabilities naming an
-    administrator's role in quotes (as WordPress's user queries find roles),
-    read properly then, and every block flag.
+    MariaDB would see the snapshot from before), and decoded properly. An
+    account made administrator meanwhile is missed: that errs on refusing.
     """
     store = request.app.identity.store
     meta = store.usermeta
     names = [*administrator_roles(request), "manage_options"]
+    candidates = sorted({int(uid) for uid in request.db.execute(sa.select(meta.c.user_id).where(
+        meta.c.meta_key == store.caps_key, meta.c.user_id != user_id,
+        sa.or_(*[meta.c.meta_value.like(f'%"{name}"%') for name in names]))).scalars()})
+    if not candidates:
+        return 0
     rows = lock_rows(request.db, sa.select(meta.c.umeta_id, meta.c.user_id, meta.c.meta_key, meta.c.meta_value).where(
-        sa.or_(sa.and_(meta.c.meta_key == store.caps_key,
-                       sa.or_(*[meta.c.meta_value.like(f'%"{name}"%') for name in names])),
-               meta.c.meta_key == store.BLOCKED)))
+        meta.c.user_id.in_(candidates), meta.c.meta_key.in_([store.caps_key, store.BLOCKED])))
     blocked = {int(r.user_id) for r in rows if r.meta_key == store.BLOCKED and r.meta_value == "1"}
     admins = set()
     for r in rows:
@@ -258,7 +262,7 @@ def _other_administrators(request: RestRequest, user_id: int) -> int:
         granted = {str(k): v for k, v in decoded.items()} if isinstance(decoded, dict) else {}
         if "manage_options" in store.roles.capabilities(granted)[1]:
             admins.add(int(r.user_id))
-    return len(admins - blocked - {user_id})
+    return len(admins - blocked)
 
 
 def guard_administrators(request: RestRequest, row: Any, action: str) -> None:
