@@ -56,8 +56,8 @@ def _render(request: RestRequest, rows: list[Any]) -> list[dict[str, Any]]:
         held = latest.get(int(a.user_id))
         if held is None or held.status != "pending" or a.status == "pending":
             latest[int(a.user_id)] = a  # a pending one wins; else the newest
-    counts: dict[Any, Any] = dict(request.db.execute(sa.select(links.c.user_id, sa.func.count()).where(links.c.user_id.in_(ids))
-                                     .group_by(links.c.user_id)).all())
+    counts: dict[Any, Any] = dict(request.db.execute(
+        sa.select(links.c.user_id, sa.func.count()).where(links.c.user_id.in_(ids)).group_by(links.c.user_id)).all())
     store = request.app.identity.store
     items = []
     for row in rows:

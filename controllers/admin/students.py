@@ -289,8 +289,9 @@ def guard_administrators(request: RestRequest, row: Any, action: str) -> None:
 def _role_problem(request: RestRequest, role: str) -> Optional[InvalidParams]:
     if role in request.app.identity.roles.caps:
         return None
+    known = ", ".join(sorted(request.app.identity.roles.caps))
     return InvalidParams(details=[{"param": "role", "code": "rest_invalid_param",
-                                   "message": f"role is not one of: {', '.join(sorted(request.app.identity.roles.caps))}."}])
+                                   "message": f"role is not one of: {known}."}])
 
 
 def update_student(request: RestRequest) -> Any:
