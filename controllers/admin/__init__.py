@@ -8,7 +8,11 @@ what they need from here (``__all__``), never from the modules inside.
 
 from __future__ import annotations
 
+from typing import Any
+
 from learnomy_core import RouteRegistry, hookimpl
+
+from . import instructors, jobs, students
 
 PLUGIN_NAME = "admin"
 
@@ -23,4 +27,22 @@ def learnomy_requires() -> list[str]:
 @hookimpl
 def learnomy_register_routes(registry: RouteRegistry) -> None:
     # Each module of this package registers its routes here as it lands.
-    del registry
+    for module in (students, instructors, jobs):
+        module.register_routes(registry)
+
+
+@hookimpl
+def learnomy_webhook_events() -> list[dict[str, Any]]:
+    return PEOPLE_EVENTS
+
+
+PEOPLE_EVENTS: list[dict[str, Any]] = [
+    {"event": "user.blocked", "description": "An administrator blocked an account; its tokens were revoked.",
+     "example": {"id": 7}},
+    {"event": "user.unblocked", "description": "An administrator lifted an account's block.", "example": {"id": 7}},
+    {"event": "user.deleted", "description": "An account was deleted; its learning records were anonymised.",
+     "example": {"id": 7, "deleted_at": "2026-11-27T09:00:00Z"}},
+    {"event": "instructor_application.decided", "description": "An application to teach was approved or rejected.",
+     "example": {"id": 3, "user_id": 7, "status": "rejected", "reason": "Tell us more about your courses.",
+                 "decided_at": "2026-11-27T09:00:00Z"}},
+]

@@ -35,6 +35,7 @@ from .roles import MANAGE, Roles
 from .tokens import TokenService
 from .users import User, UserStore
 from .wordpress import Compat, mark_application_passwords_used, read_compat
+from .wp_sessions import SESSION_TOKENS
 
 __all__ = ["Identity", "User", "Roles", "AccountBlocked", "Registration"]
 
@@ -216,6 +217,39 @@ class Identity:
         """Store a new password and invalidate every token issued before."""
         self.store.set_password_hash(db, user_id, self.hash_new_password(db, password))
         self.tokens.invalidate_user(db, user_id)
+
+    # -- what administrators do to accounts --------------------------------------
+
+    def block(self, db: Connection, user_id: int) -> None:
+        """Block the account: every credential it holds stops working at once.
+
+        In one transaction: the block flag (login answers
+        :class:`~learnomy_core.errors.AccountBlocked`, application passwords
+        and refresh tokens are refused while it is set), a new token version
+        with every session revoked (access and refresh tokens issued so far are
+        dead, and stay dead after unblocking), the application passwords
+        deleted, and WordPress's own login sessions (``session_tokens``) ended.
+        """
+        self.store.set_meta(db, user_id, self.store.BLOCKED, "1")
+        self.tokens.invalidate_user(db, user_id)
+        self.store.delete_meta(db, user_id, self.store.APP_PASSWORDS)
+        self.store.delete_meta(db, user_id, SESSION_TOKENS)
+
+    def unblock(self, db: Connection, user_id: int) -> None:
+        """Lift a block: the account may log in again (nothing revoked comes back)."""
+        self.store.delete_meta(db, user_id, self.store.BLOCKED)
+
+    def delete_user(self, db: Connection, user_id: int) -> None:
+        """Delete the account and everything identity keeps about it: its row,
+        every meta row (roles, application passwords, WordPress's sessions),
+        its sessions and refresh tokens. Records other areas keep are theirs
+        to anonymise, in the same transaction."""
+        self.tokens.invalidate_user(db, user_id)
+        for table in (self.tokens.refresh_tokens, self.tokens.sessions):
+            db.execute(sa.delete(table).where(table.c.user_id == user_id))
+        store = self.store
+        db.execute(sa.delete(store.usermeta).where(store.usermeta.c.user_id == user_id))
+        db.execute(sa.delete(store.users).where(store.users.c.ID == user_id))
 
     # -- rate limits -----------------------------------------------------------
 
