@@ -1,5 +1,5 @@
 """The core's own plugin, always loaded: its tables, authentication, the default
-mailer and the ``api`` and ``wordpress`` settings groups."""
+mailer and the ``api``, ``wordpress`` and ``smtp`` settings groups."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .hookspecs import hookimpl
 from .idempotency import idempotency_table
 from .identity.ratelimit import ratelimit_table
 from .jobs import jobs_table
-from .mail import deliver, mail_job_kinds, send_mail
+from .mail import SMTP_SETTINGS_GROUP, deliver, mail_job_kinds, send_mail
 from .identity.tokens import token_tables
 from .identity.users import users_tables
 from .identity.wordpress import SETTINGS_GROUP as WORDPRESS_SETTINGS
@@ -77,4 +77,5 @@ def learnomy_settings_groups() -> dict[str, dict[str, Any]]:
             },
         },
         "wordpress": WORDPRESS_SETTINGS,
+        "smtp": SMTP_SETTINGS_GROUP,
     }

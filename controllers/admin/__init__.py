@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from learnomy_core import RouteRegistry, hookimpl
 
+from . import settings
+
 PLUGIN_NAME = "admin"
 
 __all__: list[str] = []
@@ -23,4 +25,4 @@ def learnomy_requires() -> list[str]:
 @hookimpl
 def learnomy_register_routes(registry: RouteRegistry) -> None:
     # Each module of this package registers its routes here as it lands.
-    del registry
+    settings.register_routes(registry)
