@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from .hookspecs import hookimpl
 from .idempotency import idempotency_table
+from .identity.api_keys import api_keys_table
 from .identity.ratelimit import ratelimit_table
 from .jobs import jobs_table
 from .mail import SMTP_SETTINGS_GROUP, deliver, mail_job_kinds, send_mail
@@ -26,6 +27,7 @@ def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
     ratelimit_table(metadata, prefix)
     idempotency_table(metadata, prefix)
     jobs_table(metadata, prefix)
+    api_keys_table(metadata, prefix)
 
 
 @hookimpl

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from learnomy_core import RouteRegistry, hookimpl
 
-from . import settings
+from . import api_keys, settings
 
 PLUGIN_NAME = "admin"
 
@@ -26,3 +26,4 @@ def learnomy_requires() -> list[str]:
 def learnomy_register_routes(registry: RouteRegistry) -> None:
     # Each module of this package registers its routes here as it lands.
     settings.register_routes(registry)
+    api_keys.register_routes(registry)

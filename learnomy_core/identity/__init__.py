@@ -22,6 +22,7 @@ from ..options import get_options
 from ..registry import Sensitivity
 from ..request import RestRequest
 from ..storage import RETRY_AFTER_SECONDS
+from .api_keys import ApiKeys, looks_like_key
 from .app_passwords import AppPasswords
 from .passwords import (
     MAX_PASSWORD_BYTES,
@@ -71,6 +72,7 @@ class Identity:
         self.store = UserStore(tables["users"], tables["usermeta"], app.config["table_prefix"], roles)
         self.tokens = TokenService(app, self.store, tables["lrn_auth_sessions"], tables["lrn_refresh_tokens"])
         self.app_passwords = AppPasswords(self.store)
+        self.api_keys = ApiKeys(tables["lrn_api_keys"], self.store)
         self.rate_limiter = RateLimiter(app.storage.engine, tables["lrn_rate_limits"])
         self.options = tables["options"]
         self.ready = False
@@ -132,11 +134,24 @@ class Identity:
     # -- authentication --------------------------------------------------------
 
     def authenticate(self, request: RestRequest) -> Optional[User]:
-        """The caller from ``Authorization: Bearer`` or ``Basic``; None without credentials."""
+        """The caller from ``Authorization: Bearer`` (an access token or an API
+        key), ``Basic`` (an application password) or ``X-Learnomy-Key`` (an API
+        key); None without credentials.
+
+        :raises InvalidCredentials: for ``X-Learnomy-Key`` beside ``Authorization``:
+            one request, one identity.
+        """
         header = request.environ.get("HTTP_AUTHORIZATION", "")
+        key = request.environ.get("HTTP_X_LEARNOMY_KEY")
+        if key is not None:
+            if header:
+                raise InvalidCredentials("Send either Authorization or X-Learnomy-Key, not both.")
+            return self.api_keys.authenticate(request, key.strip())
         scheme, _, value = header.partition(" ")
         scheme = scheme.lower()
         if scheme == "bearer":
+            if looks_like_key(value.strip()):
+                return self.api_keys.authenticate(request, value.strip())
             return self.tokens.authenticate(request, value.strip())
         if scheme == "basic":
             return self._basic(request, value.strip())
