@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 import sqlalchemy as sa
 
 from .errors import InvalidParams
-from .locks import lock_name
+from .locks import lock_name, lock_rows
 from .options import get_option, get_options, update_option
 from .schema import sanitize, validate
 
@@ -112,8 +112,12 @@ class Settings:
         if names:
             # Read, merge and write under a lock: two administrators changing
             # different keys of one group at once must not undo each other.
+            # The read locks too: on MySQL a locking read sees what others
+            # committed while we waited, where a plain one sees an older snapshot.
             lock_name(connection, self.table, "settings")
-            stored = get_options(connection, self.table, names)
+            table = self.table
+            stored = {name: value for name, value in lock_rows(connection, sa.select(
+                table.c.option_name, table.c.option_value).where(table.c.option_name.in_(names)))}
             for group, values in clean.items():
                 if values:
                     name = _OPTION.format(group)

@@ -120,3 +120,20 @@ def test_a_stale_if_match_changes_nothing(client: Client, people: People, app: L
     stale = client.patch(URL, json={"general": {"site_name": "Second"}}, headers={**admin, "If-Match": etag})
     assert stale.status_code == 412
     assert _stored(app, "general.site_name") == "First"
+
+
+def test_administrators_changing_one_group_at_once_keep_each_change(make_app: Any, people: People,
+                                                                    app: LearnomyApp) -> None:
+    """Each write reads, merges and stores under a lock: none undoes another."""
+    from tests.racing import race
+
+    changes = [{"smtp": {"host": "mail.example.org"}}, {"smtp": {"port": 2525}}, {"smtp": {"username": "lms"}},
+               {"smtp": {"password": "pw"}}, {"smtp": {"from": "lms@example.org"}}, {"smtp": {"timeout": 30}}]
+    clients = [Client(make_app()) for _ in changes]
+    answers = race([lambda c=c, body=body: c.patch(URL, json=body, headers=people["admin"])
+                    for c, body in zip(clients, changes)])
+    assert [a.status_code for a in answers] == [200] * len(changes)
+    with app.storage.engine.connect() as db:
+        smtp = app.settings.group(db, "smtp")
+    assert smtp == {"host": "mail.example.org", "port": 2525, "security": "starttls", "username": "lms",
+                    "password": "pw", "from": "lms@example.org", "timeout": 30}
