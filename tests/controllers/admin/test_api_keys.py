@@ -253,3 +253,24 @@ def test_the_list_filters_and_pages(client: Client, people: People, make_key: An
     mine = client.get(KEYS, query_string={"user_id": ann}, headers=admin).json["data"]
     assert {k["id"] for k in mine} == {made[1]["id"], made[3]["id"]}
     assert client.get(KEYS, query_string={"status": "nope"}, headers=admin).status_code == 400
+
+
+def test_the_list_costs_the_same_whatever_the_page_size(client: Client, people: People, make_key: Any,
+                                                         app: LearnomyApp) -> None:
+    for n in range(6):
+        make_key(name=f"k{n}")
+    counts = []
+    for per_page in (1, 6):
+        statements: list[str] = []
+
+        def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            statements.append(statement)
+
+        sa.event.listen(app.storage.engine, "before_cursor_execute", record)
+        try:
+            response = client.get(KEYS, query_string={"per_page": per_page}, headers=people["admin"])
+        finally:
+            sa.event.remove(app.storage.engine, "before_cursor_execute", record)
+        assert len(response.json["data"]) == per_page
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
