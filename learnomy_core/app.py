@@ -52,6 +52,7 @@ from .errors import (
 )
 from . import idempotency
 from .identity import Identity, Roles
+from .identity.api_keys import check_scope
 from .index import index_route, namespace_index, namespace_route, root_index, route_data
 from .options import add_option, get_option
 from .params import parse_params
@@ -347,6 +348,8 @@ class LearnomyApp:
         # Presented credentials are checked on every route, public ones included;
         # an anonymous caller the policy refuses gets 401 whatever its parameters.
         permission.refuse_anonymous(request)
+        # An API key's scopes narrow its user's rights: a read key writes nothing.
+        check_scope(request)
         claim = None
         if endpoint.idempotent:
             # Before anything writes in the request's transaction: the claim takes its own.
@@ -434,7 +437,7 @@ class LearnomyApp:
             headers.update(self._cors(request))
         if request.rest_method in ("GET", "HEAD") and original == 200:
             etag = _etag(payload)
-            headers.update(ETag=etag, Vary="Authorization, Cookie, Origin",
+            headers.update(ETag=etag, Vary="Authorization, X-Learnomy-Key, Cookie, Origin",
                            **{"Cache-Control": self._cache_control(request)})
             # If-None-Match compares weakly (RFC 9110 13.1.2): W/"x" matches "x".
             if request.if_none_match.contains_weak(etag.strip('"')):
@@ -460,7 +463,7 @@ class LearnomyApp:
 
     def _cache_control(self, request: RestRequest) -> str:
         endpoint = request.endpoint
-        credentials = "HTTP_AUTHORIZATION" in request.environ or "HTTP_COOKIE" in request.environ
+        credentials = any(name in request.environ for name in ("HTTP_AUTHORIZATION", "HTTP_COOKIE", "HTTP_X_LEARNOMY_KEY"))
         if endpoint is not None and endpoint.public_cache and not credentials and request.user is None:
             return f"public, max-age={self.config['public_cache_seconds']}"
         return "private, no-cache"

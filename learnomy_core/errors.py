@@ -53,6 +53,7 @@ __all__ = [
     "AttemptSubmitted",
     "ItemRejected",
     "AccountBlocked",
+    "InsufficientScope",
     "WebhookLimit",
     "WebhookDisabled",
     "IdempotencyMismatch",
@@ -373,6 +374,14 @@ class AccountBlocked(Forbidden):
 
     code = "learnomy_account_blocked"
     message = "This account has been blocked."
+
+
+class InsufficientScope(Forbidden):
+    """An API key whose scopes do not allow the request (a write with a ``read``
+    key; API.md section 12)."""
+
+    code = "learnomy_insufficient_scope"
+    message = "This API key's scopes do not allow this request."
 
 
 class IdempotencyMismatch(ApiError):

@@ -12,7 +12,7 @@ from typing import Any
 
 from learnomy_core import RouteRegistry, hookimpl
 
-from . import instructors, jobs, students
+from . import api_keys, instructors, jobs, settings, students
 
 PLUGIN_NAME = "admin"
 
@@ -27,7 +27,7 @@ def learnomy_requires() -> list[str]:
 @hookimpl
 def learnomy_register_routes(registry: RouteRegistry) -> None:
     # Each module of this package registers its routes here as it lands.
-    for module in (students, instructors, jobs):
+    for module in (students, instructors, settings, api_keys, jobs):
         module.register_routes(registry)
 
 

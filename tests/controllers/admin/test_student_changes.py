@@ -35,6 +35,9 @@ def test_blocking_refuses_every_credential_at_once(client: Client, people: Any) 
     secret = client.post(WP_PASSWORDS, json={"name": "Phone"}, headers=bearer(pair)).json["password"]
     assert client.get(ME, headers=_basic("ann", secret)).status_code == 200
     assert client.get(ME, headers=bearer(pair)).status_code == 200
+    key = client.post(f"{API}/api-keys", json={"name": "Sync", "user_id": people.ids["ann"]},
+                      headers=people["admin"]).json["data"]["key"]
+    assert client.get(ME, headers=bearer(key)).status_code == 200
 
     response = _patch(client, people, "ann", status="blocked")
     assert response.status_code == 200 and response.json["data"]["status"] == "blocked"
@@ -44,6 +47,7 @@ def test_blocking_refuses_every_credential_at_once(client: Client, people: Any) 
     refreshed = client.post(f"{API}/auth/token/refresh", json={"refresh_token": pair["refresh_token"]})
     assert refreshed.status_code == 401
     assert client.get(ME, headers=_basic("ann", secret)).status_code == 401
+    assert client.get(ME, headers=bearer(key)).status_code == 401
     refused = client.post(f"{API}/auth/token", json={"username": "ann", "password": PASSWORD})
     assert refused.status_code == 403 and refused.json["error"]["code"] == "learnomy_account_blocked"
     assert "blocked" in refused.json["error"]["message"]
@@ -52,12 +56,15 @@ def test_blocking_refuses_every_credential_at_once(client: Client, people: Any) 
 def test_unblocking_lets_the_account_log_in_but_revives_nothing(client: Client, people: Any) -> None:
     old = people["ann"]
     secret = client.post(WP_PASSWORDS, json={"name": "Phone"}, headers=old).json["password"]
+    key = client.post(f"{API}/api-keys", json={"name": "Sync", "user_id": people.ids["ann"]},
+                      headers=people["admin"]).json["data"]["key"]
     assert _patch(client, people, "ann", status="blocked").status_code == 200
     response = _patch(client, people, "ann", status="active")
     assert response.status_code == 200 and response.json["data"]["status"] == "active"
     assert client.get(ME, headers=bearer(login(client, "ann"))).status_code == 200
     assert client.get(ME, headers=old).status_code == 401
     assert client.get(ME, headers=_basic("ann", secret)).status_code == 401
+    assert client.get(ME, headers=bearer(key)).status_code == 401
 
 
 def test_blocking_ends_wordpress_sessions_and_emits_the_event(app: LearnomyApp, client: Client, people: Any) -> None:
@@ -151,6 +158,7 @@ def test_deleting_removes_personal_data_and_keeps_anonymous_records(
     ann_id = people.ids["ann"]
     client.post(f"{API}/instructor-applications", json={"message": "I teach maths."}, headers=people["ann"])
     client.post(WP_PASSWORDS, json={"name": "Phone"}, headers=people["ann"])
+    client.post(f"{API}/api-keys", json={"name": "Sync", "user_id": ann_id}, headers=people["admin"])
     with app.storage.engine.begin() as db:
         send_mail(db, "bob@example.org", "About ann@example.org", "Hello")
     assert _count(app, "lrn_jobs", kind="mail.send") == 2
@@ -166,7 +174,7 @@ def test_deleting_removes_personal_data_and_keeps_anonymous_records(
     assert {name: _count(app, name, user_id=ann_id) for name in kept} == kept
     assert _count(app, "users", ID=ann_id) == 0 and _count(app, "usermeta", user_id=ann_id) == 0
     for gone in ("lrn_certificates", "lrn_notifications", "lrn_instructor_applications", "lrn_auth_sessions",
-                 "lrn_refresh_tokens"):
+                 "lrn_refresh_tokens", "lrn_api_keys"):
         assert _count(app, gone, user_id=ann_id) == 0, gone
     reviews = app.tables["lrn_reviews"]
     with app.storage.engine.connect() as db:
