@@ -1,6 +1,6 @@
 """Cohorts of a course: dates, a seat limit, members, a schedule, aggregate progress.
 
-Decisions (documented in docs/pro.md too):
+Decisions (docs/pro/cohorts.md):
 
 - A member must be enrolled in the cohort's course (a live enrollment, active or
   completed) when added; a student is in one cohort of a course at most (one

@@ -1,6 +1,6 @@
 """Learning paths: ordered courses, some optional; enrolling; progress through the path.
 
-Decisions (documented in docs/pro.md too):
+Decisions (docs/pro/learning-paths.md):
 
 - A path is its author's (an instructor) to edit, and administrators'. Drafts are
   seen only by them (404 for anyone else); published paths by everyone.

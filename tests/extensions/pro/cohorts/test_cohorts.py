@@ -333,6 +333,8 @@ def test_the_schedule_locks_sections_for_members(client: Client, people, course,
     assert locked.status_code == 403
     assert locked.json["error"]["code"] == "learnomy_lesson_locked_cohort_schedule"
     assert client.get(lesson, headers=people["bob"]).status_code == 200      # not in the cohort
+    outline = client.get(f"{FREE_API}/sections/{course['section_id']}/lessons", headers=people["ann"]).json["data"]
+    assert [item["locked"] for item in outline] == [{"reason": "cohort_schedule", "unlocks_at": later}] * 2
     assert client.get(lesson, headers=people["ivy"]).status_code == 200      # editors never locked
     assert client.get(url, headers=people["ann"]).json["data"][0]["unlocks_at"] == later
     # A date passed unlocks.
