@@ -206,6 +206,28 @@ def test_list_query_count_is_constant(app, client: Client, people, course) -> No
     assert counts[1] == counts[3] == counts[100], counts
 
 
+def test_members_list_query_count_is_constant(app, client: Client, people, make_user, course) -> None:
+    cohort = make_cohort(client, people, course)
+    for n in range(5):
+        user_id = make_user(f"member{n}")
+        client.post(f"{FREE_API}/enrollments", json={"user_id": user_id, "course_id": course["id"]},
+                    headers=people["ivy"])
+        assert client.post(f"{COHORTS}/{cohort['id']}/members", json={"user_id": user_id},
+                           headers=people["ivy"]).status_code == 201
+    counts = {}
+    for per_page in (1, 3, 100):
+        statements: list[str] = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        sa.event.listen(app.storage.engine, "before_cursor_execute", listener)
+        try:
+            response = client.get(f"{COHORTS}/{cohort['id']}/members?per_page={per_page}", headers=people["ivy"])
+            assert response.status_code == 200 and response.json["data"][0]["user"] is not None
+        finally:
+            sa.event.remove(app.storage.engine, "before_cursor_execute", listener)
+        counts[per_page] = len(statements)
+    assert counts[1] == counts[3] == counts[100], counts
+
+
 # -- members -------------------------------------------------------------------------------
 
 def test_add_list_and_remove_members(client: Client, people, cohort) -> None:
