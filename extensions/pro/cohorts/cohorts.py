@@ -37,6 +37,7 @@ from learnomy_core.storage import insert_ignore, inserted_id
 from learnomy.controllers.catalog import (
     ID_ARG,
     CourseAccess,
+    CourseContext,
     editor_policy,
     load_course,
     now,
@@ -184,6 +185,8 @@ def list_cohorts(request: RestRequest) -> Any:
 
 def create_cohort(request: RestRequest) -> Any:
     params = request.params
+    if request.context_as(CourseContext).course.row.status == "trash":
+        raise Conflict("The course is in the trash.", code="learnomy_course_trashed")
     cohorts = tables(request)["cohorts"]
     stamp = now()
     new_id = inserted_id(request.db.execute(sa.insert(cohorts).values(

@@ -82,6 +82,13 @@ def test_a_draft_course_of_another_is_not_found(client: Client, people, make_cou
     assert response.status_code == 404
 
 
+def test_a_trashed_course_takes_no_cohorts(client: Client, people, course) -> None:
+    assert client.delete(f"{FREE_API}/courses/{course['id']}", headers=people["ivy"]).status_code == 200
+    response = client.post(COHORTS, json={"course_id": course["id"], "name": "x", "starts_at": stamp(1),
+                                          "ends_at": stamp(2)}, headers=people["ivy"])
+    assert response.status_code == 409 and response.json["error"]["code"] == "learnomy_course_trashed"
+
+
 @pytest.mark.parametrize("body, param", [
     ({"ends_at": stamp(-5)}, "ends_at"),
     ({"max_members": -1}, "max_members"),
