@@ -10,6 +10,8 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.test import Client
 
+from learnomy_core import hookimpl
+from tests.conftest import ALL_PLUGINS
 from tests.plugins import acme
 from tests.racing import race
 
@@ -263,6 +265,28 @@ def test_enrolling_enrolls_in_the_free_courses(client: Client, people, courses, 
     assert again["newly_enrolled"] is False
     assert {c["result"] for c in again["courses"] if c["course_id"] != courses["paid"]["id"]} == {"already_enrolled"}
     assert len([e for e, _ in acme.EVENTS if e == "path.enrolled"]) == 1
+
+
+class Entitled:
+    """A plugin entitling every student to membership courses (as an open membership would)."""
+
+    @hookimpl
+    def learnomy_course_entitlement(self, request: Any, user_id: int, course: Any) -> Any:
+        return "sponsor" if course.price_type == "membership" else None
+
+
+def test_a_course_the_student_is_entitled_to_is_enrolled(make_app, client: Client, people, make_course) -> None:
+    member_course = make_course(title="Members", price_type="membership")
+    path = make_path(client, people, [{"course_id": member_course["id"]}])
+    entitled = Client(make_app(plugins=[*ALL_PLUGINS, Entitled()]))
+    data = entitled.post(f"{PATHS}/{path['id']}/enroll", headers=people["ann"]).json["data"]
+    assert data["courses"][0]["result"] == "enrolled" and data["checkout"] is None
+    mine = client.get(f"{FREE_API}/me/enrollments", headers=people["ann"]).json["data"]
+    assert [(e["course_id"], e["source"]) for e in mine] == [(member_course["id"], "sponsor")]
+    # without the entitlement it is to buy
+    bob = client.post(f"{PATHS}/{path['id']}/enroll", headers=people["bob"]).json["data"]
+    assert bob["courses"][0]["result"] == "payment_required"
+    assert bob["checkout"]["courses"][0]["price_type"] == "membership"
 
 
 def test_a_full_or_closed_course_is_skipped(client: Client, people, make_course) -> None:
