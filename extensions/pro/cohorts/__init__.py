@@ -24,16 +24,6 @@ PLUGIN_NAME = "pro.cohorts"
 
 __all__: list[str] = []
 
-EVENTS: list[dict[str, Any]] = [
-    {"event": "cohort.member_added", "description": "A student was added to a cohort.",
-     "example": {"cohort_id": 3, "course_id": 12, "user_id": 7, "added_at": "2026-11-27T09:00:00Z"}},
-    {"event": "cohort.member_removed",
-     "description": "A student left a cohort: removed by an editor, or their enrollment ended (reason).",
-     "example": {"cohort_id": 3, "course_id": 12, "user_id": 7, "added_at": "2026-11-27T09:00:00Z",
-                 "reason": "removed"}},
-]
-
-
 @hookimpl
 def learnomy_requires() -> list[str]:
     return ["pro", "catalog", "learning"]
@@ -57,11 +47,6 @@ def learnomy_register_routes(registry: RouteRegistry) -> None:
 @hookimpl
 def learnomy_lesson_locks(request: RestRequest, course: Any, enrollment: Any, lessons: list[Any]) -> dict[int, dict[str, Any]]:
     return cohorts.schedule_locks(request, int(course.id), int(enrollment.user_id), lessons)
-
-
-@hookimpl
-def learnomy_webhook_events() -> list[dict[str, Any]]:
-    return EVENTS
 
 
 @hookimpl

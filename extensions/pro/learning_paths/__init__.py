@@ -25,15 +25,6 @@ PLUGIN_NAME = "pro.learning_paths"
 
 __all__: list[str] = []
 
-EVENTS: list[dict[str, Any]] = [
-    {"event": "path.enrolled", "description": "A student enrolled in a learning path.",
-     "example": {"path_id": 4, "user_id": 7, "enrolled_at": "2026-11-27T09:00:00Z"}},
-    {"event": "path.completed", "description": "A student completed every required step of a learning path.",
-     "example": {"path_id": 4, "user_id": 7, "enrolled_at": "2026-11-27T09:00:00Z",
-                 "completed_at": "2026-12-20T17:30:00Z"}},
-]
-
-
 @hookimpl
 def learnomy_requires() -> list[str]:
     return ["pro", "catalog", "learning"]
@@ -52,11 +43,6 @@ def learnomy_migration_locations() -> list[str]:
 @hookimpl
 def learnomy_register_routes(registry: RouteRegistry) -> None:
     paths.register_routes(registry)
-
-
-@hookimpl
-def learnomy_webhook_events() -> list[dict[str, Any]]:
-    return EVENTS
 
 
 @hookimpl
