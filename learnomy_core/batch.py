@@ -161,12 +161,18 @@ def _check_headers(value: Any, request: RestRequest, name: str) -> Optional[ApiE
             where = f"{name}[{index}][headers][{header}]"
             if not _HEADER_NAME.fullmatch(header):
                 return InvalidParams(f"{where} is not a valid header name.")
+            if header.lower() == "content-type" and _is_json_type(content):
+                continue  # what the body is anyway: said again, harmless
             if header.lower() in _REFUSED_HEADERS:
                 return InvalidParams(f"{where} cannot be set: sub-requests use the batch's credentials and body.")
             values = content if isinstance(content, list) else [content]
             if any(isinstance(v, str) and _BAD_VALUE.search(v) for v in values):
                 return InvalidParams(f"{where} holds a line break or NUL.")
     return None
+
+
+def _is_json_type(value: Any) -> bool:
+    return isinstance(value, str) and value.split(";")[0].strip().lower() == "application/json"
 
 
 def sub_response_schema() -> dict[str, Any]:
@@ -228,7 +234,8 @@ def _parse_item(index: int, spec: Mapping[str, Any], default_method: str) -> _It
     if spec.get("body") is not None:
         item.body = json.dumps(spec["body"], separators=(",", ":"), ensure_ascii=False).encode()
     for name, value in (spec.get("headers") or {}).items():
-        item.headers[name] = ", ".join(value) if isinstance(value, list) else str(value)
+        if name.lower() != "content-type":  # the body is JSON, whatever an item says (checked)
+            item.headers[name] = ", ".join(value) if isinstance(value, list) else str(value)
     return item
 
 

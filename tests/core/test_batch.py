@@ -239,7 +239,7 @@ def test_the_batch_needs_a_caller(client: Client) -> None:
 
 
 def test_a_sub_request_cannot_bring_credentials(client: Client, app: LearnomyApp) -> None:
-    for header in ("Authorization", "cookie", "Content-Type", "Host"):
+    for header in ("Authorization", "cookie", "Content-Type", "Host", "Proxy-Authorization"):
         response = client.post(BATCH, json={"requests": [
             {"method": "POST", "path": WIDGETS, "body": {"name": "x"}, "headers": {header: "Bearer other"}}]},
             headers=ALICE)
@@ -332,6 +332,12 @@ def test_a_sub_request_on_the_nested_flag_alone_is_refused(app: LearnomyApp) -> 
     environ["wsgi.input"] = io.BytesIO(b'{"requests":[]}')
     status, _, body = app.handle(environ, "/learnomy/v1/batch")
     assert status == 400 and b"learnomy_batch_nested" in body
+
+
+def test_a_sub_request_may_say_its_body_is_json(client: Client) -> None:
+    (sub,) = run(client, {"method": "POST", "path": "/acme/v1/echo", "body": {"n": 2},
+                          "headers": {"Content-Type": "application/json; charset=utf-8"}})
+    assert sub["status"] == 200 and sub["body"]["data"]["params"] == {"n": 2}
 
 
 def test_sub_requests_see_method_path_query_body_and_headers(client: Client) -> None:
@@ -439,8 +445,13 @@ def test_options_tells_api_fetch_the_batch_size(client: Client) -> None:
     assert endpoint["methods"] == ["POST"]
     assert endpoint["args"]["requests"]["maxItems"] == 25
     assert endpoint["args"]["validation"]["enum"] == ["require-all-validate", "normal"]
-    index = client.get(f"{ROOT}/").json["routes"]
-    assert "/batch/v1" in index
+    assert response.json["namespace"] == ""
+    body = client.get(f"{ROOT}/").json
+    index = body["routes"]
+    # As WordPress lists its meta route: no namespace, and none in the namespaces list.
+    assert index["/batch/v1"]["namespace"] == "" and index["/batch/v1"]["methods"] == ["POST"]
+    assert index["/batch/v1"]["_links"] == {"self": [{"href": "http://localhost/wp-json/batch/v1"}]}
+    assert "batch/v1" not in body["namespaces"]
     assert index["/batching/v1/yes"]["endpoints"][0]["allow_batch"] == {"v1": True}
     assert "allow_batch" not in index["/batching/v1/none"]["endpoints"][0]
 
