@@ -340,6 +340,18 @@ def test_a_sub_request_may_say_its_body_is_json(client: Client) -> None:
     assert sub["status"] == 200 and sub["body"]["data"]["params"] == {"n": 2}
 
 
+def test_text_and_binary_answers_travel_as_strings(client: Client) -> None:
+    import base64
+
+    jsonp, pdf = run(client, {"method": "GET", "path": "/acme/v1/echo?_jsonp=cb"},
+                     {"method": "GET", "path": "/batching/v1/file"})
+    assert jsonp["status"] == 200 and jsonp["body"].startswith("/**/cb({")
+    assert jsonp["headers"]["Content-Type"].startswith("application/javascript")
+    assert pdf["status"] == 200 and base64.b64decode(pdf["body"]) == batching.PDF
+    assert pdf["headers"]["Content-Type"] == "application/pdf"
+    assert pdf["headers"]["Content-Disposition"] == 'attachment; filename="certificate.pdf"'
+
+
 def test_sub_requests_see_method_path_query_body_and_headers(client: Client) -> None:
     (sub,) = run(client, {"method": "PATCH", "path": "/acme/v1/echo?n=3", "body": {"flag": True, "id": 4},
                           "headers": {"X-HTTP-Method-Override": "PUT"}})
@@ -428,13 +440,14 @@ def test_wordpress_require_all_validate_runs_all_when_all_are_valid(client: Clie
     assert len(batching.CALLS) == 3
 
 
-def test_wordpress_validation_refuses_an_anonymous_sub_request_as_alone(make_app: Callable[..., LearnomyApp]) -> None:
-    """Credentials are read per sub-request: a bad token fails validation as it would alone."""
+def test_wordpress_batch_refuses_bad_credentials_first(make_app: Callable[..., LearnomyApp]) -> None:
+    """The batch's own caller is checked before any sub-request is looked at."""
     client = Client(make_app(plugins=["system", "identity", acme, batching]))
     response = client.post(WP_BATCH, json={"validation": "require-all-validate",
                                            "requests": [{"path": "/batching/v1/yes"}]},
                            headers={"Authorization": "Bearer nonsense"})
-    assert response.status_code == 401  # the batch's own caller is refused first
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "learnomy_invalid_token"
 
 
 def test_options_tells_api_fetch_the_batch_size(client: Client) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from learnomy_core import ALLOW_BATCH, CREATABLE, LOGGED_IN, hookimpl
+from learnomy_core import ALLOW_BATCH, CREATABLE, LOGGED_IN, READABLE, file, hookimpl
 
 PLUGIN_NAME = "batching"
 NS = "batching/v1"
@@ -22,6 +22,13 @@ def record(request: Any) -> Any:
     return {"params": request.params, "method": request.rest_method, "user": request.user.id}
 
 
+def download(request: Any) -> Any:
+    return file(PDF, "application/pdf", "certificate.pdf")
+
+
+PDF = b"%PDF-1.4\x00\xff binary"
+
+
 @hookimpl
 def learnomy_register_routes(registry: Any) -> None:
     for name, allow in OPT_INS.items():
@@ -35,4 +42,7 @@ def learnomy_register_routes(registry: Any) -> None:
         "methods": CREATABLE, "callback": record, "permission_callback": LOGGED_IN, "allow_batch": ALLOW_BATCH,
         "args": {"id": {"type": "integer", "minimum": 1}, "query": {"type": "string"},
                  "project": {"type": "string"}},
+    })
+    registry.register_rest_route(NS, "/file", {
+        "methods": READABLE, "callback": download, "permission_callback": LOGGED_IN,
     })

@@ -127,6 +127,21 @@ def test_login_inside_a_batch_counts_each_attempt(client: Client, people: People
     assert remaining == [remaining[0], remaining[0] - 1, remaining[0] - 2]
 
 
+def test_idempotency_keys_are_honoured_per_sub_request(client: Client, people: People,
+                                                        make_course: Callable[..., dict[str, Any]]) -> None:
+    course = make_course(price_type="paid", price=1000)
+    order = {"method": "POST", "path": f"{V1}/checkout", "headers": {"Idempotency-Key": "batch-key"},
+             "body": {"items": [{"type": "course", "id": course["id"]}], "gateway": "manual"}}
+    first, replay = batch(client, people["ann"], order, order)
+    assert first["status"] == replay["status"] == 201
+    assert "Idempotent-Replayed" not in first["headers"] and replay["headers"]["Idempotent-Replayed"] == "true"
+    assert replay["body"] == first["body"] and replay["headers"]["Location"] == first["headers"]["Location"]
+    # The key is the caller's, batch or not.
+    alone = client.post(f"{API}/checkout", json=order["body"], headers={**people["ann"], **order["headers"]})
+    assert alone.headers["Idempotent-Replayed"] == "true" and alone.json == first["body"]
+    assert client.get(f"{API}/orders", headers=people["ann"]).json["meta"]["total"] == 1
+
+
 # -- the batch routes' own guard and input ------------------------------------------------------
 
 
