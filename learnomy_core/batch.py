@@ -100,7 +100,7 @@ _TRANSPORT_HEADERS = frozenset((
 ))
 _HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}")
 _BAD_VALUE = re.compile(r"[\x00\r\n]")
-_DISCOVERY = re.compile(r'\s*<[^>]*>;\s*rel="https://api\.w\.org/"\s*')
+_DISCOVERY = re.compile(r',?\s*<[^>]*>;\s*rel="https://api\.w\.org/"')
 
 
 def _requests_arg(methods: tuple[str, ...], *, method_default: Optional[str]) -> dict[str, Any]:
@@ -291,7 +291,7 @@ def _shown_headers(headers: list[tuple[str, str]], json_body: bool) -> dict[str,
         if lowered == "content-type" and json_body:
             continue
         if lowered == "link":
-            value = ",".join(p for p in _DISCOVERY.sub("", value).split(",") if p.strip()).strip()
+            value = _DISCOVERY.sub("", value).strip(" ,")
             if not value:
                 continue
         shown[name] = value

@@ -469,6 +469,15 @@ def test_options_tells_api_fetch_the_batch_size(client: Client) -> None:
     assert "allow_batch" not in index["/batching/v1/none"]["endpoints"][0]
 
 
+def test_a_list_keeps_its_next_link(client: Client) -> None:
+    widget(client, "a"), widget(client, "b")
+    single = client.get(f"{ROOT}{WIDGETS}?per_page=1&_fields=id,name")
+    (sub,) = run(client, {"method": "GET", "path": f"{WIDGETS}?per_page=1&_fields=id,name"})
+    own = single.headers["Link"].rsplit(", <", 1)[0]
+    assert 'rel="next"' in own and sub["headers"]["Link"] == own
+    assert sub["body"] == single.json
+
+
 def test_the_batch_answer_carries_no_sub_request_transport_headers(client: Client) -> None:
     w = widget(client)
     (sub,) = run(client, {"method": "GET", "path": f"{WIDGETS}?per_page=1"})
