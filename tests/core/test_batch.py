@@ -261,6 +261,22 @@ def test_rate_limits_count_each_sub_request(app: LearnomyApp, client: Client) ->
     assert client.post(f"{ROOT}/acme/v1/sensitive", headers=BOB).status_code == 429
 
 
+def test_batches_at_the_same_moment_share_one_limit_and_both_write(
+        app: LearnomyApp, make_app: Callable[..., LearnomyApp]) -> None:
+    from tests.racing import race
+
+    with app.storage.engine.begin() as db:
+        app.settings.update(db, {"api": {"rate_limit_per_minute": 6}})
+    items = [{"method": "POST", "path": "/acme/v1/sensitive"}, {"method": "POST", "path": WIDGETS,
+                                                               "body": {"name": "raced"}}] * 5
+    clients = [Client(make_app(plugins=["system", acme, batching])) for _ in range(2)]
+    answers = race([lambda c=c: run(c, *items, who=BOB) for c in clients])  # type: ignore[misc]
+    statuses = [a["status"] for batch_ in answers for a in batch_]
+    assert statuses.count(201) == 10
+    assert statuses.count(200) == 6 and statuses.count(429) == 4
+    assert _names(app) == ["raced"] * 10
+
+
 # -- the batch's own input ----------------------------------------------------------------
 
 
