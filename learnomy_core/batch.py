@@ -333,14 +333,21 @@ def run_sub_requests(request: RestRequest, specs: list[Mapping[str, Any]], *,
     :param wordpress: apply WordPress's opt-in (``allow_batch``) to each route.
     """
     app = request.app
+    items = _prepare(app, specs, default_method, wordpress=wordpress)
+    _release(request)
+    rest_root = app.config["rest_root"]
+    return [_run(app, request, item, rest_root) for item in items]
+
+
+def _prepare(app: "LearnomyApp", specs: list[Mapping[str, Any]], default_method: str, *,
+             wordpress: bool) -> list[_Item]:
+    """Parse and route every item; what cannot run says why in its ``error``."""
     items = [_parse_item(i, spec, default_method) for i, spec in enumerate(specs)]
     for item in items:
         _match(app, item)
         if wordpress:
             _opt_in(item)
-    _release(request)
-    rest_root = app.config["rest_root"]
-    return [_run(app, request, item, rest_root) for item in items]
+    return items
 
 
 def _release(request: RestRequest) -> None:
@@ -412,11 +419,8 @@ def wordpress_batch(request: RestRequest) -> RestResponse:
     if request.params.get("validation") != "require-all-validate":
         answers = run_sub_requests(request, specs, default_method="POST", wordpress=True)
         return RestResponse({"responses": [a.as_dict() for a in answers]}, 207, envelope=False)
-    items = [_parse_item(i, spec, "POST") for i, spec in enumerate(specs)]
+    items = _prepare(app, specs, "POST", wordpress=True)
     rest_root = app.config["rest_root"]
-    for item in items:
-        _match(app, item)
-        _opt_in(item)
     failures = [_validate(app, request, item, rest_root) for item in items]
     if any(failures):
         responses: list[Union[dict[str, Any], None]] = [
