@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
 from werkzeug.exceptions import NotFound as _WerkzeugNotFound
@@ -49,6 +50,7 @@ __all__ = [
     "EDITABLE",
     "DELETABLE",
     "ALLMETHODS",
+    "ALLOW_BATCH",
     "Endpoint",
     "Route",
     "Sensitivity",
@@ -61,6 +63,8 @@ CREATABLE = "POST"
 EDITABLE = "POST, PUT, PATCH"
 DELETABLE = "DELETE"
 ALLMETHODS = "GET, POST, PUT, PATCH, DELETE"
+ALLOW_BATCH: Mapping[str, bool] = MappingProxyType({"v1": True})
+"""An endpoint's ``allow_batch``: WordPress's ``/batch/v1`` may run it (read-only)."""
 
 _KNOWN_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _ENDPOINT_KEYS = {
