@@ -88,6 +88,7 @@ def register_routes(registry: Any) -> None:
         "callback": batch.learnomy_batch,
         "permission_callback": LOGGED_IN,
         "args": batch.learnomy_batch_args(),
+        "read_only": True,  # each sub-request is checked against the caller's scopes
         "answers": {"status": 207},
     }, schema=batch_schema)
     registry.register_rest_route(WORDPRESS_BATCH, "/", {
@@ -95,6 +96,7 @@ def register_routes(registry: Any) -> None:
         "callback": batch.wordpress_batch,
         "permission_callback": LOGGED_IN,
         "args": batch.wordpress_batch_args(),
+        "read_only": True,
         "answers": {"status": 207, "envelope": False},
     }, schema=wordpress_batch_schema)
     register_openapi_routes(registry, NAMESPACE, explorer=True)
