@@ -10,9 +10,41 @@ from __future__ import annotations
 
 from learnomy_core import RouteRegistry, hookimpl
 
+from . import reports
+from .periods import (
+    DEFAULT_PERIODS,
+    INTERVALS,
+    MAX_PERIODS,
+    PERIOD_ARGS,
+    PeriodRange,
+    fill_periods,
+    next_period,
+    parse_bounds,
+    parse_instant,
+    parse_period_range,
+    period_bucket,
+    period_key,
+    period_start,
+)
+
 PLUGIN_NAME = "admin"
 
-__all__: list[str] = []
+__all__: list[str] = [
+    # The period machinery of time-series reports (reports.py; Pro's analytics reuse it).
+    "DEFAULT_PERIODS",
+    "INTERVALS",
+    "MAX_PERIODS",
+    "PERIOD_ARGS",
+    "PeriodRange",
+    "fill_periods",
+    "next_period",
+    "parse_bounds",
+    "parse_instant",
+    "parse_period_range",
+    "period_bucket",
+    "period_key",
+    "period_start",
+]
 
 
 @hookimpl
@@ -23,4 +55,4 @@ def learnomy_requires() -> list[str]:
 @hookimpl
 def learnomy_register_routes(registry: RouteRegistry) -> None:
     # Each module of this package registers its routes here as it lands.
-    del registry
+    reports.register_routes(registry)
