@@ -7,6 +7,14 @@ currencies. Revenue counts an order in the period it was paid (``completed_at``)
 and a refund in the period it was made (``lrn_refunds.created_at``), so a refund
 in February of a January order lowers February's net, and January stays as it
 was reported.
+
+Time series answer ``interval``, ``from`` (the first period's start) and ``to``
+(the end of the last period, excluded), and ``points``; the overview and the
+course report take an optional ``from``/``to`` (``to`` included to its second, a
+date meaning its whole day) and count ``[from, to)``. The course report's revenue
+is the course's lines of paid orders as the instructors' earnings record them
+(their shares add up to the line after discount; a refund reverses them in
+proportion, dated when it was made).
 """
 
 from __future__ import annotations
