@@ -63,7 +63,8 @@ MAX_RETENTION_MONTHS = 36
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    """The end of the current second: what happened this second counts as happened."""
+    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0) + timedelta(seconds=1)
 
 
 def _tables(request: RestRequest) -> tuple[sa.Table, sa.Table]:
@@ -180,7 +181,7 @@ def overview(request: RestRequest) -> Any:
 
 def timeseries(request: RestRequest) -> Any:
     stamp = _now()
-    span = parse_period_range(request.params, now=stamp)
+    span = parse_period_range(request.params, now=stamp - timedelta(seconds=1))
     subs, _ = _tables(request)
     dialect = request.db.dialect.name
     # Each period's start, and the last one's end; none later than now.
@@ -234,7 +235,7 @@ def plans_report(request: RestRequest) -> Any:
 
 def retention(request: RestRequest) -> Any:
     stamp = _now()
-    span = parse_period_range(request.params, interval="month", now=stamp)
+    span = parse_period_range(request.params, interval="month", now=stamp - timedelta(seconds=1))
     months = int(request.params.get("months") or 12)
     subs, _ = _tables(request)
     dialect = request.db.dialect.name

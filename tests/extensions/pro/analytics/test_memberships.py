@@ -200,3 +200,32 @@ def test_query_count_is_constant(app: LearnomyApp, client: Client, people: Any, 
                                  paths: list[str]) -> None:
     counts = [_statements(app, client, people, path) for path in paths]
     assert len(set(counts)) == 1, counts
+
+
+# -- through the real purchase flow ---------------------------------------------------------------
+
+def test_memberships_bought_and_refunded_through_the_api(client: Client, people: Any) -> None:
+    free = "/wp-json/learnomy/v1"
+    plan = client.post(f"{free}/membership-plans", headers=people["admin"], json={
+        "name": "Yearly", "price": 11999, "currency": "EUR", "interval": "year"}).json["data"]
+    orders = []
+    for who in ("ann", "bob"):
+        order = client.post(f"{free}/checkout", headers=people[who], json={
+            "items": [{"type": "plan", "id": plan["id"]}], "gateway": "manual"})
+        assert order.status_code == 201, order.json
+        done = client.post(f"{free}/orders/{order.json['data']['id']}/complete", headers=people["admin"])
+        assert done.status_code == 200, done.json
+        orders.append(done.json["data"]["id"])
+    data = get(client, people, "overview").json["data"]
+    # 11999 / 12 = 999.92 a month each: 1999.83 for two, rounded once.
+    assert (data["active_members"], data["new_members"]) == (2, 2)
+    assert data["mrr"] == money(EUR=2000) and data["arpu"] == money(EUR=1000)
+    # A full refund ends bob's membership now: a cancellation, and the MRR of one.
+    refund = client.post(f"{free}/orders/{orders[1]}/refund", headers=people["admin"], json={})
+    assert refund.status_code == 200, refund.json
+    data = get(client, people, "overview").json["data"]
+    assert (data["active_members"], data["cancellations"]) == (1, 1)
+    assert data["mrr"] == money(EUR=1000)
+    revenue = client.get(f"{free}/admin/reports/revenue?currency=EUR&interval=month",
+                         headers=people["admin"]).json["data"]["points"][-1]
+    assert (revenue["gross"], revenue["refunds"], revenue["net"], revenue["orders"]) == (23998, 11999, 11999, 2)
