@@ -147,8 +147,8 @@ def revenue(request: RestRequest) -> Any:
         point.update(gross=int(gross or 0), orders=int(count))
     for key, code, amount in request.db.execute(back.group_by(refund_bucket, refunds.c.currency)):
         by_currency.setdefault(code, {}).setdefault(str(key), dict(zero))["refunds"] = int(amount or 0)
-    if currency:
-        by_currency.setdefault(currency, {})
+    # The asked currency, else the site's, has its series even without a sale.
+    by_currency.setdefault(currency or request.app.settings.group(request.db, "general")["currency"], {})
     for series in by_currency.values():
         for point in series.values():
             point["net"] = point["gross"] - point["refunds"]

@@ -177,10 +177,13 @@ def test_a_refund_through_the_api_is_dated_when_made(client: Client, people: Any
 
 
 def test_default_range_is_the_last_thirty_days(client: Client, people: Any) -> None:
+    # Without sales nor a currency asked for: the site's currency (general.currency), zeros.
     data = get(client, people, "revenue").json["data"]
-    assert data["interval"] == "day" and data["points"] == []  # no currency seen, none asked
-    data = get(client, people, "revenue?currency=USD").json["data"]
+    assert data["interval"] == "day" and {p["currency"] for p in data["points"]} == {"USD"}
     assert len(data["points"]) == 30 and data["points"][-1]["period_start"][:10] == datetime.utcnow().date().isoformat()
+    assert all(p["gross"] == p["orders"] == 0 for p in data["points"])
+    months = get(client, people, "revenue?interval=month&currency=EUR").json["data"]["points"]
+    assert len(months) == 12 and {p["currency"] for p in months} == {"EUR"}
 
 
 # -- enrollments -----------------------------------------------------------------------------------
