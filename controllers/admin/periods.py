@@ -218,7 +218,8 @@ def period_bucket(column: Any, interval: str, dialect: str) -> sa.ColumnElement[
         if interval == "day":
             return sa.func.date_format(column, sa.literal_column("'%Y-%m-%d'"))
         if interval == "week":  # WEEKDAY(): Monday 0
-            return sa.func.date_format(sa.func.subdate(column, sa.func.weekday(column)), sa.literal_column("'%Y-%m-%d'"))
+            monday = sa.func.subdate(column, sa.func.weekday(column))
+            return sa.func.date_format(monday, sa.literal_column("'%Y-%m-%d'"))
         return sa.func.date_format(column, sa.literal_column("'%Y-%m-01'"))
     raise ValueError(f"No period buckets for the {dialect} dialect")
 

@@ -224,14 +224,16 @@ def courses_report(request: RestRequest) -> Any:
                     bound_to=[request.params.get("status"), request.params.get("from"), request.params.get("to")])
 
 
-MONEY = obj({"currency": STR, "gross": INT, "refunds": INT, "net": INT}, required=["currency", "gross", "refunds", "net"])
+MONEY = obj({"currency": STR, "gross": INT, "refunds": INT, "net": INT},
+            required=["currency", "gross", "refunds", "net"])
 OVERVIEW_SCHEMA = route_schema("report-overview", {
     "students": INT, "instructors": INT, "courses": INT, "enrollments": INT, "completions": INT,
     "active_subscriptions": INT, "revenue": array_of(MONEY), "from": nullable(TIME), "to": nullable(TIME)})
 REVENUE_SCHEMA = route_schema("report-revenue", {
     "interval": STR, "from": TIME, "to": TIME, "currency": nullable(STR),
     "points": array_of(obj({"period_start": TIME, "currency": STR, "gross": INT, "refunds": INT, "net": INT,
-                            "orders": INT}, required=["period_start", "currency", "gross", "refunds", "net", "orders"]))})
+                            "orders": INT},
+                           required=["period_start", "currency", "gross", "refunds", "net", "orders"]))})
 ENROLLMENTS_SCHEMA = route_schema("report-enrollments", {
     "interval": STR, "from": TIME, "to": TIME, "course": nullable(INT),
     "points": array_of(obj({"period_start": TIME, "enrollments": INT, "completions": INT},

@@ -110,7 +110,11 @@ def churn(cancellations: int, base: int) -> Optional[float]:
     return round(100 * cancellations / base, 2) if base else None
 
 
-def _money(figures: Mapping[str, Fraction], members: Mapping[str, int]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+Money = list[dict[str, Any]]
+Figures = tuple[dict[str, Fraction], dict[str, int]]
+
+
+def _money(figures: Mapping[str, Fraction], members: Mapping[str, int]) -> tuple[Money, Money]:
     """MRR and ARPU lists, per currency in order."""
     mrr = [{"currency": c, "amount": _round(figures[c])} for c in sorted(figures)]
     arpu = [{"currency": c, "amount": _round(figures[c] / members[c]) if members.get(c) else 0}
@@ -125,12 +129,12 @@ def _checkpoints(instants: Sequence[datetime]) -> sa.Subquery:
     return (selects[0] if len(selects) == 1 else sa.union_all(*selects)).subquery("checkpoints")
 
 
-def _mrr_at(request: RestRequest, instants: Sequence[datetime]) -> dict[int, tuple[dict[str, Fraction], dict[str, int]]]:
+def _mrr_at(request: RestRequest, instants: Sequence[datetime]) -> dict[int, Figures]:
     """Per checkpoint index: MRR per currency (exact) and paying members per currency. Two queries."""
     subs, plans = _tables(request)
     points = _checkpoints(instants)
     joined = subs.join(plans, plans.c.id == subs.c.plan_id).join(points, _paying_at(subs, plans, points.c.at))
-    result: dict[int, tuple[dict[str, Fraction], dict[str, int]]] = {}
+    result: dict[int, Figures] = {}
     for idx, currency, interval, count, total in request.db.execute(
             sa.select(points.c.idx, plans.c.currency, plans.c.interval, plans.c.interval_count,
                       sa.func.sum(plans.c.price)).select_from(joined)
@@ -154,7 +158,8 @@ def _active_at(request: RestRequest, instants: Sequence[datetime]) -> dict[int, 
 
 
 def _bounds(request: RestRequest) -> tuple[datetime, datetime]:
-    """The overview's and plans' ``[start, end)``: ``to`` (default now, at most now), ``from`` (default 30 days before)."""
+    """The overview's and plans' ``[start, end)``: ``to`` (default now, at most now),
+    ``from`` (default 30 days before)."""
     start, end = parse_bounds(request.params)
     stamp = _now()
     end = min(end, stamp) if end is not None else stamp
