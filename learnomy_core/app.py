@@ -56,12 +56,13 @@ from .index import index_route, namespace_index, namespace_route, root_index, ro
 from .options import add_option, get_option
 from .params import parse_params
 from .output import JAVASCRIPT_TYPE, JSON_TYPE, MARKERS, apply_fields, enveloped, jsonp_callback, wanted_fields
-from .plugins import PluginSpec, build_plugin_manager, plugin_callers
+from .plugins import PluginSpec, build_plugin_manager, dormant_plugins, plugin_callers
 from .registry import Endpoint, RouteRegistry
 from .request import RestRequest
 from .response import RestResponse
 from .settings import Settings
 from .storage import RETRY_AFTER_SECONDS, Storage, is_disconnect
+from .switches import SwitchOverrides, switched_off_plugins
 
 __all__ = ["create_app", "LearnomyApp", "dumps"]
 
@@ -157,9 +158,15 @@ class LearnomyApp:
         return self._secret
 
     def migration_locations(self) -> list[str]:
-        """Every plugin's Alembic revision folders."""
+        """Every plugin's Alembic revision folders, switched-off plugins' included
+        (their tables stay and keep up with their migrations)."""
         found: list[str] = []
-        for answer in self.plugins.hook.learnomy_migration_locations():
+        answers = list(self.plugins.hook.learnomy_migration_locations())
+        for plugin in dormant_plugins(self.plugins).values():
+            locations = getattr(plugin, "learnomy_migration_locations", None)
+            if locations is not None:
+                answers.append(locations())
+        for answer in answers:
             for path in [answer] if isinstance(answer, str) else list(answer or []):
                 if path not in found:
                     found.append(path)
@@ -546,6 +553,7 @@ def create_app(
     *,
     plugins: Optional[Sequence[PluginSpec]] = None,
     exclude: Iterable[str] = (),
+    switches: SwitchOverrides = None,
     **overrides: Any,
 ) -> LearnomyApp:
     """Build the WSGI app.
@@ -555,11 +563,15 @@ def create_app(
     :param plugins: the plugins to load (entry point names, module paths, modules
         or objects); None loads every installed plugin.
     :param exclude: plugin names to leave out (``["pro"]``).
+    :param switches: plugins switched on or off whatever the database says
+        (``{"pro.drip": False}``; True or False for every switch); by default each
+        switch (``learnomy_plugin_switches``) is read from its setting, once, here.
     :raises RegistrationError: when plugins register routes the registry refuses.
     """
     settings_config = load_config({**(config or {}), **overrides})
-    manager = build_plugin_manager(plugins, exclude)
     storage = Storage(settings_config["database_url"], settings_config["table_prefix"])
+    manager = build_plugin_manager(plugins, exclude, switched_off=lambda loaded: switched_off_plugins(
+        loaded, storage.engine, storage.prefix, switches))
     manager.hook.learnomy_register_tables(metadata=storage.metadata, prefix=storage.prefix)
     storage.collect_tables()
     registry = RouteRegistry()

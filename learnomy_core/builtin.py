@@ -29,6 +29,15 @@ def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
 
 
 @hookimpl
+def learnomy_route_manifest() -> dict[str, Any]:
+    # The Free controllers' manifest, installed with learnomy (audit/manifest.json).
+    from .audit import packaged_manifest
+    from .plugins import free_plugin_names
+
+    return {"path": packaged_manifest(), "plugins": free_plugin_names()}
+
+
+@hookimpl
 def learnomy_authenticate(request: Any) -> Any:
     return request.app.identity.authenticate(request)
 

@@ -48,10 +48,18 @@ class Settings:
         stored = get_option(connection, self.table, _OPTION.format(group))
         return {**self.defaults(group), **_decode(stored)}
 
+    def group_of(self, dotted: str) -> "str | None":
+        """The group a dotted key starts with, the longest that fits (group names may
+        hold dots: ``pro.extensions.drip`` is key ``drip`` of ``pro.extensions``)."""
+        fits = [g for g in self.groups if dotted == g or dotted.startswith(g + ".")]
+        return max(fits, key=len) if fits else None
+
     def get(self, connection: Connection, key: str) -> Any:
         """One value by dotted key: ``settings.get(db, "api.rate_limit_per_minute")``."""
-        group, _, name = key.partition(".")
-        return self.group(connection, group)[name]
+        group = self.group_of(key)
+        if group is None:
+            raise KeyError(key)
+        return self.group(connection, group)[key[len(group) + 1:]]
 
     def all(self, connection: Connection) -> dict[str, dict[str, Any]]:
         """Every group, in one query."""

@@ -126,7 +126,6 @@ def test_openapi_json_is_served_for_each_namespace(client: Client) -> None:
     assert "/courses/{id}" in document["paths"] and "/openapi.json" in document["paths"]
     pro = client.get(f"{ROOT}/learnomy-pro/v1/openapi.json").json
     validate_spec(pro)
-    # Pro's own routes only: none of learnomy/v1's.
     assert "/openapi.json" in pro["paths"] and "/courses/{id}" not in pro["paths"]
 
 
