@@ -59,7 +59,8 @@ def _in(column: Any, start: Any, end: Any) -> list[Any]:
     return clauses
 
 
-def _role_count(request: RestRequest, roles: Iterable[str]) -> Any:
+def _holders_of(request: RestRequest, roles: Iterable[str]) -> Any:
+    """The ids of the users holding one of ``roles`` (a subquery)."""
     meta = _table(request, "usermeta")
     caps_key = request.app.identity.store.caps_key
     return sa.select(meta.c.user_id).where(
@@ -94,7 +95,7 @@ def overview(request: RestRequest) -> Any:
 
     def people(roles: Iterable[str]) -> Any:
         return sa.select(sa.func.count()).select_from(users).where(
-            users.c.ID.in_(_role_count(request, roles)), *registered).scalar_subquery()
+            users.c.ID.in_(_holders_of(request, roles)), *registered).scalar_subquery()
 
     created = [] if start is None and end is None else _in(courses.c.created_at, start, end)
     enrolled = [] if start is None and end is None else _in(enrollments.c.enrolled_at, start, end)
