@@ -51,7 +51,8 @@ from learnomy.controllers.admin import (
     period_key,
 )
 
-NAMESPACE = "learnomy-pro/v1"
+from .. import NAMESPACE
+
 # How many of an interval a month holds: a plan's monthly value is its price times
 # this, divided by its interval_count.
 MONTHS_PER_INTERVAL: dict[str, Fraction] = {
