@@ -182,7 +182,7 @@ def detail(request: RestRequest, row: Any) -> dict[str, Any]:
         sa.select(enrollments, courses.c.title.label("course_title"))
         .select_from(enrollments.outerjoin(courses, courses.c.id == enrollments.c.course_id))
         .where(enrollments.c.user_id == user_id).order_by(enrollments.c.id.desc())).all()
-    progress = progress_views(request, user_id, enrolled)
+    progress = progress_views(request, user_id, list(enrolled))
     order_rows = db.execute(sa.select(orders).where(orders.c.user_id == user_id).order_by(orders.c.id.desc())).all()
     certificate_rows = db.execute(sa.select(certificates).where(certificates.c.user_id == user_id)
                                   .order_by(certificates.c.id.desc())).all()
