@@ -52,8 +52,8 @@ STUDENT_FIELDS: dict[str, Any] = {
     "enrollment_count": INT, "completed_count": INT, "last_activity_at": nullable(TIME), "total_spent": SPENT,
 }
 ENROLLMENT = obj({
-    "id": INT, "user_id": INT, "course_id": INT, "course": nullable(obj({"id": INT, "title": STR})), "status": STR, "source": STR,
-    "enrolled_at": TIME, "expires_at": nullable(TIME), "completed_at": nullable(TIME), "progress_percent": INT,
+    "id": INT, "user_id": INT, "course_id": INT, "course": nullable(obj({"id": INT, "title": STR})), "status": STR,
+    "source": STR, "enrolled_at": TIME, "expires_at": nullable(TIME), "completed_at": nullable(TIME), "progress_percent": INT,
 })
 # RESOURCES.md's Progress, Order and Certificate, as their own routes answer them.
 PROGRESS = obj({
