@@ -274,3 +274,16 @@ def test_the_list_costs_the_same_whatever_the_page_size(client: Client, people: 
         assert len(response.json["data"]) == per_page
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+@pytest.mark.parametrize("key_id, status", [("999999", 404), ("0", 400), (str(2**63), 400)])
+def test_an_unknown_or_bad_id_is_404_or_400(client: Client, people: People, make_key: Any, method: str,
+                                            key_id: str, status: int) -> None:
+    make_key()
+    response = client.open(f"{KEYS}/{key_id}", method=method, headers=people["admin"])
+    assert response.status_code == status, response.json
+    if status == 404:
+        assert response.json["error"]["code"] == "learnomy_not_found"
+    else:
+        assert response.json["error"]["details"][0]["param"] == "id"
