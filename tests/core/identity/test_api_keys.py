@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import string
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 from typing import Any, Callable
@@ -31,6 +32,14 @@ def test_only_a_hash_and_a_prefix_are_stored(app: LearnomyApp, make_user: Callab
     assert looks_like_key(key) and not looks_like_key("eyJhbGciOiJIUzI1NiJ9.x.y")
     _, other = _create(app, ann, ["read"])
     assert other != key
+
+
+def test_what_is_never_shown_is_32_random_bytes(app: LearnomyApp, make_user: Callable[..., int]) -> None:
+    """API.md section 12: at least 32 random bytes. The prefix is shown in every
+    list and stored in the clear, so the 32 bytes are what comes after it."""
+    _, key = _create(app, make_user("ann"), ["read"])
+    hidden = key[PREFIX_LENGTH:]
+    assert len(hidden) >= 43 and set(hidden) <= set(string.ascii_letters + string.digits + "-_")
 
 
 def test_a_key_is_checked_in_one_query(app: LearnomyApp, make_user: Callable[..., int]) -> None:
