@@ -287,4 +287,3 @@ def test_the_list_costs_the_same_whatever_the_page_size(client: Client, people: 
         assert len(response.json["data"]) == per_page
         counts.append(len(statements))
     assert counts[0] == counts[1]
-
