@@ -63,6 +63,8 @@ __all__ = [
     "OrderStateConflict",
     "WithdrawalPending",
     "InsufficientBalance",
+    "BatchNotAllowed",
+    "BatchNested",
     "RegistrationProblem",
     "RegistrationError",
     "RegistryClosed",
@@ -432,6 +434,22 @@ class InsufficientBalance(Conflict):
 
     code = "learnomy_insufficient_balance"
     message = "The amount is more than the available balance."
+
+
+class BatchNotAllowed(InvalidParams):
+    """A ``/batch/v1`` sub-request to an endpoint that does not declare
+    ``allow_batch: {"v1": True}`` (WordPress's code and wording): a sub-request's
+    answer, never the batch's."""
+
+    code = "rest_batch_not_allowed"
+    message = "The requested route does not support batch requests."
+
+
+class BatchNested(InvalidParams):
+    """A batch inside a batch."""
+
+    code = "learnomy_batch_nested"
+    message = "A batch cannot contain a batch request."
 
 
 class RegistrationProblem:

@@ -12,11 +12,41 @@ from typing import Any
 
 from learnomy_core import RouteRegistry, hookimpl
 
-from . import api_keys, instructors, jobs, settings, students
+from . import api_keys, instructors, jobs, reports, settings, students
+from .periods import (
+    DEFAULT_PERIODS,
+    INTERVALS,
+    MAX_PERIODS,
+    PERIOD_ARGS,
+    PeriodRange,
+    fill_periods,
+    next_period,
+    parse_bounds,
+    parse_instant,
+    parse_period_range,
+    period_bucket,
+    period_key,
+    period_start,
+)
 
 PLUGIN_NAME = "admin"
 
-__all__: list[str] = []
+__all__: list[str] = [
+    # The period machinery of time-series reports (reports.py; Pro's analytics reuse it).
+    "DEFAULT_PERIODS",
+    "INTERVALS",
+    "MAX_PERIODS",
+    "PERIOD_ARGS",
+    "PeriodRange",
+    "fill_periods",
+    "next_period",
+    "parse_bounds",
+    "parse_instant",
+    "parse_period_range",
+    "period_bucket",
+    "period_key",
+    "period_start",
+]
 
 
 @hookimpl
@@ -26,8 +56,7 @@ def learnomy_requires() -> list[str]:
 
 @hookimpl
 def learnomy_register_routes(registry: RouteRegistry) -> None:
-    # Each module of this package registers its routes here as it lands.
-    for module in (students, instructors, settings, api_keys, jobs):
+    for module in (students, instructors, settings, reports, api_keys, jobs):
         module.register_routes(registry)
 
 

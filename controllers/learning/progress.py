@@ -15,7 +15,7 @@ from typing import Any, Optional
 
 import sqlalchemy as sa
 
-from learnomy_core import CREATABLE, INSTRUCTOR, LOGGED_IN, READABLE, RestRequest, hookimpl
+from learnomy_core import ALLOW_BATCH, CREATABLE, INSTRUCTOR, LOGGED_IN, READABLE, RestRequest, hookimpl
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, NotFound
 from learnomy_core.events import emit
@@ -399,15 +399,15 @@ def reset_progress(request: RestRequest) -> Any:
 def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     register(NAMESPACE, r"/lessons/(?P<id>[\d]+)/complete", {
-        "methods": CREATABLE, "callback": complete_lesson, "permission_callback": enrolled_policy("lesson", editors=False, unlocked=True), "args": ID_ARG,
+        "methods": CREATABLE, "callback": complete_lesson, "allow_batch": ALLOW_BATCH, "permission_callback": enrolled_policy("lesson", editors=False, unlocked=True), "args": ID_ARG,
     }, schema=completion_schema)
     register(NAMESPACE, r"/lessons/(?P<id>[\d]+)/position", {
-        "methods": CREATABLE, "callback": save_position, "permission_callback": enrolled_policy("lesson", editors=False, unlocked=True),
+        "methods": CREATABLE, "callback": save_position, "allow_batch": ALLOW_BATCH, "permission_callback": enrolled_policy("lesson", editors=False, unlocked=True),
         "args": {**ID_ARG, "position": {"type": "number", "minimum": 0, "maximum": 1e9, "required": True},
                  "percent": {"type": "integer", "minimum": 0, "maximum": 100}},
     }, schema=position_schema)
     register(NAMESPACE, r"/topics/(?P<id>[\d]+)/complete", {
-        "methods": CREATABLE, "callback": complete_topic, "permission_callback": enrolled_policy("topic", editors=False, unlocked=True), "args": ID_ARG,
+        "methods": CREATABLE, "callback": complete_topic, "allow_batch": ALLOW_BATCH, "permission_callback": enrolled_policy("topic", editors=False, unlocked=True), "args": ID_ARG,
     }, schema=completion_schema)
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/next-step", {
         "methods": READABLE, "callback": next_step, "permission_callback": enrolled_policy("course", editors=False), "args": ID_ARG,

@@ -18,20 +18,21 @@ __all__ = ["PLUGIN_NAME", "EVENTS", "SETTINGS_GROUP"]
 
 PLUGIN_NAME = "pro.webhooks_pro"
 SETTINGS_GROUP = "pro.webhooks"
-_MEMBER = {"cohort_id": 7, "user_id": 42, "course_id": 12}
-_PATH = {"path_id": 3, "user_id": 42}
+_MEMBER = {"cohort_id": 7, "course_id": 12, "user_id": 42, "added_at": "2026-11-27T09:00:00Z"}
+_PATH = {"path_id": 3, "user_id": 42, "enrolled_at": "2026-11-27T09:00:00Z"}
 _SUBMISSION = {"id": 81, "assignment_id": 9, "user_id": 42, "course_id": 12, "status": "submitted", "late": False}
 _SPACE = {"space_id": 5, "user_id": 42}
 # Pro's events; the extension emitting each is named in its description.
 EVENTS: list[dict[str, Any]] = [
     {"event": "cohort.member_added", "description": "A student was added to a cohort (cohorts).",
      "example": _MEMBER},
-    {"event": "cohort.member_removed", "description": "A student was removed from a cohort (cohorts).",
-     "example": _MEMBER},
+    {"event": "cohort.member_removed",
+     "description": "A student left a cohort: removed by an editor, or their enrollment ended (cohorts).",
+     "example": {**_MEMBER, "reason": "removed"}},
     {"event": "path.enrolled", "description": "A student enrolled in a learning path (learning paths).",
      "example": _PATH},
     {"event": "path.completed", "description": "A student completed a learning path (learning paths).",
-     "example": _PATH},
+     "example": {**_PATH, "completed_at": "2026-12-20T17:30:00Z"}},
     {"event": "assignment.submitted", "description": "A student submitted an assignment (assignments).",
      "example": _SUBMISSION},
     {"event": "assignment.graded", "description": "An editor graded a submission (assignments).",

@@ -287,3 +287,16 @@ def test_the_list_costs_the_same_whatever_the_page_size(client: Client, people: 
         assert len(response.json["data"]) == per_page
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+def test_a_read_key_batches_reads_and_each_write_inside_is_refused(client: Client, people: People,
+                                                                    make_key: Any) -> None:
+    read = _bearer(make_key()["key"])
+    response = client.post(f"{API}/batch", json={"requests": [
+        {"method": "GET", "path": "/learnomy/v1/admin/settings"},
+        {"method": "PATCH", "path": "/learnomy/v1/admin/settings", "body": {"general": {"site_name": "Nope"}}},
+    ]}, headers=read)
+    assert response.status_code == 207, response.json
+    got, refused = response.json["data"]["responses"]
+    assert got["status"] == 200 and refused["status"] == 403
+    assert refused["body"]["error"]["code"] == "learnomy_insufficient_scope"
