@@ -67,7 +67,7 @@ def test_a_key_is_checked_in_one_query(app: LearnomyApp, make_user: Callable[...
     ("POST", ["write"], True), ("DELETE", ["read", "write"], True),
 ])
 def test_scopes_narrow_the_methods(method: str, scopes: list[str], allowed: bool) -> None:
-    request: Any = SimpleNamespace(rest_method=method,
+    request: Any = SimpleNamespace(rest_method=method, endpoint=None,
                                    user=SimpleNamespace(auth={"method": "api-key", "scopes": scopes}))
     if allowed:
         check_scope(request)
