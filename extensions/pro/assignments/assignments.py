@@ -108,11 +108,24 @@ def on_event(request: RestRequest, event: str, data: Any) -> None:
         where = assignments.c.course_id == data["id"]
     elif event == SECTION_DELETED:
         where = assignments.c.section_id == data["id"]
+    elif event == "user.deleted":
+        forget_user(request, int(data["id"]))
+        return
     else:
         return
     request.db.execute(sa.delete(submissions).where(submissions.c.assignment_id.in_(
         sa.select(assignments.c.id).where(where))))
     request.db.execute(sa.delete(assignments).where(where))
+
+
+def forget_user(request: RestRequest, user_id: int) -> None:
+    """A deleted account's submissions stay for the course's statistics (attempt,
+    status, points, late flag, dates) under an id that leads nowhere, with what
+    they said blanked: the text, the file URLs and the feedback addressed to them."""
+    submissions = tables(request)("pro_submissions")
+    request.db.execute(sa.update(submissions).where(submissions.c.user_id == user_id).values(
+        content="", file_urls=[],
+        feedback=sa.case((submissions.c.feedback.is_(None), None), else_=sa.literal(""))))
 
 
 def _checked(values: dict[str, Any]) -> dict[str, Any]:
