@@ -25,6 +25,8 @@ from learnomy.controllers.catalog import (
     parse_time, tables,
 )
 
+from learnomy.controllers.learning import forget_item
+
 from .. import NAMESPACE
 
 POINTS = {"type": "integer", "minimum": 0, "maximum": 1_000_000}
@@ -108,6 +110,12 @@ def on_event(request: RestRequest, event: str, data: Any) -> None:
         where = assignments.c.course_id == data["id"]
     elif event == SECTION_DELETED:
         where = assignments.c.section_id == data["id"]
+        gone = request.db.execute(sa.select(assignments.c.id, assignments.c.course_id).where(where)).all()
+        request.db.execute(sa.delete(submissions).where(submissions.c.assignment_id.in_([r.id for r in gone])))
+        request.db.execute(sa.delete(assignments).where(where))
+        for assignment_id, course_id in gone:
+            forget_item(request, "assignment", int(assignment_id), int(course_id))
+        return
     elif event == "user.deleted":
         forget_user(request, int(data["id"]))
         return
@@ -209,6 +217,9 @@ def delete_assignment(request: RestRequest) -> Any:
     assignments, submissions = table("pro_assignments"), table("pro_submissions")
     request.db.execute(sa.delete(submissions).where(submissions.c.assignment_id == row.id))
     request.db.execute(sa.delete(assignments).where(assignments.c.id == row.id))
+    # Its completions go with it and its students' progress is recomputed, in this
+    # transaction (after the delete: it is no longer a required item).
+    forget_item(request, "assignment", int(row.id), int(row.course_id))
     previous = resource(row)
     emit(request, "assignment.deleted", previous)
     return deleted(previous)
