@@ -227,6 +227,7 @@ def _second_section(client: Client, people: People, course: dict[str, Any], less
 @pytest.mark.parametrize("lock, code", [
     ("free_sequential", "learnomy_lesson_locked_sequential"),
     ("pro_drip_rule", "learnomy_lesson_locked_drip_rule_after_enrollment"),
+    ("cohort_schedule", "learnomy_lesson_locked_cohort_schedule"),
 ])
 def test_an_assignment_in_a_locked_section_refuses_submissions(
         client: Client, people: People, make_course: Callable[..., Any], lock: str, code: str) -> None:
@@ -239,6 +240,15 @@ def test_an_assignment_in_a_locked_section_refuses_submissions(
             "target_type": "section", "target_id": locked["section_id"], "kind": "days_after_enrollment",
             "value": 5}, headers=people["ivy"])
         assert rule.status_code == 201, rule.json
+    elif lock == "cohort_schedule":
+        cohort = client.post(f"{PRO}/cohorts", json={
+            "course_id": course["id"], "name": "Spring", "starts_at": "2020-01-01T00:00:00Z",
+            "ends_at": "2099-01-01T00:00:00Z"}, headers=people["ivy"]).json["data"]
+        assert client.post(f"{PRO}/cohorts/{cohort['id']}/members", json={"user_id": people.ids["ann"]},
+                           headers=people["ivy"]).status_code == 201
+        assert client.put(f"{PRO}/cohorts/{cohort['id']}/schedule", json={"schedule": [
+            {"section_id": locked["section_id"], "unlocks_at": "2099-01-01T00:00:00Z"}]},
+            headers=people["ivy"]).status_code == 200
     refused = submit(client, people, locked)
     assert refused.status_code == 403, refused.json
     assert refused.json["error"]["code"] == code
