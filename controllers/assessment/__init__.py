@@ -17,12 +17,13 @@ from learnomy_core import RestRequest, RouteRegistry, hookimpl
 from .. import migration_folders
 from ..learning import SyncItemType
 from . import access, attempts, quizzes
+from .access import QUIZ_DELETED
 from .question_types import QuestionType
 from .sync_items import QUIZ_ATTEMPT_SUBMIT
 
 PLUGIN_NAME = "assessment"
 
-__all__ = ["QuestionType"]
+__all__ = ["QUIZ_DELETED", "QuestionType"]
 
 
 @hookimpl

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from learnomy_core import Policy, RestRequest, hookimpl
 from learnomy_core.errors import NotFound
+from learnomy_core.events import emit
 from learnomy_core.storage import ID, LONGTEXT, TEXT_TABLE
 
 from ..catalog import (
@@ -31,6 +32,7 @@ from ..catalog import (
 )
 from .question_types import BUILT_IN, QuestionType
 
+QUIZ_DELETED = "quiz.deleted"
 QUIZ_MODES = ("graded", "practice", "survey")
 FEEDBACK_MODES = ("none", "after_submit", "after_all_attempts")
 
@@ -106,17 +108,20 @@ def on_event(request: RestRequest, event: str, data: Any) -> None:
     # versions and every attempt (answers, grades).
     if event == COURSE_PURGED:
         quizzes = tables(request)("quizzes")
-        delete_quizzes(request, quizzes.c.course_id == data["id"])
+        # The course's own purge says it all: no event per quiz.
+        delete_quizzes(request, quizzes.c.course_id == data["id"], announce=False)
     elif event == SECTION_DELETED:
         # A section's quizzes go with it, as its lessons do.
         quizzes = tables(request)("quizzes")
         delete_quizzes(request, quizzes.c.section_id == data["id"])
 
 
-def delete_quizzes(request: RestRequest, which: Any) -> None:
+def delete_quizzes(request: RestRequest, which: Any, *, announce: bool = True) -> None:
     """Delete the quizzes ``which`` selects (a condition on the quizzes table), their
     questions, their attempts, every version of their questions, and the
-    completions their passed attempts recorded.
+    completions their passed attempts recorded; then emit ``quiz.deleted``
+    (``{id, course_id, section_id, title}``) for each when ``announce``, so
+    plugins drop what points at them (a quiz deleted alone or with its section).
 
     Versions go with the attempts that were given them: those of questions
     deleted earlier (kept then for their attempts) are found through the attempts.
@@ -125,7 +130,9 @@ def delete_quizzes(request: RestRequest, which: Any) -> None:
     quizzes, questions, versions, attempts = (table("quizzes"), table("questions"), table("question_versions"),
                                               table("attempts"))
     db = request.db
-    quiz_ids = [int(r[0]) for r in db.execute(sa.select(quizzes.c.id).where(which))]
+    doomed = db.execute(sa.select(quizzes.c.id, quizzes.c.course_id, quizzes.c.section_id, quizzes.c.title)
+                        .where(which).order_by(quizzes.c.id)).all()
+    quiz_ids = [int(r.id) for r in doomed]
     if not quiz_ids:
         return
     question_ids = {int(r[0]) for r in db.execute(sa.select(questions.c.id).where(questions.c.quiz_id.in_(quiz_ids)))}
@@ -138,6 +145,10 @@ def delete_quizzes(request: RestRequest, which: Any) -> None:
     db.execute(sa.delete(completions).where(completions.c.item_type == "quiz", completions.c.item_id.in_(quiz_ids)))
     db.execute(sa.delete(questions).where(questions.c.quiz_id.in_(quiz_ids)))
     db.execute(sa.delete(quizzes).where(quizzes.c.id.in_(quiz_ids)))
+    if announce:
+        for row in doomed:
+            emit(request, QUIZ_DELETED, {"id": int(row.id), "course_id": int(row.course_id),
+                                         "section_id": int(row.section_id), "title": row.title})
 
 
 def builtin_question_types() -> list[QuestionType]:

@@ -101,6 +101,8 @@ FREE_EVENTS: list[dict[str, Any]] = [
      "example": _example(user_id=7, topic_id=5, course_id=12)},
     {"event": "progress.reset", "description": "A student's progress in a course was reset.",
      "example": _example(user_id=7, course_id=12)},
+    {"event": "quiz.deleted", "description": "A quiz was deleted (alone or with its section).",
+     "example": _example(id=4, course_id=12, section_id=3, title="Check")},
     {"event": "quiz.attempt_submitted", "description": "A quiz attempt was submitted and graded.",
      "example": _example(id=90, user_id=7, quiz_id=4, score=80, passed=True)},
     {"event": "quiz.attempt_reset", "description": "A quiz attempt was deleted.", "example": _example(id=90)},

@@ -276,6 +276,28 @@ def record_completion(request: RestRequest, user_id: int, item_type: str, item_i
     return {"newly_completed": first_time, "percent": outcome["percent"], "course_completed": outcome["completed"]}
 
 
+def forget_item(request: RestRequest, item_type: str, item_id: int, course_id: int) -> dict[str, int]:
+    """Forget every completion of an item a plugin deleted, and recompute its students.
+
+    For plugins whose items count toward completion (``learnomy_required_items``):
+    call it after the item is gone (so it is no longer a required item), in the
+    request's transaction. Each student who had completed it gets their percent
+    recomputed; an enrollment already completed stays completed (as when a course
+    gains a lesson).
+
+    :returns: ``{"students": <how many students had completed it>}``.
+    """
+    completions = tables(request)("completions")
+    where = (completions.c.item_type == item_type, completions.c.item_id == item_id,
+             completions.c.course_id == course_id)
+    users = [int(u) for u in request.db.execute(sa.select(completions.c.user_id).where(*where).distinct()).scalars()]
+    if users:
+        request.db.execute(sa.delete(completions).where(*where))
+        for user_id in users:
+            recompute(request, user_id, course_id)
+    return {"students": len(users)}
+
+
 def _complete(request: RestRequest, kind: str, item_id: int, course_id: int) -> dict[str, Any]:
     outcome = record_completion(request, request.user.id, kind, item_id, course_id)
     return {"type": kind, "id": item_id, "completed": True, "newly_completed": outcome["newly_completed"],

@@ -25,6 +25,8 @@ from learnomy.controllers.catalog import (
     parse_time, tables,
 )
 
+from learnomy.controllers.learning import forget_item
+
 from .. import NAMESPACE
 
 POINTS = {"type": "integer", "minimum": 0, "maximum": 1_000_000}
@@ -108,11 +110,30 @@ def on_event(request: RestRequest, event: str, data: Any) -> None:
         where = assignments.c.course_id == data["id"]
     elif event == SECTION_DELETED:
         where = assignments.c.section_id == data["id"]
+        gone = request.db.execute(sa.select(assignments.c.id, assignments.c.course_id).where(where)).all()
+        request.db.execute(sa.delete(submissions).where(submissions.c.assignment_id.in_([r.id for r in gone])))
+        request.db.execute(sa.delete(assignments).where(where))
+        for assignment_id, course_id in gone:
+            forget_item(request, "assignment", int(assignment_id), int(course_id))
+        return
+    elif event == "user.deleted":
+        forget_user(request, int(data["id"]))
+        return
     else:
         return
     request.db.execute(sa.delete(submissions).where(submissions.c.assignment_id.in_(
         sa.select(assignments.c.id).where(where))))
     request.db.execute(sa.delete(assignments).where(where))
+
+
+def forget_user(request: RestRequest, user_id: int) -> None:
+    """A deleted account's submissions stay for the course's statistics (attempt,
+    status, points, late flag, dates) under an id that leads nowhere, with what
+    they said blanked: the text, the file URLs and the feedback addressed to them."""
+    submissions = tables(request)("pro_submissions")
+    request.db.execute(sa.update(submissions).where(submissions.c.user_id == user_id).values(
+        content="", file_urls=[],
+        feedback=sa.case((submissions.c.feedback.is_(None), None), else_=sa.literal(""))))
 
 
 def _checked(values: dict[str, Any]) -> dict[str, Any]:
@@ -196,6 +217,9 @@ def delete_assignment(request: RestRequest) -> Any:
     assignments, submissions = table("pro_assignments"), table("pro_submissions")
     request.db.execute(sa.delete(submissions).where(submissions.c.assignment_id == row.id))
     request.db.execute(sa.delete(assignments).where(assignments.c.id == row.id))
+    # Its completions go with it and its students' progress is recomputed, in this
+    # transaction (after the delete: it is no longer a required item).
+    forget_item(request, "assignment", int(row.id), int(row.course_id))
     previous = resource(row)
     emit(request, "assignment.deleted", previous)
     return deleted(previous)

@@ -20,6 +20,14 @@ try again). A required assignment's submission ``graded`` with at least
 package's ``record_completion``), which may complete the course. Grading emits
 ``assignment.graded`` (the student is notified); submitting emits
 ``assignment.submitted``. Students see only their own submissions, editors all.
+
+Drip: an assignment belongs to its section, and a section is locked for a
+student when its first lesson (curriculum order) is locked for them, by whatever
+locks lessons: Free's drip, Pro's drip rules, a cohort's schedule (the catalog's
+public ``lesson_locks``, which asks ``learnomy_lesson_locks``). Submitting to it
+then answers 403 with that lesson's lock (``learnomy_lesson_locked_<reason>``,
+``details: [{reason, unlocks_at}]``). A section without lessons has nothing to
+lock it: its assignments stay open.
 """
 
 from __future__ import annotations
@@ -31,12 +39,13 @@ import sqlalchemy as sa
 
 from learnomy_core import CREATABLE, READABLE, RestRequest, created
 from learnomy_core.cursors import LIST_ARGS, paginate
-from learnomy_core.errors import Conflict, InvalidParams
+from learnomy_core.errors import Conflict, InvalidParams, LessonLocked
 from learnomy_core.events import emit
 from learnomy_core.html import sanitize_html
 from learnomy_core.openapi import BOOL, ID, INT, STR, TIME, array_of, nullable, route_schema
 from learnomy_core.storage import insert_ignore
-from learnomy.controllers.catalog import ID_ARG, RecordContext, enrolled_policy, now, record_policy, tables
+from learnomy.controllers.catalog import (
+    ID_ARG, RecordContext, active_enrollment, enrolled_policy, lesson_locks, now, record_policy, tables)
 from learnomy.controllers.learning import record_completion
 
 from .. import NAMESPACE
@@ -88,10 +97,25 @@ def _files(assignment: Any, urls: list[str]) -> list[str]:
     return urls
 
 
+def refuse_if_locked(request: RestRequest, context: AssignmentContext) -> None:
+    """403 when the assignment's section is locked for the caller: its first lesson is."""
+    lessons = tables(request)("lessons")
+    first = request.db.execute(sa.select(lessons.c.id).where(lessons.c.section_id == context.assignment.section_id)
+                               .order_by(lessons.c.position, lessons.c.id).limit(1)).scalar()
+    if first is None:
+        return
+    locks, _ = lesson_locks(request, context.course, active_enrollment(request, context.course))
+    lock = locks.get(int(first))
+    if lock is not None:
+        raise LessonLocked("This assignment's section is locked for now.", details=[lock],
+                           code=f"learnomy_lesson_locked_{lock['reason']}")
+
+
 def submit(request: RestRequest) -> Any:
-    """Submit text and file URLs (enrolled students; resubmission rules apply)."""
+    """Submit text and file URLs (enrolled students; resubmission rules apply; drip applies)."""
     context = request.context_as(AssignmentContext)
     assignment = context.assignment
+    refuse_if_locked(request, context)
     content = sanitize_html(request.params.get("content", ""))
     urls = _files(assignment, request.params.get("file_urls", []))
     if not content.strip() and not urls:

@@ -54,6 +54,8 @@ def learnomy_event(request: RestRequest, event: str, data: dict[str, Any]) -> No
     if event == "enrollment.deleted" or (event == "enrollment.updated" and data.get("status") not in LIVE_STATUSES):
         # A membership needs the enrollment: it ends with it.
         cohorts.on_enrollment_ended(request, int(data["user_id"]), int(data["course_id"]))
+    elif event == "user.deleted":
+        cohorts.forget_user(request, int(data["id"]))
     elif event == COURSE_PURGED:
         cohorts.purge_cohorts(request, tables(request)["cohorts"].c.course_id == data["id"])
     elif event == SECTION_DELETED:

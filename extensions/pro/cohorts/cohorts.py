@@ -327,6 +327,13 @@ def on_enrollment_ended(request: RestRequest, user_id: int, course_id: int) -> N
         remove_membership(request, row, "unenrolled")
 
 
+def forget_user(request: RestRequest, user_id: int) -> None:
+    """A deleted account leaves every cohort it belonged to, giving each seat back."""
+    members = tables(request)["members"]
+    for row in request.db.execute(sa.select(members).where(members.c.user_id == user_id)).all():
+        remove_membership(request, row, "account_deleted")
+
+
 # -- schedule -----------------------------------------------------------------------------
 
 def _schedule(request: RestRequest, cohort: Any) -> list[dict[str, Any]]:

@@ -12,7 +12,8 @@ ENDPOINTS.md gives Pro no route of its own for them, so a settings group, rather
 than a table and routes, is what an administrator already knows how to change.
 Free's commission settings decide first: a course override wins over an
 instructor's rate, which wins over the global ``instructor_rate``. When an
-instructor is listed twice, the first entry counts.
+instructor is listed twice, the first entry counts. A deleted account's entries
+leave the list in the deletion's transaction (``user.deleted``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any, Optional
 
 from learnomy_core import RestRequest, hookimpl
 
-__all__ = ["PLUGIN_NAME", "SETTINGS_GROUP", "instructor_rates"]
+__all__ = ["PLUGIN_NAME", "SETTINGS_GROUP", "forget_instructor", "instructor_rates"]
 
 PLUGIN_NAME = "pro.commission_rules"
 SETTINGS_GROUP = "pro.commission_rules"
@@ -68,3 +69,18 @@ def instructor_rates(request: RestRequest) -> dict[int, float]:
 @hookimpl
 def learnomy_instructor_rate(request: RestRequest, instructor_id: int, course_id: int) -> Optional[float]:
     return instructor_rates(request).get(int(instructor_id))
+
+
+def forget_instructor(request: RestRequest, instructor_id: int) -> None:
+    """Drop every override of ``instructor_id`` (a deleted account) from the settings group."""
+    key = f"{SETTINGS_GROUP}.instructor_overrides"
+    overrides = request.app.settings.get(request.db, key) or []
+    kept = [entry for entry in overrides if int(entry["instructor_id"]) != instructor_id]
+    if len(kept) != len(overrides):
+        request.app.settings.update(request.db, {SETTINGS_GROUP: {"instructor_overrides": kept}})
+
+
+@hookimpl
+def learnomy_event(request: RestRequest, event: str, data: Any) -> None:
+    if event == "user.deleted":
+        forget_instructor(request, int(data["id"]))

@@ -6,7 +6,8 @@ off in the ``pro.extensions`` settings group, built only on the public API of
 ``GET/POST /courses/{id}/drip-rules`` and ``DELETE /drip-rules/{rule_id}``, for the
 course's editors. The rules lock lessons through ``learnomy_lesson_locks`` and
 quizzes through ``learnomy_quiz_locks``; its table ``lrn_pro_drip_rules`` has its own
-Alembic branch (``pro_drip``).
+Alembic branch (``pro_drip``). Rules on or waiting for a deleted section,
+lesson or quiz (``quiz.deleted``) go with it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, Optional
 import sqlalchemy as sa
 
 from learnomy_core import RestRequest, RouteRegistry, hookimpl
+from learnomy.controllers.assessment import QUIZ_DELETED
 from learnomy.controllers.catalog import COURSE_PURGED, LESSON_DELETED, SECTION_DELETED
 
 from . import rules
@@ -65,3 +67,6 @@ def learnomy_event(request: RestRequest, event: str, data: Any) -> None:
         rules.forget(request, int(data["course_id"]), items)
     elif event == LESSON_DELETED:
         rules.forget(request, int(data["course_id"]), {("lesson", int(data["id"]))})
+    elif event == QUIZ_DELETED:
+        # Alone or with its section: the rules on it or waiting for it go.
+        rules.forget(request, int(data["course_id"]), {("quiz", int(data["id"]))})

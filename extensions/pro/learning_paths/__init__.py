@@ -6,6 +6,10 @@ off in the ``pro.extensions`` settings group, built only on the public API of
 Free ``learning.enroll`` (with an enrollment ``source``), the hook
 ``learnomy_course_entitlement`` and the Free events (``course.completed``,
 ``enrollment.updated``, ``course.purged``) through ``learnomy_event``.
+
+A deleted account (``user.deleted``) leaves its path enrollments as they are:
+like Free's enrollments they are anonymous records (a path id, a user id that
+leads nowhere, dates) kept for the path's figures, with no personal data.
 """
 
 from __future__ import annotations

@@ -71,6 +71,34 @@ def on_event(request: RestRequest, event: str, data: Any) -> None:
             emit(request, MEMBER_JOINED if joined else MEMBER_REMOVED, {
                 "space_id": int(space_id), "user_id": int(data["user_id"]), "enrollment_id": int(data["id"]),
                 **({"joined_at": data.get("enrolled_at")} if joined else {})})
+    elif event == "user.deleted":
+        forget_user(request, int(data["id"]))
+
+
+def forget_user(request: RestRequest, user_id: int) -> None:
+    """A deleted account's memberships, posts (with the comments under them) and
+    comments go, in the deletion's transaction.
+
+    Deleted rather than blanked: WordPress's ``wp_delete_user`` without a
+    reassignment deletes the user's posts (and a post's deletion takes its
+    comments, as ``DELETE /posts/{id}`` does here), and a post with neither author
+    nor content would only be noise in a space's feed. The spaces the account
+    created stay (their ``owner_id`` then leads nowhere; administrators moderate them).
+    """
+    table = tables(request)
+    members, posts, comments = table("pro_space_members"), table("pro_posts"), table("pro_comments")
+    db = request.db
+    db.execute(sa.delete(members).where(members.c.user_id == user_id))
+    mine = sa.select(posts.c.id).where(posts.c.author_id == user_id)
+    db.execute(sa.delete(comments).where(comments.c.post_id.in_(mine)))
+    db.execute(sa.delete(posts).where(posts.c.author_id == user_id))
+    commented = [int(i) for i in db.execute(
+        sa.select(comments.c.post_id).where(comments.c.author_id == user_id).distinct()).scalars()]
+    if commented:
+        db.execute(sa.delete(comments).where(comments.c.author_id == user_id))
+        # Recounted rather than decremented: exact whatever else happened to the post.
+        db.execute(sa.update(posts).where(posts.c.id.in_(commented)).values(comment_count=sa.select(
+            sa.func.count()).select_from(comments).where(comments.c.post_id == posts.c.id).scalar_subquery()))
 
 
 def purge(request: RestRequest, space_ids: list[int]) -> None:

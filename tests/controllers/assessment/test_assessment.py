@@ -162,6 +162,26 @@ def test_deleting_a_quiz_deletes_every_version_its_attempts_were_given(app, clie
         assert db.execute(sa.select(sa.func.count()).select_from(completions).where(*passed)).scalar_one() == 0
 
 
+def test_deleting_a_quiz_emits_quiz_deleted(app, client: Client, people, quiz) -> None:
+    """``quiz.deleted``: for a quiz deleted alone or with its section, not with a purged course; webhooks offer it."""
+    from learnomy.controllers.communication.webhooks import catalog
+
+    offered = {e["event"]: e["plugin"] for e in catalog(app)}
+    assert offered["quiz.deleted"] == "communication"
+    acme.EVENTS.clear()
+    assert client.delete(f"{API}/quizzes/{quiz['id']}", headers=people["ivy"]).status_code == 200
+    assert [(e, d) for e, d in acme.EVENTS if e == "quiz.deleted"] == [("quiz.deleted", {
+        "id": quiz["id"], "course_id": quiz["course_id"], "section_id": quiz["section_id"], "title": "Check"})]
+    other = client.post(f"{API}/sections/{quiz['section_id']}/quizzes", json={"title": "Next"},
+                        headers=people["ivy"]).json["data"]
+    acme.EVENTS.clear()
+    course = f"{API}/courses/{quiz['course_id']}"
+    assert client.delete(course, headers=people["ivy"]).status_code == 200
+    assert client.delete(f"{course}?force=true", headers=people["admin"]).status_code == 200
+    assert "quiz.deleted" not in [e for e, _ in acme.EVENTS]
+    assert client.get(f"{API}/quizzes/{other['id']}", headers=people["admin"]).status_code == 404
+
+
 # -- attempts ------------------------------------------------------------------------------
 
 def test_an_attempt_from_start_to_grade(client: Client, people, quiz) -> None:

@@ -185,3 +185,50 @@ def test_a_plugin_records_completion_of_its_own_items(make_app, people, make_cou
     assert again["newly_completed"] is False and again["course_completed"] is True
     progress = client.get(f"{API}/courses/{course['id']}/progress", headers=people["ann"]).json["data"]
     assert {"type": "task", "id": 7} in [{"type": i["type"], "id": i["id"]} for i in progress["completed_items"]]
+
+
+def test_a_plugin_forgets_the_completions_of_an_item_it_deletes(make_app, people, make_course) -> None:
+    """``forget_item``: a deleted item's completions go and every student's percent is recomputed."""
+    from typing import Any
+
+    from learnomy_core import CREATABLE, DELETABLE, LOGGED_IN, hookimpl
+    from learnomy.controllers.learning import forget_item, record_completion
+    from tests.conftest import ALL_PLUGINS
+    from werkzeug.test import Client as TestClient
+
+    alive = {7}
+
+    class Tasks:
+        @hookimpl
+        def learnomy_required_items(self, request: Any, course_ids: list[int]) -> list[dict[str, Any]]:
+            return [{"course_id": c, "type": "task", "id": t, "title": "Task", "order": (99, 0, 0, t)}
+                    for c in course_ids for t in alive]
+
+        @hookimpl
+        def learnomy_register_routes(self, registry: Any) -> None:
+            def delete(request: Any) -> Any:
+                alive.discard(7)
+                return forget_item(request, "task", 7, int(request.params["id"]))
+
+            registry.register_rest_route("tasks/v1", r"/courses/(?P<id>[\d]+)/task", [
+                {"methods": CREATABLE, "permission_callback": LOGGED_IN,
+                 "callback": lambda request: record_completion(request, request.user.id, "task", 7,
+                                                               int(request.params["id"])),
+                 "args": {"id": {"type": "integer", "minimum": 1}}},
+                {"methods": DELETABLE, "permission_callback": LOGGED_IN, "callback": delete,
+                 "args": {"id": {"type": "integer", "minimum": 1}}}])
+
+    client = TestClient(make_app(plugins=[*ALL_PLUGINS, Tasks()]))
+    course = make_course(lessons=2)
+    for who in ("ann", "bob"):
+        assert client.post(f"{API}/courses/{course['id']}/enroll", headers=people[who]).status_code == 201
+        assert client.post(f"/wp-json/tasks/v1/courses/{course['id']}/task", headers=people[who]).status_code == 200
+    complete(client, people, course["lesson_ids"][0])
+    assert client.get(f"{API}/courses/{course['id']}/progress", headers=people["ann"]).json["data"]["percent"] == 66
+    forgot = client.delete(f"/wp-json/tasks/v1/courses/{course['id']}/task", headers=people["ann"])
+    assert forgot.status_code == 200, forgot.json
+    assert forgot.json["data"] == {"students": 2}
+    for who, percent in (("ann", 50), ("bob", 0)):
+        progress = client.get(f"{API}/courses/{course['id']}/progress", headers=people[who]).json["data"]
+        assert progress["percent"] == percent
+        assert all(i["type"] != "task" for i in progress["completed_items"])

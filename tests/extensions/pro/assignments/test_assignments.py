@@ -129,6 +129,61 @@ def test_a_required_assignment_counts_toward_completion(client: Client, people: 
     assert "course.completed" in [e for e, _ in acme.EVENTS]
 
 
+def _completions(app: Any, assignment_id: int) -> list[int]:
+    completions = app.tables["lrn_completions"]
+    with app.storage.engine.connect() as db:
+        return sorted(db.execute(sa.select(completions.c.user_id).where(
+            completions.c.item_type == "assignment", completions.c.item_id == assignment_id)).scalars())
+
+
+def _pass_everyone(client: Client, people: People, course: dict[str, Any]) -> dict[str, Any]:
+    """A required assignment ann and bob passed; ann also did the lesson (course completed)."""
+    enroll(client, people, course, "bob")
+    made = make_assignment(client, people, course, required=True, points=10, passing_points=6)
+    assert client.post(f"{API}/lessons/{course['lesson_ids'][0]}/complete", headers=people["ann"]).status_code == 200
+    for who in ("ann", "bob"):
+        submission = client.post(f"{PRO}/assignments/{made['id']}/submissions", json={"content": "Done"},
+                                 headers=people[who]).json["data"]
+        assert client.post(f"{PRO}/submissions/{submission['id']}/grade", json={"points": 8},
+                           headers=people["ivy"]).status_code == 200
+    return made
+
+
+def test_deleting_an_assignment_forgets_its_completions(app, client: Client, people: People,
+                                                        course: dict[str, Any]) -> None:
+    made = _pass_everyone(client, people, course)
+    assert _completions(app, made["id"]) == sorted([people.ids["ann"], people.ids["bob"]])
+    assert client.get(f"{API}/courses/{course['id']}/progress", headers=people["bob"]).json["data"]["percent"] == 50
+    assert client.delete(f"{PRO}/assignments/{made['id']}", headers=people["ivy"]).status_code == 200
+    assert _completions(app, made["id"]) == []
+    bob = client.get(f"{API}/courses/{course['id']}/progress", headers=people["bob"]).json["data"]
+    assert bob["percent"] == 0 and bob["total_items"] == 1
+    ann = client.get(f"{API}/courses/{course['id']}/progress", headers=people["ann"]).json["data"]
+    assert ann["percent"] == 100 and ann["completed_at"] is not None
+
+
+def test_deleting_a_section_forgets_its_assignments_completions(app, client: Client, people: People,
+                                                                course: dict[str, Any]) -> None:
+    made = _pass_everyone(client, people, course)
+    assert client.delete(f"{API}/sections/{course['section_id']}", headers=people["ivy"]).status_code == 200
+    assert _completions(app, made["id"]) == []
+
+
+def test_deleting_an_assignment_is_one_transaction(app, client: Client, people: People, course: dict[str, Any],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from learnomy.extensions.pro.assignments import assignments
+
+    made = _pass_everyone(client, people, course)
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(assignments, "forget_item", broken)
+    assert client.delete(f"{PRO}/assignments/{made['id']}", headers=people["ivy"]).status_code == 500
+    assert client.get(f"{PRO}/assignments/{made['id']}", headers=people["ivy"]).status_code == 200
+    assert _completions(app, made["id"]) == sorted([people.ids["ann"], people.ids["bob"]])
+
+
 def test_the_list_query_count_is_constant(app, client: Client, people: People, course: dict[str, Any]) -> None:
     for number in range(5):
         make_assignment(client, people, course, title=f"A{number}")

@@ -210,3 +210,59 @@ def test_bad_grading_and_filters_are_400(client: Client, people: People, assignm
         client.get(url, headers=people["ivy"])
     assert response.status_code == 400, response.json
     assert response.json["error"]["details"][0]["param"] == param
+
+
+# -- drip ---------------------------------------------------------------------------------
+
+def _second_section(client: Client, people: People, course: dict[str, Any], lessons: int = 1) -> dict[str, Any]:
+    """A second section (``lessons`` lessons) with an assignment in it."""
+    section = client.post(f"{API}/courses/{course['id']}/sections", json={"title": "Part 2"},
+                          headers=people["ivy"]).json["data"]
+    for _ in range(lessons):
+        assert client.post(f"{API}/sections/{section['id']}/lessons", json={"title": "Later", "content": "<p>x</p>"},
+                           headers=people["ivy"]).status_code == 201
+    return make_assignment(client, people, {**course, "section_id": section["id"]})
+
+
+@pytest.mark.parametrize("lock, code", [
+    ("free_sequential", "learnomy_lesson_locked_sequential"),
+    ("pro_drip_rule", "learnomy_lesson_locked_drip_rule_after_enrollment"),
+    ("cohort_schedule", "learnomy_lesson_locked_cohort_schedule"),
+])
+def test_an_assignment_in_a_locked_section_refuses_submissions(
+        client: Client, people: People, make_course: Callable[..., Any], lock: str, code: str) -> None:
+    course = make_course(drip_mode="sequential" if lock == "free_sequential" else "none")
+    enroll(client, people, course, "ann")
+    open_one = make_assignment(client, people, course)
+    locked = _second_section(client, people, course)
+    if lock == "pro_drip_rule":
+        rule = client.post(f"{PRO}/courses/{course['id']}/drip-rules", json={
+            "target_type": "section", "target_id": locked["section_id"], "kind": "days_after_enrollment",
+            "value": 5}, headers=people["ivy"])
+        assert rule.status_code == 201, rule.json
+    elif lock == "cohort_schedule":
+        cohort = client.post(f"{PRO}/cohorts", json={
+            "course_id": course["id"], "name": "Spring", "starts_at": "2020-01-01T00:00:00Z",
+            "ends_at": "2099-01-01T00:00:00Z"}, headers=people["ivy"]).json["data"]
+        assert client.post(f"{PRO}/cohorts/{cohort['id']}/members", json={"user_id": people.ids["ann"]},
+                           headers=people["ivy"]).status_code == 201
+        assert client.put(f"{PRO}/cohorts/{cohort['id']}/schedule", json={"schedule": [
+            {"section_id": locked["section_id"], "unlocks_at": "2099-01-01T00:00:00Z"}]},
+            headers=people["ivy"]).status_code == 200
+    refused = submit(client, people, locked)
+    assert refused.status_code == 403, refused.json
+    assert refused.json["error"]["code"] == code
+    assert refused.json["error"]["details"][0]["reason"] in code
+    assert submit(client, people, open_one).status_code == 201
+    if lock == "free_sequential":
+        # The section opens when its first lesson does: here, once the first section is done.
+        assert client.post(f"{API}/lessons/{course['lesson_ids'][0]}/complete",
+                           headers=people["ann"]).status_code in (200, 201)
+        assert submit(client, people, locked).status_code == 201
+
+
+def test_an_assignment_in_a_section_without_lessons_is_open(
+        client: Client, people: People, make_course: Callable[..., Any]) -> None:
+    course = make_course(drip_mode="sequential")
+    enroll(client, people, course, "ann")
+    assert submit(client, people, _second_section(client, people, course, lessons=0)).status_code == 201

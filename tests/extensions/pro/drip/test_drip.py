@@ -213,6 +213,30 @@ def test_deleting_a_lesson_drops_its_rules(client: Client, people: Any, course: 
     assert [r["target_id"] for r in listed] == [third]
 
 
+@pytest.mark.parametrize("how", ["quiz", "section"])
+def test_deleting_a_quiz_drops_its_rules(client: Client, people: Any, course: dict[str, Any], how: str) -> None:
+    from tests.plugins import acme
+
+    section = client.post(f"{API}/courses/{course['id']}/sections", json={"title": "Part 2"},
+                          headers=people["ivy"]).json["data"]
+    doomed = client.post(f"{API}/sections/{section['id']}/quizzes", json={"title": "Gone"},
+                         headers=people["ivy"]).json["data"]
+    first, second, third = course["lesson_ids"]
+    add(client, people, course, target_type="quiz", target_id=doomed["id"], kind="date", value=later(1))
+    add(client, people, course, target_type="lesson", target_id=second, kind="after_completing",
+        value={"type": "quiz", "id": doomed["id"]})
+    kept = add(client, people, course, target_type="quiz", target_id=course["quiz_id"], kind="date",
+               value=later(1)).json["data"]
+    acme.EVENTS.clear()
+    path = f"{API}/quizzes/{doomed['id']}" if how == "quiz" else f"{API}/sections/{section['id']}"
+    assert client.delete(path, headers=people["ivy"]).status_code == 200
+    listed = client.get(f"{PRO}/courses/{course['id']}/drip-rules", headers=people["ivy"]).json["data"]
+    assert [r["id"] for r in listed] == [kept["id"]]
+    announced = [d for e, d in acme.EVENTS if e == "quiz.deleted"]
+    assert [(d["id"], d["course_id"], d["section_id"]) for d in announced] == [
+        (doomed["id"], course["id"], section["id"])]
+
+
 def test_the_locks_cost_a_constant_number_of_queries(app: LearnomyApp, client: Client, people: Any,
                                                      make_course: Callable[..., dict[str, Any]]) -> None:
     seen: list[str] = []
