@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .registry import Endpoint
     from .request import RestRequest
 
-__all__ = ["parse_params"]
+__all__ = ["parse_params", "bad_param", "check_references"]
 
 
 def parse_params(request: "RestRequest", endpoint: "Endpoint") -> dict[str, Any]:
@@ -123,3 +123,31 @@ def _sanitize_arg(
     if isinstance(result, ApiError):
         return value, {"param": name, "code": result.code, "message": result.message}
     return result, None
+
+
+def bad_param(param: str, message: str, code: str = "rest_invalid_param") -> InvalidParams:
+    """A 400 naming one argument (``rest_invalid_param`` unless ``code`` says otherwise)."""
+    return InvalidParams(f"Invalid parameter(s): {param}", details=[{"param": param, "code": code, "message": message}])
+
+
+def check_references(list_name: str, key: str, wanted: list[int], usable: set[int], message: str) -> None:
+    """Refuse a list whose items name rows the caller may not use, or one row twice.
+
+    ``wanted`` holds each item's ``key`` in the order sent (``steps[2].course_id``);
+    every problem is answered at once and nothing is written.
+
+    :param message: why an item outside ``usable`` is refused.
+    :raises InvalidParams: listing each bad or repeated item.
+    """
+    problems: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    for index, value in enumerate(wanted):
+        if value not in usable:
+            problems.append({"param": f"{list_name}[{index}].{key}", "code": "rest_invalid_param",
+                             "message": message})
+        elif value in seen:
+            problems.append({"param": f"{list_name}[{index}].{key}", "code": "rest_duplicate_param",
+                             "message": "Each appears once."})
+        seen.add(value)
+    if problems:
+        raise InvalidParams(f"Invalid parameter(s): {list_name}", details=problems)

@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional
 import sqlalchemy as sa
 
 from learnomy_core import RestRequest
-from learnomy_core.errors import InvalidParams
+from learnomy_core.params import bad_param
 
 from ..catalog import NAMESPACE, now, parse_time, tables
 
@@ -36,10 +36,6 @@ def split(amount: int, parts: int) -> list[int]:
     share, rest = divmod(int(amount), parts)
     return [share + rest] + [share] * (parts - 1)
 
-
-def bad_param(param: str, message: str, code: str = "rest_invalid_param") -> InvalidParams:
-    """A 400 naming one argument."""
-    return InvalidParams(f"Invalid parameter(s): {param}", details=[{"param": param, "code": code, "message": message}])
 
 
 def add_interval(start: datetime, interval: str, count: int) -> Optional[datetime]:

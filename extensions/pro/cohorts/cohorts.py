@@ -29,10 +29,11 @@ import sqlalchemy as sa
 
 from learnomy_core import CREATABLE, DELETABLE, EDITABLE, INSTRUCTOR, READABLE, Policy, RestRequest, created, deleted
 from learnomy_core.cursors import LIST_ARGS, paginate
-from learnomy_core.errors import Conflict, InvalidParams, NotFound
+from learnomy_core.errors import Conflict, NotFound
 from learnomy_core.events import emit
 from learnomy_core.locks import lock_rows
 from learnomy_core.openapi import ID, INT, STR, TIME, array_of, nullable, obj, route_schema
+from learnomy_core.params import bad_param, check_references
 from learnomy_core.storage import insert_ignore, inserted_id
 from learnomy.controllers.catalog import (
     ID_ARG,
@@ -55,10 +56,6 @@ STATUSES = ("upcoming", "running", "ended")
 MEMBER_ENROLLMENT_STATUSES = ("active", "completed")
 MAX_SCHEDULE = 500
 
-
-def bad_param(param: str, message: str, code: str = "rest_invalid_param") -> InvalidParams:
-    """A 400 naming one argument."""
-    return InvalidParams(f"Invalid parameter(s): {param}", details=[{"param": param, "code": code, "message": message}])
 
 
 # -- rendering ----------------------------------------------------------------------
@@ -358,17 +355,7 @@ def put_schedule(request: RestRequest) -> Any:
     wanted = [int(e["section_id"]) for e in entries]
     own = {int(r[0]) for r in request.db.execute(sa.select(sections.c.id).where(
         sections.c.id.in_(wanted), sections.c.course_id == cohort.course_id))} if wanted else set()
-    problems, seen = [], set()
-    for index, section_id in enumerate(wanted):
-        if section_id not in own:
-            problems.append({"param": f"schedule[{index}].section_id", "code": "rest_invalid_param",
-                             "message": "section_id names no section of the cohort's course."})
-        elif section_id in seen:
-            problems.append({"param": f"schedule[{index}].section_id", "code": "rest_duplicate_param",
-                             "message": "Each section appears once."})
-        seen.add(section_id)
-    if problems:
-        raise InvalidParams("Invalid parameter(s): schedule", details=problems)
+    check_references("schedule", "section_id", wanted, own, "section_id names no section of the cohort's course.")
     t = tables(request)
     # Two editors saving at once: one after the other, never a mix of both.
     lock_rows(request.db, sa.select(t["cohorts"]).where(t["cohorts"].c.id == cohort.id))

@@ -41,11 +41,12 @@ from learnomy_core import (
     deleted,
 )
 from learnomy_core.cursors import LIST_ARGS, paginate
-from learnomy_core.errors import ApiError, Conflict, Forbidden, InvalidParams, NotEnrolled, NotFound
+from learnomy_core.errors import ApiError, Conflict, Forbidden, NotEnrolled, NotFound
 from learnomy_core.events import emit
 from learnomy_core.html import sanitize_html
 from learnomy_core.locks import lock_rows
 from learnomy_core.openapi import BOOL, ID, INT, STR, TIME, array_of, nullable, obj, route_schema
+from learnomy_core.params import bad_param, check_references
 from learnomy_core.storage import insert_ignore
 from learnomy.controllers.catalog import ID_ARG, live_enrollment, now, unmet_prerequisites
 from learnomy.controllers.catalog import tables as free_tables
@@ -61,10 +62,6 @@ MAX_STEPS = 100
 OUTCOMES = ("enrolled", "already_enrolled", "payment_required", "prerequisites_unmet", "course_full", "unavailable")
 STEP_STATUSES = ("not_enrolled", "not_started", "in_progress", "completed")
 
-
-def bad_param(param: str, message: str, code: str = "rest_invalid_param") -> InvalidParams:
-    """A 400 naming one argument."""
-    return InvalidParams(f"Invalid parameter(s): {param}", details=[{"param": param, "code": code, "message": message}])
 
 
 def slugify(text: str) -> str:
@@ -275,17 +272,8 @@ def put_steps(request: RestRequest) -> Any:
             query = query.where(sa.or_(courses.c.status == "publish", courses.c.id.in_(
                 sa.select(teachers.c.course_id).where(teachers.c.user_id == user.id))))
         usable = {int(r[0]) for r in request.db.execute(query)}
-    problems, seen = [], set()
-    for index, course_id in enumerate(wanted):
-        if course_id not in usable:
-            problems.append({"param": f"steps[{index}].course_id", "code": "rest_invalid_param",
-                             "message": "course_id names no published course, nor one you edit."})
-        elif course_id in seen:
-            problems.append({"param": f"steps[{index}].course_id", "code": "rest_duplicate_param",
-                             "message": "Each course appears once."})
-        seen.add(course_id)
-    if problems:
-        raise InvalidParams("Invalid parameter(s): steps", details=problems)
+    check_references("steps", "course_id", wanted, usable,
+                     "course_id names no published course, nor one you edit.")
     t = tables(request)
     # Two editors saving at once: one after the other, never a mix of both.
     lock_rows(request.db, sa.select(t["paths"]).where(t["paths"].c.id == row.id))
