@@ -34,7 +34,7 @@ from werkzeug.test import EnvironBuilder
 
 from learnomy_core import PUBLIC, READABLE, create_app, hookimpl
 
-from .data import PASSWORD, DataSet, build
+from .data import FREE_PLUGINS, PASSWORD, DataSet, build
 from .floor import make_floor
 from .http import load_test
 from .peer import make_peer
@@ -150,7 +150,7 @@ def run(size: str, n: int, http_seconds: float, workers: int) -> dict[str, Any]:
     token = json.loads(body)["data"]["access_token"]
     status, body = call(app, Request("POST", f"{api}/auth/token", body={"username": data.admin_login, "password": PASSWORD}))
     admin = json.loads(body)["data"]["access_token"]
-    dev_app = create_app(database_url=data.url, secret_key=app.config["secret_key"], exclude=["pro"],
+    dev_app = create_app(database_url=data.url, secret_key=app.config["secret_key"], plugins=FREE_PLUGINS,
                          environment="development", site_url=app.config["site_url"])
     basic = base64.b64encode(f"{data.student_login}:{data.app_password}".encode()).decode()
     etag_request = Request("GET", f"{api}/courses/{data.course_id}")

@@ -23,6 +23,7 @@ the after-dispatch hook, serialisation) rolls back every write of the request.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import re
@@ -71,6 +72,7 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # fullmatch: "$" would let "i
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _WRITE_METHODS = ("PUT", "PATCH", "DELETE")
 _INDEX_ALLOW = "GET, HEAD, OPTIONS"
+_READ_METHODS = ("GET", "HEAD")
 _SITE_ROOTS = ("/", "/index.php")
 # Sent with every REST answer, as WordPress sends them.
 _BASE_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Robots-Tag": "noindex"}
@@ -135,6 +137,9 @@ class LearnomyApp:
         # Skip hook machinery on the hot path when no plugin implements a hook.
         self._before = hooks.learnomy_before_dispatch if hooks.learnomy_before_dispatch.get_hookimpls() else None
         self._after = hooks.learnomy_after_dispatch if hooks.learnomy_after_dispatch.get_hookimpls() else None
+        # Validators' ETags cover the plugin set: loading or upgrading a plugin may
+        # change any representation.
+        self._plugin_set = _plugin_set(plugins)
 
     # -- secrets -----------------------------------------------------------
 
@@ -253,7 +258,7 @@ class LearnomyApp:
         except Exception as exc:  # noqa: BLE001 - the one place that turns anything into a 500
             rest = self._unexpected(exc, request)
         route = request.route
-        if route is not None and len(route.endpoints) > 1 and "Allow" not in rest.headers:
+        if route is not None and len(route.endpoints) > 1 and "Allow" not in rest.headers and rest.status != 304:
             self._add_allow(request, rest)
         if self._after is not None:
             # Before the commit: a hook that fails fails the request, and what it
@@ -365,11 +370,30 @@ class LearnomyApp:
             limit = self.settings.get(request.db, "api.rate_limit_per_minute")
             request.extra_headers.update(self.identity.rate_limit(request, limit))
         request.params = parse_params(request, endpoint)
+        if endpoint.validator is not None and request.rest_method in _READ_METHODS:
+            token = endpoint.validator(request)
+            if token is not None:
+                request.etag = self._validator_etag(request, token)
+                # The token covers what the policy decides on (see Endpoint.validator):
+                # a caller holding this ETag was granted this representation.
+                if (request.parent is None and "HTTP_IF_NONE_MATCH" in request.environ
+                        and request.if_none_match.contains_weak(request.etag[1:-1])):
+                    return RestResponse(None, 304)
         permission.enforce(request)
         request.permitted = endpoint
         if request.rest_method in _WRITE_METHODS and "If-Match" in request.headers:
             self._check_if_match(request)
         return _as_response(endpoint.callback(request))
+
+    def _validator_etag(self, request: RestRequest, token: str) -> str:
+        """The ETag of a validator's token: keyed with the site secret (nobody forges
+        one for a representation they were never given), over the plugin set, the
+        path and query (filters, page, ``_fields``...), the caller and the token."""
+        user = request.user
+        caller = "-" if user is None else (
+            f"{user.id}:{int(user.is_admin)}{int(user.is_instructor)}:{','.join(sorted(user.granted))}")
+        raw = "\n".join((self._plugin_set, request.rest_path, request.environ.get("QUERY_STRING", ""), caller, token))
+        return '"' + hmac.new(self.secret_key, raw.encode(), hashlib.sha256).hexdigest()[:32] + '"'
 
     def _check_if_match(self, request: RestRequest) -> None:
         """412 unless ``If-Match`` names the current representation's ETag."""
@@ -389,13 +413,15 @@ class LearnomyApp:
             except ApiError:
                 rest = None
             if rest is not None and rest.status == 200:
-                current = _etag(dumps(rest.body))
+                current = probe.etag or _etag(dumps(rest.body))
         if current is None or not (wanted.star_tag or wanted.contains(current.strip('"'))):
             raise PreconditionFailed()
 
     # -- the answer ----------------------------------------------------------
 
     def _finish(self, request: RestRequest, rest: RestResponse) -> tuple[int, list[tuple[str, str]], bytes]:
+        if rest.status == 304 and request.etag is not None:
+            return self._not_modified(request, {**request.extra_headers, **rest.headers})
         status = original = rest.status
         # The answer's own headers (what _envelope moves into the body), then ours.
         own = {**request.extra_headers, **rest.headers}
@@ -425,8 +451,8 @@ class LearnomyApp:
                    "Link": f"{own['Link']}, {discovery}" if "Link" in own else discovery, "Vary": "Origin"}
         if "HTTP_ORIGIN" in environ:
             headers.update(self._cors(request))
-        if request.rest_method in ("GET", "HEAD") and original == 200:
-            etag = _etag(payload)
+        if request.rest_method in _READ_METHODS and original == 200:
+            etag = request.etag or _etag(payload)
             headers.update(ETag=etag, Vary="Authorization, Cookie, Origin",
                            **{"Cache-Control": self._cache_control(request)})
             # If-None-Match compares weakly (RFC 9110 13.1.2): W/"x" matches "x".
@@ -439,6 +465,19 @@ class LearnomyApp:
         if status != 204:
             headers["Content-Length"] = str(len(payload))
         return status, list(headers.items()), payload
+
+    def _not_modified(self, request: RestRequest, own: dict[str, str]) -> tuple[int, list[tuple[str, str]], bytes]:
+        """The 304 a validator answered: the headers a 200 would carry that a 304
+        must repeat (ETag, Vary, Cache-Control), no body."""
+        environ = request.environ
+        discovery = self._discovery_link(environ)
+        headers = {**own, **_BASE_HEADERS, "X-Request-Id": request.request_id,
+                   "Link": f"{own['Link']}, {discovery}" if "Link" in own else discovery,
+                   "ETag": request.etag, "Vary": "Authorization, Cookie, Origin",
+                   "Cache-Control": self._cache_control(request)}
+        if "HTTP_ORIGIN" in environ:
+            headers.update(self._cors(request))
+        return 304, list(headers.items()), b""
 
     def _cors(self, request: RestRequest) -> dict[str, Any]:
         """CORS grant for the request's ``Origin`` (see :mod:`learnomy_core.cors`)."""
@@ -535,6 +574,18 @@ def _as_response(result: Any) -> RestResponse:
 
 def _error(exc: ApiError, request_id: str) -> RestResponse:
     return RestResponse(exc.body(request_id), exc.status, exc.headers)
+
+
+def _plugin_set(manager: Any) -> str:
+    """A digest of the loaded plugins and the installed version of each one's distribution."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        ours = version("learnomy")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree
+        ours = "source"
+    parts = sorted(f"{name}={getattr(plugin, '__version__', ours)}" for name, plugin in manager.list_name_plugin())
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
 def _etag(payload: bytes) -> str:

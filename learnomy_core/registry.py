@@ -75,6 +75,7 @@ _ENDPOINT_KEYS = {
     "allow_batch",
     "schema",
     "answers",
+    "validator",
 }
 
 
@@ -140,6 +141,12 @@ class Endpoint:
         shown in the index; None when the endpoint does not say.
     :ivar answers: what a success answers, for the OpenAPI document (see
         :class:`learnomy_core.openapi.Answers`); None derives it from the method.
+    :ivar validator: ``validator(request) -> str | None``, a read endpoint's cheap
+        validator: a token of everything its representation (and the caller's right
+        to it) depends on, read in one or two indexed queries before the permission
+        policy and the callback run. The core derives the ETag from it and answers
+        a matching ``If-None-Match`` with 304 at once; None means "no cheap answer"
+        (the route then runs and its ETag hashes the body). See ``docs/plugins.md``.
     """
 
     methods: tuple[str, ...]
@@ -153,6 +160,7 @@ class Endpoint:
     allow_batch: Any = None
     answers: Optional[Answers] = None
     idempotent: bool = False
+    validator: Optional[Callable[[Any], Optional[str]]] = None
 
 
 @dataclass(eq=False)
@@ -238,9 +246,10 @@ class RouteRegistry:
             ``callback``, ``permission_callback``, and optionally ``args``,
             ``sensitive`` (rate limited: ``True`` per user, or
             ``{"per": "client", "accounts": [...]}`` for routes that let someone in;
-            see :class:`Sensitivity`), ``public_cache`` and ``answers`` (what a
+            see :class:`Sensitivity`), ``public_cache``, ``answers`` (what a
             success answers, when the method does not say it: ``"created"``,
-            ``"items"``...; see :class:`learnomy_core.openapi.Answers`).
+            ``"items"``...; see :class:`learnomy_core.openapi.Answers`) and
+            ``validator`` (a GET endpoint's cheap validator; see :class:`Endpoint`).
         :param override: replace an earlier registration of the same route and method.
         :param schema: a callable returning the resource's JSON schema: OPTIONS
             shows it and the OpenAPI document builds every response from it.
@@ -483,6 +492,10 @@ def _endpoint(
     except ValueError as exc:
         problem(f"'answers': {exc}")
         return None
+    validator = spec.get("validator")
+    if validator is not None and (not callable(validator) or set(methods) - {"GET", "HEAD"}):
+        problem("'validator' must be a callable, on a GET endpoint only")
+        return None
     return Endpoint(
         methods=methods,
         callback=callback,
@@ -495,6 +508,7 @@ def _endpoint(
         allow_batch=dict(allow_batch) if isinstance(allow_batch, Mapping) else (allow_batch or None),
         answers=answers,
         idempotent=bool(spec.get("idempotent", False)),
+        validator=validator,
     )
 
 

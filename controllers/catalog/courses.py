@@ -11,7 +11,7 @@ leaves only when an administrator names who takes over (:func:`remove_instructor
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import sqlalchemy as sa
 
@@ -27,7 +27,7 @@ from learnomy_core import (
     deleted,
     hookimpl,
 )
-from learnomy_core.cursors import LIST_ARGS, paginate
+from learnomy_core.cursors import LIST_ARGS, page_version, paginate
 from learnomy_core.errors import ApiError, Conflict, Forbidden, InvalidParams, NotFound, OwnerRemoval
 from learnomy_core.events import emit
 from learnomy_core.locks import lock_rows
@@ -74,7 +74,8 @@ ORDERS = {"date": "created_at", "title": "title", "popularity": "student_count",
 
 # -- list and read ------------------------------------------------------------------
 
-def list_courses(request: RestRequest) -> Any:
+def _course_list(request: RestRequest) -> tuple[Any, list[tuple[Any, bool]], list[Any]]:
+    """The list's filtered query, its order and what its cursors are bound to."""
     table = tables(request)
     courses = table("courses")
     params = request.params
@@ -98,7 +99,38 @@ def list_courses(request: RestRequest) -> Any:
     filters = {k: params.get(k) for k in ("search", "category", "tag", "instructor", "level", "price_type",
                                           "status", "orderby", "order")}
     who = request.user.id if request.user is not None else None
-    return paginate(request, query, order, lambda rows: render_courses(request, rows), bound_to=[filters, who])
+    return query, order, [filters, who]
+
+
+def list_courses(request: RestRequest) -> Any:
+    query, order, bound_to = _course_list(request)
+    return paginate(request, query, order, lambda rows: render_courses(request, rows), bound_to=bound_to)
+
+
+def course_list_version(request: RestRequest) -> Optional[str]:
+    """The course list's validator: the page's course ids and versions, and the total."""
+    query, order, bound_to = _course_list(request)
+    return page_version(request, query, order, [tables(request)("courses").c.version], bound_to=bound_to)
+
+
+def course_version(request: RestRequest) -> Optional[str]:
+    """The course read's validator: the course's version (links, instructors and
+    counters included: see ``catalog_0002``), when the caller may see it."""
+    table = tables(request)
+    courses, teaching = table("courses"), table("course_instructors")
+    user = request.user
+    course_id = request.params["id"]
+    teaches = (sa.exists().where(teaching.c.course_id == courses.c.id, teaching.c.user_id == user.id)
+               if user is not None and not user.is_admin else sa.literal(False))
+    row = request.db.execute(sa.select(courses, teaches.label("lrn_teaches")).where(courses.c.id == course_id)).first()
+    if row is None:
+        return None
+    editor = user is not None and (user.is_admin or bool(row.lrn_teaches))
+    if row.status != "publish" and not editor:
+        return None  # the read answers 404: nothing to revalidate
+    # The whole row, read in this transaction: the read shows it without reading it again.
+    request.memo[("lrn_courses", course_id)] = row
+    return f"course:{row.version}:{int(editor)}"
 
 
 def get_course(request: RestRequest) -> Any:
@@ -320,7 +352,7 @@ def register_routes(registry: Any) -> None:
     editor = editor_policy("course")
     register(NAMESPACE, "/courses", [
         {"methods": READABLE, "callback": list_courses, "permission_callback": PUBLIC, "public_cache": True,
-         "args": {
+         "validator": course_list_version, "args": {
              **LIST_ARGS,
              "search": {"type": "string", "maxLength": 200},
              "category": {"type": "integer", "minimum": 1},
@@ -337,7 +369,7 @@ def register_routes(registry: Any) -> None:
     ], schema=course_schema)
     register(NAMESPACE, COURSE, [
         {"methods": READABLE, "callback": get_course, "permission_callback": PUBLIC, "public_cache": True,
-         "args": ID_ARG},
+         "validator": course_version, "args": ID_ARG},
         {"methods": EDITABLE, "callback": update_course, "permission_callback": editor,
          "args": {**ID_ARG, **COURSE_ARGS}},
         {"methods": DELETABLE, "callback": delete_course, "permission_callback": editor,

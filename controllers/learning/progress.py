@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -335,6 +336,42 @@ def complete_course(request: RestRequest) -> Any:
 
 # -- views and resets -----------------------------------------------------------------
 
+def my_progress_version(request: RestRequest) -> Optional[str]:
+    """The progress view's validator, one query: the student's enrollment and its
+    version (completions and positions raise it: ``catalog_0002``, ``learning_0002``),
+    the course's version (its required items), and how many of its prerequisites
+    the student completed. None (the route runs) unless the enrolled student's
+    own access is plain: a course they may see, a live, unexpired, unlapsed
+    enrollment, prerequisites met; editors without one run the route.
+    """
+    table = tables(request)
+    enrollments, courses, prerequisites = table("enrollments"), table("courses"), table("course_prerequisites")
+    user, course_id = request.user, request.params["id"]
+    done = enrollments.alias("done")
+    needed = sa.select(sa.func.count()).select_from(prerequisites).where(
+        prerequisites.c.course_id == course_id).scalar_subquery()
+    met = sa.select(sa.func.count()).select_from(prerequisites).join(done, sa.and_(
+        done.c.course_id == prerequisites.c.prerequisite_id, done.c.user_id == user.id,
+        done.c.status == "completed")).where(prerequisites.c.course_id == course_id).scalar_subquery()
+    row = request.db.execute(
+        sa.select(enrollments, needed.label("lrn_needed"), met.label("lrn_met"),
+                  *[column.label(f"lrn_course__{column.name}") for column in courses.c])
+        .join(courses, courses.c.id == enrollments.c.course_id)
+        .where(enrollments.c.user_id == user.id, enrollments.c.course_id == course_id)
+        .order_by(enrollments.c.live_key.is_(None), enrollments.c.id.desc()).limit(1)).first()
+    if row is None or row.live_key is None or row.status not in ("active", "completed") or row.lrn_needed != row.lrn_met:
+        return None
+    if row.expires_at is not None and row.expires_at <= now():
+        return None
+    course = SimpleNamespace(**{key[len("lrn_course__"):]: value for key, value in row._mapping.items()
+                                if key.startswith("lrn_course__")})
+    if course.status != "publish" and not user.is_admin:
+        return None
+    if request.app.plugins.hook.learnomy_enrollment_lapsed(request=request, enrollment=row, course=course):
+        return None
+    return f"progress:{row.id}:{row.version}:{course.version}:{row.lrn_met}"
+
+
 def my_progress(request: RestRequest) -> Any:
     access = request.context_as(CourseContext).course
     return progress_view(request, request.user.id, access.id)
@@ -397,6 +434,7 @@ def register_routes(registry: Any) -> None:
     }, schema=next_step_schema)
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/progress", {
         "methods": READABLE, "callback": my_progress, "permission_callback": enrolled_policy("course"), "args": ID_ARG,
+        "validator": my_progress_version,
     }, schema=progress_schema)
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/progress/reset", {
         "methods": CREATABLE, "callback": reset_progress, "permission_callback": editor_policy("course"),
