@@ -391,7 +391,8 @@ class LearnomyApp:
         path and query (filters, page, ``_fields``...), the caller and the token."""
         user = request.user
         caller = "-" if user is None else (
-            f"{user.id}:{int(user.is_admin)}{int(user.is_instructor)}:{','.join(sorted(user.granted))}")
+            f"{user.id}:{int(user.has_cap('manage_options'))}{int(user.has_cap('learnomy_teach'))}:"
+            + ",".join(sorted(getattr(user, "granted", None) or ())))
         raw = "\n".join((self._plugin_set, request.rest_path, request.environ.get("QUERY_STRING", ""), caller, token))
         return '"' + hmac.new(self.secret_key, raw.encode(), hashlib.sha256).hexdigest()[:32] + '"'
 
@@ -407,6 +408,7 @@ class LearnomyApp:
                                 self, request.request_id)
             probe.parent = request
             probe.route = route
+            probe.rest_path = request.rest_path
             probe.url_params = request.url_params
             try:
                 rest = self.dispatch(probe, reader)
