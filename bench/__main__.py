@@ -1,16 +1,23 @@
-"""``python -m bench [--quick] [--check]``: learnomy against its floor and a peer.
+"""``python -m bench [--quick] [--check] [--database-url URL]``: learnomy against its floor and a peer
+(``python -m bench load``: the load mode, see ``bench/load.py``).
 
 Builds the data set, then measures in one process, calls interleaved (ours, peer,
 ours, peer ...) so machine drift cancels:
 
-- dispatch: ``GET /health`` through learnomy against a bare werkzeug app with the
-  same number of rules (the floor of our stack);
+- dispatch: a bench plugin's route that does no database work, through learnomy,
+  against a bare werkzeug app with the same number of rules (the floor of our stack);
 - catalog reads: ``GET /courses`` and ``GET /courses/{id}`` against the same reads
   written plainly in Flask over the same database and SQL;
 - authenticated reads (bearer JWT, application password), a 304 revalidation, a
   write (``POST /enrollments``) and a login (bcrypt-bound; its cost is reported);
+- revalidation: a 304 (the route's validator) against the full read of the same
+  route, for a course, the course list and a student's progress (target 0.3x);
 - scaling: dispatch with 50, 200 and 1,000 routes, a list at page 1 and page
-  1,000 of its cursor, queries per request at ``per_page`` 1, 20 and 100;
+  1,000 of its cursor, queries per request at ``per_page`` 1, 20 and 100, and the
+  course list, a course, a student's enrollments, an instructor's gradebook page and
+  an administrator's student search at ten times the users and enrollments
+  (1,000,000 against 100,000 in the full size; target 1.2x);
+- ``--database-url mysql+pymysql://...``: every measure on MySQL/MariaDB instead;
 - over real HTTP: the app under gunicorn and a loopback load generator.
 
 Prints a table and writes ``bench/results/<size>.json``; ``--check`` exits 1 when
@@ -373,6 +380,11 @@ def table(report: dict[str, Any]) -> str:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["load"]:
+        from .load import main as load_main  # needs the bench extra (gunicorn, locust)
+
+        return load_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the data set, fewer requests")
     parser.add_argument("--size", choices=["full", "quick", "smoke"], help="data set size (overrides --quick)")

@@ -81,13 +81,14 @@ def _insert(db: Any, table: sa.Table, rows: Iterable[dict[str, Any]]) -> None:
 
 
 def build(directory: Path, size: str = "full", seed: int = 7, *, server: Optional[str] = None,
-          scale: int = 1) -> DataSet:
+          scale: int = 1, counts: Optional[tuple[int, int]] = None, name: Optional[str] = None) -> DataSet:
     """A fresh database (SQLite under ``directory``, or on ``server``) holding the
-    data set; ``scale`` multiplies its users and enrollments (courses stay)."""
+    data set; ``scale`` multiplies its users and enrollments (courses stay), and
+    ``counts`` sets them (``(users, enrollments)``: the load mode's)."""
     users, courses, enrollments = SIZES[size]
-    users, enrollments = users * scale, enrollments * scale
+    users, enrollments = counts or (users * scale, enrollments * scale)
     directory.mkdir(parents=True, exist_ok=True)
-    url = database(directory, f"bench-{size}" + (f"-x{scale}" if scale != 1 else ""), server)
+    url = database(directory, name or f"bench-{size}" + (f"-x{scale}" if scale != 1 else ""), server)
     app = create_app(database_url=url, secret_key="bench secret key, not for production",
                      site_url=SITE_URL, plugins=FREE_PLUGINS)
     app.upgrade_database()
@@ -97,7 +98,7 @@ def build(directory: Path, size: str = "full", seed: int = 7, *, server: Optiona
     secret = generate()
     t = app.tables
     start = datetime(2025, 1, 1)
-    instructors = max(2, users // 20 // scale)
+    instructors = max(2, SIZES[size][0] // 20)  # the catalog's teachers do not grow with the students
     with app.storage.engine.begin() as db:
         _insert(db, t["users"], ({
             "ID": i, "user_login": f"user{i}", "user_pass": hashed, "user_nicename": f"user{i}",

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 __all__ = ["table", "declared_tables", "create_tables", "drop_tables", "rebuild_with_autoincrement", "widen_text",
-           "add_version", "bump_version_on", "drop_version_triggers"]
+           "add_version", "version_trigger", "bump_version_on", "drop_version_triggers"]
 
 
 def table(name: str) -> str:
@@ -95,14 +95,16 @@ def add_version(name: str) -> None:
     writer keeps it: other plugins, WordPress's own PHP, an administrator's SQL.
 
     On SQLite a later migration that rebuilds the table (Alembic batch mode) drops
-    its triggers: such a migration calls this again (without the column part).
+    its triggers: such a migration makes them again (:func:`version_trigger`,
+    :func:`bump_version_on`).
     """
+    op.add_column(table(name), sa.Column("version", sa.Integer, nullable=False, server_default="0"))
+    version_trigger(name)
+
+
+def version_trigger(name: str) -> None:
+    """The trigger that raises ``version`` on every UPDATE of a row of ``name`` (unprefixed)."""
     full = table(name)
-    op.add_column(full, sa.Column("version", sa.Integer, nullable=False, server_default="0"))
-    _self_trigger(full)
-
-
-def _self_trigger(full: str) -> None:
     if op.get_bind().dialect.name in ("mysql", "mariadb"):
         op.execute(f"CREATE TRIGGER {full}_v_self BEFORE UPDATE ON {full} FOR EACH ROW "
                    f"SET NEW.version = OLD.version + 1")
