@@ -11,6 +11,7 @@ leaves only when an administrator names who takes over (:func:`remove_instructor
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -113,16 +114,26 @@ def course_list_version(request: RestRequest) -> Optional[str]:
     return page_version(request, query, order, [tables(request)("courses").c.version], bound_to=bound_to)
 
 
+@lru_cache(maxsize=16)
+def _course_version_query(courses: sa.Table, teaching: Optional[sa.Table]) -> sa.Select:
+    """The course row and whether the caller teaches it (with ``teaching``), built once."""
+    teaches = (sa.exists().where(teaching.c.course_id == courses.c.id, teaching.c.user_id == sa.bindparam("lrn_user"))
+               if teaching is not None else sa.literal(False))
+    return sa.select(courses, teaches.label("lrn_teaches")).where(courses.c.id == sa.bindparam("lrn_course"))
+
+
 def course_version(request: RestRequest) -> Optional[str]:
     """The course read's validator: the course's version (links, instructors and
     counters included: see ``catalog_0002``), when the caller may see it."""
     table = tables(request)
-    courses, teaching = table("courses"), table("course_instructors")
     user = request.user
     course_id = request.params["id"]
-    teaches = (sa.exists().where(teaching.c.course_id == courses.c.id, teaching.c.user_id == user.id)
-               if user is not None and not user.is_admin else sa.literal(False))
-    row = request.db.execute(sa.select(courses, teaches.label("lrn_teaches")).where(courses.c.id == course_id)).first()
+    if user is None or user.is_admin:
+        statement = _course_version_query(table("courses"), None)
+        row = request.db.execute(statement, {"lrn_course": course_id}).first()
+    else:
+        statement = _course_version_query(table("courses"), table("course_instructors"))
+        row = request.db.execute(statement, {"lrn_course": course_id, "lrn_user": user.id}).first()
     if row is None:
         return None
     editor = user is not None and (user.is_admin or bool(row.lrn_teaches))

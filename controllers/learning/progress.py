@@ -10,6 +10,7 @@ done in history and reverses completion.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Optional
@@ -336,6 +337,23 @@ def complete_course(request: RestRequest) -> Any:
 
 # -- views and resets -----------------------------------------------------------------
 
+@lru_cache(maxsize=16)
+def _progress_version_query(enrollments: sa.Table, courses: sa.Table, prerequisites: sa.Table) -> sa.Select:
+    """The validator's query, built once per set of tables (building it costs more than running it)."""
+    user, course_id = sa.bindparam("lrn_user"), sa.bindparam("lrn_course")
+    done = enrollments.alias("done")
+    needed = sa.select(sa.func.count()).select_from(prerequisites).where(
+        prerequisites.c.course_id == course_id).scalar_subquery()
+    met = sa.select(sa.func.count()).select_from(prerequisites).join(done, sa.and_(
+        done.c.course_id == prerequisites.c.prerequisite_id, done.c.user_id == user,
+        done.c.status == "completed")).where(prerequisites.c.course_id == course_id).scalar_subquery()
+    return (sa.select(enrollments, needed.label("lrn_needed"), met.label("lrn_met"),
+                      *[column.label(f"lrn_course__{column.name}") for column in courses.c])
+            .join(courses, courses.c.id == enrollments.c.course_id)
+            .where(enrollments.c.user_id == user, enrollments.c.course_id == course_id)
+            .order_by(enrollments.c.live_key.is_(None), enrollments.c.id.desc()).limit(1))
+
+
 def my_progress_version(request: RestRequest) -> Optional[str]:
     """The progress view's validator, one query: the student's enrollment and its
     version (completions and positions raise it: ``catalog_0002``, ``learning_0002``),
@@ -345,20 +363,9 @@ def my_progress_version(request: RestRequest) -> Optional[str]:
     enrollment, prerequisites met; editors without one run the route.
     """
     table = tables(request)
-    enrollments, courses, prerequisites = table("enrollments"), table("courses"), table("course_prerequisites")
-    user, course_id = request.user, request.params["id"]
-    done = enrollments.alias("done")
-    needed = sa.select(sa.func.count()).select_from(prerequisites).where(
-        prerequisites.c.course_id == course_id).scalar_subquery()
-    met = sa.select(sa.func.count()).select_from(prerequisites).join(done, sa.and_(
-        done.c.course_id == prerequisites.c.prerequisite_id, done.c.user_id == user.id,
-        done.c.status == "completed")).where(prerequisites.c.course_id == course_id).scalar_subquery()
-    row = request.db.execute(
-        sa.select(enrollments, needed.label("lrn_needed"), met.label("lrn_met"),
-                  *[column.label(f"lrn_course__{column.name}") for column in courses.c])
-        .join(courses, courses.c.id == enrollments.c.course_id)
-        .where(enrollments.c.user_id == user.id, enrollments.c.course_id == course_id)
-        .order_by(enrollments.c.live_key.is_(None), enrollments.c.id.desc()).limit(1)).first()
+    user = request.user
+    statement = _progress_version_query(table("enrollments"), table("courses"), table("course_prerequisites"))
+    row = request.db.execute(statement, {"lrn_user": user.id, "lrn_course": request.params["id"]}).first()
     if row is None or row.live_key is None or row.status not in ("active", "completed") or row.lrn_needed != row.lrn_met:
         return None
     if row.expires_at is not None and row.expires_at <= now():

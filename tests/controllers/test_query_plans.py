@@ -32,18 +32,18 @@ def _crowd(app: Any, course_id: int, lesson_id: int, quiz_id: int) -> None:
     t, when = app.tables, datetime(2026, 1, 1)
     with app.storage.engine.begin() as db:
         db.execute(sa.insert(t["lrn_enrollments"]), [{
-            "user_id": 100_000 + i, "course_id": course_id if i % 3 == 0 else 50_000 + i % 500, "status": "active",
+            "user_id": 100_000 + i, "course_id": course_id if i % 50 == 0 else 50_000 + i % 500, "status": "active",
             "source": "free", "enrolled_at": when, "progress_percent": 0,
-            "live_key": f"{100_000 + i}:{course_id if i % 3 == 0 else 50_000 + i % 500}"} for i in range(OTHERS)])
+            "live_key": f"{100_000 + i}:{course_id if i % 50 == 0 else 50_000 + i % 500}"} for i in range(OTHERS)])
         db.execute(sa.insert(t["lrn_completions"]), [{
-            "user_id": 100_000 + i, "item_type": "lesson", "item_id": lesson_id if i % 3 == 0 else 70_000 + i,
-            "course_id": course_id if i % 3 == 0 else 50_000 + i % 500, "completed_at": when} for i in range(OTHERS)])
+            "user_id": 100_000 + i, "item_type": "lesson", "item_id": lesson_id if i % 50 == 0 else 70_000 + i,
+            "course_id": course_id if i % 50 == 0 else 50_000 + i % 500, "completed_at": when} for i in range(OTHERS)])
         db.execute(sa.insert(t["lrn_positions"]), [{
-            "user_id": 100_000 + i, "lesson_id": lesson_id if i % 3 == 0 else 70_000 + i,
-            "course_id": course_id if i % 3 == 0 else 50_000 + i % 500, "position": 1.0, "percent": 1,
+            "user_id": 100_000 + i, "lesson_id": lesson_id if i % 50 == 0 else 70_000 + i,
+            "course_id": course_id if i % 50 == 0 else 50_000 + i % 500, "position": 1.0, "percent": 1,
             "updated_at": when} for i in range(OTHERS)])
         db.execute(sa.insert(t["lrn_attempts"]), [{
-            "quiz_id": quiz_id if i % 3 == 0 else 60_000 + i % 500, "course_id": course_id if i % 3 == 0 else 50_000 + i % 500,
+            "quiz_id": quiz_id if i % 50 == 0 else 60_000 + i % 500, "course_id": course_id if i % 50 == 0 else 50_000 + i % 500,
             "user_id": 100_000 + i, "status": "graded", "started_at": when, "submitted_at": when, "questions": [],
             "answers": {}, "grades": {}, "score": 1.0, "max_score": 1.0, "percent": 100.0, "passed": True}
             for i in range(OTHERS)])
