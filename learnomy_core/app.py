@@ -476,7 +476,7 @@ class LearnomyApp:
         discovery = self._discovery_link(environ)
         headers = {**own, **_BASE_HEADERS, "X-Request-Id": request.request_id,
                    "Link": f"{own['Link']}, {discovery}" if "Link" in own else discovery,
-                   "ETag": request.etag, "Vary": "Authorization, Cookie, Origin",
+                   "ETag": request.etag or "", "Vary": "Authorization, Cookie, Origin",
                    "Cache-Control": self._cache_control(request)}
         if "HTTP_ORIGIN" in environ:
             headers.update(self._cors(request))

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
@@ -231,11 +231,17 @@ def instructor_ids(db: Connection, table: sa.Table, course_ids: Iterable[int]) -
     ids = list(course_ids)
     found: dict[int, list[int]] = {i: [] for i in ids}
     if ids:
-        rows = db.execute(sa.select(table.c.course_id, table.c.user_id)
-                          .where(table.c.course_id.in_(ids)).order_by(table.c.added_at, table.c.user_id))
-        for course_id, user_id in rows:
+        for course_id, user_id in db.execute(_instructors_query(table), {"lrn_ids": ids}):
             found[int(course_id)].append(int(user_id))
     return found
+
+
+@lru_cache(maxsize=16)
+def _instructors_query(table: sa.Table) -> sa.Select:
+    """Built once: every course answer reads it."""
+    return (sa.select(table.c.course_id, table.c.user_id)
+            .where(table.c.course_id.in_(sa.bindparam("lrn_ids", expanding=True)))
+            .order_by(table.c.added_at, table.c.user_id))
 
 
 def is_editor(user: Any, instructors: list[int]) -> bool:

@@ -76,7 +76,15 @@ ORDERS = {"date": "created_at", "title": "title", "popularity": "student_count",
 # -- list and read ------------------------------------------------------------------
 
 def _course_list(request: RestRequest) -> tuple[Any, list[tuple[Any, bool]], list[Any]]:
-    """The list's filtered query, its order and what its cursors are bound to."""
+    """The list's filtered query, its order and what its cursors are bound to (built
+    once per request: the validator and the list both use them)."""
+    built: Optional[tuple[Any, list[tuple[Any, bool]], list[Any]]] = request.memo.get("course_list")
+    if built is None:
+        built = request.memo["course_list"] = _build_course_list(request)
+    return built
+
+
+def _build_course_list(request: RestRequest) -> tuple[Any, list[tuple[Any, bool]], list[Any]]:
     table = tables(request)
     courses = table("courses")
     params = request.params

@@ -340,7 +340,8 @@ def complete_course(request: RestRequest) -> Any:
 @lru_cache(maxsize=16)
 def _progress_version_query(enrollments: sa.Table, courses: sa.Table, prerequisites: sa.Table) -> sa.Select:
     """The validator's query, built once per set of tables (building it costs more than running it)."""
-    user, course_id = sa.bindparam("lrn_user"), sa.bindparam("lrn_course")
+    user: Any = sa.bindparam("lrn_user")
+    course_id: Any = sa.bindparam("lrn_course")
     done = enrollments.alias("done")
     needed = sa.select(sa.func.count()).select_from(prerequisites).where(
         prerequisites.c.course_id == course_id).scalar_subquery()
