@@ -166,12 +166,14 @@ def paginate(
 
     binding = binding_of(request.route.pattern if request.route else "", request.url_params, *bound_to)
     secret = request.app.secret_key
-    after = decode_cursor(secret, binding, request.params.get("cursor"))
+    memo = getattr(request, "memo", {})
+    after = memo[("page_after", binding)] if ("page_after", binding) in memo else decode_cursor(
+        secret, binding, request.params.get("cursor"))
     per_page = request.params["per_page"]
     page = keyset_page(request.db, query, order, after, per_page)
     # COUNT(*) over the same FROM and WHERE: databases answer it from an index,
     # where counting a wrapped subquery makes them materialise the rows first.
-    total = request.memo.pop(("page_total", binding), None) if hasattr(request, "memo") else None
+    total = memo.pop(("page_total", binding), None)
     if total is None:
         total = request.db.execute(
             query.with_only_columns(sa.func.count(), maintain_column_froms=True).order_by(None)
@@ -199,7 +201,8 @@ def page_version(
     """
     binding = binding_of(request.route.pattern if request.route else "", request.url_params, *bound_to)
     try:
-        after = decode_cursor(request.app.secret_key, binding, request.params.get("cursor"))
+        after = request.memo[("page_after", binding)] = decode_cursor(
+            request.app.secret_key, binding, request.params.get("cursor"))
         total = query.with_only_columns(sa.func.count(), maintain_column_froms=True).order_by(None).scalar_subquery()
         keyed = query.with_only_columns(*[column for column, _ in order], *versions, total.label("lrn_total"),
                                         maintain_column_froms=True)

@@ -269,10 +269,7 @@ def visible_courses(request: RestRequest, courses: sa.Table) -> Any:
 def load_course(request: RestRequest, course_id: int) -> CourseAccess:
     """The course if the caller may know it exists; 404 otherwise."""
     table = tables(request)
-    # The row a validator read already, in this transaction (see course_version).
-    row = request.memo.pop(("lrn_courses", course_id), None)
-    if row is None:
-        row = request.db.execute(sa.select(table("courses")).where(table("courses").c.id == course_id)).first()
+    row = request.db.execute(_course_query(table("courses")), {"lrn_course": course_id}).first()
     if row is None:
         raise NotFound("Course not found.")
     instructors = instructor_ids(request.db, table("course_instructors"), [course_id])[course_id]
@@ -280,6 +277,12 @@ def load_course(request: RestRequest, course_id: int) -> CourseAccess:
     if not may_see(request.user, row.status, editor):
         raise NotFound("Course not found.")
     return CourseAccess(row, instructors, editor)
+
+
+@lru_cache(maxsize=16)
+def _course_query(courses: sa.Table) -> sa.Select:
+    """Built once: nearly every route reads a course."""
+    return sa.select(courses).where(courses.c.id == sa.bindparam("lrn_course"))
 
 
 def course_of(kind: str, request: RestRequest, item_id: int) -> tuple[CourseAccess, Any]:

@@ -33,7 +33,7 @@ from learnomy_core.errors import ApiError, Conflict, Forbidden, InvalidParams, N
 from learnomy_core.events import emit
 from learnomy_core.locks import lock_rows
 from learnomy_core.openapi import BOOL, resource_schema
-from learnomy_core.storage import inserted_id
+from learnomy_core.storage import execute_compiled, inserted_id
 
 from .access import (
     CourseContext,
@@ -124,10 +124,12 @@ def course_list_version(request: RestRequest) -> Optional[str]:
 
 @lru_cache(maxsize=16)
 def _course_version_query(courses: sa.Table, teaching: Optional[sa.Table]) -> sa.Select:
-    """The course row and whether the caller teaches it (with ``teaching``), built once."""
+    """The course's status and version, and whether the caller teaches it (with
+    ``teaching``), built once. Not the row: a 304 needs none of it."""
     teaches = (sa.exists().where(teaching.c.course_id == courses.c.id, teaching.c.user_id == sa.bindparam("lrn_user"))
-               if teaching is not None else sa.literal(False))
-    return sa.select(courses, teaches.label("lrn_teaches")).where(courses.c.id == sa.bindparam("lrn_course"))
+               if teaching is not None else sa.false())
+    return (sa.select(courses.c.status, courses.c.version, teaches.label("lrn_teaches"))
+            .where(courses.c.id == sa.bindparam("lrn_course")))
 
 
 def course_version(request: RestRequest) -> Optional[str]:
@@ -138,17 +140,15 @@ def course_version(request: RestRequest) -> Optional[str]:
     course_id = request.params["id"]
     if user is None or user.is_admin:
         statement = _course_version_query(table("courses"), None)
-        row = request.db.execute(statement, {"lrn_course": course_id}).first()
+        row = execute_compiled(request.db, statement, {"lrn_course": course_id}).first()
     else:
         statement = _course_version_query(table("courses"), table("course_instructors"))
-        row = request.db.execute(statement, {"lrn_course": course_id, "lrn_user": user.id}).first()
+        row = execute_compiled(request.db, statement, {"lrn_course": course_id, "lrn_user": user.id}).first()
     if row is None:
         return None
     editor = user is not None and (user.is_admin or bool(row.lrn_teaches))
     if row.status != "publish" and not editor:
         return None  # the read answers 404: nothing to revalidate
-    # The whole row, read in this transaction: the read shows it without reading it again.
-    request.memo[("lrn_courses", course_id)] = row
     return f"course:{row.version}:{int(editor)}"
 
 
