@@ -171,6 +171,15 @@ def build(directory: Path, size: str = "full", seed: int = 7, *, server: Optiona
         db.execute(sa.insert(t["lrn_positions"]).values(user_id=users, lesson_id=first_lesson + 2,
                                                         course_id=progress_course, position=42.0, percent=30,
                                                         updated_at=start, occurred_at=start))
+    # Statistics for the planners, as after any bulk load (SQLite plans without them
+    # by guesswork: a join may start from the wrong table).
+    with app.storage.engine.begin() as db:
+        if db.dialect.name == "sqlite":
+            db.exec_driver_sql("ANALYZE")
+        else:
+            for table in ("users", "usermeta", "lrn_courses", "lrn_enrollments", "lrn_lessons", "lrn_sections",
+                          "lrn_course_instructors", "lrn_completions", "lrn_positions"):
+                db.exec_driver_sql(f"ANALYZE TABLE {t[table].name}")
     free = [c for c in range(1, courses + 1) if c not in set(enrolled)][:50]
     course_id = courses // 2
     return DataSet(app, url, users, courses, enrollments, student_login=f"user{users}", admin_login="user1",

@@ -170,7 +170,17 @@ def paginate(
     after = memo[("page_after", binding)] if ("page_after", binding) in memo else decode_cursor(
         secret, binding, request.params.get("cursor"))
     per_page = request.params["per_page"]
-    page = keyset_page(request.db, query, order, after, per_page)
+    found = memo.pop(("page_keys", binding), None)
+    if found is not None:
+        # The validator walked this page already, in this transaction: fetch its rows by key.
+        keys, next_key = found
+        key_column = order[-1][0]
+        rows = list(request.db.execute(query.where(key_column.in_(keys)))) if keys else []
+        position = {key: index for index, key in enumerate(keys)}
+        rows.sort(key=lambda row: position[row._mapping[key_column]])
+        page = Page(rows, next_key)
+    else:
+        page = keyset_page(request.db, query, order, after, per_page)
     # COUNT(*) over the same FROM and WHERE: databases answer it from an index,
     # where counting a wrapped subquery makes them materialise the rows first.
     total = memo.pop(("page_total", binding), None)
@@ -214,7 +224,9 @@ def page_version(
             query.with_only_columns(sa.func.count(), maintain_column_froms=True).order_by(None)).scalar_one()
         return f"empty:{count}"
     total_count = page.rows[0][-1]
-    # Counted in this transaction's snapshot: paginate reuses it rather than count again.
+    # Read in this transaction's snapshot: paginate reuses the count and the page's keys
+    # (the order's last column, unique) rather than walk the index again.
     request.memo[("page_total", binding)] = total_count
+    request.memo[("page_keys", binding)] = ([row[len(order) - 1] for row in page.rows], page.next_key)
     keys = ";".join(",".join(str(value) for value in row[:-1]) for row in page.rows)
     return f"{total_count}:{page.next_key is not None}:{keys}"
