@@ -31,7 +31,7 @@ from .errors import Unavailable
 
 __all__ = [
     "inserted_id","Storage", "ID", "LONGTEXT", "TEXT_TABLE", "is_disconnect", "insert_ignore", "RETRY_AFTER_SECONDS",
-           "never_reuse_ids", "ids_never_reused", "storage_of", "execute_compiled"]
+           "never_reuse_ids", "ids_never_reused", "storage_of", "first_compiled"]
 
 # WordPress's id columns: BIGINT(20) UNSIGNED on MySQL; SQLite needs INTEGER to
 # make a primary key an alias of its rowid (autoincrement).
@@ -235,11 +235,17 @@ def inserted_id(result: "sa.CursorResult[Any]") -> int:
 _COMPILED: dict[tuple[int, str], tuple[Any, Any, Optional[tuple[str, ...]]]] = {}
 
 
-def execute_compiled(db: Connection, statement: Any, params: dict[str, Any]) -> Any:
-    """Run ``statement`` (built once, with ``bindparam``s; not ``expanding`` ones) as
-    its SQL compiled once per dialect: no compile-cache lookup and no result
-    processing per call, for the hottest small reads (a validator's). The rows hold
-    the driver's own values: strings and numbers as stored (on SQLite a date is text).
+def first_compiled(db: Connection, statement: Any, params: dict[str, Any]) -> Optional[tuple[Any, ...]]:
+    """The first row of ``statement`` (built once, with ``bindparam``s; not
+    ``expanding`` ones), run as its SQL compiled once per dialect, on the driver's
+    cursor of ``db``: for the hottest small reads (a validator's), where
+    SQLAlchemy's per-call work costs several times the query. The row is the
+    driver's tuple (strings and numbers as stored; on SQLite a date is text).
+
+    In the request's transaction: on MySQL/MariaDB the read opens it (its snapshot),
+    and SQLAlchemy's next statement carries on in it. With a cursor listener on the
+    engine (query counters, tracing) or on a driver error, the statement goes through
+    SQLAlchemy instead, which reports and wraps as usual.
     """
     key = (id(statement), db.dialect.name)
     found = _COMPILED.get(key)
@@ -249,4 +255,15 @@ def execute_compiled(db: Connection, statement: Any, params: dict[str, Any]) -> 
         found = _COMPILED[key] = (statement, compiled, compiled.positiontup)
     _, compiled, order = found
     values = compiled.construct_params(params)
-    return db.exec_driver_sql(compiled.string, tuple(values[name] for name in order) if order else values)
+    args: Any = tuple(values[name] for name in order) if order else values
+    if db.dispatch.before_cursor_execute or db.dispatch.after_cursor_execute:
+        return db.exec_driver_sql(compiled.string, args).first()
+    cursor = db.connection.cursor()
+    try:
+        cursor.execute(compiled.string, args)
+        return cursor.fetchone()
+    except db.dialect.loaded_dbapi.Error:
+        pass
+    finally:
+        cursor.close()
+    return db.exec_driver_sql(compiled.string, args).first()

@@ -33,7 +33,7 @@ from learnomy_core.errors import ApiError, Conflict, Forbidden, InvalidParams, N
 from learnomy_core.events import emit
 from learnomy_core.locks import lock_rows
 from learnomy_core.openapi import BOOL, resource_schema
-from learnomy_core.storage import execute_compiled, inserted_id
+from learnomy_core.storage import first_compiled, inserted_id
 
 from .access import (
     CourseContext,
@@ -140,16 +140,17 @@ def course_version(request: RestRequest) -> Optional[str]:
     course_id = request.params["id"]
     if user is None or user.is_admin:
         statement = _course_version_query(table("courses"), None)
-        row = execute_compiled(request.db, statement, {"lrn_course": course_id}).first()
+        row = first_compiled(request.db, statement, {"lrn_course": course_id})
     else:
         statement = _course_version_query(table("courses"), table("course_instructors"))
-        row = execute_compiled(request.db, statement, {"lrn_course": course_id, "lrn_user": user.id}).first()
+        row = first_compiled(request.db, statement, {"lrn_course": course_id, "lrn_user": user.id})
     if row is None:
         return None
-    editor = user is not None and (user.is_admin or bool(row.lrn_teaches))
-    if row.status != "publish" and not editor:
+    status, version, teaches = row
+    editor = user is not None and (user.is_admin or bool(teaches))
+    if status != "publish" and not editor:
         return None  # the read answers 404: nothing to revalidate
-    return f"course:{row.version}:{int(editor)}"
+    return f"course:{version}:{int(editor)}"
 
 
 def get_course(request: RestRequest) -> Any:

@@ -295,13 +295,13 @@ def store_position(request: RestRequest, access: CourseAccess, lesson: Any, posi
     newer = sa.and_(positions.c.user_id == request.user.id, positions.c.lesson_id == lesson.id,
                     sa.or_(positions.c.occurred_at.is_(None), positions.c.occurred_at <= occurred_at))
 
-    def update() -> bool:
-        return request.db.execute(sa.update(positions).where(newer).values(**values)).rowcount == 1
-
-    if update() or insert_ignore(request.db, positions, {
+    # Insert first: on MySQL/MariaDB an UPDATE that finds no row locks the gap where
+    # it would be, and two students' first positions then deadlock on the insert.
+    if insert_ignore(request.db, positions, {
             **values, "user_id": request.user.id, "lesson_id": int(lesson.id), "course_id": access.id}):
         return True
-    return update()  # another request inserted the row meanwhile: latest still wins
+    # The row exists (stored earlier, or by another request meanwhile): latest wins.
+    return bool(request.db.execute(sa.update(positions).where(newer).values(**values)).rowcount == 1)
 
 
 def next_step(request: RestRequest) -> Any:
