@@ -183,8 +183,10 @@ def student_search(data: DataSet) -> Callable[[], int]:
     t = data.app.tables
     users, meta = t["users"], t["usermeta"]
     typed = "user1"
+    # ``meta_key + ''``: the meta row is found by user id; MariaDB would otherwise
+    # build a row filter from the meta_key index, which reads every user's roles.
     query = (sa.select(users.c.ID, users.c.user_login, users.c.display_name)
-             .join(meta, sa.and_(meta.c.user_id == users.c.ID, meta.c.meta_key == "wp_capabilities"))
+             .join(meta, sa.and_(meta.c.user_id == users.c.ID, meta.c.meta_key + "" == "wp_capabilities"))
              .where(users.c.user_login >= typed, users.c.user_login < typed[:-1] + chr(ord(typed[-1]) + 1),
                     meta.c.meta_value.like("%lrn_student%"))
              .order_by(users.c.user_login).limit(20))
