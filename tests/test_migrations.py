@@ -113,7 +113,10 @@ def test_sqlite_tables_made_before_are_rebuilt_keeping_rows_and_keys(tmp_path: P
         assert all(_created_with_autoincrement(db, name) for name in ids)
         assert db.execute(then).all() == rows
         db.execute(courses.delete().where(courses.c.id == kept[-1]))
-    assert {name: (inspector.get_indexes(name), inspector.get_unique_constraints(name)) for name in ids} == keys
+    for name in ids:  # every key kept (later revisions may add indexes: catalog_0002's on enrollments)
+        indexes, uniques = keys[name]
+        assert [i for i in inspector.get_indexes(name) if i in indexes] == indexes, name
+        assert inspector.get_unique_constraints(name) == uniques, name
     with engine.begin() as db:
         assert _insert(db, courses) > kept[-1]
     engine.dispose()

@@ -199,6 +199,8 @@ def catalog_tables(metadata: sa.MetaData, prefix: str) -> None:
     for column in ("created_at", "title", "student_count", "rating_average"):
         sa.Index(f"{courses.name}_status_{column}", courses.c.status, courses.c[column], courses.c.id)
     sa.Index(f"{enrollments.name}_course_status", enrollments.c.course_id, enrollments.c.status)
+    # A student's rows of one course (catalog_0002): progress reads and the version triggers.
+    sa.Index(f"{enrollments.name}_user_course", enrollments.c.user_id, enrollments.c.course_id)
 
 
 def declare_tables(metadata: sa.MetaData, prefix: str) -> None:

@@ -7,7 +7,10 @@ an UPDATE of the row itself, an instructor, category, tag or prerequisite link
 added or removed, a lesson added or removed (a course's number of required items);
 a completion recorded or removed (the enrollment of that student and course).
 The routes' validators read them in one indexed query (see ``validator`` in
-``docs/plugins.md``).
+``docs/plugins.md``). Enrollments get an index on (user, course): the triggers'
+updates (and a student's progress reads) then lock and read that student's rows
+of that course only, not every enrollment of the course (which made concurrent
+students of one course deadlock on MariaDB).
 
 Revision ID: catalog_0002
 Revises: catalog_0001
@@ -29,6 +32,7 @@ ENROLLMENT = "user_id = {row}.user_id AND course_id = {row}.course_id"
 
 
 def upgrade() -> None:
+    op.create_index(f"{table('lrn_enrollments')}_user_course", table("lrn_enrollments"), ["user_id", "course_id"])
     add_version("lrn_courses")
     add_version("lrn_enrollments")
     for name in COURSE_LINKS:
@@ -42,3 +46,4 @@ def downgrade() -> None:
         drop_version_triggers(name)
     for name in ("lrn_courses", "lrn_enrollments"):
         op.drop_column(table(name), "version")
+    op.drop_index(f"{table('lrn_enrollments')}_user_course", table("lrn_enrollments"))
