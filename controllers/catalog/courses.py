@@ -28,7 +28,7 @@ from learnomy_core import (
     deleted,
     hookimpl,
 )
-from learnomy_core.cursors import LIST_ARGS, page_version, paginate
+from learnomy_core.cursors import LIST_ARGS, binding_of, page_version, paginate
 from learnomy_core.errors import ApiError, Conflict, Forbidden, InvalidParams, NotFound, OwnerRemoval
 from learnomy_core.events import emit
 from learnomy_core.locks import lock_rows
@@ -118,8 +118,48 @@ def list_courses(request: RestRequest) -> Any:
 
 def course_list_version(request: RestRequest) -> Optional[str]:
     """The course list's validator: the page's course ids and versions, and the total."""
+    params, user = request.params, request.user
+    if (not params.get("cursor") and not any(params.get(name) for name in _FILTERS)
+            and (user is None or not (user.is_admin or user.is_instructor))):
+        return _catalog_page_version(request)
     query, order, bound_to = _course_list(request)
     return page_version(request, query, order, [tables(request)("courses").c.version], bound_to=bound_to)
+
+
+_FILTERS = ("search", "category", "tag", "instructor", "level", "price_type", "status")
+
+
+@lru_cache(maxsize=32)
+def _catalog_page_query(courses: sa.Table, column: str, descending: bool) -> sa.Select:
+    """The first page of the published catalog in one order, with the total, built once."""
+    visible = courses.c.status == "publish"
+    total = sa.select(sa.func.count()).select_from(courses).where(visible).scalar_subquery()
+    ordered = [courses.c[column], courses.c.id]
+    return (sa.select(*ordered, courses.c.version, total.label("lrn_total")).where(visible)
+            .order_by(*[c.desc() if descending else c.asc() for c in ordered]).limit(sa.bindparam("lrn_limit")))
+
+
+def _catalog_page_version(request: RestRequest) -> Optional[str]:
+    """:func:`page_version` for the list's commonest form (the first page of the
+    published catalog, as a visitor or a student sees it) from a statement built
+    once: what ``page_version`` would read, and leaves for ``paginate``, the same."""
+    params, user = request.params, request.user
+    per_page = params["per_page"]
+    statement = _catalog_page_query(tables(request)("courses"), ORDERS[params["orderby"]], params["order"] == "desc")
+    rows = request.db.execute(statement, {"lrn_limit": per_page + 1}).all()
+    if not rows:
+        return None
+    filters = {k: params.get(k) for k in (*_FILTERS, "orderby", "order")}
+    binding = binding_of(request.route.pattern if request.route else "", request.url_params,
+                         filters, user.id if user is not None else None)
+    total, more, rows = rows[0][3], len(rows) > per_page, rows[:per_page]
+    last = rows[-1]
+    next_key = [last[0].isoformat() if hasattr(last[0], "isoformat") else last[0], last[1]] if more else None
+    request.memo[("page_after", binding)] = None
+    request.memo[("page_total", binding)] = total
+    request.memo[("page_keys", binding)] = ([row[1] for row in rows], next_key)
+    keys = ";".join(f"{row[0]},{row[1]},{row[2]}" for row in rows)
+    return f"{total}:{more}:{keys}"
 
 
 @lru_cache(maxsize=16)
