@@ -26,6 +26,7 @@ from .hookspecs import hookimpl
 from .permissions import ADMIN, INSTRUCTOR, LOGGED_IN, PUBLIC, Policy, any_of, has_capability, policy
 from .registry import (
     ALLMETHODS,
+    ALLOW_BATCH,
     CREATABLE,
     DELETABLE,
     EDITABLE,
@@ -45,6 +46,7 @@ __all__ = [
     "EDITABLE",
     "DELETABLE",
     "ALLMETHODS",
+    "ALLOW_BATCH",
     "Policy",
     "policy",
     "PUBLIC",

@@ -53,16 +53,18 @@ from .errors import (
 )
 from . import idempotency
 from .identity import Identity, Roles
+from .identity.api_keys import check_scope
 from .index import index_route, namespace_index, namespace_route, root_index, route_data
 from .options import add_option, get_option
 from .params import parse_params
 from .output import JAVASCRIPT_TYPE, JSON_TYPE, MARKERS, apply_fields, enveloped, jsonp_callback, wanted_fields
-from .plugins import PluginSpec, build_plugin_manager, plugin_callers
+from .plugins import PluginSpec, build_plugin_manager, dormant_plugins, plugin_callers
 from .registry import Endpoint, RouteRegistry
 from .request import RestRequest
 from .response import RestResponse
 from .settings import Settings
 from .storage import RETRY_AFTER_SECONDS, Storage, is_disconnect
+from .switches import SwitchOverrides, switched_off_plugins
 
 __all__ = ["create_app", "LearnomyApp", "dumps"]
 
@@ -162,9 +164,15 @@ class LearnomyApp:
         return self._secret
 
     def migration_locations(self) -> list[str]:
-        """Every plugin's Alembic revision folders."""
+        """Every plugin's Alembic revision folders, switched-off plugins' included
+        (their tables stay and keep up with their migrations)."""
         found: list[str] = []
-        for answer in self.plugins.hook.learnomy_migration_locations():
+        answers = list(self.plugins.hook.learnomy_migration_locations())
+        for plugin in dormant_plugins(self.plugins).values():
+            locations = getattr(plugin, "learnomy_migration_locations", None)
+            if locations is not None:
+                answers.append(locations())
+        for answer in answers:
             for path in [answer] if isinstance(answer, str) else list(answer or []):
                 if path not in found:
                     found.append(path)
@@ -346,6 +354,8 @@ class LearnomyApp:
         # Presented credentials are checked on every route, public ones included;
         # an anonymous caller the policy refuses gets 401 whatever its parameters.
         permission.refuse_anonymous(request)
+        # An API key's scopes narrow its user's rights: a read key writes nothing.
+        check_scope(request)
         claim = None
         if endpoint.idempotent:
             # Before anything writes in the request's transaction: the claim takes its own.
@@ -456,7 +466,7 @@ class LearnomyApp:
             headers.update(self._cors(request))
         if request.rest_method in _READ_METHODS and original == 200:
             etag = request.etag or _etag(payload)
-            headers.update(ETag=etag, Vary="Authorization, Cookie, Origin",
+            headers.update(ETag=etag, Vary="Authorization, X-Learnomy-Key, Cookie, Origin",
                            **{"Cache-Control": self._cache_control(request)})
             # If-None-Match compares weakly (RFC 9110 13.1.2): W/"x" matches "x".
             if request.if_none_match.contains_weak(etag.strip('"')):
@@ -476,7 +486,7 @@ class LearnomyApp:
         discovery = self._discovery_link(environ)
         headers = {**own, **_BASE_HEADERS, "X-Request-Id": request.request_id,
                    "Link": f"{own['Link']}, {discovery}" if "Link" in own else discovery,
-                   "ETag": request.etag or "", "Vary": "Authorization, Cookie, Origin",
+                   "ETag": request.etag or "", "Vary": "Authorization, X-Learnomy-Key, Cookie, Origin",
                    "Cache-Control": self._cache_control(request)}
         if "HTTP_ORIGIN" in environ:
             headers.update(self._cors(request))
@@ -495,7 +505,7 @@ class LearnomyApp:
 
     def _cache_control(self, request: RestRequest) -> str:
         endpoint = request.endpoint
-        credentials = "HTTP_AUTHORIZATION" in request.environ or "HTTP_COOKIE" in request.environ
+        credentials = any(name in request.environ for name in ("HTTP_AUTHORIZATION", "HTTP_COOKIE", "HTTP_X_LEARNOMY_KEY"))
         if endpoint is not None and endpoint.public_cache and not credentials and request.user is None:
             return f"public, max-age={self.config['public_cache_seconds']}"
         return "private, no-cache"
@@ -600,6 +610,7 @@ def create_app(
     *,
     plugins: Optional[Sequence[PluginSpec]] = None,
     exclude: Iterable[str] = (),
+    switches: SwitchOverrides = None,
     **overrides: Any,
 ) -> LearnomyApp:
     """Build the WSGI app.
@@ -609,11 +620,15 @@ def create_app(
     :param plugins: the plugins to load (entry point names, module paths, modules
         or objects); None loads every installed plugin.
     :param exclude: plugin names to leave out (``["pro"]``).
+    :param switches: plugins switched on or off whatever the database says
+        (``{"pro.drip": False}``; True or False for every switch); by default each
+        switch (``learnomy_plugin_switches``) is read from its setting, once, here.
     :raises RegistrationError: when plugins register routes the registry refuses.
     """
     settings_config = load_config({**(config or {}), **overrides})
-    manager = build_plugin_manager(plugins, exclude)
     storage = Storage(settings_config["database_url"], settings_config["table_prefix"])
+    manager = build_plugin_manager(plugins, exclude, switched_off=lambda loaded: switched_off_plugins(
+        loaded, storage.engine, storage.prefix, switches))
     manager.hook.learnomy_register_tables(metadata=storage.metadata, prefix=storage.prefix)
     storage.collect_tables()
     registry = RouteRegistry()

@@ -1,4 +1,10 @@
-"""The manifest audit: the live registry against ``audit/manifest.json``, both ways.
+"""The manifest audit: the live registry against each shipped manifest, both ways.
+
+Every loaded plugin may ship a manifest (``learnomy_route_manifest``): a JSON file
+listing the routes of the plugins it covers. The core declares the Free one,
+``audit/manifest.json``; Pro declares ``extensions/pro/manifest.json``; a third
+party's plugin gets the same check by declaring its own. :func:`audit` compares
+each with the registry entries of the plugins it covers.
 
 The manifest ships inside the package (``learnomy.audit``, mapped from the
 repository's ``audit/`` folder), so an installed learnomy audits itself against
@@ -13,10 +19,15 @@ sensitivity or plugin changed.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional
 
-__all__ = ["compare", "load_manifest", "write_manifest", "manifest_of", "packaged_manifest"]
+if TYPE_CHECKING:  # pragma: no cover
+    from .app import LearnomyApp
+
+__all__ = ["compare", "load_manifest", "write_manifest", "manifest_of", "packaged_manifest",
+           "Manifest", "declared_manifests", "audit"]
 
 _Key = tuple[str, str, tuple[str, ...]]
 _COMPARED = ("permission", "sensitive", "plugin")
@@ -79,3 +90,48 @@ def compare(manifest: Iterable[dict[str, Any]], live: Iterable[dict[str, Any]]) 
 def _describe(key: _Key) -> str:
     namespace, route, methods = key
     return f"{','.join(methods)} /{namespace}{route}"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A manifest a plugin ships: who declared it, where it is, which plugins it covers."""
+
+    owner: str
+    path: Path
+    plugins: tuple[str, ...]
+
+
+def declared_manifests(app: "LearnomyApp") -> list[Manifest]:
+    """Every manifest the loaded plugins declare (``learnomy_route_manifest``), in load order."""
+    from .plugins import plugin_callers
+
+    found = []
+    for owner, call in plugin_callers(app.plugins, "learnomy_route_manifest"):
+        for answer in call():
+            if answer:
+                found.append(Manifest(owner, Path(answer["path"]), tuple(answer.get("plugins") or [owner])))
+    return found
+
+
+def audit(app: "LearnomyApp", *, write: bool = False,
+          paths: Optional[Mapping[str, Path]] = None) -> list[tuple[Manifest, list[str]]]:
+    """Check (or with ``write``, rewrite) every declared manifest against ``app``'s registry.
+
+    :param paths: another file for some declaring plugins' manifests (``{owner: path}``).
+    :returns: each manifest with its differences (``compare``); a missing file is one
+        difference naming it.
+    """
+    live = app.registry.entries()
+    results: list[tuple[Manifest, list[str]]] = []
+    for manifest in declared_manifests(app):
+        if paths and manifest.owner in paths:
+            manifest = Manifest(manifest.owner, Path(paths[manifest.owner]), manifest.plugins)
+        entries = [e for e in live if e["plugin"] in manifest.plugins]
+        if write:
+            write_manifest(manifest.path, entries)
+            results.append((manifest, []))
+        elif not manifest.path.exists():
+            results.append((manifest, [f"no manifest at {manifest.path}; run 'learnomy audit --write' to create it"]))
+        else:
+            results.append((manifest, compare(load_manifest(manifest.path), entries)))
+    return results

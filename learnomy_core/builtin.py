@@ -1,5 +1,5 @@
 """The core's own plugin, always loaded: its tables, authentication, the default
-mailer and the ``api`` and ``wordpress`` settings groups."""
+mailer and the ``api``, ``wordpress`` and ``smtp`` settings groups."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import sqlalchemy as sa
 
 from .hookspecs import hookimpl
 from .idempotency import idempotency_table
+from .identity.api_keys import api_keys_table
 from .identity.ratelimit import ratelimit_table
 from .jobs import jobs_table
-from .mail import deliver, mail_job_kinds, send_mail
+from .mail import SMTP_SETTINGS_GROUP, deliver, mail_job_kinds, send_mail
 from .identity.tokens import token_tables
 from .identity.users import users_tables
 from .identity.wordpress import SETTINGS_GROUP as WORDPRESS_SETTINGS
@@ -26,6 +27,16 @@ def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
     ratelimit_table(metadata, prefix)
     idempotency_table(metadata, prefix)
     jobs_table(metadata, prefix)
+    api_keys_table(metadata, prefix)
+
+
+@hookimpl
+def learnomy_route_manifest() -> dict[str, Any]:
+    # The Free controllers' manifest, installed with learnomy (audit/manifest.json).
+    from .audit import packaged_manifest
+    from .plugins import free_plugin_names
+
+    return {"path": packaged_manifest(), "plugins": free_plugin_names()}
 
 
 @hookimpl
@@ -77,4 +88,5 @@ def learnomy_settings_groups() -> dict[str, dict[str, Any]]:
             },
         },
         "wordpress": WORDPRESS_SETTINGS,
+        "smtp": SMTP_SETTINGS_GROUP,
     }

@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from .app import LearnomyApp, create_app
-from .audit import compare, load_manifest, packaged_manifest, write_manifest
+from .audit import audit
 from .errors import ApiError
-from .plugins import free_plugin_names, plugin_versions
+from .plugins import CORE_PLUGIN, plugin_versions
 
 __all__ = ["main"]
 
@@ -83,25 +83,28 @@ def cmd_routes(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    # The Free plugins alone, on a throwaway database: the audit reads no data.
-    app = create_app(plugins=free_plugin_names(), database_url="sqlite://")
-    live = app.registry.entries()
-    path = Path(args.manifest) if args.manifest else packaged_manifest()
-    if args.write:
-        write_manifest(path, live)
-        print(f"Wrote {len(live)} entries to {path}.")
-        return 0
-    if not path.exists():
-        print(f"No manifest at {path}; run 'learnomy audit --write' to create it.", file=sys.stderr)
-        return 1
-    problems = compare(load_manifest(path), live)
-    for line in problems:
-        print(line)
-    if problems:
-        print(f"{len(problems)} difference(s) between the registry and {path}.", file=sys.stderr)
-        return 1
-    print(f"The registry matches {path} ({len(live)} entries).")
-    return 0
+    # Every installed plugin with every switch on, on a throwaway database: the
+    # audit reads no data, and a manifest covers its plugins whatever a site switched.
+    app = create_app(exclude=args.exclude or (), database_url="sqlite://", switches=True)
+    paths = {CORE_PLUGIN: Path(args.manifest)} if args.manifest else None
+    results = audit(app, write=args.write, paths=paths)
+    if args.manifest:
+        # One file named: the Free manifest alone, as before plugins shipped theirs.
+        results = [(m, problems) for m, problems in results if m.owner == CORE_PLUGIN]
+    failed = 0
+    for manifest, problems in results:
+        count = sum(1 for e in app.registry.entries() if e["plugin"] in manifest.plugins)
+        if args.write:
+            print(f"Wrote {count} entries to {manifest.path}.")
+            continue
+        for line in problems:
+            print(line)
+        if problems:
+            failed += 1
+            print(f"{len(problems)} difference(s) between the registry and {manifest.path}.", file=sys.stderr)
+        else:
+            print(f"The registry matches {manifest.path} ({count} entries).")
+    return 1 if failed else 0
 
 
 def _unknown_role(app: LearnomyApp, role: str) -> bool:
@@ -195,12 +198,14 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 
 
 def _setting_path(app: LearnomyApp, dotted: str) -> Optional[list[str]]:
-    path = dotted.split(".")
-    if path[0] not in app.settings.groups:
-        print(f"unknown settings group {path[0]!r}; groups: {', '.join(sorted(app.settings.groups))}",
+    """``[group, key, subkey...]``; a group's name may hold dots (``pro.extensions.drip``)."""
+    group = app.settings.group_of(dotted)
+    if group is None:
+        print(f"unknown settings group {dotted.split('.')[0]!r}; groups: {', '.join(sorted(app.settings.groups))}",
               file=sys.stderr)
         return None
-    return path
+    rest = dotted[len(group) + 1:]
+    return [group, *(rest.split(".") if rest else [])]
 
 
 def cmd_settings_get(args: argparse.Namespace) -> int:
@@ -311,11 +316,11 @@ def build_parser() -> argparse.ArgumentParser:
     routes = commands.add_parser("routes", help="the route registry as a table")
     routes.set_defaults(func=cmd_routes)
 
-    audit = commands.add_parser("audit", help="compare the registry with the manifest")
-    audit.add_argument("--manifest", help="the manifest to compare with (default: the one installed with "
-                       "learnomy; in a checkout, audit/manifest.json)")
-    audit.add_argument("--write", action="store_true", help="rewrite the manifest from the registry")
-    audit.set_defaults(func=cmd_audit)
+    auditing = commands.add_parser("audit", help="compare the registry with every plugin's manifest")
+    auditing.add_argument("--manifest", help="check only the Free manifest, at this path (default: every "
+                          "manifest the loaded plugins ship; Free's is audit/manifest.json in a checkout)")
+    auditing.add_argument("--write", action="store_true", help="rewrite the manifests from the registry")
+    auditing.set_defaults(func=cmd_audit)
 
     user = commands.add_parser("user", help="user commands")
     user_commands = user.add_subparsers(dest="user_command", required=True)

@@ -53,6 +53,7 @@ __all__ = [
     "AttemptSubmitted",
     "ItemRejected",
     "AccountBlocked",
+    "InsufficientScope",
     "WebhookLimit",
     "WebhookDisabled",
     "IdempotencyMismatch",
@@ -62,6 +63,8 @@ __all__ = [
     "OrderStateConflict",
     "WithdrawalPending",
     "InsufficientBalance",
+    "BatchNotAllowed",
+    "BatchNested",
     "RegistrationProblem",
     "RegistrationError",
     "RegistryClosed",
@@ -375,6 +378,14 @@ class AccountBlocked(Forbidden):
     message = "This account has been blocked."
 
 
+class InsufficientScope(Forbidden):
+    """An API key whose scopes do not allow the request (a write with a ``read``
+    key; API.md section 12)."""
+
+    code = "learnomy_insufficient_scope"
+    message = "This API key's scopes do not allow this request."
+
+
 class IdempotencyMismatch(ApiError):
     """An ``Idempotency-Key`` reused with another request body (API.md section 11)."""
 
@@ -423,6 +434,22 @@ class InsufficientBalance(Conflict):
 
     code = "learnomy_insufficient_balance"
     message = "The amount is more than the available balance."
+
+
+class BatchNotAllowed(InvalidParams):
+    """A ``/batch/v1`` sub-request to an endpoint that does not declare
+    ``allow_batch: {"v1": True}`` (WordPress's code and wording): a sub-request's
+    answer, never the batch's."""
+
+    code = "rest_batch_not_allowed"
+    message = "The requested route does not support batch requests."
+
+
+class BatchNested(InvalidParams):
+    """A batch inside a batch."""
+
+    code = "learnomy_batch_nested"
+    message = "A batch cannot contain a batch request."
 
 
 class RegistrationProblem:

@@ -406,3 +406,55 @@ def learnomy_lesson_locks(request: "RestRequest", course: Any, enrollment: Any, 
         the lessons you lock (``reason`` becomes the error code
         ``learnomy_lesson_locked_<reason>``), or None.
     """
+
+
+@hookspec
+def learnomy_plugin_switches() -> "dict[str, tuple[str, str]] | None":
+    """The loaded plugins your plugin switches on and off, and by which setting.
+
+    Read once by ``create_app``, before any table or route is collected: a plugin
+    whose setting is false never boots (it is unregistered: no routes, no tables
+    declared, no hook of it runs; its tables and data stay in the database, and
+    ``learnomy db upgrade`` still applies its migrations so that switching it back
+    on needs nothing else). A plugin requiring a switched-off plugin is switched
+    off with it. The setting is a boolean key of a settings group your plugin
+    declares (:func:`learnomy_settings_groups`); a change takes effect when the app
+    (each worker process) next starts. Plugins that are not loaded are ignored.
+
+    :returns: ``{plugin_name: (settings_group, key)}``, e.g.
+        ``{"pro.drip": ("pro.extensions", "drip")}``.
+    """
+
+
+@hookspec
+def learnomy_route_manifest() -> "dict[str, Any] | None":
+    """The route manifest your plugin ships, which ``learnomy audit`` checks.
+
+    A manifest is a JSON file in the format of ``audit/manifest.json`` (written by
+    ``learnomy audit --write``) listing every route of the plugins it covers, with
+    their methods, permission policy, sensitivity and plugin. The audit compares it
+    with the live registry both ways (routes missing from the registry, routes the
+    manifest lacks, changed entries), with every switchable plugin switched on.
+    Ship the file as package data.
+
+    :returns: ``{"path": path of the file, "plugins": [plugin names it covers]}``;
+        ``plugins`` defaults to your plugin alone.
+    """
+
+
+@hookspec
+def learnomy_quiz_locks(request: "RestRequest", course: Any, enrollment: Any, quiz: Any) -> "dict[str, Any] | None":
+    """A lock your plugin puts on an enrolled student's quiz (drip rules, a schedule).
+
+    Asked when a student starts an attempt (``POST /quizzes/{id}/attempts``), after
+    Free's own sequential rule; an attempt already started is never refused. When
+    several plugins lock the quiz, the lock unlocking last wins (``None``: not by
+    date). The refusal is a 403 ``learnomy_quiz_locked_<reason>`` whose details hold
+    the lock.
+
+    :param request: the request (``request.db``, ``request.user``).
+    :param course: the course's row.
+    :param enrollment: the student's live enrollment row (``enrolled_at``).
+    :param quiz: the quiz's row (``id``, ``section_id``, ``course_id``).
+    :returns: ``{"reason": "...", "unlocks_at": datetime | None}``, or None.
+    """

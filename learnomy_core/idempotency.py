@@ -135,6 +135,20 @@ def _sweep(app: Any) -> None:
         # another worker is sweeping; the rows go next time
 
 
+def _body_text(request: Any) -> str:
+    """The body as the key's fingerprint sees it: a JSON body by its value (keys
+    sorted, no spacing), so the same request serialised otherwise (by a batch, by
+    another JSON library on a retry) is the same request; anything else as sent."""
+    text = request.get_data(as_text=True)
+    mimetype = request.mimetype
+    if text and (mimetype == "application/json" or mimetype.endswith("+json")):
+        try:
+            return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        except (ValueError, RecursionError):
+            pass  # refused later, when the parameters are read
+    return text
+
+
 def claim(request: Any) -> tuple[Optional[Claim], Optional[RestResponse]]:
     """Claim the request's key: ``(claim, None)`` to run it, ``(None, answer)`` to replay.
 
@@ -154,7 +168,7 @@ def claim(request: Any) -> tuple[Optional[Claim], Optional[RestResponse]]:
     app = request.app
     user_id = int(request.user.id) if request.user is not None else 0
     key_hash = _digest(key)
-    body_hash = _digest(f"{request.rest_method} {request.path}\n{request.get_data(as_text=True)}")
+    body_hash = _digest(f"{request.rest_method} {request.path}\n{_body_text(request)}")
     row = None
     for _ in range(3):
         inserted, row = _try_claim(app, user_id, key_hash, body_hash)

@@ -26,6 +26,16 @@ _SHOWN = {
 }
 
 
+# Routes WordPress's server adds itself and lists with no namespace (``/`` aside):
+# registered here under a namespace of their own, listed as WordPress lists them.
+META_ROUTES = frozenset(("/batch/v1",))
+
+
+def _listed(namespaces: list[str]) -> list[str]:
+    """The namespaces the index names: not those of WordPress's meta routes."""
+    return [ns for ns in namespaces if f"/{ns}" not in META_ROUTES]
+
+
 def _args(args: dict[str, Any]) -> dict[str, Any]:
     shown = {}
     for name, schema in args.items():
@@ -52,7 +62,7 @@ def route_data(route: Route, url_of: Callable[[str], str], *, with_schema: bool 
     if not endpoints:
         return None
     data: dict[str, Any] = {
-        "namespace": route.namespace,
+        "namespace": "" if route.pattern in META_ROUTES else route.namespace,
         "methods": [m for shown in endpoints for m in shown["methods"]],
         "endpoints": endpoints,
     }
@@ -92,7 +102,8 @@ def _routes(
     routes: dict[str, Any] = {} if namespace else {"/": index_route(url_of)}
     namespaces = [namespace] if namespace else registry.namespaces
     for ns in namespaces:
-        routes.setdefault(f"/{ns}", namespace_route(ns, url_of))
+        if f"/{ns}" not in META_ROUTES:
+            routes.setdefault(f"/{ns}", namespace_route(ns, url_of))
         for route in registry.routes.values():
             if route.namespace == ns and route.show_in_index:
                 data = route_data(route, url_of, with_schema=with_schema)
@@ -120,7 +131,7 @@ def root_index(
         "page_for_posts": 0,
         "page_on_front": 0,
         "show_on_front": "posts",
-        "namespaces": list(registry.namespaces),
+        "namespaces": _listed(registry.namespaces),
         "authentication": authentication,
         "routes": _routes(registry, url_of, None, with_schema),
         "site_logo": 0,

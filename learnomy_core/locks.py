@@ -29,6 +29,7 @@ this transaction ends.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import sqlalchemy as sa
@@ -59,14 +60,26 @@ def lock_name(db: Connection, options: sa.Table, name: str) -> None:
     email, say). The lock is a row of the options table, created once, in a
     transaction of its own so that two first users cannot deadlock on it.
 
+    Taking it again in the same transaction is a no-op: on MySQL the plain read
+    below would not see a lock row this transaction's own first call created
+    (its snapshot is older), and creating it again would wait on ourselves.
+
     :param options: the app's ``{prefix}options`` table.
     """
+    transaction = db.get_transaction()
+    held: dict[str, Any] = db.info.setdefault("learnomy_held_locks", {})
+    if transaction is not None and transaction.is_active:
+        mine = held.get(name)
+        if mine is not None and mine() is transaction:
+            return
     key = f"{_NAME_PREFIX}{name}"
     where = options.c.option_name == key
     if db.dialect.name != "sqlite" and db.execute(sa.select(options.c.option_id).where(where)).first() is None:
         with db.engine.begin() as own:
             insert_ignore(own, options, {"option_name": key, "option_value": "", "autoload": "no"})
     lock_rows(db, sa.select(options.c.option_id).where(where))
+    if transaction is not None:
+        held[name] = weakref.ref(transaction)
 
 
 def _take_write_lock(db: Connection, query: sa.Select) -> None:

@@ -7,8 +7,10 @@ server named by ``LEARNOMY_SMTP_URL``::
     smtp://user:password@mail.example.org:587?starttls=1&timeout=10&from=noreply@example.org
     smtps://user:password@mail.example.org:465
 
-Without ``LEARNOMY_SMTP_URL`` the message is logged (logger ``learnomy.mail``),
-which is what development setups want. A server that is down or slow delays only
+An administrator may name the server in the ``smtp`` settings group instead
+(``PATCH /admin/settings``, ``learnomy settings set smtp.host ...``): when its
+``host`` is set, it wins over the environment variable. With neither, the
+message is logged (logger ``learnomy.mail``), which is what development setups want. A server that is down or slow delays only
 the job, which retries with backoff.
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+from contextvars import ContextVar
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -28,12 +31,35 @@ from sqlalchemy.engine import Connection
 
 from .jobs import JobContext, JobKind, enqueue
 
-__all__ = ["SmtpSettings", "smtp_settings", "send_mail", "deliver", "MAIL_JOB", "mail_job_kinds"]
+__all__ = ["SmtpSettings", "smtp_settings", "configured_smtp", "send_mail", "deliver", "MAIL_JOB", "mail_job_kinds",
+           "SMTP_SETTINGS_GROUP"]
 
 logger = logging.getLogger("learnomy.mail")
 
 MAIL_JOB = "mail.send"
 _TRUE = {"1", "true", "yes", "on"}
+# The server the running mail job read from the settings (deliver()'s default
+# then), so that the learnomy_send_mail hook keeps its signature.
+_JOB_SMTP: ContextVar[Optional["SmtpSettings"]] = ContextVar("learnomy_job_smtp", default=None)
+
+SMTP_SETTINGS_GROUP: dict[str, Any] = {
+    "type": "object",
+    "description": "The SMTP server mail goes through; when host is empty, LEARNOMY_SMTP_URL's "
+                   "(or none: messages are logged).",
+    "properties": {
+        "host": {"type": "string", "maxLength": 255, "pattern": r"^[A-Za-z0-9.:\[\]-]*$", "default": "",
+                 "description": "Server name or address; empty: LEARNOMY_SMTP_URL decides."},
+        "port": {"type": "integer", "minimum": 1, "maximum": 65535, "default": 587},
+        "security": {"type": "string", "enum": ["none", "starttls", "tls"], "default": "starttls",
+                     "description": "starttls: upgrade a plain connection; tls: TLS from the first byte (smtps)."},
+        "username": {"type": "string", "maxLength": 255, "default": ""},
+        "password": {"type": "string", "maxLength": 255, "default": "", "writeOnly": True},
+        "from": {"type": "string", "maxLength": 255, "default": "",
+                 "description": "Sender address; empty: wordpress@localhost."},
+        "timeout": {"type": "integer", "minimum": 1, "maximum": 300, "default": 10,
+                    "description": "Seconds to wait for the server."},
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -75,6 +101,22 @@ def smtp_settings(url: Optional[str] = None) -> Optional[SmtpSettings]:
     )
 
 
+def configured_smtp(app: Any, db: Connection) -> Optional[SmtpSettings]:
+    """The server to use now: the ``smtp`` settings group when its ``host`` is
+    set, else ``LEARNOMY_SMTP_URL`` (``None``: log messages instead)."""
+    if "smtp" in app.settings.groups:
+        values = app.settings.group(db, "smtp")
+        if values.get("host"):
+            security = values.get("security") or "starttls"
+            return SmtpSettings(
+                host=str(values["host"]), port=int(values.get("port") or (465 if security == "tls" else 587)),
+                username=values.get("username") or None, password=values.get("password") or None,
+                tls=security == "tls", starttls=security == "starttls",
+                timeout=float(values.get("timeout") or 10), sender=values.get("from") or "wordpress@localhost",
+            )
+    return smtp_settings()
+
+
 def send_mail(db: Connection, to: str, subject: str, body: str) -> int:
     """Record a ``mail.send`` job in ``db``'s transaction; its id."""
     return enqueue(db, MAIL_JOB, {"to": to, "subject": subject, "body": body})
@@ -85,7 +127,8 @@ def deliver(to: str, subject: str, body: str, settings: Optional[SmtpSettings] =
 
     :raises OSError: or ``smtplib.SMTPException`` when the server cannot take it.
     """
-    settings = settings if settings is not None else smtp_settings()
+    if settings is None:
+        settings = _JOB_SMTP.get() or smtp_settings()
     if settings is None:
         logger.info("mail to=%s subject=%s\n%s", to, subject, body)
         return
@@ -114,8 +157,12 @@ def _send_job(job: JobContext) -> None:
     # Through the mail hook, outside any request: a plugin's transport answers
     # first; the core's default (request=None) calls deliver().
     payload: Mapping[str, Any] = job.payload
-    job.app.plugins.hook.learnomy_send_mail(to=str(payload["to"]), subject=str(payload["subject"]),
-                                             body=str(payload["body"]), request=None)
+    token = _JOB_SMTP.set(configured_smtp(job.app, job.db))
+    try:
+        job.app.plugins.hook.learnomy_send_mail(to=str(payload["to"]), subject=str(payload["subject"]),
+                                                 body=str(payload["body"]), request=None)
+    finally:
+        _JOB_SMTP.reset(token)
 
 
 def mail_job_kinds() -> dict[str, JobKind]:

@@ -19,7 +19,7 @@ import os
 import sys
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
-from typing import Any, Iterable, Iterator, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, Union
 
 import pluggy
 
@@ -36,6 +36,8 @@ __all__ = [
     "build_plugin_manager",
     "plugin_callers",
     "check_requirements",
+    "plugin_switches",
+    "dormant_plugins",
     "PluginSpec",
 ]
 
@@ -44,6 +46,7 @@ FREE_PACKAGE = "learnomy.controllers"
 CORE_PLUGIN = "learnomy_core"
 
 PluginSpec = Union[str, ModuleType, Any]
+_DORMANT = "learnomy_dormant"  # the manager's attribute holding its switched-off plugins
 
 
 def available_plugins() -> dict[str, EntryPoint]:
@@ -62,12 +65,21 @@ def _is_free(ep: EntryPoint) -> bool:
 
 
 def build_plugin_manager(
-    plugins: Optional[Sequence[PluginSpec]] = None, exclude: Iterable[str] = ()
+    plugins: Optional[Sequence[PluginSpec]] = None,
+    exclude: Iterable[str] = (),
+    switched_off: Optional[Callable[[pluggy.PluginManager], Iterable[str]]] = None,
 ) -> pluggy.PluginManager:
     """A plugin manager with the core and the chosen plugins loaded, in order.
 
     :param plugins: what to load; None loads every installed plugin.
-    :param exclude: entry point (or plugin) names to leave out.
+    :param exclude: entry point (or plugin) names to leave out, with every plugin
+        that requires one of them (``exclude=["pro"]`` leaves out every Pro
+        extension); a requirement neither loaded nor excluded is refused.
+    :param switched_off: given the manager with every chosen plugin loaded, the
+        names of the plugins not to boot (``create_app`` passes the plugins whose
+        ``learnomy_plugin_switches`` setting is off). They and the plugins
+        requiring them are unregistered before any table or route is collected, and
+        kept in :func:`dormant_plugins` (their migrations still apply).
     :raises LookupError: for a plugin name that is not installed.
     :raises pluggy.PluginValidationError: for a misspelled hook implementation.
     """
@@ -85,6 +97,12 @@ def build_plugin_manager(
         if manager.get_plugin(name) is None:
             manager.register(plugin, name=name)
     manager.check_pending()
+    dormant: dict[str, Any] = {}
+    if excluded:
+        _switch_off(manager, set(), excluded, {})
+    if switched_off is not None:
+        _switch_off(manager, set(switched_off(manager)), set(), dormant)
+    setattr(manager, _DORMANT, dormant)
     _load_requirements_first(manager, check_requirements(manager))
     if os.environ.get("LEARNOMY_TRACE_PLUGINS"):
         manager.trace.root.setwriter(lambda message: sys.stderr.write(message))
@@ -108,6 +126,55 @@ def plugin_callers(manager: pluggy.PluginManager, hook_name: str) -> Iterator[tu
     for impl in plain:
         others = [other.plugin for other in plain if other is not impl]
         yield impl.plugin_name, manager.subset_hook_caller(hook_name, remove_plugins=others)
+
+
+def dormant_plugins(manager: pluggy.PluginManager) -> dict[str, Any]:
+    """The plugins installed and chosen but switched off, by name (not booted)."""
+    return dict(getattr(manager, _DORMANT, {}))
+
+
+def plugin_switches(manager: pluggy.PluginManager) -> dict[str, tuple[str, str, str]]:
+    """Every switch the loaded plugins declare (``learnomy_plugin_switches``):
+    ``{switched plugin: (declaring plugin, settings group, key)}``, for loaded plugins.
+
+    :raises ValueError: when two plugins switch the same plugin.
+    """
+    found: dict[str, tuple[str, str, str]] = {}
+    for owner, call in plugin_callers(manager, "learnomy_plugin_switches"):
+        for answer in call():
+            for target, (group, key) in (answer or {}).items():
+                if not manager.has_plugin(target):
+                    continue
+                if target in found and found[target][0] != owner:
+                    raise ValueError(f"{target!r} is switched by both {found[target][0]!r} and {owner!r}")
+                found[target] = (owner, group, key)
+    return found
+
+
+def _requirements(manager: pluggy.PluginManager) -> dict[str, list[str]]:
+    requires: dict[str, list[str]] = {}
+    for name, call in plugin_callers(manager, "learnomy_requires"):
+        for answer in call():
+            requires.setdefault(name, []).extend(answer or [])
+    return requires
+
+
+def _switch_off(manager: pluggy.PluginManager, names: set[str], gone: set[str], into: dict[str, Any]) -> None:
+    """Unregister ``names`` and, transitively, every plugin requiring one of them
+    or one of ``gone`` (plugins already absent); what is unregistered lands in ``into``."""
+    requires = _requirements(manager)
+    off = {name for name in names if manager.has_plugin(name) and name != CORE_PLUGIN}
+    absent = off | gone
+    changed = True
+    while changed:
+        changed = False
+        for name, needed in requires.items():
+            if name not in off and set(needed) & absent:
+                off.add(name)
+                absent.add(name)
+                changed = True
+    for name in off:
+        into[name] = manager.unregister(name=name)
 
 
 def check_requirements(manager: pluggy.PluginManager) -> dict[str, list[str]]:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
 from werkzeug.exceptions import NotFound as _WerkzeugNotFound
@@ -49,6 +50,7 @@ __all__ = [
     "EDITABLE",
     "DELETABLE",
     "ALLMETHODS",
+    "ALLOW_BATCH",
     "Endpoint",
     "Route",
     "Sensitivity",
@@ -61,6 +63,8 @@ CREATABLE = "POST"
 EDITABLE = "POST, PUT, PATCH"
 DELETABLE = "DELETE"
 ALLMETHODS = "GET, POST, PUT, PATCH, DELETE"
+ALLOW_BATCH: Mapping[str, bool] = MappingProxyType({"v1": True})
+"""An endpoint's ``allow_batch``: WordPress's ``/batch/v1`` may run it (read-only)."""
 
 _KNOWN_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 _ENDPOINT_KEYS = {
@@ -73,6 +77,7 @@ _ENDPOINT_KEYS = {
     "public_cache",
     "show_in_index",
     "allow_batch",
+    "read_only",
     "schema",
     "answers",
     "validator",
@@ -139,6 +144,9 @@ class Endpoint:
         either way), WordPress's endpoint key.
     :ivar allow_batch: WordPress's opt-in to batch requests (``{"v1": True}``),
         shown in the index; None when the endpoint does not say.
+    :ivar read_only: the callback writes nothing itself although its method may
+        (a search by POST; a batch, whose sub-requests are each checked), so a
+        ``read`` API key may call it.
     :ivar answers: what a success answers, for the OpenAPI document (see
         :class:`learnomy_core.openapi.Answers`); None derives it from the method.
     :ivar validator: ``validator(request) -> str | None``, a read endpoint's cheap
@@ -158,6 +166,7 @@ class Endpoint:
     public_cache: bool = False
     show_in_index: bool = True
     allow_batch: Any = None
+    read_only: bool = False
     answers: Optional[Answers] = None
     idempotent: bool = False
     validator: Optional[Callable[[Any], Optional[str]]] = None
@@ -506,6 +515,7 @@ def _endpoint(
         public_cache=bool(spec.get("public_cache", False)),
         show_in_index=bool(spec.get("show_in_index", True)),
         allow_batch=dict(allow_batch) if isinstance(allow_batch, Mapping) else (allow_batch or None),
+        read_only=bool(spec.get("read_only", False)),
         answers=answers,
         idempotent=bool(spec.get("idempotent", False)),
         validator=validator,

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 import sqlalchemy as sa
 
 from .errors import InvalidParams
+from .locks import lock_name, lock_rows
 from .options import get_option, get_options, update_option
 from .schema import sanitize, validate
 
@@ -48,10 +49,18 @@ class Settings:
         stored = get_option(connection, self.table, _OPTION.format(group))
         return {**self.defaults(group), **_decode(stored)}
 
+    def group_of(self, dotted: str) -> "str | None":
+        """The group a dotted key starts with, the longest that fits (group names may
+        hold dots: ``pro.extensions.drip`` is key ``drip`` of ``pro.extensions``)."""
+        fits = [g for g in self.groups if dotted == g or dotted.startswith(g + ".")]
+        return max(fits, key=len) if fits else None
+
     def get(self, connection: Connection, key: str) -> Any:
         """One value by dotted key: ``settings.get(db, "api.rate_limit_per_minute")``."""
-        group, _, name = key.partition(".")
-        return self.group(connection, group)[name]
+        group = self.group_of(key)
+        if group is None:
+            raise KeyError(key)
+        return self.group(connection, group)[key[len(group) + 1:]]
 
     def all(self, connection: Connection) -> dict[str, dict[str, Any]]:
         """Every group, in one query."""
@@ -67,12 +76,18 @@ class Settings:
         return _mask(values, self.groups[group])
 
     def update(self, connection: Connection, changes: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-        """Validate ``{"group": {"key": value}}`` whole, then store it.
+        """Validate ``{"group": {"key": value}}`` whole, then store it: all or nothing.
 
-        :raises InvalidParams: listing every unknown group, unknown key or bad value;
-            nothing is stored then.
+        A secret (a ``writeOnly`` key, at any depth) sent back as :data:`MASK`
+        stays as it is, so a client may send back what it read. An object
+        setting with declared ``properties`` (a record, such as
+        ``payments.stripe``) changes only the members sent; any other value
+        (a scalar, a list, a free-form map) is replaced whole.
+
+        :raises InvalidParams: listing every unknown group, unknown key or bad
+            value (``param`` is ``group.key``); nothing is stored then.
         """
-        problems = []
+        problems: list[dict[str, Any]] = []
         clean: dict[str, dict[str, Any]] = {}
         for group, values in changes.items():
             schema = self.groups.get(group)
@@ -80,20 +95,51 @@ class Settings:
                 problems.append({"param": group, "code": "rest_additional_properties_forbidden",
                                  "message": f"{group} is not a settings group."})
                 continue
-            problem = validate(values, schema, group)
-            if problem:
-                problems.append(problem)
+            if not isinstance(values, Mapping):
+                problem = validate(values, schema, group)
+                problems.append(problem or {"param": group, "code": "rest_invalid_type",
+                                            "message": f"{group} is not of type object."})
                 continue
-            clean[group] = sanitize(values, schema)
+            properties = schema.get("properties") or {}
+            kept: dict[str, Any] = {}
+            for key, value in _unmasked(values, schema).items():
+                param = f"{group}.{key}"
+                if key not in properties:
+                    problems.append({"param": param, "code": "rest_additional_properties_forbidden",
+                                     "message": f"{key} is not a setting of {group}."})
+                    continue
+                problem = validate(value, properties[key], param)
+                if problem:
+                    problems.append(problem)
+                    continue
+                kept[key] = sanitize(value, properties[key])
+            clean[group] = kept
         if problems:
-            raise InvalidParams(details=problems)
-        for group, values in clean.items():
-            merged = {**_decode(get_option(connection, self.table, _OPTION.format(group))), **values}
-            update_option(connection, self.table, _OPTION.format(group), json.dumps(merged))
+            raise InvalidParams(f"Invalid setting(s): {', '.join(p['param'] for p in problems)}", details=problems)
+        names = [_OPTION.format(group) for group, values in clean.items() if values]
+        if names:
+            # Read, merge and write under a lock: two administrators changing
+            # different keys of one group at once must not undo each other.
+            # The read locks too: on MySQL a locking read sees what others
+            # committed while we waited, where a plain one sees an older snapshot.
+            lock_name(connection, self.table, "settings")
+            table = self.table
+            stored = {name: value for name, value in lock_rows(connection, sa.select(
+                table.c.option_name, table.c.option_value).where(table.c.option_name.in_(names)))}
+            for group, values in clean.items():
+                if values:
+                    name = _OPTION.format(group)
+                    merged = _merge(_decode(stored.get(name)), values, self.groups[group])
+                    update_option(connection, self.table, name, json.dumps(merged))
         return self.all(connection)
+
+    def secrets(self, group: str) -> list[str]:
+        """Dotted paths of the group's secrets (``writeOnly`` keys): ``["stripe.secret_key"]``."""
+        return _secret_paths(self.groups[group], "")
 
 
 MASK = "********"
+"""What a set secret reads as (an unset one reads ``""``); sent back, it changes nothing."""
 
 
 def _mask(value: Any, schema: Mapping[str, Any]) -> Any:
@@ -103,6 +149,43 @@ def _mask(value: Any, schema: Mapping[str, Any]) -> Any:
     if isinstance(value, Mapping) and properties:
         return {key: _mask(sub, properties.get(key, {})) for key, sub in value.items()}
     return value
+
+
+def _unmasked(values: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` without the secrets sent back as :data:`MASK` (at any depth)."""
+    properties = schema.get("properties") or {}
+    kept: dict[str, Any] = {}
+    for key, value in values.items():
+        sub = properties.get(key) or {}
+        if sub.get("writeOnly") and value == MASK:
+            continue
+        if isinstance(value, Mapping) and sub.get("properties"):
+            value = _unmasked(value, sub)
+        kept[key] = value
+    return kept
+
+
+def _merge(stored: Any, change: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
+    """``change`` over ``stored``, member by member inside records."""
+    merged = dict(stored) if isinstance(stored, Mapping) else {}
+    properties = schema.get("properties") or {}
+    for key, value in change.items():
+        sub = properties.get(key) or {}
+        if isinstance(value, Mapping) and sub.get("properties"):
+            merged[key] = _merge(merged.get(key), value, sub)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _secret_paths(schema: Mapping[str, Any], prefix: str) -> list[str]:
+    found: list[str] = []
+    for key, sub in (schema.get("properties") or {}).items():
+        if sub.get("writeOnly"):
+            found.append(prefix + key)
+        elif sub.get("properties"):
+            found += _secret_paths(sub, f"{prefix}{key}.")
+    return found
 
 
 def _decode(stored: Any) -> dict[str, Any]:

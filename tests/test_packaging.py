@@ -73,6 +73,7 @@ def test_the_wheel_holds_every_file_of_the_packages(wheel: zipfile.ZipFile) -> N
         if folder in INSTALLED_AS and rest:
             expected.add(f"{INSTALLED_AS[folder]}/{rest}")
     assert "learnomy_core/identity/users.py" in expected and "learnomy/audit/manifest.json" in expected
+    assert "learnomy/extensions/pro/manifest.json" in expected
     missing = expected - set(wheel.namelist())
     assert not missing, f"pip install . would leave out {sorted(missing)}"
 

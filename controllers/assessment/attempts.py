@@ -56,6 +56,12 @@ def takes_answers(attempt: Any) -> bool:
 
 # -- grading -------------------------------------------------------------------------
 
+def with_drawn(version: tuple[str, dict[str, Any]], drawn: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A drawn question's stored version, with the values its type drew for this attempt."""
+    kind_name, data = version
+    return (kind_name, {**data, "drawn": drawn["drawn"]}) if drawn.get("drawn") is not None else version
+
+
 def _graded(request: RestRequest, quiz: Any, attempt: Any) -> dict[str, Any]:
     """Score every auto-gradable answer; essays stay pending. Column values to store."""
     kinds = question_types(request)
@@ -64,7 +70,7 @@ def _graded(request: RestRequest, quiz: Any, attempt: Any) -> dict[str, Any]:
     score = max_score = 0.0
     pending = False
     for drawn in attempt.questions:
-        kind_name, data = versions[(drawn["id"], drawn["version"])]
+        kind_name, data = with_drawn(versions[(drawn["id"], drawn["version"])], drawn)
         points = float(data.get("points", 1))
         max_score += points
         key = str(drawn["id"])
@@ -212,7 +218,7 @@ def full(request: RestRequest, quiz: Any, row: Any, *, editor: bool) -> dict[str
     reveal = editor or reveal_allowed(quiz, row.status, attempts_used(request, int(quiz.id), int(row.user_id)))
     questions = []
     for drawn in row.questions:
-        kind_name, data = versions[(drawn["id"], drawn["version"])]
+        kind_name, data = with_drawn(versions[(drawn["id"], drawn["version"])], drawn)
         question = {"id": drawn["id"], "type": kind_name, **data}
         if drawn.get("option_order") and question.get("options"):
             by_id = {o["id"]: o for o in question["options"]}
@@ -261,10 +267,28 @@ def _check_unlocked(request: RestRequest, access: Any, quiz: Any) -> None:
                            details=[{"reason": "sequential", "lesson_ids": sorted(missing)}])
 
 
+def _check_plugin_locks(request: RestRequest, access: Any, quiz: Any, enrollment: Any) -> None:
+    """Plugins' locks on the quiz (``learnomy_quiz_locks``): the one unlocking last refuses."""
+    if enrollment is None:
+        return
+    found: Any = None
+    for lock in request.app.plugins.hook.learnomy_quiz_locks(
+            request=request, course=access.row, enrollment=enrollment, quiz=quiz):
+        if lock is None:
+            continue
+        if found is None or found.get("unlocks_at") is not None and (
+                lock.get("unlocks_at") is None or lock["unlocks_at"] > found["unlocks_at"]):
+            found = lock
+    if found is not None:
+        raise LessonLocked("This quiz is locked.", code=f"learnomy_quiz_locked_{found['reason']}",
+                           details=[{"reason": found["reason"], "unlocks_at": found.get("unlocks_at")}])
+
+
 def start_attempt(request: RestRequest) -> Any:
     context = request.context_as(QuizContext)
     access, quiz = context.course, context.quiz
     _check_unlocked(request, access, quiz)
+    _check_plugin_locks(request, access, quiz, context.enrollment)
     table = tables(request)
     attempts, questions = table("attempts"), table("questions")
     key = f"{request.user.id}:{quiz.id}"
@@ -283,11 +307,17 @@ def start_attempt(request: RestRequest) -> Any:
     if quiz.questions_per_attempt:
         pool = pool[:quiz.questions_per_attempt]
     drawn = []
+    kinds = question_types(request)
     for question in pool:
         order = [o["id"] for o in question.data.get("options") or []]
         if quiz.randomize_answers:
             shuffler.shuffle(order)
-        drawn.append({"id": int(question.id), "version": int(question.version), "option_order": order})
+        entry: dict[str, Any] = {"id": int(question.id), "version": int(question.version), "option_order": order}
+        kind = kinds.get(question.type)
+        values = kind.prepare(dict(question.data), shuffler) if kind is not None else None
+        if values is not None:
+            entry["drawn"] = values
+        drawn.append(entry)
     started = now()
     values = {"quiz_id": int(quiz.id), "course_id": int(quiz.course_id), "user_id": request.user.id,
               "status": "in_progress", "started_at": started,

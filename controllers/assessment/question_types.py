@@ -17,6 +17,7 @@ Pro and third parties add theirs through the same hook, with no change here::
 
 from __future__ import annotations
 
+import random
 import re
 from typing import Any, Optional
 
@@ -53,6 +54,16 @@ class QuestionType:
 
     def check(self, question: dict[str, Any]) -> Optional[str]:
         """A sentence saying what is inconsistent in ``question`` (options vs answer), or None."""
+        return None
+
+    def prepare(self, question: dict[str, Any], rng: random.Random) -> Optional[dict[str, Any]]:
+        """Values drawn for one attempt (random numbers, a shuffle), or None.
+
+        Called once when an attempt draws the question; what it answers (JSON) is
+        stored with the attempt and handed back as ``question["drawn"]`` to
+        :meth:`grade` and :meth:`student_view`, so grading and every later review
+        see the same values.
+        """
         return None
 
     def grade(self, question: dict[str, Any], response: Any) -> Optional[float]:

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from learnomy_core import (
+    ALLOW_BATCH,
     CREATABLE,
     DELETABLE,
     EDITABLE,
@@ -300,19 +301,19 @@ def register_routes(registry: Any) -> None:
         "args": {**ID_ARG, **LIST_ARGS},
     }, schema=quiz_schema)
     register(NAMESPACE, r"/sections/(?P<id>[\d]+)/quizzes", {
-        "methods": CREATABLE, "callback": create_quiz, "permission_callback": section_edit,
+        "methods": CREATABLE, "callback": create_quiz, "allow_batch": ALLOW_BATCH, "permission_callback": section_edit,
         "args": {**ID_ARG, **QUIZ_ARGS, "title": {**QUIZ_ARGS["title"], "required": True}},
         "answers": "created",
     }, schema=quiz_schema)
     register(NAMESPACE, r"/quizzes/(?P<id>[\d]+)", [
         {"methods": READABLE, "callback": get_quiz, "permission_callback": quiz_enrolled(), "args": ID_ARG},
-        {"methods": EDITABLE, "callback": update_quiz, "permission_callback": quiz_edit, "args": {**ID_ARG, **QUIZ_ARGS}},
-        {"methods": DELETABLE, "callback": delete_quiz, "permission_callback": quiz_edit, "args": ID_ARG},
+        {"methods": EDITABLE, "callback": update_quiz, "allow_batch": ALLOW_BATCH, "permission_callback": quiz_edit, "args": {**ID_ARG, **QUIZ_ARGS}},
+        {"methods": DELETABLE, "callback": delete_quiz, "allow_batch": ALLOW_BATCH, "permission_callback": quiz_edit, "args": ID_ARG},
     ], schema=quiz_schema)
     register(NAMESPACE, r"/quizzes/(?P<id>[\d]+)/questions", [
         {"methods": READABLE, "callback": list_questions, "permission_callback": quiz_edit,
          "args": {**ID_ARG, **LIST_ARGS}},
-        {"methods": CREATABLE, "callback": create_question, "permission_callback": quiz_edit,
+        {"methods": CREATABLE, "callback": create_question, "allow_batch": ALLOW_BATCH, "permission_callback": quiz_edit,
          "args": {**ID_ARG, **QUESTION_ARGS, "title": {**QUESTION_ARGS["title"], "required": True}}},
     ], schema=question_schema)
     register(NAMESPACE, r"/quizzes/(?P<id>[\d]+)/questions/reorder", {
@@ -321,9 +322,9 @@ def register_routes(registry: Any) -> None:
     }, schema=question_schema)
     register(NAMESPACE, r"/questions/(?P<id>[\d]+)", [
         {"methods": READABLE, "callback": get_question, "permission_callback": question_edit, "args": ID_ARG},
-        {"methods": EDITABLE, "callback": update_question, "permission_callback": question_edit,
+        {"methods": EDITABLE, "callback": update_question, "allow_batch": ALLOW_BATCH, "permission_callback": question_edit,
          "args": {**ID_ARG, **QUESTION_ARGS}},
-        {"methods": DELETABLE, "callback": delete_question, "permission_callback": question_edit, "args": ID_ARG},
+        {"methods": DELETABLE, "callback": delete_question, "allow_batch": ALLOW_BATCH, "permission_callback": question_edit, "args": ID_ARG},
     ], schema=question_schema)
     register(NAMESPACE, "/question-types", {
         "methods": READABLE, "callback": list_question_types, "permission_callback": INSTRUCTOR,

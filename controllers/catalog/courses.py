@@ -17,6 +17,7 @@ from typing import Any, Optional
 import sqlalchemy as sa
 
 from learnomy_core import (
+    ALLOW_BATCH,
     CREATABLE,
     DELETABLE,
     EDITABLE,
@@ -424,15 +425,15 @@ def register_routes(registry: Any) -> None:
              "orderby": {"type": "string", "enum": list(ORDERS), "default": "date"},
              "order": {"type": "string", "enum": ["asc", "desc"], "default": "desc"},
          }},
-        {"methods": CREATABLE, "callback": create_course, "permission_callback": INSTRUCTOR,
+        {"methods": CREATABLE, "callback": create_course, "allow_batch": ALLOW_BATCH, "permission_callback": INSTRUCTOR,
          "args": {**COURSE_ARGS, "title": {**COURSE_ARGS["title"], "required": True}}},
     ], schema=course_schema)
     register(NAMESPACE, COURSE, [
         {"methods": READABLE, "callback": get_course, "permission_callback": PUBLIC, "public_cache": True,
          "validator": course_version, "args": ID_ARG},
-        {"methods": EDITABLE, "callback": update_course, "permission_callback": editor,
+        {"methods": EDITABLE, "callback": update_course, "allow_batch": ALLOW_BATCH, "permission_callback": editor,
          "args": {**ID_ARG, **COURSE_ARGS}},
-        {"methods": DELETABLE, "callback": delete_course, "permission_callback": editor,
+        {"methods": DELETABLE, "callback": delete_course, "allow_batch": ALLOW_BATCH, "permission_callback": editor,
          "args": {**ID_ARG, "force": {"type": "boolean", "default": False}}},
     ], schema=course_schema)
     register(NAMESPACE, f"{COURSE}/duplicate", {

@@ -10,6 +10,7 @@ from typing import Any, Optional
 import sqlalchemy as sa
 
 from learnomy_core import (
+    ALLOW_BATCH,
     CREATABLE,
     DELETABLE,
     EDITABLE,
@@ -438,7 +439,7 @@ def register_routes(registry: Any) -> None:
     lesson_editor, topic_editor = editor_policy("lesson"), editor_policy("topic")
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/sections", [
         {"methods": READABLE, "callback": list_sections, "permission_callback": PUBLIC, "args": {**ID_ARG, **LIST_ARGS}},
-        {"methods": CREATABLE, "callback": create_section, "permission_callback": course_editor,
+        {"methods": CREATABLE, "callback": create_section, "allow_batch": ALLOW_BATCH, "permission_callback": course_editor,
          "args": {**ID_ARG, **_required(SECTION_ARGS, "title")}},
     ], schema=section_schema)
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/sections/reorder", {
@@ -447,13 +448,13 @@ def register_routes(registry: Any) -> None:
         "answers": "items",
     }, schema=section_schema)
     register(NAMESPACE, r"/sections/(?P<id>[\d]+)", [
-        {"methods": EDITABLE, "callback": update_section, "permission_callback": section_editor,
+        {"methods": EDITABLE, "callback": update_section, "allow_batch": ALLOW_BATCH, "permission_callback": section_editor,
          "args": {**ID_ARG, **SECTION_ARGS}},
-        {"methods": DELETABLE, "callback": delete_section, "permission_callback": section_editor, "args": ID_ARG},
+        {"methods": DELETABLE, "callback": delete_section, "allow_batch": ALLOW_BATCH, "permission_callback": section_editor, "args": ID_ARG},
     ], schema=section_schema)
     register(NAMESPACE, r"/sections/(?P<id>[\d]+)/lessons", [
         {"methods": READABLE, "callback": list_lessons, "permission_callback": PUBLIC, "args": {**ID_ARG, **LIST_ARGS}},
-        {"methods": CREATABLE, "callback": create_lesson, "permission_callback": section_editor,
+        {"methods": CREATABLE, "callback": create_lesson, "allow_batch": ALLOW_BATCH, "permission_callback": section_editor,
          "args": {**ID_ARG, **_required(LESSON_ARGS, "title")}},
     ], schema=lesson_schema)
     register(NAMESPACE, r"/sections/(?P<id>[\d]+)/lessons/reorder", {
@@ -463,19 +464,19 @@ def register_routes(registry: Any) -> None:
     }, schema=lesson_schema)
     register(NAMESPACE, r"/lessons/(?P<id>[\d]+)", [
         {"methods": READABLE, "callback": get_lesson, "permission_callback": _reader("lesson"), "args": ID_ARG},
-        {"methods": EDITABLE, "callback": update_lesson, "permission_callback": lesson_editor,
+        {"methods": EDITABLE, "callback": update_lesson, "allow_batch": ALLOW_BATCH, "permission_callback": lesson_editor,
          "args": {**ID_ARG, **LESSON_ARGS}},
-        {"methods": DELETABLE, "callback": delete_lesson, "permission_callback": lesson_editor, "args": ID_ARG},
+        {"methods": DELETABLE, "callback": delete_lesson, "allow_batch": ALLOW_BATCH, "permission_callback": lesson_editor, "args": ID_ARG},
     ], schema=lesson_schema)
     register(NAMESPACE, r"/lessons/(?P<id>[\d]+)/topics", [
         {"methods": READABLE, "callback": list_topics, "permission_callback": _reader("lesson"),
          "args": {**ID_ARG, **LIST_ARGS}},
-        {"methods": CREATABLE, "callback": create_topic, "permission_callback": lesson_editor,
+        {"methods": CREATABLE, "callback": create_topic, "allow_batch": ALLOW_BATCH, "permission_callback": lesson_editor,
          "args": {**ID_ARG, **_required(TOPIC_ARGS, "title")}},
     ], schema=topic_schema)
     register(NAMESPACE, r"/topics/(?P<id>[\d]+)", [
         {"methods": READABLE, "callback": get_topic, "permission_callback": _reader("topic"), "args": ID_ARG},
-        {"methods": EDITABLE, "callback": update_topic, "permission_callback": topic_editor,
+        {"methods": EDITABLE, "callback": update_topic, "allow_batch": ALLOW_BATCH, "permission_callback": topic_editor,
          "args": {**ID_ARG, **TOPIC_ARGS}},
-        {"methods": DELETABLE, "callback": delete_topic, "permission_callback": topic_editor, "args": ID_ARG},
+        {"methods": DELETABLE, "callback": delete_topic, "allow_batch": ALLOW_BATCH, "permission_callback": topic_editor, "args": ID_ARG},
     ], schema=topic_schema)

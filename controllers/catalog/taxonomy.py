@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from learnomy_core import (
     ADMIN,
+    ALLOW_BATCH,
     CREATABLE,
     DELETABLE,
     EDITABLE,
@@ -205,20 +206,20 @@ def register_routes(registry: Any) -> None:
         {"methods": READABLE, "callback": list_categories, "permission_callback": PUBLIC, "public_cache": True,
          "args": {**LIST_ARGS, "parent": {"type": "integer", "minimum": 0,
                                           "description": "Children of this category; 0 for top level."}}},
-        {"methods": CREATABLE, "callback": create_category, "permission_callback": ADMIN,
+        {"methods": CREATABLE, "callback": create_category, "allow_batch": ALLOW_BATCH, "permission_callback": ADMIN,
          "args": {**CATEGORY_ARGS, **required_name}},
     ], schema=category_schema)
     register(NAMESPACE, r"/course-categories/(?P<id>[\d]+)", [
-        {"methods": EDITABLE, "callback": update_category, "permission_callback": ADMIN,
+        {"methods": EDITABLE, "callback": update_category, "allow_batch": ALLOW_BATCH, "permission_callback": ADMIN,
          "args": {**ID_ARG, **CATEGORY_ARGS}},
-        {"methods": DELETABLE, "callback": delete_category, "permission_callback": ADMIN, "args": ID_ARG},
+        {"methods": DELETABLE, "callback": delete_category, "allow_batch": ALLOW_BATCH, "permission_callback": ADMIN, "args": ID_ARG},
     ], schema=category_schema)
     register(NAMESPACE, "/course-tags", [
         {"methods": READABLE, "callback": list_tags, "permission_callback": PUBLIC, "public_cache": True,
          "args": LIST_ARGS},
-        {"methods": CREATABLE, "callback": create_tag, "permission_callback": INSTRUCTOR,
+        {"methods": CREATABLE, "callback": create_tag, "allow_batch": ALLOW_BATCH, "permission_callback": INSTRUCTOR,
          "args": {**TERM_ARGS, **required_name}},
     ], schema=tag_schema)
     register(NAMESPACE, r"/course-tags/(?P<id>[\d]+)", {
-        "methods": DELETABLE, "callback": delete_tag, "permission_callback": ADMIN, "args": ID_ARG,
+        "methods": DELETABLE, "callback": delete_tag, "allow_batch": ALLOW_BATCH, "permission_callback": ADMIN, "args": ID_ARG,
     }, schema=tag_schema)

@@ -278,6 +278,9 @@ def refund_order(request: RestRequest, order_id: int, amount: Optional[int], rea
         refunded_total=refunded, status=status)).rowcount
     if changed != 1:
         raise Conflict("The order changed meanwhile; try again.")
+    # Dated now: revenue reports net a refund in the period it happened.
+    request.db.execute(sa.insert(tables(request)("refunds")).values(
+        order_id=order_id, amount=amount, currency=row.currency, reason=reason[:2000], created_at=now()))
     if through_gateway:
         from .gateways import gateway_of
 

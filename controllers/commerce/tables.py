@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from learnomy_core.storage import ID, LONGTEXT, TEXT_TABLE
 
 NAMES = ("membership_plans", "subscriptions", "orders", "coupons", "coupon_redemptions", "earnings",
-         "withdrawals", "withdrawal_methods", "stripe_events")
+         "withdrawals", "withdrawal_methods", "stripe_events", "refunds")
 
 
 def declare_tables(metadata: sa.MetaData, prefix: str) -> None:
@@ -142,4 +142,15 @@ def declare_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("id", sa.String(191), primary_key=True),
         sa.Column("type", sa.String(100), nullable=False),
         sa.Column("received_at", sa.DateTime, nullable=False),
+    )
+    # One row per refund, dated when it happened (commerce_0002): reports net
+    # refunds in their own period, not in the order's.
+    table(
+        "refunds",
+        sa.Column("id", ID, primary_key=True, autoincrement=True),
+        sa.Column("order_id", ID, nullable=False, index=True),
+        sa.Column("amount", sa.BigInteger, nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("reason", sa.String(2000), nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False, index=True),
     )

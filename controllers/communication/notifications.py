@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from learnomy_core import CREATABLE, DELETABLE, EDITABLE, LOGGED_IN, READABLE, Policy, RestRequest, deleted
+from learnomy_core import ALLOW_BATCH, CREATABLE, DELETABLE, EDITABLE, LOGGED_IN, READABLE, Policy, RestRequest, deleted
 from learnomy_core.app import dumps
 from learnomy_core.openapi.schemas import route_schema
 from learnomy_core.cursors import LIST_ARGS, paginate
@@ -306,13 +306,13 @@ def register_routes(registry: Any) -> None:
         "methods": READABLE, "callback": unread_count, "permission_callback": LOGGED_IN, "args": {}},
         schema=route_schema("notification-count", {"count": {"type": "integer"}}))
     register(NAMESPACE, "/notifications/read-all", {
-        "methods": CREATABLE, "callback": read_all, "permission_callback": LOGGED_IN, "args": {}},
+        "methods": CREATABLE, "callback": read_all, "allow_batch": ALLOW_BATCH, "permission_callback": LOGGED_IN, "args": {}},
         schema=route_schema("notification-read-all", {"updated": {"type": "integer"}}))
     register(NAMESPACE, r"/notifications/(?P<id>[\d]+)/read", {
-        "methods": CREATABLE, "callback": read_notification, "permission_callback": _own_notification(),
+        "methods": CREATABLE, "callback": read_notification, "allow_batch": ALLOW_BATCH, "permission_callback": _own_notification(),
         "args": ID_ARG}, schema=NOTIFICATION_SCHEMA)
     register(NAMESPACE, r"/notifications/(?P<id>[\d]+)", {
-        "methods": DELETABLE, "callback": delete_notification, "permission_callback": _own_notification(),
+        "methods": DELETABLE, "callback": delete_notification, "allow_batch": ALLOW_BATCH, "permission_callback": _own_notification(),
         "args": ID_ARG}, schema=NOTIFICATION_SCHEMA)
     register(NAMESPACE, "/me/notification-preferences", [
         {"methods": READABLE, "callback": get_preferences, "permission_callback": LOGGED_IN, "args": {}},

@@ -17,7 +17,7 @@ from typing import Any, Optional
 
 import sqlalchemy as sa
 
-from learnomy_core import CREATABLE, INSTRUCTOR, LOGGED_IN, READABLE, RestRequest, hookimpl
+from learnomy_core import ALLOW_BATCH, CREATABLE, INSTRUCTOR, LOGGED_IN, READABLE, RestRequest, hookimpl
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, NotFound
 from learnomy_core.events import emit
@@ -255,16 +255,33 @@ def progress_view(request: RestRequest, user_id: int, course_id: int) -> dict[st
 
 # -- completing -----------------------------------------------------------------------
 
-def _complete(request: RestRequest, kind: str, item_id: int, course_id: int) -> dict[str, Any]:
+def record_completion(request: RestRequest, user_id: int, item_type: str, item_id: int,
+                      course_id: int) -> dict[str, Any]:
+    """Record that ``user_id`` finished an item of ``course_id``, and recompute the course.
+
+    For plugins whose items count toward completion (``learnomy_required_items``):
+    an assignment passed, a task done. The completion is stored once (a second
+    call changes nothing and emits nothing), ``<item_type>.completed`` is emitted
+    the first time (``{user_id, <item_type>_id, course_id}``), and the student's
+    percent is recomputed: when it was the last required item, the enrollment
+    completes and ``course.completed`` follows. In the request's transaction.
+
+    :returns: ``{"newly_completed": bool, "percent": int, "course_completed": bool}``.
+    """
     table = tables(request)("completions")
     first_time = insert_ignore(request.db, table, {
-        "user_id": request.user.id, "item_type": kind, "item_id": item_id, "course_id": course_id,
+        "user_id": user_id, "item_type": item_type, "item_id": item_id, "course_id": course_id,
         "completed_at": now()})
     if first_time:
-        emit(request, f"{kind}.completed", {"user_id": request.user.id, f"{kind}_id": item_id, "course_id": course_id})
-    outcome = recompute(request, request.user.id, course_id)
-    return {"type": kind, "id": item_id, "completed": True, "newly_completed": first_time,
-            "progress_percent": outcome["percent"], "course_completed": outcome["completed"]}
+        emit(request, f"{item_type}.completed", {"user_id": user_id, f"{item_type}_id": item_id, "course_id": course_id})
+    outcome = recompute(request, user_id, course_id)
+    return {"newly_completed": first_time, "percent": outcome["percent"], "course_completed": outcome["completed"]}
+
+
+def _complete(request: RestRequest, kind: str, item_id: int, course_id: int) -> dict[str, Any]:
+    outcome = record_completion(request, request.user.id, kind, item_id, course_id)
+    return {"type": kind, "id": item_id, "completed": True, "newly_completed": outcome["newly_completed"],
+            "progress_percent": outcome["percent"], "course_completed": outcome["course_completed"]}
 
 
 def complete_lesson(request: RestRequest) -> Any:
@@ -427,15 +444,15 @@ def reset_progress(request: RestRequest) -> Any:
 def register_routes(registry: Any) -> None:
     register = registry.register_rest_route
     register(NAMESPACE, r"/lessons/(?P<id>[\d]+)/complete", {
-        "methods": CREATABLE, "callback": complete_lesson, "permission_callback": enrolled_policy("lesson", editors=False, unlocked=True), "args": ID_ARG,
+        "methods": CREATABLE, "callback": complete_lesson, "allow_batch": ALLOW_BATCH, "permission_callback": enrolled_policy("lesson", editors=False, unlocked=True), "args": ID_ARG,
     }, schema=completion_schema)
     register(NAMESPACE, r"/lessons/(?P<id>[\d]+)/position", {
-        "methods": CREATABLE, "callback": save_position, "permission_callback": enrolled_policy("lesson", editors=False, unlocked=True),
+        "methods": CREATABLE, "callback": save_position, "allow_batch": ALLOW_BATCH, "permission_callback": enrolled_policy("lesson", editors=False, unlocked=True),
         "args": {**ID_ARG, "position": {"type": "number", "minimum": 0, "maximum": 1e9, "required": True},
                  "percent": {"type": "integer", "minimum": 0, "maximum": 100}},
     }, schema=position_schema)
     register(NAMESPACE, r"/topics/(?P<id>[\d]+)/complete", {
-        "methods": CREATABLE, "callback": complete_topic, "permission_callback": enrolled_policy("topic", editors=False, unlocked=True), "args": ID_ARG,
+        "methods": CREATABLE, "callback": complete_topic, "allow_batch": ALLOW_BATCH, "permission_callback": enrolled_policy("topic", editors=False, unlocked=True), "args": ID_ARG,
     }, schema=completion_schema)
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/next-step", {
         "methods": READABLE, "callback": next_step, "permission_callback": enrolled_policy("course", editors=False), "args": ID_ARG,

@@ -1,16 +1,21 @@
 """System routes: ``GET /health``, ``GET /settings/public`` (and the ``general``
-settings group they read), and the namespace's OpenAPI document and explorer."""
+settings group they read), the namespace's OpenAPI document and explorer, and
+the batch routes (``POST /learnomy/v1/batch`` and WordPress's ``POST /batch/v1``,
+whose machinery is the core's :mod:`learnomy_core.batch`)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any
 
-from learnomy_core import PUBLIC, READABLE, RestRequest, hookimpl
+from learnomy_core import CREATABLE, LOGGED_IN, PUBLIC, READABLE, RestRequest, batch
 from learnomy_core.errors import Unavailable
-from learnomy_core.openapi import BOOL, STR, TIME, obj, register_openapi_routes, resource_schema
+from learnomy_core.openapi import BOOL, STR, TIME, array_of, nullable, obj, register_openapi_routes, resource_schema
 
 NAMESPACE = "learnomy/v1"
+WORDPRESS_BATCH = "batch/v1"
+"""WordPress's batch route, ``/batch/v1`` (a namespace of its own here: WordPress
+lists it with none)."""
 
 
 def health(request: RestRequest) -> dict[str, Any]:
@@ -53,6 +58,19 @@ def public_settings_schema() -> dict[str, Any]:
     })
 
 
+def batch_schema() -> dict[str, Any]:
+    """A batch's answer: each sub-request's status, headers and body, in order."""
+    return resource_schema("batch", {"responses": array_of(batch.sub_response_schema())})
+
+
+def wordpress_batch_schema() -> dict[str, Any]:
+    """WordPress's batch answer; ``failed`` when ``require-all-validate`` ran nothing."""
+    return resource_schema("batch", {
+        "failed": {"type": "string", "enum": ["validation"]},
+        "responses": array_of(nullable(batch.sub_response_schema())),
+    }, required=("responses",))
+
+
 def register_routes(registry: Any) -> None:
     registry.register_rest_route(NAMESPACE, "/health", {
         "methods": READABLE,
@@ -65,6 +83,22 @@ def register_routes(registry: Any) -> None:
         "permission_callback": PUBLIC,
         "public_cache": True,
     }, schema=public_settings_schema)
+    registry.register_rest_route(NAMESPACE, "/batch", {
+        "methods": CREATABLE,
+        "callback": batch.learnomy_batch,
+        "permission_callback": LOGGED_IN,
+        "args": batch.learnomy_batch_args(),
+        "read_only": True,  # each sub-request is checked against the caller's scopes
+        "answers": {"status": 207},
+    }, schema=batch_schema)
+    registry.register_rest_route(WORDPRESS_BATCH, "/", {
+        "methods": CREATABLE,
+        "callback": batch.wordpress_batch,
+        "permission_callback": LOGGED_IN,
+        "args": batch.wordpress_batch_args(),
+        "read_only": True,
+        "answers": {"status": 207, "envelope": False},
+    }, schema=wordpress_batch_schema)
     register_openapi_routes(registry, NAMESPACE, explorer=True)
 
 

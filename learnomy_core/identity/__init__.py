@@ -22,6 +22,7 @@ from ..options import get_options
 from ..registry import Sensitivity
 from ..request import RestRequest
 from ..storage import RETRY_AFTER_SECONDS
+from .api_keys import ApiKeys, looks_like_key
 from .app_passwords import AppPasswords
 from .passwords import (
     MAX_PASSWORD_BYTES,
@@ -35,6 +36,7 @@ from .roles import MANAGE, Roles
 from .tokens import TokenService
 from .users import User, UserStore
 from .wordpress import Compat, mark_application_passwords_used, read_compat
+from .wp_sessions import SESSION_TOKENS
 
 __all__ = ["Identity", "User", "Roles", "AccountBlocked", "Registration"]
 
@@ -71,6 +73,7 @@ class Identity:
         self.store = UserStore(tables["users"], tables["usermeta"], app.config["table_prefix"], roles)
         self.tokens = TokenService(app, self.store, tables["lrn_auth_sessions"], tables["lrn_refresh_tokens"])
         self.app_passwords = AppPasswords(self.store)
+        self.api_keys = ApiKeys(tables["lrn_api_keys"], self.store)
         self.rate_limiter = RateLimiter(app.storage.engine, tables["lrn_rate_limits"])
         self.options = tables["options"]
         self.ready = False
@@ -132,11 +135,24 @@ class Identity:
     # -- authentication --------------------------------------------------------
 
     def authenticate(self, request: RestRequest) -> Optional[User]:
-        """The caller from ``Authorization: Bearer`` or ``Basic``; None without credentials."""
+        """The caller from ``Authorization: Bearer`` (an access token or an API
+        key), ``Basic`` (an application password) or ``X-Learnomy-Key`` (an API
+        key); None without credentials.
+
+        :raises InvalidCredentials: for ``X-Learnomy-Key`` beside ``Authorization``:
+            one request, one identity.
+        """
         header = request.environ.get("HTTP_AUTHORIZATION", "")
+        key = request.environ.get("HTTP_X_LEARNOMY_KEY")
+        if key is not None:
+            if header:
+                raise InvalidCredentials("Send either Authorization or X-Learnomy-Key, not both.")
+            return self.api_keys.authenticate(request, key.strip())
         scheme, _, value = header.partition(" ")
         scheme = scheme.lower()
         if scheme == "bearer":
+            if looks_like_key(value.strip()):
+                return self.api_keys.authenticate(request, value.strip())
             return self.tokens.authenticate(request, value.strip())
         if scheme == "basic":
             return self._basic(request, value.strip())
@@ -216,6 +232,41 @@ class Identity:
         """Store a new password and invalidate every token issued before."""
         self.store.set_password_hash(db, user_id, self.hash_new_password(db, password))
         self.tokens.invalidate_user(db, user_id)
+
+    # -- what administrators do to accounts --------------------------------------
+
+    def block(self, db: Connection, user_id: int) -> None:
+        """Block the account: every credential it holds stops working at once.
+
+        In one transaction: the block flag (login answers
+        :class:`~learnomy_core.errors.AccountBlocked`, application passwords
+        and refresh tokens are refused while it is set), a new token version
+        with every session revoked (access and refresh tokens issued so far are
+        dead, and stay dead after unblocking), the application passwords
+        deleted, its API keys revoked, and WordPress's own login sessions
+        (``session_tokens``) ended.
+        """
+        self.store.set_meta(db, user_id, self.store.BLOCKED, "1")
+        self.tokens.invalidate_user(db, user_id)
+        self.api_keys.revoke_user(db, user_id)
+        self.store.delete_meta(db, user_id, self.store.APP_PASSWORDS)
+        self.store.delete_meta(db, user_id, SESSION_TOKENS)
+
+    def unblock(self, db: Connection, user_id: int) -> None:
+        """Lift a block: the account may log in again (nothing revoked comes back)."""
+        self.store.delete_meta(db, user_id, self.store.BLOCKED)
+
+    def delete_user(self, db: Connection, user_id: int) -> None:
+        """Delete the account and everything identity keeps about it: its row,
+        every meta row (roles, application passwords, WordPress's sessions),
+        its sessions, refresh tokens and API keys. Records other areas keep are
+        theirs to anonymise, in the same transaction."""
+        self.tokens.invalidate_user(db, user_id)
+        for table in (self.tokens.refresh_tokens, self.tokens.sessions, self.api_keys.table):
+            db.execute(sa.delete(table).where(table.c.user_id == user_id))
+        store = self.store
+        db.execute(sa.delete(store.usermeta).where(store.usermeta.c.user_id == user_id))
+        db.execute(sa.delete(store.users).where(store.users.c.ID == user_id))
 
     # -- rate limits -----------------------------------------------------------
 

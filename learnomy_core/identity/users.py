@@ -313,6 +313,22 @@ class UserStore:
         self.set_meta(db, user_id, self.caps_key, serialize_php({role: True}))
         self.set_meta(db, user_id, self.level_key, str(self.roles.level(role)))
 
+    def add_role(self, db: Connection, user_id: int, role: str) -> None:
+        """Give the user ``role`` beside the roles they hold (``WP_User::add_role``).
+
+        :raises ValueError: for an unknown role or user.
+        """
+        if role not in self.roles.caps:
+            raise ValueError(f"unknown role {role!r}")
+        row = self.get(db, user_id)
+        if row is None:
+            raise ValueError(f"unknown user {user_id}")
+        granted = dict(self.from_row(row).granted)
+        granted[role] = True
+        held = [name for name, on in granted.items() if name in self.roles.caps and on]
+        self.set_meta(db, user_id, self.caps_key, serialize_php(granted))
+        self.set_meta(db, user_id, self.level_key, str(max(self.roles.level(name) for name in held)))
+
     def set_password_hash(self, db: Connection, user_id: int, password_hash: str) -> None:
         db.execute(sa.update(self.users).where(self.users.c.ID == user_id).values(user_pass=password_hash))
 

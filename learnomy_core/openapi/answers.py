@@ -37,7 +37,8 @@ _SHORTHANDS: dict[str, dict[str, Any]] = {
 class Answers:
     """A success answer: its status, shape, and whether it is in the envelope.
 
-    :ivar status: 200, 201 for a creation (then with ``Location``), or 202 for work queued.
+    :ivar status: 200, 201 for a creation (then with ``Location``), 202 for work
+        queued, or 207 for several answers in one (a batch).
     :ivar shape: one of :data:`SHAPES`.
     :ivar envelope: ``False`` for WordPress-shaped bodies (``wp/v2``): the
         resource itself rather than ``{"data": ...}``.
@@ -73,8 +74,9 @@ def parse_answers(value: Any) -> Optional[Answers]:
         raise ValueError(f"unknown key(s) {sorted(unknown)}")
     status = value.get("status", 200)
     shape = value.get("shape", "item")
-    if status not in (200, 201, 202):
-        raise ValueError(f"'status' must be 200, 201 or 202 (accepted: work queued), not {status!r}")
+    if status not in (200, 201, 202, 207):
+        raise ValueError(f"'status' must be 200, 201, 202 (accepted: work queued) or 207 (multi-status), "
+                         f"not {status!r}")
     if shape not in SHAPES:
         raise ValueError(f"'shape' must be one of {list(SHAPES)}, not {shape!r}")
     media_type = value.get("media_type")

@@ -280,7 +280,10 @@ def _success_description(answers: Answers) -> str:
     return {
         "item": "The resource.", "items": "The resources.", "list": "A page of the list, with meta.",
         "deleted": "The deletion, with the resource as it was.", "file": "The file.", "html": "The page.",
-    }[answers.shape] if answers.status == 200 else "Created: the new resource, at Location."
+    }[answers.shape] if answers.status == 200 else _OTHER_SUCCESS.get(answers.status, _OTHER_SUCCESS[201])
+
+
+_OTHER_SUCCESS = {201: "Created: the new resource, at Location.", 207: "Multi-status: one answer per sub-request."}
 
 
 def _success_content(answers: Answers, resource: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:

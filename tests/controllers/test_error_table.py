@@ -103,15 +103,16 @@ def test_the_table_covers_every_error_class() -> None:
     every = {getattr(errors, name) for name in errors.__all__}
     api_errors = {cls for cls in every if isinstance(cls, type) and issubclass(cls, errors.ApiError)}
     specific = api_errors - rows - {errors.ApiError}
-    # A sync item's outcome (never an answer's status); API.md section 11's own 422.
-    for cls in specific - {errors.ItemRejected, errors.IdempotencyMismatch}:
+    # A sync item's outcome (never an answer's status); API.md section 11's own 422;
+    # a /batch/v1 sub-request's refusal, in WordPress's own code.
+    for cls in specific - {errors.ItemRejected, errors.IdempotencyMismatch, errors.BatchNotAllowed}:
         row = next(base for base in cls.__mro__[1:] if base in rows)
         assert cls.status == row.status and cls.code != row.code and cls.code.startswith("learnomy_"), cls
     assert {cls.__name__ for cls in specific} == {
         "LessonLocked", "NotEnrolled", "PrerequisitesUnmet", "OwnerRemoval", "InvalidResetKey",
-        "DeadlinePassed", "AttemptSubmitted", "ItemRejected", "AccountBlocked", "WebhookLimit", "WebhookDisabled",
+        "DeadlinePassed", "AttemptSubmitted", "ItemRejected", "AccountBlocked", "InsufficientScope", "WebhookLimit", "WebhookDisabled",
         "IdempotencyMismatch", "IdempotencyInProgress", "CouponUsedUp", "AlreadyOwned", "OrderStateConflict",
-        "WithdrawalPending", "InsufficientBalance"}
+        "WithdrawalPending", "InsufficientBalance", "BatchNotAllowed", "BatchNested"}
 
 
 @pytest.mark.parametrize("error, status, code, scenario", ROWS, ids=[row[2] + f"-{row[1]}" for row in ROWS])

@@ -104,3 +104,42 @@ def test_cli_db_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert "core_0001" in fresh.storage.pending_revisions(fresh.migration_locations())
     fresh.storage.dispose()
     app.storage.dispose()
+
+
+def test_every_shipped_manifest_matches_with_every_switch_on() -> None:
+    from learnomy_core.audit import audit
+
+    results = audit(create_app(database_url="sqlite://", switches=True))
+    assert {m.owner for m, _ in results} >= {"learnomy_core", "pro"}
+    assert all(problems == [] for _, problems in results)
+
+
+def test_a_third_party_manifest_gets_the_same_check_both_ways(tmp_path: Path) -> None:
+    from learnomy_core.audit import audit
+    from tests.plugins import gadget
+    from tests.plugins.gadget import reports
+
+    app = create_app(plugins=["system", gadget, reports], database_url="sqlite://", switches=True)
+    ((core, free), (mine, problems)) = audit(app)
+    assert (mine.owner, mine.path, mine.plugins) == ("gadget", gadget.MANIFEST, ("gadget", "gadget.reports"))
+    assert problems == []
+    broken = tmp_path / "manifest.json"
+    document = json.loads(gadget.MANIFEST.read_text())
+    document["routes"] = [document["routes"][0], {**document["routes"][0], "route": "/gone"}]
+    broken.write_text(json.dumps(document))
+    (_, (_, problems)) = audit(app, paths={"gadget": broken})
+    assert problems == ["missing from the registry: GET /gadget/v1/gone",
+                        "not in the manifest: GET /gadget/v1/reports (plugin gadget.reports, "
+                        "permission capability:manage_options)"]
+    assert audit(app, paths={"gadget": tmp_path / "absent.json"})[1][1][0].startswith("no manifest at")
+    written = tmp_path / "written.json"
+    audit(app, write=True, paths={"gadget": written, "learnomy_core": tmp_path / "free.json"})
+    assert json.loads(written.read_text()) == json.loads(gadget.MANIFEST.read_text())
+
+
+def test_cli_audit_checks_pros_manifest_too(capsys: pytest.CaptureFixture) -> None:
+    from learnomy.extensions.pro import MANIFEST as PRO_MANIFEST
+
+    assert main(["audit"]) == 0
+    out = capsys.readouterr().out
+    assert f"The registry matches {PRO_MANIFEST}" in out and f"The registry matches {MANIFEST}" in out

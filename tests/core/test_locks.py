@@ -58,3 +58,17 @@ def test_lock_rows_needs_a_table(app) -> None:
     with app.storage.engine.begin() as db:
         with pytest.raises(TypeError):
             lock_rows(db, sa.select(sa.literal(1).label("one")))
+
+
+def test_a_name_taken_twice_in_one_transaction(app) -> None:
+    """The second call is a no-op: on MySQL it would otherwise wait on the lock row
+    its own first call created, which its snapshot does not show."""
+    from learnomy_core.locks import lock_name
+
+    options = app.tables["options"]
+    with app.storage.engine.begin() as db:
+        db.execute(sa.select(options.c.option_id).limit(1)).all()  # the snapshot begins before the lock row
+        lock_name(db, options, "twice")
+        lock_name(db, options, "twice")
+    with app.storage.engine.begin() as db:
+        lock_name(db, options, "twice")  # a new transaction takes it anew

@@ -138,3 +138,25 @@ def test_smtp_login_is_used(make_app: Callable[..., LearnomyApp], make_user: Cal
         controller.stop()
     assert logins == [(b"lms@example.org", b"s3cret:x")]
     assert len(inbox.messages) == 1
+
+
+def test_the_smtp_settings_group_wins_over_the_environment(make_app: Callable[..., LearnomyApp],
+                                                          make_user: Callable[..., int],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        monkeypatch.setenv("LEARNOMY_SMTP_URL", f"smtp://127.0.0.1:{_free_port()}?timeout=2")  # nobody there
+        app = make_app(plugins=FREE)
+        with app.storage.engine.begin() as db:
+            app.settings.update(db, {"smtp": {"host": "127.0.0.1", "port": port, "security": "none",
+                                              "from": "admin@example.org", "timeout": 5}})
+        make_user("ann")
+        Client(app).post("/wp-json/learnomy/v1/auth/password/lost", json={"username": "ann"})
+        assert run_due_jobs(app) == 1
+    finally:
+        controller.stop()
+    [(recipients, message)] = inbox.messages
+    assert recipients == ["ann@example.org"] and message["From"] == "admin@example.org"

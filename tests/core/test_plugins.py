@@ -133,10 +133,11 @@ def test_requirements_met_load() -> None:
     assert manager.has_plugin("fine")
 
 
-def test_excluding_a_required_plugin_is_refused() -> None:
+def test_excluding_a_required_plugin_leaves_out_what_requires_it() -> None:
     ok = type("Fine", (), {"PLUGIN_NAME": "fine", "learnomy_requires": hookimpl(lambda self: ["system"])})()
-    with pytest.raises(MissingRequirements, match="fine requires system"):
-        build_plugin_manager(["system", ok], exclude=["system"])
+    needs_ok = type("Finer", (), {"PLUGIN_NAME": "finer", "learnomy_requires": hookimpl(lambda self: ["fine"])})()
+    manager = build_plugin_manager(["system", "identity", ok, needs_ok], exclude=["system"])
+    assert [name for name, _ in manager.list_name_plugin()] == ["learnomy_core", "identity"]
 
 
 class _Wrapper:

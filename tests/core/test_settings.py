@@ -54,3 +54,28 @@ def test_secret_key_is_generated_once_and_shared(make_app) -> None:
 
 def test_configured_secret_key_wins(make_app) -> None:
     assert make_app(secret_key="from-config").secret_key == b"from-config"
+
+
+def test_secrets_are_masked_and_the_mask_changes_nothing(app) -> None:
+    from learnomy_core.settings import MASK
+
+    with app.storage.engine.begin() as db:
+        app.settings.update(db, {"payments": {"stripe": {"secret_key": "sk_1", "webhook_secret": "wh_1"}}})
+        app.settings.update(db, {"payments": {"stripe": {"secret_key": MASK, "publishable_key": "pk"}}})
+        stored = app.settings.get(db, "payments.stripe")
+        assert stored == {"secret_key": "sk_1", "webhook_secret": "wh_1", "publishable_key": "pk"}
+        shown = app.settings.masked("payments", app.settings.group(db, "payments"))
+        assert shown["stripe"] == {"secret_key": MASK, "webhook_secret": MASK, "publishable_key": "pk"}
+        assert app.settings.masked("smtp", app.settings.group(db, "smtp"))["password"] == ""
+    assert app.settings.secrets("payments") == ["stripe.secret_key", "stripe.webhook_secret"]
+    assert app.settings.secrets("smtp") == ["password"]
+
+
+def test_every_problem_is_listed(app) -> None:
+    with app.storage.engine.begin() as db:
+        with pytest.raises(InvalidParams) as caught:
+            app.settings.update(db, {"nope": {}, "general": {"colour": "x", "currency": "euro"}})
+    assert [(d["param"], d["code"]) for d in caught.value.details] == [
+        ("nope", "rest_additional_properties_forbidden"),
+        ("general.colour", "rest_additional_properties_forbidden"),
+        ("general.currency", "rest_invalid_pattern")]

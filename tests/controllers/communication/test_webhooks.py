@@ -203,8 +203,9 @@ def test_test_ping_redeliver_and_rotate(client: Client, app: LearnomyApp, people
                        headers=people["admin"]).status_code == 404
 
 
-def test_at_most_three_endpoints_on_free(client: Client, people: People, receiver: Receiver,
+def test_at_most_three_endpoints_on_free(make_app: Callable[..., LearnomyApp], people: People, receiver: Receiver,
                                          allow_loopback: None) -> None:
+    client = Client(make_app(switches={"pro.webhooks_pro": False}))  # Pro lifts the limit
     for _ in range(3):
         _create(client, people, receiver.url)
     fourth = client.post(f"{API}/webhooks", json={"url": receiver.url, "events": ["course.created"]},
@@ -282,7 +283,7 @@ def test_racing_creations_never_pass_the_limit(make_app: Callable[..., LearnomyA
                                               receiver: Receiver, allow_loopback: None) -> None:
     from tests.racing import race
 
-    clients = [Client(make_app()) for _ in range(5)]
+    clients = [Client(make_app(switches={"pro.webhooks_pro": False})) for _ in range(5)]
     body = {"url": receiver.url, "events": ["course.created"]}
     statuses = race([lambda c=c: c.post(f"{API}/webhooks", json=body, headers=people["admin"]).status_code
                      for c in clients])

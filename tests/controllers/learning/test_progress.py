@@ -146,3 +146,42 @@ def test_dashboard_counts_are_real(client: Client, people, enrolled, make_course
     complete(client, people, third["lesson_ids"][0])
     counts = client.get(f"{API}/me/dashboard", headers=people["ann"]).json["data"]
     assert counts["enrolled"] == 3 and counts["completed"] == 2 and counts["in_progress"] == 1
+
+
+def test_a_plugin_records_completion_of_its_own_items(make_app, people, make_course) -> None:
+    """``record_completion``: a plugin's required item, finished, completes the course."""
+    from typing import Any
+
+    from learnomy_core import CREATABLE, LOGGED_IN, hookimpl
+    from learnomy.controllers.learning import record_completion
+    from tests.conftest import ALL_PLUGINS
+    from werkzeug.test import Client as TestClient
+
+    class Tasks:
+        @hookimpl
+        def learnomy_required_items(self, request: Any, course_ids: list[int]) -> list[dict[str, Any]]:
+            return [{"course_id": c, "type": "task", "id": 7, "title": "Task", "order": (99, 0, 0, 7)}
+                    for c in course_ids]
+
+        @hookimpl
+        def learnomy_register_routes(self, registry: Any) -> None:
+            registry.register_rest_route("tasks/v1", r"/courses/(?P<id>[\d]+)/task", {
+                "methods": CREATABLE, "permission_callback": LOGGED_IN,
+                "callback": lambda request: record_completion(request, request.user.id, "task", 7,
+                                                              int(request.params["id"])),
+                "args": {"id": {"type": "integer", "minimum": 1}}})
+
+    client = TestClient(make_app(plugins=[*ALL_PLUGINS, Tasks()]))
+    course = make_course(lessons=1)
+    assert client.post(f"{API}/courses/{course['id']}/enroll", headers=people["ann"]).status_code == 201
+    complete(client, people, course["lesson_ids"][0])
+    assert client.get(f"{API}/courses/{course['id']}/progress", headers=people["ann"]).json["data"]["percent"] == 50
+    acme.EVENTS.clear()
+    done = client.post(f"/wp-json/tasks/v1/courses/{course['id']}/task", headers=people["ann"])
+    assert done.status_code == 200, done.json
+    assert done.json["data"] == {"newly_completed": True, "percent": 100, "course_completed": True}
+    assert [e for e, _ in acme.EVENTS] == ["task.completed", "course.completed"]
+    again = client.post(f"/wp-json/tasks/v1/courses/{course['id']}/task", headers=people["ann"]).json["data"]
+    assert again["newly_completed"] is False and again["course_completed"] is True
+    progress = client.get(f"{API}/courses/{course['id']}/progress", headers=people["ann"]).json["data"]
+    assert {"type": "task", "id": 7} in [{"type": i["type"], "id": i["id"]} for i in progress["completed_items"]]

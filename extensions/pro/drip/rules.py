@@ -1,0 +1,274 @@
+"""Drip rules: their table, their routes, and the locks they put on lessons and quizzes.
+
+A rule targets a section (each of its lessons and quizzes), a lesson or a quiz of a
+course, and keeps it locked for an enrolled student until a ``date``, for a number
+of days after the student's enrollment (``days_after_enrollment``), or until the
+student completes another lesson or quiz of the course (``after_completing``).
+Several rules on one item: the one unlocking last decides. Editors are never locked
+out (the Free hooks are not asked for them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Iterable, Optional
+
+import sqlalchemy as sa
+
+from learnomy_core import CREATABLE, DELETABLE, READABLE, RestRequest, RouteRegistry, created, deleted
+from learnomy_core.cursors import LIST_ARGS, paginate
+from learnomy_core.errors import InvalidParams, NotFound
+from learnomy_core.openapi import INT, STR, route_schema
+from learnomy_core.storage import ID, TEXT_TABLE, inserted_id
+from learnomy.controllers.catalog import (
+    ID_ARG, CourseContext, course_context, editor_policy, now, parse_time, tables,
+)
+
+from .. import NAMESPACE
+
+TABLE = "lrn_pro_drip_rules"
+TARGET_TYPES = ("section", "lesson", "quiz")
+KINDS = ("date", "days_after_enrollment", "after_completing")
+ITEM_TYPES = ("lesson", "quiz")
+MAX_DAYS = 36500
+# locked.reason of each kind (the refusal's code is learnomy_lesson_locked_<reason>).
+REASONS = {"date": "drip_rule_date", "days_after_enrollment": "drip_rule_after_enrollment",
+           "after_completing": "drip_rule_after_completing"}
+
+
+def declare_tables(metadata: sa.MetaData, prefix: str) -> None:
+    """``{prefix}lrn_pro_drip_rules``, as ``pro_drip_0001`` creates it."""
+    rules = sa.Table(
+        f"{prefix}{TABLE}", metadata,
+        sa.Column("id", ID, primary_key=True, autoincrement=True),
+        sa.Column("course_id", ID, nullable=False),
+        sa.Column("target_type", sa.String(20), nullable=False),
+        sa.Column("target_id", ID, nullable=False),
+        sa.Column("kind", sa.String(30), nullable=False),
+        sa.Column("value", sa.JSON, nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        **TEXT_TABLE,
+    )
+    sa.Index(f"{rules.name}_course", rules.c.course_id, rules.c.id)
+
+
+def _rules(request: RestRequest) -> sa.Table:
+    return request.app.tables[TABLE]
+
+
+def resource(row: Any) -> dict[str, Any]:
+    return {"id": int(row.id), "course_id": int(row.course_id), "target_type": row.target_type,
+            "target_id": int(row.target_id), "kind": row.kind, "value": row.value}
+
+
+# -- locks ------------------------------------------------------------------------
+
+def _lock(rule: Any, enrollment: Any, done: set[tuple[str, int]], moment: datetime) -> Optional[dict[str, Any]]:
+    """The lock ``rule`` puts on its target now, or None once it is met."""
+    reason = REASONS[rule.kind]
+    if rule.kind == "date":
+        opens = parse_time(rule.value)
+    elif rule.kind == "days_after_enrollment":
+        opens = enrollment.enrolled_at + timedelta(days=int(rule.value))
+    else:
+        item = (rule.value["type"], int(rule.value["id"]))
+        return None if item in done else {"reason": reason, "unlocks_at": None}
+    return {"reason": reason, "unlocks_at": opens} if opens is not None and opens > moment else None
+
+
+def _last(locks: Iterable[Optional[dict[str, Any]]]) -> Optional[dict[str, Any]]:
+    """Of several locks, the one unlocking last (``unlocks_at`` None: not by date, so last)."""
+    found: Optional[dict[str, Any]] = None
+    for lock in locks:
+        if lock is None:
+            continue
+        if found is None or (found["unlocks_at"] is not None
+                             and (lock["unlocks_at"] is None or lock["unlocks_at"] > found["unlocks_at"])):
+            found = lock
+    return found
+
+
+def _course_rules(request: RestRequest, course_id: int, targets: set[tuple[str, int]]) -> list[Any]:
+    """The course's rules on ``targets`` (one query; a course's rules are few, so
+    they are picked here rather than by a condition as long as the curriculum)."""
+    rules = _rules(request)
+    return [rule for rule in request.db.execute(sa.select(rules).where(rules.c.course_id == course_id))
+            if (rule.target_type, int(rule.target_id)) in targets]
+
+
+def _completed(request: RestRequest, course_id: int, rules: list[Any]) -> set[tuple[str, int]]:
+    """The student's completed lessons and quizzes, when a rule waits for one (one query)."""
+    if not any(rule.kind == "after_completing" for rule in rules):
+        return set()
+    completions = tables(request)("completions")
+    return {(r.item_type, int(r.item_id)) for r in request.db.execute(
+        sa.select(completions.c.item_type, completions.c.item_id).where(
+            completions.c.user_id == request.user.id, completions.c.course_id == course_id,
+            completions.c.item_type.in_(ITEM_TYPES)))}
+
+
+def lesson_locks(request: RestRequest, course: Any, enrollment: Any, lessons: list[Any]) -> dict[int, Any]:
+    """Each locked lesson's lock (two queries, whatever the number of lessons and rules)."""
+    if not lessons:
+        return {}
+    sections = {int(lesson.section_id) for lesson in lessons}
+    targets = {("section", s) for s in sections} | {("lesson", int(lesson.id)) for lesson in lessons}
+    rules = _course_rules(request, int(course.id), targets)
+    if not rules:
+        return {}
+    done, moment = _completed(request, int(course.id), rules), now()
+    by_target: dict[tuple[str, int], list[Any]] = {}
+    for rule in rules:
+        by_target.setdefault((rule.target_type, int(rule.target_id)), []).append(rule)
+    locks = {}
+    for lesson in lessons:
+        applying = by_target.get(("lesson", int(lesson.id)), []) + by_target.get(("section", int(lesson.section_id)), [])
+        lock = _last(_lock(rule, enrollment, done, moment) for rule in applying)
+        if lock is not None:
+            locks[int(lesson.id)] = lock
+    return locks
+
+
+def quiz_lock(request: RestRequest, course: Any, enrollment: Any, quiz: Any) -> Optional[dict[str, Any]]:
+    """The quiz's lock (its own rules and its section's), or None."""
+    rules = _course_rules(request, int(course.id), {("quiz", int(quiz.id)), ("section", int(quiz.section_id))})
+    if not rules:
+        return None
+    done, moment = _completed(request, int(course.id), rules), now()
+    return _last(_lock(rule, enrollment, done, moment) for rule in rules)
+
+
+# -- routes ------------------------------------------------------------------------
+
+def _bad(param: str, message: str) -> InvalidParams:
+    return InvalidParams(f"Invalid parameter(s): {param}",
+                         details=[{"param": param, "code": "rest_invalid_param", "message": message}])
+
+
+def _item_in_course(request: RestRequest, kind: str, item_id: int, course_id: int) -> Optional[Any]:
+    """The row of the section, lesson or quiz ``item_id`` when it belongs to the course."""
+    table = tables(request)({"section": "sections", "lesson": "lessons", "quiz": "quizzes"}[kind])
+    return request.db.execute(sa.select(table).where(table.c.id == item_id, table.c.course_id == course_id)).first()
+
+
+def _clean_value(request: RestRequest, course_id: int, target: tuple[str, int, Any]) -> Any:
+    """``value`` checked against ``kind``, as stored."""
+    kind, value = request.params["kind"], request.params["value"]
+    if kind == "date":
+        if not isinstance(value, str) or len(value) > 64:
+            raise _bad("value", "A date rule's value is a date-time (RFC 3339).")
+        try:
+            moment = parse_time(value)
+        except ValueError:
+            moment = None
+        if moment is None or not 1970 <= moment.year <= 9999:
+            raise _bad("value", "A date rule's value is a date-time (RFC 3339).")
+        return moment.isoformat() + "Z"
+    if kind == "days_after_enrollment":
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_DAYS:
+            raise _bad("value", f"A days_after_enrollment rule's value is a number of days, 0 to {MAX_DAYS}.")
+        return value
+    if (not isinstance(value, dict) or set(value) != {"type", "id"} or value["type"] not in ITEM_TYPES
+            or isinstance(value["id"], bool) or not isinstance(value["id"], int) or not 1 <= value["id"] < 2**63):
+        raise _bad("value", "An after_completing rule's value is {\"type\": \"lesson\" or \"quiz\", \"id\": ...}.")
+    item = _item_in_course(request, value["type"], value["id"], course_id)
+    if item is None:
+        raise _bad("value", f"No {value['type']} {value['id']} in this course.")
+    target_type, target_id, _ = target
+    inside = (value["type"], value["id"]) == (target_type, target_id) or (
+        target_type == "section" and int(item.section_id) == target_id)
+    if inside:
+        raise _bad("value", "An item cannot wait for itself, nor a section for its own content.")
+    return {"type": value["type"], "id": value["id"]}
+
+
+def list_rules(request: RestRequest) -> Any:
+    course = request.context_as(CourseContext).course
+    rules = _rules(request)
+    return paginate(request, sa.select(rules).where(rules.c.course_id == course.id), [(rules.c.id, False)],
+                    lambda rows: [resource(r) for r in rows])
+
+
+def create_rule(request: RestRequest) -> Any:
+    course = request.context_as(CourseContext).course
+    target_type, target_id = request.params["target_type"], request.params["target_id"]
+    target = _item_in_course(request, target_type, target_id, course.id)
+    if target is None:
+        raise _bad("target_id", f"No {target_type} {target_id} in this course.")
+    value = _clean_value(request, course.id, (target_type, target_id, target))
+    rules = _rules(request)
+    new_id = inserted_id(request.db.execute(sa.insert(rules).values(
+        course_id=course.id, target_type=target_type, target_id=target_id, kind=request.params["kind"],
+        value=value, created_at=now())))
+    row = request.db.execute(sa.select(rules).where(rules.c.id == new_id)).one()
+    return created(resource(row), location=f"/{NAMESPACE}/drip-rules/{new_id}")
+
+
+@dataclass
+class RuleContext(CourseContext):
+    """The drip rule the path names, with its course."""
+
+    rule: Any = None
+
+
+def _locate(request: RestRequest, rule_id: int) -> RuleContext:
+    rules = _rules(request)
+    row = request.db.execute(sa.select(rules).where(rules.c.id == rule_id)).first()
+    if row is None:
+        raise NotFound("Drip rule not found.")
+    return RuleContext(course_context("course")(request, int(row.course_id)).course, rule=row)
+
+
+def delete_rule(request: RestRequest) -> Any:
+    row = request.context_as(RuleContext).rule
+    rules = _rules(request)
+    request.db.execute(sa.delete(rules).where(rules.c.id == row.id))
+    return deleted(resource(row))
+
+
+def forget(request: RestRequest, course_id: int, items: Optional[set[tuple[str, int]]] = None) -> None:
+    """Drop a purged course's rules (``items`` None), or the rules on or waiting for
+    deleted ``items`` (``("lesson", 12)``...) of the course."""
+    rules = _rules(request)
+    if items is None:
+        request.db.execute(sa.delete(rules).where(rules.c.course_id == course_id))
+        return
+    # The rules of one course are few: the waiting ones are matched in Python (JSON).
+    doomed = [int(r.id) for r in request.db.execute(sa.select(rules).where(rules.c.course_id == course_id))
+              if (r.target_type, int(r.target_id)) in items
+              or (r.kind == "after_completing" and (r.value["type"], int(r.value["id"])) in items)]
+    if doomed:
+        request.db.execute(sa.delete(rules).where(rules.c.id.in_(doomed)))
+
+
+SCHEMA = route_schema("drip-rule", {
+    "id": {**INT, "readonly": True}, "course_id": {**INT, "readonly": True},
+    "target_type": {**STR, "enum": list(TARGET_TYPES)}, "target_id": INT,
+    "kind": {**STR, "enum": list(KINDS)},
+    "value": {"type": ["string", "integer", "object"],
+              "description": "A date-time (date), a number of days (days_after_enrollment), or "
+                             "{type, id} of the lesson or quiz to complete first (after_completing)."},
+})
+
+ARGS: dict[str, dict[str, Any]] = {
+    "target_type": {"type": "string", "enum": list(TARGET_TYPES), "required": True},
+    "target_id": {"type": "integer", "minimum": 1, "required": True},
+    "kind": {"type": "string", "enum": list(KINDS), "required": True},
+    "value": {"type": ["string", "integer", "object"], "required": True},
+}
+
+
+def register_routes(registry: RouteRegistry) -> None:
+    register = registry.register_rest_route
+    register(NAMESPACE, r"/courses/(?P<id>[\d]+)/drip-rules", [
+        {"methods": READABLE, "callback": list_rules, "permission_callback": editor_policy("course"),
+         "args": {**ID_ARG, **LIST_ARGS}},
+        {"methods": CREATABLE, "callback": create_rule, "permission_callback": editor_policy("course"),
+         "args": {**ID_ARG, **ARGS}},
+    ], schema=SCHEMA)
+    register(NAMESPACE, r"/drip-rules/(?P<rule_id>[\d]+)", {
+        "methods": DELETABLE, "callback": delete_rule,
+        "permission_callback": editor_policy("drip_rule", "rule_id", locate=_locate),
+        "args": {"rule_id": {"type": "integer", "minimum": 1}},
+    }, schema=SCHEMA)

@@ -1,0 +1,216 @@
+"""Blocking, roles and deleting accounts: every credential of a blocked account
+refused at once, administrators kept, deletion anonymising in one transaction."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any, Callable
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.test import Client
+
+from learnomy_core import LearnomyApp
+from learnomy_core.mail import send_mail
+from tests.conftest import PASSWORD, bearer, login, user
+from tests.controllers.admin.conftest import API, STUDENTS
+from tests.racing import race
+
+ME = f"{API}/me"
+WP_PASSWORDS = "/wp-json/wp/v2/users/me/application-passwords"
+
+
+def _basic(login_name: str, secret: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{login_name}:{secret}".encode()).decode()}
+
+
+def _patch(client: Client, people: Any, who: str, by: str = "admin", **body: Any) -> Any:
+    return client.patch(f"{STUDENTS}/{people.ids[who]}", json=body, headers=people[by])
+
+
+# -- blocking -----------------------------------------------------------------------
+
+def test_blocking_refuses_every_credential_at_once(client: Client, people: Any) -> None:
+    pair = login(client, "ann")
+    secret = client.post(WP_PASSWORDS, json={"name": "Phone"}, headers=bearer(pair)).json["password"]
+    assert client.get(ME, headers=_basic("ann", secret)).status_code == 200
+    assert client.get(ME, headers=bearer(pair)).status_code == 200
+    key = client.post(f"{API}/api-keys", json={"name": "Sync", "user_id": people.ids["ann"]},
+                      headers=people["admin"]).json["data"]["key"]
+    assert client.get(ME, headers=bearer(key)).status_code == 200
+
+    response = _patch(client, people, "ann", status="blocked")
+    assert response.status_code == 200 and response.json["data"]["status"] == "blocked"
+    # The same second: nothing waits for a token to expire.
+    assert client.get(ME, headers=bearer(pair)).status_code == 401
+    assert client.get(ME, headers=people["ann"]).status_code == 401
+    refreshed = client.post(f"{API}/auth/token/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert refreshed.status_code == 401
+    assert client.get(ME, headers=_basic("ann", secret)).status_code == 401
+    assert client.get(ME, headers=bearer(key)).status_code == 401
+    refused = client.post(f"{API}/auth/token", json={"username": "ann", "password": PASSWORD})
+    assert refused.status_code == 403 and refused.json["error"]["code"] == "learnomy_account_blocked"
+    assert "blocked" in refused.json["error"]["message"]
+
+
+def test_unblocking_lets_the_account_log_in_but_revives_nothing(client: Client, people: Any) -> None:
+    old = people["ann"]
+    secret = client.post(WP_PASSWORDS, json={"name": "Phone"}, headers=old).json["password"]
+    key = client.post(f"{API}/api-keys", json={"name": "Sync", "user_id": people.ids["ann"]},
+                      headers=people["admin"]).json["data"]["key"]
+    assert _patch(client, people, "ann", status="blocked").status_code == 200
+    response = _patch(client, people, "ann", status="active")
+    assert response.status_code == 200 and response.json["data"]["status"] == "active"
+    assert client.get(ME, headers=bearer(login(client, "ann"))).status_code == 200
+    assert client.get(ME, headers=old).status_code == 401
+    assert client.get(ME, headers=_basic("ann", secret)).status_code == 401
+    assert client.get(ME, headers=bearer(key)).status_code == 401
+
+
+def test_blocking_ends_wordpress_sessions_and_emits_the_event(app: LearnomyApp, client: Client, people: Any) -> None:
+    from tests.plugins import acme
+
+    store = app.identity.store
+    with app.storage.engine.begin() as db:
+        store.set_meta(db, people.ids["ann"], "session_tokens", 'a:1:{s:64:"' + "a" * 64 + '";a:1:{s:10:"expiration";i:9999999999;}}')
+    assert _patch(client, people, "ann", status="blocked").status_code == 200
+    with app.storage.engine.connect() as db:
+        assert store.get_meta(db, people.ids["ann"], "session_tokens") is None
+    assert ("user.blocked", {"id": people.ids["ann"]}) in acme.EVENTS
+
+
+@pytest.mark.parametrize("body, code", [
+    ({"status": "blocked"}, "learnomy_own_account"), ({"role": "lrn_student"}, "learnomy_own_account"),
+])
+def test_administrators_cannot_block_or_demote_themselves(client: Client, people: Any, body: dict, code: str) -> None:
+    response = _patch(client, people, "admin", **body)
+    assert response.status_code == 409 and response.json["error"]["code"] == code
+    assert client.get(ME, headers=people["admin"]).status_code == 200
+
+
+@pytest.mark.parametrize("method, body", [("PATCH", {"status": "blocked"}), ("PATCH", {"role": "lrn_student"}),
+                                          ("DELETE", None)])
+def test_the_last_administrator_stays(client: Client, people: Any, method: str, body: Any) -> None:
+    # A caller a plugin vouches for (the test plugin), not an administrator account itself.
+    response = client.open(f"{STUDENTS}/{people.ids['admin']}", method=method, json=body,
+                           headers=user(999, "manage_options"))
+    assert response.status_code == 409 and response.json["error"]["code"] == "learnomy_last_administrator"
+
+
+def test_another_administrator_may_be_blocked(client: Client, people: Any, make_user: Callable[..., int]) -> None:
+    make_user("ada", "administrator")
+    ada = bearer(login(client, "ada"))
+    response = client.patch(f"{STUDENTS}/{people.ids['admin']}", json={"status": "blocked"}, headers=ada)
+    assert response.status_code == 200
+    back = client.patch(f"{STUDENTS}/{people.ids['admin']}", json={"status": "active"}, headers=ada)
+    assert back.status_code == 200
+
+
+@pytest.mark.parametrize("method, body", [("PATCH", {"status": "blocked"}), ("PATCH", {"role": "lrn_student"}),
+                                          ("DELETE", None)])
+def test_two_administrators_removing_each_other_at_once_leave_one(
+        make_app: Callable[..., LearnomyApp], client: Client, people: Any, make_user: Callable[..., int],
+        method: str, body: Any) -> None:
+    ada_id = make_user("ada", "administrator")
+    ada, admin = bearer(login(client, "ada")), people["admin"]
+    calls = [
+        lambda: Client(make_app()).open(f"{STUDENTS}/{people.ids['admin']}", method=method, json=body, headers=ada),
+        lambda: Client(make_app()).open(f"{STUDENTS}/{ada_id}", method=method, json=body, headers=admin),
+    ]
+    statuses = sorted(r.status_code for r in race(calls))
+    assert statuses[0] == 200 and statuses[1] in (401, 409), statuses
+    app = make_app()
+    with app.storage.engine.connect() as db:
+        left = [app.identity.store.get(db, uid) for uid in (people.ids["admin"], ada_id)]
+    admins = [row for row in left if row is not None and row.blocked != "1"
+              and app.identity.store.from_row(row).is_admin]
+    assert len(admins) == 1
+
+
+# -- roles --------------------------------------------------------------------------
+
+def test_roles_are_set_and_unknown_ones_refused(client: Client, people: Any) -> None:
+    response = _patch(client, people, "ann", role="lrn_instructor")
+    assert response.status_code == 200 and response.json["data"]["roles"] == ["lrn_instructor"]
+    assert client.get(ME, headers=people["ann"]).json["data"]["roles"] == ["lrn_instructor"]
+    bad = _patch(client, people, "ann", role="emperor")
+    assert bad.status_code == 400 and bad.json["error"]["details"][0]["param"] == "role"
+
+
+@pytest.mark.parametrize("body, param", [({"status": "frozen"}, "status"), ({"role": ""}, "role"),
+                                         ({"role": 5}, "role")])
+def test_bad_changes_are_400(client: Client, people: Any, body: dict, param: str) -> None:
+    response = _patch(client, people, "ann", **body)
+    assert response.status_code == 400 and param in {d["param"] for d in response.json["error"]["details"]}
+
+
+# -- deleting -----------------------------------------------------------------------
+
+def _count(app: LearnomyApp, table: str, **where: Any) -> int:
+    t = app.tables[table]
+    with app.storage.engine.connect() as db:
+        return int(db.execute(sa.select(sa.func.count()).select_from(t).where(
+            *[t.c[k] == v for k, v in where.items()])).scalar_one())
+
+
+def test_deleting_removes_personal_data_and_keeps_anonymous_records(
+        app: LearnomyApp, client: Client, people: Any, learner: dict) -> None:
+    ann_id = people.ids["ann"]
+    client.post(f"{API}/instructor-applications", json={"message": "I teach maths."}, headers=people["ann"])
+    client.post(WP_PASSWORDS, json={"name": "Phone"}, headers=people["ann"])
+    client.post(f"{API}/api-keys", json={"name": "Sync", "user_id": ann_id}, headers=people["admin"])
+    with app.storage.engine.begin() as db:
+        send_mail(db, "bob@example.org", "About ann@example.org", "Hello")
+    assert _count(app, "lrn_jobs", kind="mail.send") == 2
+    kept = {name: _count(app, name, user_id=ann_id) for name in (
+        "lrn_enrollments", "lrn_completions", "lrn_attempts", "lrn_orders", "lrn_reviews")}
+    assert all(kept.values()), kept
+
+    response = client.delete(f"{STUDENTS}/{ann_id}", headers=people["admin"])
+    assert response.status_code == 200, response.json
+    assert response.json["data"]["deleted"] is True and response.json["data"]["previous"]["username"] == "ann"
+
+    # The records stay for the courses' figures, under an id that leads nowhere.
+    assert {name: _count(app, name, user_id=ann_id) for name in kept} == kept
+    assert _count(app, "users", ID=ann_id) == 0 and _count(app, "usermeta", user_id=ann_id) == 0
+    for gone in ("lrn_certificates", "lrn_notifications", "lrn_instructor_applications", "lrn_auth_sessions",
+                 "lrn_refresh_tokens", "lrn_api_keys"):
+        assert _count(app, gone, user_id=ann_id) == 0, gone
+    reviews = app.tables["lrn_reviews"]
+    with app.storage.engine.connect() as db:
+        assert db.execute(sa.select(reviews.c.content, reviews.c.rating)).one() == ("", 4)
+    everything = client.get(f"{API}/courses/{learner['courses'][0]['id']}/reviews").get_data(as_text=True)
+    assert "Leeds" not in everything and "ann" not in everything.lower()
+    assert client.get(ME, headers=people["ann"]).status_code == 401
+    assert client.post(f"{API}/auth/token", json={"username": "ann", "password": PASSWORD}).status_code == 401
+    assert client.get(f"{STUDENTS}/{ann_id}", headers=people["admin"]).status_code == 404
+    verify = client.get(f"{API}/certificates/verify/{learner['certificate']['verification_code']}")
+    assert verify.status_code == 404
+    # The certificate's mail to ann went with the account; bob's stays.
+    jobs = app.tables["lrn_jobs"]
+    with app.storage.engine.connect() as db:
+        assert [p["to"] for p in db.execute(sa.select(jobs.c.payload)).scalars()] == ["bob@example.org"]
+
+
+def test_deleting_is_one_transaction(app: LearnomyApp, client: Client, people: Any, learner: dict,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(db: Any, user_id: int) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(type(app.identity), "delete_user", lambda self, db, user_id: broken(db, user_id))
+    response = client.delete(f"{STUDENTS}/{people.ids['ann']}", headers=people["admin"])
+    assert response.status_code == 500
+    assert _count(app, "lrn_certificates", user_id=people.ids["ann"]) == 1
+    assert _count(app, "lrn_notifications", user_id=people.ids["ann"]) > 0
+
+
+def test_administrators_cannot_delete_themselves(client: Client, people: Any) -> None:
+    response = client.delete(f"{STUDENTS}/{people.ids['admin']}", headers=people["admin"])
+    assert response.status_code == 409 and response.json["error"]["code"] == "learnomy_own_account"
+
+
+def test_an_account_owning_courses_is_not_deleted(client: Client, people: Any, make_course: Any) -> None:
+    make_course("ivy")
+    response = client.delete(f"{STUDENTS}/{people.ids['ivy']}", headers=people["admin"])
+    assert response.status_code == 409 and response.json["error"]["code"] == "learnomy_owns_courses"
+    assert client.get(ME, headers=people["ivy"]).status_code == 200

@@ -1,0 +1,142 @@
+"""``/admin/students``: the list (search, filters, cursor, constant queries) and
+one account in detail (enrollments, progress, orders, certificates)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.test import Client
+
+from learnomy_core import LearnomyApp
+from tests.controllers.admin.conftest import API, STUDENTS, add_order
+
+
+def _ids(response: Any) -> list[int]:
+    assert response.status_code == 200, response.json
+    return [item["id"] for item in response.json["data"]]
+
+
+def test_the_list_has_every_account_with_its_figures(client: Client, people: Any, learner: dict) -> None:
+    response = client.get(STUDENTS, headers=people["admin"])
+    assert _ids(response) == sorted(people.ids.values(), reverse=True)
+    assert response.json["meta"]["total"] == 5
+    ann = next(item for item in response.json["data"] if item["id"] == people.ids["ann"])
+    assert ann["username"] == "ann" and ann["email"] == "ann@example.org" and ann["roles"] == ["lrn_student"]
+    assert ann["status"] == "active" and ann["enrollment_count"] == 2 and ann["completed_count"] == 0
+    assert ann["last_activity_at"] is not None
+    # Paid orders net of refunds, per currency; the pending one counts for nothing.
+    assert ann["total_spent"] == [{"currency": "EUR", "amount": 900}, {"currency": "USD", "amount": 7000}]
+    bob = next(item for item in response.json["data"] if item["id"] == people.ids["bob"])
+    assert bob["enrollment_count"] == 0 and bob["last_activity_at"] is None and bob["total_spent"] == []
+
+
+@pytest.mark.parametrize("search, who", [
+    ("ann", ["ann"]), ("ANN@EXAMPLE", ["ann"]), ("example.org", ["bob", "ann", "oscar", "ivy", "admin"]),
+    ("Oscar", ["oscar"]), ("nobody", []), ("%", []), ("_", []),
+])
+def test_search_finds_login_email_and_name(client: Client, people: Any, search: str, who: list[str]) -> None:
+    response = client.get(STUDENTS, query_string={"search": search}, headers=people["admin"])
+    assert _ids(response) == [people.ids[name] for name in who]
+
+
+def test_search_reads_display_names(client: Client, people: Any, app: LearnomyApp) -> None:
+    users = app.identity.store.users
+    with app.storage.engine.begin() as db:
+        db.execute(sa.update(users).where(users.c.ID == people.ids["bob"]).values(display_name="Robert Smith"))
+    assert _ids(client.get(STUDENTS, query_string={"search": "smith"}, headers=people["admin"])) == [people.ids["bob"]]
+
+
+def test_filters_status_course_and_enrolled_since(client: Client, people: Any, learner: dict) -> None:
+    admin = people["admin"]
+    first, second = learner["courses"]
+    assert client.post(f"{API}/courses/{second['id']}/enroll", headers=people["bob"]).status_code in (200, 201)
+    assert client.patch(f"{STUDENTS}/{people.ids['bob']}", json={"status": "blocked"}, headers=admin).status_code == 200
+    assert _ids(client.get(STUDENTS, query_string={"status": "blocked"}, headers=admin)) == [people.ids["bob"]]
+    assert people.ids["bob"] not in _ids(client.get(STUDENTS, query_string={"status": "active"}, headers=admin))
+    assert _ids(client.get(STUDENTS, query_string={"course": first["id"]}, headers=admin)) == [people.ids["ann"]]
+    assert _ids(client.get(STUDENTS, query_string={"course": second["id"]}, headers=admin)) == [
+        people.ids["bob"], people.ids["ann"]]
+    assert _ids(client.get(STUDENTS, query_string={"enrolled_since": "2000-01-01T00:00:00Z"}, headers=admin)) == [
+        people.ids["bob"], people.ids["ann"]]
+    assert _ids(client.get(STUDENTS, query_string={"enrolled_since": "2100-01-01T00:00:00Z"}, headers=admin)) == []
+    both = {"course": second["id"], "status": "active", "search": "ann"}
+    assert _ids(client.get(STUDENTS, query_string=both, headers=admin)) == [people.ids["ann"]]
+
+
+def test_pages_follow_the_cursor_bound_to_the_filters(client: Client, people: Any) -> None:
+    admin, seen = people["admin"], []
+    cursor = None
+    while True:
+        query = {"per_page": 2, "search": "example", **({"cursor": cursor} if cursor else {})}
+        response = client.get(STUDENTS, query_string=query, headers=admin)
+        seen += _ids(response)
+        cursor = response.json["meta"]["cursor_next"]
+        if not cursor:
+            break
+    assert seen == sorted(people.ids.values(), reverse=True)
+    first = client.get(STUDENTS, query_string={"per_page": 2}, headers=admin).json["meta"]["cursor_next"]
+    other = client.get(STUDENTS, query_string={"per_page": 2, "status": "active", "cursor": first}, headers=admin)
+    assert other.status_code == 400 and other.json["error"]["details"][0]["param"] == "cursor"
+
+
+@pytest.mark.parametrize("query, param", [
+    ({"status": "gone"}, "status"), ({"course": 0}, "course"), ({"course": "x"}, "course"),
+    ({"enrolled_since": "yesterday"}, "enrolled_since"), ({"per_page": 0}, "per_page"),
+    ({"search": "x" * 101}, "search"), ({"cursor": "forged"}, "cursor"),
+])
+def test_bad_filters_are_400_with_details(client: Client, people: Any, query: dict, param: str) -> None:
+    response = client.get(STUDENTS, query_string=query, headers=people["admin"])
+    assert response.status_code == 400
+    assert param in {d["param"] for d in response.json["error"]["details"]}
+
+
+def _queries(app: LearnomyApp, call: Any) -> int:
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    sa.event.listen(app.storage.engine, "before_cursor_execute", listener)
+    try:
+        assert call().status_code == 200
+    finally:
+        sa.event.remove(app.storage.engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
+def test_the_list_costs_the_same_queries_whatever_the_page(app: LearnomyApp, client: Client, people: Any,
+                                                           learner: dict) -> None:
+    add_order(app, people.ids["bob"], 100)
+    counts = {per_page: _queries(app, lambda: client.get(STUDENTS, query_string={"per_page": per_page},
+                                                        headers=people["admin"])) for per_page in (1, 3, 100)}
+    assert counts[1] == counts[3] == counts[100], counts
+
+
+def test_the_detail_has_enrollments_progress_orders_and_certificates(client: Client, people: Any,
+                                                                     learner: dict) -> None:
+    response = client.get(f"{STUDENTS}/{people.ids['ann']}", headers=people["admin"])
+    assert response.status_code == 200, response.json
+    data = response.json["data"]
+    first, second = learner["courses"]
+    assert [e["course_id"] for e in data["enrollments"]] == [second["id"], first["id"]]
+    assert data["enrollments"][1]["course"] == {"id": first["id"], "title": "Course"}
+    assert data["enrollments"][1]["progress_percent"] == 50
+    progress = {p["course_id"]: p for p in data["progress"]}
+    assert progress[first["id"]]["completed_item_count"] == 1 and progress[first["id"]]["percent"] == 50
+    assert progress[second["id"]]["completed_item_count"] == 0 and progress[second["id"]]["last_activity_at"] is None
+    assert [o["id"] for o in data["orders"]] == sorted(learner["orders"], reverse=True)
+    assert [c["id"] for c in data["certificates"]] == [learner["certificate"]["id"]]
+    assert data["enrollment_count"] == 2 and data["total_spent"] == [
+        {"currency": "EUR", "amount": 900}, {"currency": "USD", "amount": 7000}]
+
+
+def test_the_detail_costs_the_same_queries_whatever_the_account_holds(
+        app: LearnomyApp, client: Client, people: Any, learner: dict) -> None:
+    admin = people["admin"]
+    full = _queries(app, lambda: client.get(f"{STUDENTS}/{people.ids['ann']}", headers=admin))
+    empty = _queries(app, lambda: client.get(f"{STUDENTS}/{people.ids['bob']}", headers=admin))
+    assert full == empty, (full, empty)
+
+
+def test_an_unknown_account_is_404_and_a_bad_id_400(client: Client, people: Any) -> None:
+    assert client.get(f"{STUDENTS}/999999", headers=people["admin"]).status_code == 404
+    assert client.get(f"{STUDENTS}/0", headers=people["admin"]).status_code == 400

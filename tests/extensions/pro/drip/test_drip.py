@@ -1,0 +1,248 @@
+"""Drip rules (``pro.drip``): the routes, and the locks they put on lessons and quizzes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.test import Client
+
+from learnomy_core import LearnomyApp
+
+API = "/wp-json/learnomy/v1"
+PRO = "/wp-json/learnomy-pro/v1"
+
+
+def later(days: float) -> str:
+    return (datetime.utcnow() + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.fixture
+def course(client: Client, people: Any, make_course: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+    """Ivy's course: one section, three lessons, a quiz with a question; ann is enrolled."""
+    course = make_course(lessons=3)
+    quiz = client.post(f"{API}/sections/{course['section_id']}/quizzes", json={"title": "Check"},
+                       headers=people["ivy"]).json["data"]
+    client.post(f"{API}/quizzes/{quiz['id']}/questions", json={"type": "true_false", "title": "Yes?", "answer": True},
+                headers=people["ivy"])
+    course["quiz_id"] = quiz["id"]
+    assert client.post(f"{API}/courses/{course['id']}/enroll", headers=people["ann"]).status_code == 201
+    return course
+
+
+def add(client: Client, people: Any, course: dict[str, Any], who: str = "ivy", **rule: Any) -> Any:
+    return client.post(f"{PRO}/courses/{course['id']}/drip-rules", json=rule, headers=people[who])
+
+
+def lesson_locks(client: Client, people: Any, course: dict[str, Any]) -> list[Any]:
+    outline = client.get(f"{API}/courses/{course['id']}/curriculum", headers=people["ann"]).json["data"]
+    return [lesson["locked"] for lesson in outline[0]["lessons"]]
+
+
+def test_create_list_delete(client: Client, people: Any, course: dict[str, Any]) -> None:
+    when = later(3)
+    created = add(client, people, course, target_type="lesson", target_id=course["lesson_ids"][1], kind="date",
+                  value=when)
+    assert created.status_code == 201, created.json
+    rule = created.json["data"]
+    assert rule == {"id": rule["id"], "course_id": course["id"], "target_type": "lesson",
+                    "target_id": course["lesson_ids"][1], "kind": "date", "value": when}
+    assert created.headers["Location"].endswith(f"/learnomy-pro/v1/drip-rules/{rule['id']}")
+    second = add(client, people, course, target_type="quiz", target_id=course["quiz_id"],
+                 kind="after_completing", value={"type": "lesson", "id": course["lesson_ids"][0]}).json["data"]
+    listed = client.get(f"{PRO}/courses/{course['id']}/drip-rules", headers=people["ivy"]).json
+    assert [r["id"] for r in listed["data"]] == [rule["id"], second["id"]] and listed["meta"]["total"] == 2
+    gone = client.delete(f"{PRO}/drip-rules/{rule['id']}", headers=people["ivy"])
+    assert gone.status_code == 200 and gone.json["data"]["previous"] == rule
+    assert client.delete(f"{PRO}/drip-rules/{rule['id']}", headers=people["ivy"]).status_code == 404
+    # Ids are never handed out again.
+    again = add(client, people, course, target_type="lesson", target_id=course["lesson_ids"][1], kind="date", value=when)
+    assert again.json["data"]["id"] > second["id"]
+
+
+def test_lists_page_by_cursor(client: Client, people: Any, course: dict[str, Any]) -> None:
+    for days in range(3):
+        add(client, people, course, target_type="lesson", target_id=course["lesson_ids"][0],
+            kind="days_after_enrollment", value=days)
+    first = client.get(f"{PRO}/courses/{course['id']}/drip-rules?per_page=2", headers=people["ivy"]).json
+    assert len(first["data"]) == 2 and first["meta"]["cursor_next"]
+    rest = client.get(f"{PRO}/courses/{course['id']}/drip-rules?per_page=2&cursor={first['meta']['cursor_next']}",
+                      headers=people["ivy"]).json
+    assert [r["value"] for r in first["data"] + rest["data"]] == [0, 1, 2]
+
+
+@pytest.mark.parametrize("method, path", [("GET", "/courses/{course}/drip-rules"),
+                                          ("POST", "/courses/{course}/drip-rules"),
+                                          ("DELETE", "/drip-rules/{rule}")])
+def test_only_the_courses_editors(client: Client, people: Any, course: dict[str, Any], method: str, path: str) -> None:
+    rule = add(client, people, course, target_type="lesson", target_id=course["lesson_ids"][0], kind="date",
+               value=later(1)).json["data"]
+    url = PRO + path.format(course=course["id"], rule=rule["id"])
+    body = {"target_type": "lesson", "target_id": course["lesson_ids"][0], "kind": "date", "value": later(1)}
+    assert client.open(url, method=method, json=body).status_code == 401
+    assert client.open(url, method=method, json=body, headers=people["ann"]).status_code == 403
+    assert client.open(url, method=method, json=body, headers=people["oscar"]).status_code == 403
+    assert client.open(url, method=method, json=body, headers=people["admin"]).status_code in (200, 201)
+
+
+def test_unknown_course_or_rule_is_404(client: Client, people: Any) -> None:
+    assert client.get(f"{PRO}/courses/999999/drip-rules", headers=people["ivy"]).status_code == 404
+    assert client.delete(f"{PRO}/drip-rules/999999", headers=people["ivy"]).status_code == 404
+
+
+@pytest.mark.parametrize("change, param", [
+    ({"target_type": "chapter"}, "target_type"),
+    ({"target_id": 999999}, "target_id"),
+    ({"target_id": 0}, "target_id"),
+    ({"kind": "someday"}, "kind"),
+    ({"kind": "date", "value": "next tuesday"}, "value"),
+    ({"kind": "date", "value": 3}, "value"),
+    ({"kind": "days_after_enrollment", "value": -1}, "value"),
+    ({"kind": "days_after_enrollment", "value": 10**6}, "value"),
+    ({"kind": "days_after_enrollment", "value": True}, "value"),
+    ({"kind": "days_after_enrollment", "value": "3"}, "value"),
+    ({"kind": "after_completing", "value": {"type": "lesson"}}, "value"),
+    ({"kind": "after_completing", "value": {"type": "course", "id": 1}}, "value"),
+    ({"kind": "after_completing", "value": {"type": "lesson", "id": 999999}}, "value"),
+    ({"kind": "after_completing", "value": "self"}, "value"),
+    ({"value": None}, "value"),
+])
+def test_bad_input_is_400_with_details(client: Client, people: Any, course: dict[str, Any],
+                                       change: dict[str, Any], param: str) -> None:
+    body = {"target_type": "lesson", "target_id": course["lesson_ids"][1], "kind": "days_after_enrollment",
+            "value": 2, **change}
+    if change.get("value") == "self":
+        body["value"] = {"type": "lesson", "id": course["lesson_ids"][1]}
+    response = add(client, people, course, **body)
+    assert response.status_code == 400, response.json
+    assert response.json["error"]["details"][0]["param"] == param
+
+
+def test_a_section_cannot_wait_for_its_own_lesson(client: Client, people: Any, course: dict[str, Any]) -> None:
+    response = add(client, people, course, target_type="section", target_id=course["section_id"],
+                   kind="after_completing", value={"type": "lesson", "id": course["lesson_ids"][0]})
+    assert response.status_code == 400 and response.json["error"]["details"][0]["param"] == "value"
+
+
+def test_another_courses_items_are_refused(client: Client, people: Any, course: dict[str, Any], make_course) -> None:
+    other = make_course()
+    response = add(client, people, course, target_type="lesson", target_id=other["lesson_ids"][0],
+                   kind="days_after_enrollment", value=1)
+    assert response.status_code == 400 and response.json["error"]["details"][0]["param"] == "target_id"
+
+
+# -- locks -----------------------------------------------------------------------------
+
+def test_a_date_rule_locks_until_its_date(client: Client, people: Any, course: dict[str, Any]) -> None:
+    when = later(2)
+    add(client, people, course, target_type="lesson", target_id=course["lesson_ids"][1], kind="date", value=when)
+    locks = lesson_locks(client, people, course)
+    assert locks[0] is None and locks[1] == {"reason": "drip_rule_date", "unlocks_at": when} and locks[2] is None
+    refused = client.get(f"{API}/lessons/{course['lesson_ids'][1]}", headers=people["ann"])
+    assert refused.status_code == 403 and refused.json["error"]["code"] == "learnomy_lesson_locked_drip_rule_date"
+    assert refused.json["error"]["details"][0]["unlocks_at"] == when
+    # A date in the past locks nothing; editors are never locked out.
+    add(client, people, course, target_type="lesson", target_id=course["lesson_ids"][2], kind="date", value=later(-1))
+    assert lesson_locks(client, people, course)[2] is None
+    assert client.get(f"{API}/lessons/{course['lesson_ids'][1]}", headers=people["ivy"]).status_code == 200
+
+
+def test_days_after_enrollment(app: LearnomyApp, client: Client, people: Any, course: dict[str, Any]) -> None:
+    add(client, people, course, target_type="section", target_id=course["section_id"], kind="days_after_enrollment",
+        value=5)
+    locks = lesson_locks(client, people, course)
+    assert {lock["reason"] for lock in locks} == {"drip_rule_after_enrollment"}
+    enrolled_at = app.tables["lrn_enrollments"]
+    with app.storage.engine.begin() as db:
+        db.execute(sa.update(enrolled_at).values(enrolled_at=datetime.utcnow() - timedelta(days=6)))
+    assert lesson_locks(client, people, course) == [None, None, None]
+
+
+def test_after_completing_another_item(app: LearnomyApp, client: Client, people: Any, course: dict[str, Any]) -> None:
+    first, second, _ = course["lesson_ids"]
+    add(client, people, course, target_type="lesson", target_id=second, kind="after_completing",
+        value={"type": "lesson", "id": first})
+    assert lesson_locks(client, people, course)[1] == {"reason": "drip_rule_after_completing", "unlocks_at": None}
+    refused = client.get(f"{API}/lessons/{second}", headers=people["ann"])
+    assert refused.json["error"]["code"] == "learnomy_lesson_locked_drip_rule_after_completing"
+    with app.storage.engine.begin() as db:
+        db.execute(sa.insert(app.tables["lrn_completions"]).values(
+            user_id=people.ids["ann"], item_type="lesson", item_id=first, course_id=course["id"],
+            completed_at=datetime(2026, 1, 1)))
+    assert client.get(f"{API}/lessons/{second}", headers=people["ann"]).status_code == 200
+
+
+def test_the_rule_unlocking_last_explains_the_lock(client: Client, people: Any, course: dict[str, Any]) -> None:
+    soon, late = later(1), later(9)
+    lesson = course["lesson_ids"][0]
+    add(client, people, course, target_type="lesson", target_id=lesson, kind="date", value=soon)
+    add(client, people, course, target_type="section", target_id=course["section_id"], kind="date", value=late)
+    assert lesson_locks(client, people, course)[0] == {"reason": "drip_rule_date", "unlocks_at": late}
+    add(client, people, course, target_type="lesson", target_id=lesson, kind="after_completing",
+        value={"type": "quiz", "id": course["quiz_id"]})
+    assert lesson_locks(client, people, course)[0] == {"reason": "drip_rule_after_completing", "unlocks_at": None}
+
+
+def test_a_locked_quiz_refuses_an_attempt(client: Client, people: Any, course: dict[str, Any]) -> None:
+    when = later(4)
+    rule = add(client, people, course, target_type="quiz", target_id=course["quiz_id"], kind="date",
+               value=when).json["data"]
+    refused = client.post(f"{API}/quizzes/{course['quiz_id']}/attempts", headers=people["ann"])
+    assert refused.status_code == 403 and refused.json["error"]["code"] == "learnomy_quiz_locked_drip_rule_date"
+    assert refused.json["error"]["details"][0] == {"reason": "drip_rule_date", "unlocks_at": when}
+    client.delete(f"{PRO}/drip-rules/{rule['id']}", headers=people["ivy"])
+    assert client.post(f"{API}/quizzes/{course['quiz_id']}/attempts", headers=people["ann"]).status_code == 201
+
+
+def test_a_sections_rule_locks_its_quizzes(client: Client, people: Any, course: dict[str, Any]) -> None:
+    add(client, people, course, target_type="section", target_id=course["section_id"], kind="days_after_enrollment",
+        value=1)
+    refused = client.post(f"{API}/quizzes/{course['quiz_id']}/attempts", headers=people["ann"])
+    assert refused.json["error"]["code"] == "learnomy_quiz_locked_drip_rule_after_enrollment"
+
+
+def test_deleting_a_lesson_drops_its_rules(client: Client, people: Any, course: dict[str, Any]) -> None:
+    first, second, third = course["lesson_ids"]
+    add(client, people, course, target_type="lesson", target_id=second, kind="after_completing",
+        value={"type": "lesson", "id": first})
+    add(client, people, course, target_type="lesson", target_id=third, kind="date", value=later(1))
+    assert client.delete(f"{API}/lessons/{first}", headers=people["ivy"]).status_code == 200
+    listed = client.get(f"{PRO}/courses/{course['id']}/drip-rules", headers=people["ivy"]).json["data"]
+    assert [r["target_id"] for r in listed] == [third]
+
+
+def test_the_locks_cost_a_constant_number_of_queries(app: LearnomyApp, client: Client, people: Any,
+                                                     make_course: Callable[..., dict[str, Any]]) -> None:
+    seen: list[str] = []
+
+    def count(*args: Any) -> None:
+        seen.append(str(args[2]))
+
+    counts = []
+    for lessons in (2, 7):
+        course = make_course(lessons=lessons)
+        client.post(f"{API}/courses/{course['id']}/enroll", headers=people["ann"])
+        first, *others = course["lesson_ids"]
+        for lesson in others:
+            add(client, people, course, target_type="lesson", target_id=lesson, kind="after_completing",
+                value={"type": "lesson", "id": first})
+            add(client, people, course, target_type="lesson", target_id=lesson, kind="date", value=later(1))
+        seen.clear()
+        sa.event.listen(app.storage.engine, "before_cursor_execute", count)
+        client.get(f"{API}/courses/{course['id']}/curriculum", headers=people["ann"])
+        sa.event.remove(app.storage.engine, "before_cursor_execute", count)
+        counts.append(len(seen))
+    assert counts[0] == counts[1], counts
+
+
+def test_switched_off_its_locks_lift_and_its_table_stays(app: LearnomyApp, client: Client, people: Any,
+                                                         course: dict[str, Any],
+                                                         make_app: Callable[..., LearnomyApp]) -> None:
+    add(client, people, course, target_type="lesson", target_id=course["lesson_ids"][0], kind="date", value=later(1))
+    off = Client(make_app(switches={"pro.drip": False}))
+    assert off.get(f"{API}/lessons/{course['lesson_ids'][0]}", headers=people["ann"]).status_code == 200
+    assert off.get(f"{PRO}/courses/{course['id']}/drip-rules", headers=people["ivy"]).status_code == 404
+    with app.storage.engine.connect() as db:
+        assert db.execute(sa.select(sa.func.count()).select_from(app.tables["lrn_pro_drip_rules"])).scalar_one() == 1

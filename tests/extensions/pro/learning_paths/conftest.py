@@ -1,0 +1,5 @@
+"""The catalog's fixtures (``people``, ``make_course``) for the learning paths' tests."""
+
+from tests.controllers.conftest import make_course, people
+
+__all__ = ["make_course", "people"]
