@@ -11,6 +11,7 @@ leaves only when an administrator names who takes over (:func:`remove_instructor
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, Optional
 
@@ -29,7 +30,7 @@ from learnomy_core import (
     deleted,
     hookimpl,
 )
-from learnomy_core.cursors import LIST_ARGS, binding_of, page_version, paginate
+from learnomy_core.cursors import LIST_ARGS, binding_of, decode_cursor, page_version, paginate
 from learnomy_core.errors import ApiError, Conflict, Forbidden, InvalidParams, NotFound, OwnerRemoval
 from learnomy_core.events import emit
 from learnomy_core.locks import lock_rows
@@ -120,8 +121,7 @@ def list_courses(request: RestRequest) -> Any:
 def course_list_version(request: RestRequest) -> Optional[str]:
     """The course list's validator: the page's course ids and versions, and the total."""
     params, user = request.params, request.user
-    if (not params.get("cursor") and not any(params.get(name) for name in _FILTERS)
-            and (user is None or not (user.is_admin or user.is_instructor))):
+    if not any(params.get(name) for name in _FILTERS) and (user is None or not (user.is_admin or user.is_instructor)):
         return _catalog_page_version(request)
     query, order, bound_to = _course_list(request)
     return page_version(request, query, order, [tables(request)("courses").c.version], bound_to=bound_to)
@@ -130,14 +130,23 @@ def course_list_version(request: RestRequest) -> Optional[str]:
 _FILTERS = ("search", "category", "tag", "instructor", "level", "price_type", "status")
 
 
-@lru_cache(maxsize=32)
-def _catalog_page_query(courses: sa.Table, column: str, descending: bool) -> sa.Select:
-    """The first page of the published catalog in one order, with the total, built once."""
+@lru_cache(maxsize=64)
+def _catalog_page_query(courses: sa.Table, column: str, descending: bool, after: bool) -> sa.Select:
+    """A page of the published catalog in one order (``after`` a cursor's key,
+    ``lrn_k0``/``lrn_k1``), with the total, built once."""
     visible = courses.c.status == "publish"
     total = sa.select(sa.func.count()).select_from(courses).where(visible).scalar_subquery()
     ordered = [courses.c[column], courses.c.id]
-    return (sa.select(*ordered, courses.c.version, total.label("lrn_total")).where(visible)
-            .order_by(*[c.desc() if descending else c.asc() for c in ordered]).limit(sa.bindparam("lrn_limit")))
+    query = sa.select(*ordered, courses.c.version, total.label("lrn_total")).where(visible)
+    if after:
+        k0, k1 = sa.bindparam("lrn_k0", type_=ordered[0].type), sa.bindparam("lrn_k1", type_=ordered[1].type)
+        lead, key = ordered
+        beyond = (lambda c, k: c < k) if descending else (lambda c, k: c > k)
+        # As keyset_page writes it: the bound on the lead column lets the index range-scan.
+        query = query.where(lead <= k0 if descending else lead >= k0,
+                            sa.or_(beyond(lead, k0), sa.and_(lead == k0, beyond(key, k1))))
+    return (query.order_by(*[c.desc() if descending else c.asc() for c in ordered])
+            .limit(sa.bindparam("lrn_limit")))
 
 
 def _catalog_page_version(request: RestRequest) -> Optional[str]:
@@ -145,18 +154,32 @@ def _catalog_page_version(request: RestRequest) -> Optional[str]:
     published catalog, as a visitor or a student sees it) from a statement built
     once: what ``page_version`` would read, and leaves for ``paginate``, the same."""
     params, user = request.params, request.user
-    per_page = params["per_page"]
-    statement = _catalog_page_query(tables(request)("courses"), ORDERS[params["orderby"]], params["order"] == "desc")
-    rows = request.db.execute(statement, {"lrn_limit": per_page + 1}).all()
-    if not rows:
-        return None
+    per_page, column = params["per_page"], ORDERS[params["orderby"]]
     filters = {k: params.get(k) for k in (*_FILTERS, "orderby", "order")}
     binding = binding_of(request.route.pattern if request.route else "", request.url_params,
                          filters, user.id if user is not None else None)
+    courses = tables(request)("courses")
+    values: dict[str, Any] = {"lrn_limit": per_page + 1}
+    after = None
+    if params.get("cursor"):
+        try:
+            after = decode_cursor(request.app.secret_key, binding, params["cursor"])
+            if after is None or len(after) != 2:
+                return None
+            lead = after[0]
+            if isinstance(lead, str) and isinstance(courses.c[column].type, sa.DateTime):
+                lead = datetime.fromisoformat(lead)
+        except (InvalidParams, ValueError):
+            return None  # the list answers its 400
+        values.update(lrn_k0=lead, lrn_k1=after[1])
+    statement = _catalog_page_query(courses, column, params["order"] == "desc", after is not None)
+    rows = request.db.execute(statement, values).all()
+    if not rows:
+        return None
     total, more, rows = rows[0][3], len(rows) > per_page, rows[:per_page]
     last = rows[-1]
     next_key = [last[0].isoformat() if hasattr(last[0], "isoformat") else last[0], last[1]] if more else None
-    request.memo[("page_after", binding)] = None
+    request.memo[("page_after", binding)] = after
     request.memo[("page_total", binding)] = total
     request.memo[("page_keys", binding)] = ([row[1] for row in rows], next_key)
     keys = ";".join(f"{row[0]},{row[1]},{row[2]}" for row in rows)
