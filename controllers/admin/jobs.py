@@ -7,7 +7,8 @@ A job's payload is not shown: it may carry what only its handler should read
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Optional
 
 import sqlalchemy as sa
 
@@ -28,11 +29,27 @@ SCHEMA = route_schema("admin_job", {
 })
 
 
+def shown_error(error: Optional[str]) -> Optional[str]:
+    """A job's recorded error fit to answer: never SQL (API.md section 2).
+
+    The worker records the exception's text; SQLAlchemy's names the statement
+    and its parameters (``[SQL: ...]``, ``[parameters: ...]``), which may hold
+    what only the handler should read (an address, a reset key): they go.
+    """
+    if error is None:
+        return None
+    return _SQL_PART.split(error, maxsplit=1)[0].rstrip()
+
+
+# Where SQLAlchemy's text of a database error starts naming the statement.
+_SQL_PART = re.compile(r"\s*\[(?:SQL|parameters|generated in|cached since)[: ]|\s*\(Background on this error at:")
+
+
 def _render(request: RestRequest, row: Any) -> dict[str, Any]:
     kind = job_kinds(request.app).get(row.kind)  # None: no plugin runs this kind now
     return {"id": int(row.id), "kind": row.kind, "status": row.status, "attempts": int(row.attempts),
             "max_attempts": kind.max_attempts if kind is not None else None, "run_at": row.run_at,
-            "locked_until": row.locked_until, "last_error": row.last_error, "created_at": row.created_at,
+            "locked_until": row.locked_until, "last_error": shown_error(row.last_error), "created_at": row.created_at,
             "finished_at": row.finished_at}
 
 

@@ -32,6 +32,7 @@ from learnomy_core.openapi import route_schema
 from learnomy_core.openapi.schemas import INT, STR, TIME, array_of, nullable, obj
 
 from ..catalog import ID_ARG, NAMESPACE, now, parse_time, tables
+from ..learning import progress_views
 
 STATUSES = ["active", "blocked"]
 # Orders whose money was taken (part of it may have been given back since).
@@ -51,16 +52,24 @@ STUDENT_FIELDS: dict[str, Any] = {
     "enrollment_count": INT, "completed_count": INT, "last_activity_at": nullable(TIME), "total_spent": SPENT,
 }
 ENROLLMENT = obj({
-    "id": INT, "course_id": INT, "course": nullable(obj({"id": INT, "title": STR})), "status": STR, "source": STR,
-    "enrolled_at": TIME, "expires_at": nullable(TIME), "completed_at": nullable(TIME), "progress_percent": INT,
+    "id": INT, "user_id": INT, "course_id": INT, "course": nullable(obj({"id": INT, "title": STR})), "status": STR,
+    "source": STR, "enrolled_at": TIME, "expires_at": nullable(TIME), "completed_at": nullable(TIME), "progress_percent": INT,
 })
-PROGRESS = obj({"course_id": INT, "percent": INT, "completed_item_count": INT, "last_activity_at": nullable(TIME)})
+# RESOURCES.md's Progress, Order and Certificate, as their own routes answer them.
+PROGRESS = obj({
+    "course_id": INT, "user_id": INT, "percent": INT,
+    "completed_items": array_of(obj({"type": STR, "id": INT, "completed_at": TIME})), "total_items": INT,
+    "last_activity_at": nullable(TIME), "completed_at": nullable(TIME), "status": STR,
+})
 ORDER = obj({
-    "id": INT, "status": STR, "total": INT, "refunded_total": INT, "currency": STR, "created_at": TIME,
+    "id": INT, "user_id": INT, "status": STR, "items": array_of(obj({})), "subtotal": INT, "discount": INT,
+    "total": INT, "refunded_total": INT, "currency": STR, "coupon_code": nullable(STR), "gateway": STR,
+    "gateway_reference": nullable(STR), "payment_url": nullable(STR), "created_at": TIME,
     "completed_at": nullable(TIME),
 })
 CERTIFICATE = obj({
-    "id": INT, "course_id": INT, "verification_code": STR, "issued_at": TIME, "revoked_at": nullable(TIME),
+    "id": INT, "user_id": INT, "course_id": INT, "template_id": nullable(INT), "verification_code": STR,
+    "issued_at": TIME, "revoked_at": nullable(TIME), "download_url": STR,
 })
 
 LIST_SCHEMA = route_schema("admin_student", STUDENT_FIELDS)
@@ -161,37 +170,24 @@ def _load(request: RestRequest) -> Any:
 
 
 def detail(request: RestRequest, row: Any) -> dict[str, Any]:
-    """The Admin student with its enrollments, progress, orders and certificates:
-    six queries, whatever the account holds."""
+    """The Admin student with its enrollments, progress, orders and certificates
+    (each in its resource's fields): a constant number of queries, whatever the
+    account holds."""
     user_id = int(row.ID)
     table = tables(request)
-    enrollments, courses, completions, positions, orders, certificates = (
-        table("enrollments"), table("courses"), table("completions"), table("positions"), table("orders"),
-        table("certificates"))
+    enrollments, courses, orders, certificates = (
+        table("enrollments"), table("courses"), table("orders"), table("certificates"))
     db = request.db
     enrolled = db.execute(
         sa.select(enrollments, courses.c.title.label("course_title"))
         .select_from(enrollments.outerjoin(courses, courses.c.id == enrollments.c.course_id))
         .where(enrollments.c.user_id == user_id).order_by(enrollments.c.id.desc())).all()
-    done = {int(r.course_id): (int(r.items), r.last) for r in db.execute(
-        sa.select(completions.c.course_id, sa.func.count().label("items"),
-                  sa.func.max(completions.c.completed_at).label("last"))
-        .where(completions.c.user_id == user_id).group_by(completions.c.course_id))}
-    watched = dict(db.execute(
-        sa.select(positions.c.course_id, sa.func.max(positions.c.updated_at))
-        .where(positions.c.user_id == user_id).group_by(positions.c.course_id)).all())
+    progress = progress_views(request, user_id, list(enrolled))
     order_rows = db.execute(sa.select(orders).where(orders.c.user_id == user_id).order_by(orders.c.id.desc())).all()
     certificate_rows = db.execute(sa.select(certificates).where(certificates.c.user_id == user_id)
                                   .order_by(certificates.c.id.desc())).all()
 
-    progress, moments = [], []
-    for e in enrolled:
-        course_id = int(e.course_id)
-        items, last_done = done.get(course_id, (0, None))
-        last = max([m for m in (last_done, watched.get(course_id)) if m is not None], default=None)
-        moments += [m for m in (e.enrolled_at, last) if m is not None]
-        progress.append({"course_id": course_id, "percent": int(e.progress_percent or 0),
-                         "completed_item_count": items, "last_activity_at": last})
+    moments = [m for e, p in zip(enrolled, progress) for m in (e.enrolled_at, p["last_activity_at"]) if m is not None]
     spent: dict[str, int] = defaultdict(int)
     for o in order_rows:
         if o.status in PAID:
@@ -205,19 +201,24 @@ def detail(request: RestRequest, row: Any) -> dict[str, Any]:
     return {
         **_student(request, row, summary),
         "enrollments": [{
-            "id": int(e.id), "course_id": int(e.course_id),
+            "id": int(e.id), "user_id": user_id, "course_id": int(e.course_id),
             "course": {"id": int(e.course_id), "title": e.course_title} if e.course_title is not None else None,
             "status": e.status, "source": e.source, "enrolled_at": e.enrolled_at, "expires_at": e.expires_at,
             "completed_at": e.completed_at, "progress_percent": int(e.progress_percent or 0),
         } for e in enrolled],
-        "progress": progress,
+        "progress": [{**p, "percent": int(p["percent"] or 0)} for p in progress],
         "orders": [{
-            "id": int(o.id), "status": o.status, "total": int(o.total), "refunded_total": int(o.refunded_total or 0),
-            "currency": o.currency, "created_at": o.created_at, "completed_at": o.completed_at,
+            "id": int(o.id), "user_id": user_id, "status": o.status, "items": list(o.items or []),
+            "subtotal": int(o.subtotal), "discount": int(o.discount), "total": int(o.total),
+            "refunded_total": int(o.refunded_total or 0), "currency": o.currency, "coupon_code": o.coupon_code,
+            "gateway": o.gateway, "gateway_reference": o.gateway_reference, "payment_url": o.payment_url,
+            "created_at": o.created_at, "completed_at": o.completed_at,
         } for o in order_rows],
         "certificates": [{
-            "id": int(c.id), "course_id": int(c.course_id), "verification_code": c.verification_code,
+            "id": int(c.id), "user_id": user_id, "course_id": int(c.course_id),
+            "template_id": int(c.template_id) if c.template_id else None, "verification_code": c.verification_code,
             "issued_at": c.issued_at, "revoked_at": c.revoked_at,
+            "download_url": f"/{NAMESPACE}/certificates/{int(c.id)}/download",
         } for c in certificate_rows],
     }
 

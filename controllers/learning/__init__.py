@@ -16,12 +16,12 @@ from learnomy_core import RestRequest, RouteRegistry, hookimpl
 from .. import migration_folders
 from . import certificates, enrollments, progress, reviews, sync
 from .enrollments import enroll
-from .progress import recompute, record_completion
+from .progress import progress_views, recompute, record_completion
 from .sync import SyncItemType, builtin_item_types
 
 PLUGIN_NAME = "learning"
 
-__all__ = ["SyncItemType", "enroll", "recompute", "record_completion"]
+__all__ = ["SyncItemType", "enroll", "progress_views", "recompute", "record_completion"]
 
 
 @hookimpl

@@ -1,9 +1,11 @@
 """API keys (API.md section 12): long-lived credentials for server-to-server use.
 
-A key is ``lrn_`` and 43 URL-safe characters (32 random bytes). Only its
+A key is ``lrn_`` and 51 URL-safe characters (38 random bytes). Only its
 SHA-256 is stored, beside its first characters (:data:`PREFIX_LENGTH`, shown in
 lists and used to find the row): a database reader learns nothing that can be
-presented. 256 random bits need no slow hash; comparing digests is constant time.
+presented. What is never shown, after the prefix, still holds the 32 random
+bytes API.md asks for; 256 random bits need no slow hash; comparing digests is
+constant time.
 
 A key carries the rights of its user, narrowed by its scopes: ``read`` allows the
 safe methods only (``GET``, ``HEAD``, ``OPTIONS``), ``write`` everything. It is
@@ -45,7 +47,8 @@ PREFIX_LENGTH = len(KEY_PREFIX) + 8  # "lrn_" and 48 random bits: recognisable, 
 SCOPES = ("read", "write")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 USAGE_INTERVAL = timedelta(minutes=1)
-_RANDOM_BYTES = 32
+# 32 bytes after the prefix's 48 shown bits (6 bytes), which lists and the table hold in the clear.
+_RANDOM_BYTES = 32 + 6
 _LONGEST = 200  # a presented key longer than this is no key of ours
 
 

@@ -1,6 +1,6 @@
 """Schemathesis over the generated documents, in-process (WSGI), as three roles.
 
-Every operation of ``learnomy/v1`` and ``wp/v2`` gets examples generated from its
+Every operation of ``learnomy/v1``, ``wp/v2`` and Pro's ``learnomy-pro/v1`` gets examples generated from its
 parameters and body schemas (Hypothesis, a fixed seed), sent as an administrator,
 an instructor and a student, against a database seeded with a small course
 (so that low ids name real rows). It fails on any 5xx, any answer whose status is
@@ -39,7 +39,7 @@ from schemathesis.checks import (  # noqa: E402
 
 from learnomy_core import LearnomyApp, create_app  # noqa: E402
 from learnomy_core.identity.passwords import hash_password  # noqa: E402
-from tests.conftest import FREE, PASSWORD, TEST_COST  # noqa: E402
+from tests.conftest import FREE, PASSWORD, PRO, TEST_COST  # noqa: E402
 
 ROLES = {"administrator": "admin", "lrn_instructor": "ivy", "lrn_student": "ann"}
 EXAMPLES = int(os.environ.get("LEARNOMY_SCHEMATHESIS_EXAMPLES", "12"))
@@ -52,7 +52,7 @@ API = "/wp-json/learnomy/v1"
 def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LearnomyApp]:
     """Free and Pro on a fresh SQLite database, with people and a small course."""
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.sqlite'}"
-    app = create_app(plugins=[*FREE, "pro"], database_url=url, bcrypt_cost=TEST_COST)
+    app = create_app(plugins=[*FREE, *PRO], database_url=url, bcrypt_cost=TEST_COST)
     app.upgrade_database()
     with app.storage.engine.begin() as db:
         for role, login in ROLES.items():
@@ -112,7 +112,7 @@ def _cases(operation: Any) -> Any:
 
 
 @pytest.mark.parametrize("login", list(ROLES.values()))
-@pytest.mark.parametrize("namespace", ["learnomy/v1", "wp/v2"])
+@pytest.mark.parametrize("namespace", ["learnomy/v1", "wp/v2", "learnomy-pro/v1"])
 def test_every_operation_answers_as_documented(fuzzed_app: LearnomyApp, namespace: str, login: str) -> None:
     """Each operation, ``EXAMPLES`` generated requests; every failure reported at once."""
     failures: list[str] = []

@@ -150,6 +150,19 @@ def test_revoking_a_key_ends_it_at_once(client: Client, people: People, make_key
     assert [k["id"] for k in listed] == [made["id"]] and listed[0]["revoked_at"]
 
 
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+@pytest.mark.parametrize("key_id, status", [("999999", 404), ("0", 400), (str(2**63), 400)])
+def test_an_unknown_or_bad_id_is_404_or_400(client: Client, people: People, make_key: Any, method: str,
+                                            key_id: str, status: int) -> None:
+    make_key()
+    response = client.open(f"{KEYS}/{key_id}", method=method, headers=people["admin"])
+    assert response.status_code == status, response.json
+    if status == 404:
+        assert response.json["error"]["code"] == "learnomy_not_found"
+    else:
+        assert response.json["error"]["details"][0]["param"] == "id"
+
+
 def test_an_expired_key_is_refused(client: Client, people: People, make_key: Any, app: LearnomyApp) -> None:
     soon = (_now() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     made = make_key(expires_at=soon)

@@ -101,3 +101,23 @@ def test_two_retries_at_once_make_one(make_app: Callable[..., LearnomyApp], peop
     calls = [lambda: Client(make_app()).post(f"{JOBS}/{jobs['failed']}/retry", headers=people["admin"])
              for _ in range(2)]
     assert sorted(r.status_code for r in race(calls)) == [200, 409]
+
+
+def test_a_failed_jobs_error_shows_no_sql(app: LearnomyApp, client: Client, people: Any) -> None:
+    """API.md section 2: never SQL in a body. A handler's database error, as the
+    worker records it, names the SQL and its parameters (a reset key, an address)."""
+    import traceback
+
+    try:
+        with app.storage.engine.connect() as db:
+            db.execute(sa.text("INSERT INTO no_such_table (secret) VALUES (:secret)"), {"secret": "reset-key-123"})
+    except sa.exc.DBAPIError as exc:
+        recorded = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    assert "[SQL:" in recorded and "reset-key-123" in recorded
+    job_id = _job(app, "failed", attempts=8, last_error=recorded)
+    response = client.get(JOBS, headers=people["admin"])
+    item = next(i for i in response.json["data"] if i["id"] == job_id)
+    assert "reset-key-123" not in response.text and "[SQL" not in response.text and "INSERT" not in response.text
+    assert item["last_error"].startswith("sqlalchemy.exc.")  # what went wrong stays
+    retried = client.post(f"{JOBS}/{job_id}/retry", headers=people["admin"])
+    assert retried.status_code == 200 and "reset-key-123" not in retried.text

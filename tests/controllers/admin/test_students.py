@@ -121,20 +121,56 @@ def test_the_detail_has_enrollments_progress_orders_and_certificates(client: Cli
     assert data["enrollments"][1]["course"] == {"id": first["id"], "title": "Course"}
     assert data["enrollments"][1]["progress_percent"] == 50
     progress = {p["course_id"]: p for p in data["progress"]}
-    assert progress[first["id"]]["completed_item_count"] == 1 and progress[first["id"]]["percent"] == 50
-    assert progress[second["id"]]["completed_item_count"] == 0 and progress[second["id"]]["last_activity_at"] is None
+    assert progress[first["id"]]["percent"] == 50 and progress[first["id"]]["total_items"] == 2
+    assert [i["id"] for i in progress[first["id"]]["completed_items"]] == [first["lesson_ids"][0]]
+    assert progress[second["id"]]["completed_items"] == [] and progress[second["id"]]["last_activity_at"] is None
     assert [o["id"] for o in data["orders"]] == sorted(learner["orders"], reverse=True)
     assert [c["id"] for c in data["certificates"]] == [learner["certificate"]["id"]]
     assert data["enrollment_count"] == 2 and data["total_spent"] == [
         {"currency": "EUR", "amount": 900}, {"currency": "USD", "amount": 7000}]
 
 
+# RESOURCES.md's fields of each nested resource (Enrollment, Progress, Order, Certificate).
+NESTED_FIELDS = {
+    "enrollments": {"id", "user_id", "course_id", "status", "source", "enrolled_at", "expires_at", "completed_at",
+                    "progress_percent"},
+    "progress": {"course_id", "user_id", "percent", "completed_items", "total_items", "last_activity_at",
+                 "completed_at"},
+    "orders": {"id", "user_id", "status", "items", "subtotal", "discount", "total", "refunded_total", "currency",
+               "coupon_code", "gateway", "gateway_reference", "payment_url", "created_at", "completed_at"},
+    "certificates": {"id", "user_id", "course_id", "template_id", "verification_code", "issued_at", "revoked_at",
+                     "download_url"},
+}
+
+
+@pytest.mark.parametrize("field", sorted(NESTED_FIELDS))
+def test_the_details_records_have_their_resources_fields(client: Client, people: Any, learner: dict,
+                                                         field: str) -> None:
+    data = client.get(f"{STUDENTS}/{people.ids['ann']}", headers=people["admin"]).json["data"]
+    assert data[field]
+    for item in data[field]:
+        assert NESTED_FIELDS[field] <= set(item), NESTED_FIELDS[field] - set(item)
+        assert item["user_id"] == people.ids["ann"]
+    # as the records' own routes answer them
+    own = {"orders": f"{API}/orders/{data['orders'][0]['id']}",
+           "certificates": f"{API}/certificates/{data['certificates'][0]['id']}"}.get(field)
+    if own is not None:
+        answer = client.get(own, headers=people["admin"])
+        assert answer.status_code == 200, answer.json
+        assert {k: answer.json["data"][k] for k in NESTED_FIELDS[field]} == {
+            k: data[field][0][k] for k in NESTED_FIELDS[field]}
+
+
 def test_the_detail_costs_the_same_queries_whatever_the_account_holds(
         app: LearnomyApp, client: Client, people: Any, learner: dict) -> None:
     admin = people["admin"]
-    full = _queries(app, lambda: client.get(f"{STUDENTS}/{people.ids['ann']}", headers=admin))
     empty = _queries(app, lambda: client.get(f"{STUDENTS}/{people.ids['bob']}", headers=admin))
-    assert full == empty, (full, empty)
+    # One enrollment and nothing else costs what two, with records of every kind, cost.
+    assert client.post(f"{API}/courses/{learner['courses'][1]['id']}/enroll", headers=people["bob"]).status_code in (
+        200, 201)
+    one = _queries(app, lambda: client.get(f"{STUDENTS}/{people.ids['bob']}", headers=admin))
+    full = _queries(app, lambda: client.get(f"{STUDENTS}/{people.ids['ann']}", headers=admin))
+    assert full == one and empty <= full, (full, one, empty)
 
 
 def test_an_unknown_account_is_404_and_a_bad_id_400(client: Client, people: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import string
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 from typing import Any, Callable
@@ -33,6 +34,14 @@ def test_only_a_hash_and_a_prefix_are_stored(app: LearnomyApp, make_user: Callab
     assert other != key
 
 
+def test_what_is_never_shown_is_32_random_bytes(app: LearnomyApp, make_user: Callable[..., int]) -> None:
+    """API.md section 12: at least 32 random bytes. The prefix is shown in every
+    list and stored in the clear, so the 32 bytes are what comes after it."""
+    _, key = _create(app, make_user("ann"), ["read"])
+    hidden = key[PREFIX_LENGTH:]
+    assert len(hidden) >= 43 and set(hidden) <= set(string.ascii_letters + string.digits + "-_")
+
+
 def test_a_key_is_checked_in_one_query(app: LearnomyApp, make_user: Callable[..., int]) -> None:
     ann = make_user("ann")
     _, key = _create(app, ann, ["read"])
@@ -58,7 +67,7 @@ def test_a_key_is_checked_in_one_query(app: LearnomyApp, make_user: Callable[...
     ("POST", ["write"], True), ("DELETE", ["read", "write"], True),
 ])
 def test_scopes_narrow_the_methods(method: str, scopes: list[str], allowed: bool) -> None:
-    request: Any = SimpleNamespace(rest_method=method,
+    request: Any = SimpleNamespace(rest_method=method, endpoint=None,
                                    user=SimpleNamespace(auth={"method": "api-key", "scopes": scopes}))
     if allowed:
         check_scope(request)
