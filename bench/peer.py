@@ -15,7 +15,7 @@ def _time(value: Any) -> Any:
 
 
 def make_peer(url: str, prefix: str = "wp_") -> Flask:
-    engine = sa.create_engine(url, connect_args={"timeout": 30})
+    engine = sa.create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
     meta = sa.MetaData()
     courses = sa.Table(f"{prefix}lrn_courses", meta, autoload_with=engine)
     links = {name: sa.Table(f"{prefix}lrn_{name}", meta, autoload_with=engine) for name in (

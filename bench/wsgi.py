@@ -2,4 +2,6 @@
 
 from learnomy_core import create_app
 
-application = create_app(exclude=["pro"])
+from .data import FREE_PLUGINS
+
+application = create_app(plugins=FREE_PLUGINS)

@@ -23,11 +23,12 @@ the after-dispatch hook, serialisation) rolls back every write of the request.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
+import os
 import re
 import secrets
-import uuid
 from http import HTTPStatus
 from urllib.parse import parse_qsl
 
@@ -73,6 +74,7 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # fullmatch: "$" would let "i
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _WRITE_METHODS = ("PUT", "PATCH", "DELETE")
 _INDEX_ALLOW = "GET, HEAD, OPTIONS"
+_READ_METHODS = ("GET", "HEAD")
 _SITE_ROOTS = ("/", "/index.php")
 # Sent with every REST answer, as WordPress sends them.
 _BASE_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Robots-Tag": "noindex"}
@@ -84,7 +86,7 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(timezone.utc).replace(tzinfo=None)
-        return value.replace(microsecond=0).isoformat() + "Z"
+        return value.isoformat(timespec="seconds") + "Z"  # no microseconds, no copy to drop them
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -137,6 +139,9 @@ class LearnomyApp:
         # Skip hook machinery on the hot path when no plugin implements a hook.
         self._before = hooks.learnomy_before_dispatch if hooks.learnomy_before_dispatch.get_hookimpls() else None
         self._after = hooks.learnomy_after_dispatch if hooks.learnomy_after_dispatch.get_hookimpls() else None
+        # Validators' ETags cover the plugin set: loading or upgrading a plugin may
+        # change any representation.
+        self._plugin_set = _plugin_set(plugins)
 
     # -- secrets -----------------------------------------------------------
 
@@ -214,7 +219,8 @@ class LearnomyApp:
         a success and is serialised.
         """
         sent_id = environ.get("HTTP_X_REQUEST_ID", "")
-        request_id = sent_id if _REQUEST_ID.fullmatch(sent_id) else uuid.uuid4().hex
+        # 32 random hex digits, as uuid4().hex without building a UUID (on every request).
+        request_id = sent_id if sent_id and _REQUEST_ID.fullmatch(sent_id) else os.urandom(16).hex()
         try:
             request = RestRequest(environ, self, request_id)
         except Exception:  # noqa: BLE001 - a request werkzeug cannot even read
@@ -261,7 +267,7 @@ class LearnomyApp:
         except Exception as exc:  # noqa: BLE001 - the one place that turns anything into a 500
             rest = self._unexpected(exc, request)
         route = request.route
-        if route is not None and len(route.endpoints) > 1 and "Allow" not in rest.headers:
+        if route is not None and len(route.endpoints) > 1 and "Allow" not in rest.headers and rest.status != 304:
             self._add_allow(request, rest)
         if self._after is not None:
             # Before the commit: a hook that fails fails the request, and what it
@@ -375,11 +381,31 @@ class LearnomyApp:
             limit = self.settings.get(request.db, "api.rate_limit_per_minute")
             request.extra_headers.update(self.identity.rate_limit(request, limit))
         request.params = parse_params(request, endpoint)
+        if endpoint.validator is not None and request.rest_method in _READ_METHODS:
+            token = endpoint.validator(request)
+            if token is not None:
+                request.etag = self._validator_etag(request, token)
+                # The token covers what the policy decides on (see Endpoint.validator):
+                # a caller holding this ETag was granted this representation.
+                if (request.parent is None and "HTTP_IF_NONE_MATCH" in request.environ
+                        and request.if_none_match.contains_weak(request.etag[1:-1])):
+                    return RestResponse(None, 304)
         permission.enforce(request)
         request.permitted = endpoint
         if request.rest_method in _WRITE_METHODS and "If-Match" in request.headers:
             self._check_if_match(request)
         return _as_response(endpoint.callback(request))
+
+    def _validator_etag(self, request: RestRequest, token: str) -> str:
+        """The ETag of a validator's token: keyed with the site secret (nobody forges
+        one for a representation they were never given), over the plugin set, the
+        path and query (filters, page, ``_fields``...), the caller and the token."""
+        user = request.user
+        caller = "-" if user is None else (
+            f"{user.id}:{int(user.has_cap('manage_options'))}{int(user.has_cap('learnomy_teach'))}:"
+            + ",".join(sorted(getattr(user, "granted", None) or ())))
+        raw = "\n".join((self._plugin_set, request.rest_path, request.environ.get("QUERY_STRING", ""), caller, token))
+        return '"' + hmac.new(self.secret_key, raw.encode(), hashlib.sha256).hexdigest()[:32] + '"'
 
     def _check_if_match(self, request: RestRequest) -> None:
         """412 unless ``If-Match`` names the current representation's ETag."""
@@ -393,19 +419,22 @@ class LearnomyApp:
                                 self, request.request_id)
             probe.parent = request
             probe.route = route
+            probe.rest_path = request.rest_path
             probe.url_params = request.url_params
             try:
                 rest = self.dispatch(probe, reader)
             except ApiError:
                 rest = None
             if rest is not None and rest.status == 200:
-                current = _etag(dumps(rest.body))
+                current = probe.etag or _etag(dumps(rest.body))
         if current is None or not (wanted.star_tag or wanted.contains(current.strip('"'))):
             raise PreconditionFailed()
 
     # -- the answer ----------------------------------------------------------
 
     def _finish(self, request: RestRequest, rest: RestResponse) -> tuple[int, list[tuple[str, str]], bytes]:
+        if rest.status == 304 and request.etag is not None:
+            return self._not_modified(request, {**request.extra_headers, **rest.headers})
         status = original = rest.status
         # The answer's own headers (what _envelope moves into the body), then ours.
         own = {**request.extra_headers, **rest.headers}
@@ -435,8 +464,8 @@ class LearnomyApp:
                    "Link": f"{own['Link']}, {discovery}" if "Link" in own else discovery, "Vary": "Origin"}
         if "HTTP_ORIGIN" in environ:
             headers.update(self._cors(request))
-        if request.rest_method in ("GET", "HEAD") and original == 200:
-            etag = _etag(payload)
+        if request.rest_method in _READ_METHODS and original == 200:
+            etag = request.etag or _etag(payload)
             headers.update(ETag=etag, Vary="Authorization, X-Learnomy-Key, Cookie, Origin",
                            **{"Cache-Control": self._cache_control(request)})
             # If-None-Match compares weakly (RFC 9110 13.1.2): W/"x" matches "x".
@@ -449,6 +478,19 @@ class LearnomyApp:
         if status != 204:
             headers["Content-Length"] = str(len(payload))
         return status, list(headers.items()), payload
+
+    def _not_modified(self, request: RestRequest, own: dict[str, str]) -> tuple[int, list[tuple[str, str]], bytes]:
+        """The 304 a validator answered: the headers a 200 would carry that a 304
+        must repeat (ETag, Vary, Cache-Control), no body."""
+        environ = request.environ
+        discovery = self._discovery_link(environ)
+        headers = {**own, **_BASE_HEADERS, "X-Request-Id": request.request_id,
+                   "Link": f"{own['Link']}, {discovery}" if "Link" in own else discovery,
+                   "ETag": request.etag or "", "Vary": "Authorization, X-Learnomy-Key, Cookie, Origin",
+                   "Cache-Control": self._cache_control(request)}
+        if "HTTP_ORIGIN" in environ:
+            headers.update(self._cors(request))
+        return 304, list(headers.items()), b""
 
     def _cors(self, request: RestRequest) -> dict[str, Any]:
         """CORS grant for the request's ``Origin`` (see :mod:`learnomy_core.cors`)."""
@@ -545,6 +587,18 @@ def _as_response(result: Any) -> RestResponse:
 
 def _error(exc: ApiError, request_id: str) -> RestResponse:
     return RestResponse(exc.body(request_id), exc.status, exc.headers)
+
+
+def _plugin_set(manager: Any) -> str:
+    """A digest of the loaded plugins and the installed version of each one's distribution."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        ours = version("learnomy")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree
+        ours = "source"
+    parts = sorted(f"{name}={getattr(plugin, '__version__', ours)}" for name, plugin in manager.list_name_plugin())
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
 def _etag(payload: bytes) -> str:

@@ -26,7 +26,8 @@ from sqlalchemy.engine import Connection
 
 from .errors import InvalidParams
 
-__all__ = ["encode_cursor", "decode_cursor", "keyset_page", "Page", "binding_of", "paginate", "LIST_ARGS"]
+__all__ = ["encode_cursor", "decode_cursor", "keyset_page", "Page", "binding_of", "paginate", "page_version",
+           "LIST_ARGS"]
 
 _SIG_BYTES = 16
 
@@ -165,14 +166,67 @@ def paginate(
 
     binding = binding_of(request.route.pattern if request.route else "", request.url_params, *bound_to)
     secret = request.app.secret_key
-    after = decode_cursor(secret, binding, request.params.get("cursor"))
+    memo = getattr(request, "memo", {})
+    after = memo[("page_after", binding)] if ("page_after", binding) in memo else decode_cursor(
+        secret, binding, request.params.get("cursor"))
     per_page = request.params["per_page"]
-    page = keyset_page(request.db, query, order, after, per_page)
+    found = memo.pop(("page_keys", binding), None)
+    if found is not None:
+        # The validator walked this page already, in this transaction: fetch its rows by key.
+        keys, next_key = found
+        key_column = order[-1][0]
+        rows = list(request.db.execute(query.where(key_column.in_(keys)))) if keys else []
+        position = {key: index for index, key in enumerate(keys)}
+        rows.sort(key=lambda row: position[row._mapping[key_column]])
+        page = Page(rows, next_key)
+    else:
+        page = keyset_page(request.db, query, order, after, per_page)
     # COUNT(*) over the same FROM and WHERE: databases answer it from an index,
     # where counting a wrapped subquery makes them materialise the rows first.
-    total = request.db.execute(
-        query.with_only_columns(sa.func.count(), maintain_column_froms=True).order_by(None)
-    ).scalar_one()
+    total = memo.pop(("page_total", binding), None)
+    if total is None:
+        total = request.db.execute(
+            query.with_only_columns(sa.func.count(), maintain_column_froms=True).order_by(None)
+        ).scalar_one()
     cursor = encode_cursor(secret, binding, page.next_key) if page.next_key else None
     next_url = request.url_with(cursor=cursor) if cursor else None
     return listing(render(page.rows), total=total, cursor_next=cursor, meta=meta, per_page=per_page, next_url=next_url)
+
+
+def page_version(
+    request: Any,
+    query: sa.Select,
+    order: Sequence[tuple[sa.ColumnElement[Any], bool]],
+    versions: Sequence[sa.ColumnElement[Any]],
+    *,
+    bound_to: Sequence[Any] = (),
+) -> Optional[str]:
+    """A list's validator token (see ``validator`` in ``docs/plugins.md``): the
+    page's keys and row ``versions``, whether a next page follows, and the total,
+    in one query (the count rides along as a scalar subquery). Takes the same
+    ``query``, ``order`` and ``bound_to`` as :func:`paginate`; None for a cursor
+    :func:`paginate` would refuse (the route then answers its 400).
+
+    The filters and page are in the request's query string, which the ETag covers.
+    """
+    binding = binding_of(request.route.pattern if request.route else "", request.url_params, *bound_to)
+    try:
+        after = request.memo[("page_after", binding)] = decode_cursor(
+            request.app.secret_key, binding, request.params.get("cursor"))
+        total = query.with_only_columns(sa.func.count(), maintain_column_froms=True).order_by(None).scalar_subquery()
+        keyed = query.with_only_columns(*[column for column, _ in order], *versions, total.label("lrn_total"),
+                                        maintain_column_froms=True)
+        page = keyset_page(request.db, keyed, order, after, request.params["per_page"])
+    except InvalidParams:
+        return None
+    if not page.rows:
+        count = request.db.execute(
+            query.with_only_columns(sa.func.count(), maintain_column_froms=True).order_by(None)).scalar_one()
+        return f"empty:{count}"
+    total_count = page.rows[0][-1]
+    # Read in this transaction's snapshot: paginate reuses the count and the page's keys
+    # (the order's last column, unique) rather than walk the index again.
+    request.memo[("page_total", binding)] = total_count
+    request.memo[("page_keys", binding)] = ([row[len(order) - 1] for row in page.rows], page.next_key)
+    keys = ";".join(",".join(str(value) for value in row[:-1]) for row in page.rows)
+    return f"{total_count}:{page.next_key is not None}:{keys}"

@@ -80,6 +80,7 @@ _ENDPOINT_KEYS = {
     "read_only",
     "schema",
     "answers",
+    "validator",
 }
 
 
@@ -148,6 +149,12 @@ class Endpoint:
         ``read`` API key may call it.
     :ivar answers: what a success answers, for the OpenAPI document (see
         :class:`learnomy_core.openapi.Answers`); None derives it from the method.
+    :ivar validator: ``validator(request) -> str | None``, a read endpoint's cheap
+        validator: a token of everything its representation (and the caller's right
+        to it) depends on, read in one or two indexed queries before the permission
+        policy and the callback run. The core derives the ETag from it and answers
+        a matching ``If-None-Match`` with 304 at once; None means "no cheap answer"
+        (the route then runs and its ETag hashes the body). See ``docs/plugins.md``.
     """
 
     methods: tuple[str, ...]
@@ -162,6 +169,7 @@ class Endpoint:
     read_only: bool = False
     answers: Optional[Answers] = None
     idempotent: bool = False
+    validator: Optional[Callable[[Any], Optional[str]]] = None
 
 
 @dataclass(eq=False)
@@ -247,9 +255,10 @@ class RouteRegistry:
             ``callback``, ``permission_callback``, and optionally ``args``,
             ``sensitive`` (rate limited: ``True`` per user, or
             ``{"per": "client", "accounts": [...]}`` for routes that let someone in;
-            see :class:`Sensitivity`), ``public_cache`` and ``answers`` (what a
+            see :class:`Sensitivity`), ``public_cache``, ``answers`` (what a
             success answers, when the method does not say it: ``"created"``,
-            ``"items"``...; see :class:`learnomy_core.openapi.Answers`).
+            ``"items"``...; see :class:`learnomy_core.openapi.Answers`) and
+            ``validator`` (a GET endpoint's cheap validator; see :class:`Endpoint`).
         :param override: replace an earlier registration of the same route and method.
         :param schema: a callable returning the resource's JSON schema: OPTIONS
             shows it and the OpenAPI document builds every response from it.
@@ -492,6 +501,10 @@ def _endpoint(
     except ValueError as exc:
         problem(f"'answers': {exc}")
         return None
+    validator = spec.get("validator")
+    if validator is not None and (not callable(validator) or set(methods) - {"GET", "HEAD"}):
+        problem("'validator' must be a callable, on a GET endpoint only")
+        return None
     return Endpoint(
         methods=methods,
         callback=callback,
@@ -505,6 +518,7 @@ def _endpoint(
         read_only=bool(spec.get("read_only", False)),
         answers=answers,
         idempotent=bool(spec.get("idempotent", False)),
+        validator=validator,
     )
 
 

@@ -116,6 +116,9 @@ class RestRequest(Request):
     :ivar context: what the route's permission policy loaded (the course, the
         enrollment, ...), as one typed object of the policy's choosing; read it
         with :meth:`context_as`.
+    :ivar memo: what an earlier step of the request read, for a later one to reuse
+        instead of reading it again (an endpoint's validator reads the row its
+        callback shows), keyed as the reader and the user agree.
     :ivar before_commit: callables run with the connection just before a successful
         request commits (bookkeeping writes deferred so that no lock is held
         while the request still talks to the database on other connections).
@@ -133,6 +136,7 @@ class RestRequest(Request):
     params: dict[str, Any]
     parent: Optional["RestRequest"] = None
     context: object = None
+    etag: Optional[str] = None  # the endpoint validator's ETag, when it gave one
 
     def __init__(self, environ: dict[str, Any], app: "LearnomyApp", request_id: str) -> None:
         super().__init__(environ)
@@ -143,6 +147,7 @@ class RestRequest(Request):
         self.extra_headers: dict[str, str] = {}
         self.events: list[tuple[str, Any]] = []
         self.before_commit: list[Any] = []
+        self.memo: dict[Any, Any] = {}
         self._user: Any = _UNSET
         self._connection: Optional[Connection] = None
         self._json_body: Any = _UNSET

@@ -72,6 +72,8 @@ class _Problem(NamedTuple):
 def _as_number(value: Any) -> int | float | None:
     """``value`` as a number, exactly: an ``int`` when it is written as one, else a
     finite ``float``; None when it is no number (booleans, NaN, infinities, text)."""
+    if isinstance(value, str) and len(value) < 19 and value.isascii() and value.isdigit():
+        return int(value)  # the common case, an id from the URL: what the patterns below make of it
     if isinstance(value, bool):
         return None
     if isinstance(value, int):

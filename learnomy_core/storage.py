@@ -20,7 +20,7 @@ import os
 import weakref
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Optional
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -31,7 +31,7 @@ from .errors import Unavailable
 
 __all__ = [
     "inserted_id","Storage", "ID", "LONGTEXT", "TEXT_TABLE", "is_disconnect", "insert_ignore", "RETRY_AFTER_SECONDS",
-           "never_reuse_ids", "ids_never_reused", "storage_of"]
+           "never_reuse_ids", "ids_never_reused", "storage_of", "first_compiled"]
 
 # WordPress's id columns: BIGINT(20) UNSIGNED on MySQL; SQLite needs INTEGER to
 # make a primary key an alias of its rowid (autoincrement).
@@ -230,3 +230,40 @@ def inserted_id(result: "sa.CursorResult[Any]") -> int:
     if key is None or key[0] is None:
         raise RuntimeError("the statement inserted no row with an id")
     return int(key[0])
+
+
+_COMPILED: dict[tuple[int, str], tuple[Any, Any, Optional[tuple[str, ...]]]] = {}
+
+
+def first_compiled(db: Connection, statement: Any, params: dict[str, Any]) -> Optional[tuple[Any, ...]]:
+    """The first row of ``statement`` (built once, with ``bindparam``s; not
+    ``expanding`` ones), run as its SQL compiled once per dialect, on the driver's
+    cursor of ``db``: for the hottest small reads (a validator's), where
+    SQLAlchemy's per-call work costs several times the query. The row is the
+    driver's tuple (strings and numbers as stored; on SQLite a date is text).
+
+    In the request's transaction: on MySQL/MariaDB the read opens it (its snapshot),
+    and SQLAlchemy's next statement carries on in it. With a cursor listener on the
+    engine (query counters, tracing) or on a driver error, the statement goes through
+    SQLAlchemy instead, which reports and wraps as usual.
+    """
+    key = (id(statement), db.dialect.name)
+    found = _COMPILED.get(key)
+    if found is None:
+        compiled = statement.compile(dialect=db.dialect)
+        # The statement is kept with its SQL: its id() is never reused meanwhile.
+        found = _COMPILED[key] = (statement, compiled, compiled.positiontup)
+    _, compiled, order = found
+    values = compiled.construct_params(params)
+    args: Any = tuple(values[name] for name in order) if order else values
+    if db.dispatch.before_cursor_execute or db.dispatch.after_cursor_execute:
+        return db.exec_driver_sql(compiled.string, args).first()
+    cursor = db.connection.cursor()
+    try:
+        cursor.execute(compiled.string, args)
+        return cursor.fetchone()
+    except db.dialect.loaded_dbapi.Error:
+        pass
+    finally:
+        cursor.close()
+    return db.exec_driver_sql(compiled.string, args).first()

@@ -99,19 +99,24 @@ def test_sqlite_tables_made_before_are_rebuilt_keeping_rows_and_keys(tmp_path: P
     ids = [name for name in ID_TABLES if name in made_before]
     keys = {name: (inspector.get_indexes(name), inspector.get_unique_constraints(name)) for name in ids}
     courses = app.storage.metadata.tables["wp_lrn_courses"]
+    # The columns of that time (catalog_0002 adds ``version`` later).
+    then = sa.select(*[c for c in courses.c if c.name != "version"]).order_by(courses.c.id)
     with engine.begin() as db:
         assert not _created_with_autoincrement(db, "wp_lrn_courses")
         kept = [_insert(db, courses) for _ in range(3)]
-        rows = db.execute(courses.select().order_by(courses.c.id)).all()
+        rows = db.execute(then).all()
 
     app.storage.upgrade(locations)
 
     inspector = sa.inspect(engine)
     with engine.begin() as db:
         assert all(_created_with_autoincrement(db, name) for name in ids)
-        assert db.execute(courses.select().order_by(courses.c.id)).all() == rows
+        assert db.execute(then).all() == rows
         db.execute(courses.delete().where(courses.c.id == kept[-1]))
-    assert {name: (inspector.get_indexes(name), inspector.get_unique_constraints(name)) for name in ids} == keys
+    for name in ids:  # every key kept (later revisions may add indexes: catalog_0002's on enrollments)
+        indexes, uniques = keys[name]
+        assert [i for i in inspector.get_indexes(name) if i in indexes] == indexes, name
+        assert inspector.get_unique_constraints(name) == uniques, name
     with engine.begin() as db:
         assert _insert(db, courses) > kept[-1]
     engine.dispose()

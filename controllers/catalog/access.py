@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
@@ -105,6 +105,8 @@ def catalog_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("updated_at", sa.DateTime, nullable=False),
         sa.Column("published_at", sa.DateTime, nullable=True),
+        # Raised by triggers on every change the course's representation shows (catalog_0002).
+        sa.Column("version", sa.Integer, nullable=False, server_default="0"),
     )
     table(
         "course_instructors",
@@ -180,6 +182,8 @@ def catalog_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("completed_at", sa.DateTime, nullable=True),
         sa.Column("progress_percent", sa.Integer, nullable=False),
         sa.Column("live_key", sa.String(64), nullable=True, unique=True),
+        # Raised by triggers on every change of the enrollment, its completions and positions (catalog_0002).
+        sa.Column("version", sa.Integer, nullable=False, server_default="0"),
     )
     table(
         "completions",
@@ -195,6 +199,8 @@ def catalog_tables(metadata: sa.MetaData, prefix: str) -> None:
     for column in ("created_at", "title", "student_count", "rating_average"):
         sa.Index(f"{courses.name}_status_{column}", courses.c.status, courses.c[column], courses.c.id)
     sa.Index(f"{enrollments.name}_course_status", enrollments.c.course_id, enrollments.c.status)
+    # A student's rows of one course (catalog_0002): progress reads and the version triggers.
+    sa.Index(f"{enrollments.name}_user_course", enrollments.c.user_id, enrollments.c.course_id)
 
 
 def declare_tables(metadata: sa.MetaData, prefix: str) -> None:
@@ -227,11 +233,17 @@ def instructor_ids(db: Connection, table: sa.Table, course_ids: Iterable[int]) -
     ids = list(course_ids)
     found: dict[int, list[int]] = {i: [] for i in ids}
     if ids:
-        rows = db.execute(sa.select(table.c.course_id, table.c.user_id)
-                          .where(table.c.course_id.in_(ids)).order_by(table.c.added_at, table.c.user_id))
-        for course_id, user_id in rows:
+        for course_id, user_id in db.execute(_instructors_query(table), {"lrn_ids": ids}):
             found[int(course_id)].append(int(user_id))
     return found
+
+
+@lru_cache(maxsize=16)
+def _instructors_query(table: sa.Table) -> sa.Select:
+    """Built once: every course answer reads it."""
+    return (sa.select(table.c.course_id, table.c.user_id)
+            .where(table.c.course_id.in_(sa.bindparam("lrn_ids", expanding=True)))
+            .order_by(table.c.added_at, table.c.user_id))
 
 
 def is_editor(user: Any, instructors: list[int]) -> bool:
@@ -259,7 +271,7 @@ def visible_courses(request: RestRequest, courses: sa.Table) -> Any:
 def load_course(request: RestRequest, course_id: int) -> CourseAccess:
     """The course if the caller may know it exists; 404 otherwise."""
     table = tables(request)
-    row = request.db.execute(sa.select(table("courses")).where(table("courses").c.id == course_id)).first()
+    row = request.db.execute(_course_query(table("courses")), {"lrn_course": course_id}).first()
     if row is None:
         raise NotFound("Course not found.")
     instructors = instructor_ids(request.db, table("course_instructors"), [course_id])[course_id]
@@ -267,6 +279,12 @@ def load_course(request: RestRequest, course_id: int) -> CourseAccess:
     if not may_see(request.user, row.status, editor):
         raise NotFound("Course not found.")
     return CourseAccess(row, instructors, editor)
+
+
+@lru_cache(maxsize=16)
+def _course_query(courses: sa.Table) -> sa.Select:
+    """Built once: nearly every route reads a course."""
+    return sa.select(courses).where(courses.c.id == sa.bindparam("lrn_course"))
 
 
 def course_of(kind: str, request: RestRequest, item_id: int) -> tuple[CourseAccess, Any]:

@@ -7,6 +7,7 @@ categories, tags and prerequisites are loaded for all rows at once.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Optional, TypeVar
 
 import sqlalchemy as sa
@@ -177,15 +178,20 @@ def link_ids(db: Connection, request: RestRequest, course_ids: list[int]) -> dic
     table = tables(request)
     result: dict[str, dict[int, list[int]]] = {}
     for field, (link_name, column, _) in LINKS.items():
-        link = table(link_name)
         found: dict[int, list[int]] = {i: [] for i in course_ids}
         if course_ids:
-            rows = db.execute(sa.select(link.c.course_id, link.c[column])
-                              .where(link.c.course_id.in_(course_ids)).order_by(link.c[column]))
+            rows = db.execute(_links_query(table(link_name), column), {"lrn_ids": course_ids})
             for course_id, target in rows:
                 found[int(course_id)].append(int(target))
         result[field] = found
     return result
+
+
+@lru_cache(maxsize=64)
+def _links_query(link: sa.Table, column: str) -> sa.Select:
+    """A link table's targets for a list of courses, built once (every course answer reads four)."""
+    return (sa.select(link.c.course_id, link.c[column])
+            .where(link.c.course_id.in_(sa.bindparam("lrn_ids", expanding=True))).order_by(link.c[column]))
 
 
 def render_courses(

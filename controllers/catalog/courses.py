@@ -11,7 +11,9 @@ leaves only when an administrator names who takes over (:func:`remove_instructor
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, Optional
 
 import sqlalchemy as sa
 
@@ -28,12 +30,12 @@ from learnomy_core import (
     deleted,
     hookimpl,
 )
-from learnomy_core.cursors import LIST_ARGS, paginate
+from learnomy_core.cursors import LIST_ARGS, binding_of, decode_cursor, page_version, paginate
 from learnomy_core.errors import ApiError, Conflict, Forbidden, InvalidParams, NotFound, OwnerRemoval
 from learnomy_core.events import emit
 from learnomy_core.locks import lock_rows
 from learnomy_core.openapi import BOOL, resource_schema
-from learnomy_core.storage import inserted_id
+from learnomy_core.storage import first_compiled, inserted_id
 
 from .access import (
     CourseContext,
@@ -75,7 +77,16 @@ ORDERS = {"date": "created_at", "title": "title", "popularity": "student_count",
 
 # -- list and read ------------------------------------------------------------------
 
-def list_courses(request: RestRequest) -> Any:
+def _course_list(request: RestRequest) -> tuple[Any, list[tuple[Any, bool]], list[Any]]:
+    """The list's filtered query, its order and what its cursors are bound to (built
+    once per request: the validator and the list both use them)."""
+    built: Optional[tuple[Any, list[tuple[Any, bool]], list[Any]]] = request.memo.get("course_list")
+    if built is None:
+        built = request.memo["course_list"] = _build_course_list(request)
+    return built
+
+
+def _build_course_list(request: RestRequest) -> tuple[Any, list[tuple[Any, bool]], list[Any]]:
     table = tables(request)
     courses = table("courses")
     params = request.params
@@ -99,7 +110,111 @@ def list_courses(request: RestRequest) -> Any:
     filters = {k: params.get(k) for k in ("search", "category", "tag", "instructor", "level", "price_type",
                                           "status", "orderby", "order")}
     who = request.user.id if request.user is not None else None
-    return paginate(request, query, order, lambda rows: render_courses(request, rows), bound_to=[filters, who])
+    return query, order, [filters, who]
+
+
+def list_courses(request: RestRequest) -> Any:
+    query, order, bound_to = _course_list(request)
+    return paginate(request, query, order, lambda rows: render_courses(request, rows), bound_to=bound_to)
+
+
+def course_list_version(request: RestRequest) -> Optional[str]:
+    """The course list's validator: the page's course ids and versions, and the total."""
+    params, user = request.params, request.user
+    if not any(params.get(name) for name in _FILTERS) and (user is None or not (user.is_admin or user.is_instructor)):
+        return _catalog_page_version(request)
+    query, order, bound_to = _course_list(request)
+    return page_version(request, query, order, [tables(request)("courses").c.version], bound_to=bound_to)
+
+
+_FILTERS = ("search", "category", "tag", "instructor", "level", "price_type", "status")
+
+
+@lru_cache(maxsize=64)
+def _catalog_page_query(courses: sa.Table, column: str, descending: bool, after: bool) -> sa.Select:
+    """A page of the published catalog in one order (``after`` a cursor's key,
+    ``lrn_k0``/``lrn_k1``), with the total, built once."""
+    visible = courses.c.status == "publish"
+    total = sa.select(sa.func.count()).select_from(courses).where(visible).scalar_subquery()
+    ordered = [courses.c[column], courses.c.id]
+    query = sa.select(*ordered, courses.c.version, total.label("lrn_total")).where(visible)
+    if after:
+        k0, k1 = sa.bindparam("lrn_k0", type_=ordered[0].type), sa.bindparam("lrn_k1", type_=ordered[1].type)
+        lead, key = ordered
+        beyond = (lambda c, k: c < k) if descending else (lambda c, k: c > k)
+        # As keyset_page writes it: the bound on the lead column lets the index range-scan.
+        query = query.where(lead <= k0 if descending else lead >= k0,
+                            sa.or_(beyond(lead, k0), sa.and_(lead == k0, beyond(key, k1))))
+    return (query.order_by(*[c.desc() if descending else c.asc() for c in ordered])
+            .limit(sa.bindparam("lrn_limit")))
+
+
+def _catalog_page_version(request: RestRequest) -> Optional[str]:
+    """:func:`page_version` for the list's commonest form (the first page of the
+    published catalog, as a visitor or a student sees it) from a statement built
+    once: what ``page_version`` would read, and leaves for ``paginate``, the same."""
+    params, user = request.params, request.user
+    per_page, column = params["per_page"], ORDERS[params["orderby"]]
+    filters = {k: params.get(k) for k in (*_FILTERS, "orderby", "order")}
+    binding = binding_of(request.route.pattern if request.route else "", request.url_params,
+                         filters, user.id if user is not None else None)
+    courses = tables(request)("courses")
+    values: dict[str, Any] = {"lrn_limit": per_page + 1}
+    after = None
+    if params.get("cursor"):
+        try:
+            after = decode_cursor(request.app.secret_key, binding, params["cursor"])
+            if after is None or len(after) != 2:
+                return None
+            lead = after[0]
+            if isinstance(lead, str) and isinstance(courses.c[column].type, sa.DateTime):
+                lead = datetime.fromisoformat(lead)
+        except (InvalidParams, ValueError):
+            return None  # the list answers its 400
+        values.update(lrn_k0=lead, lrn_k1=after[1])
+    statement = _catalog_page_query(courses, column, params["order"] == "desc", after is not None)
+    rows = request.db.execute(statement, values).all()
+    if not rows:
+        return None
+    total, more, rows = rows[0][3], len(rows) > per_page, rows[:per_page]
+    last = rows[-1]
+    next_key = [last[0].isoformat() if hasattr(last[0], "isoformat") else last[0], last[1]] if more else None
+    request.memo[("page_after", binding)] = after
+    request.memo[("page_total", binding)] = total
+    request.memo[("page_keys", binding)] = ([row[1] for row in rows], next_key)
+    keys = ";".join(f"{row[0]},{row[1]},{row[2]}" for row in rows)
+    return f"{total}:{more}:{keys}"
+
+
+@lru_cache(maxsize=16)
+def _course_version_query(courses: sa.Table, teaching: Optional[sa.Table]) -> sa.Select:
+    """The course's status and version, and whether the caller teaches it (with
+    ``teaching``), built once. Not the row: a 304 needs none of it."""
+    teaches = (sa.exists().where(teaching.c.course_id == courses.c.id, teaching.c.user_id == sa.bindparam("lrn_user"))
+               if teaching is not None else sa.false())
+    return (sa.select(courses.c.status, courses.c.version, teaches.label("lrn_teaches"))
+            .where(courses.c.id == sa.bindparam("lrn_course")))
+
+
+def course_version(request: RestRequest) -> Optional[str]:
+    """The course read's validator: the course's version (links, instructors and
+    counters included: see ``catalog_0002``), when the caller may see it."""
+    table = tables(request)
+    user = request.user
+    course_id = request.params["id"]
+    if user is None or user.is_admin:
+        statement = _course_version_query(table("courses"), None)
+        row = first_compiled(request.db, statement, {"lrn_course": course_id})
+    else:
+        statement = _course_version_query(table("courses"), table("course_instructors"))
+        row = first_compiled(request.db, statement, {"lrn_course": course_id, "lrn_user": user.id})
+    if row is None:
+        return None
+    status, version, teaches = row
+    editor = user is not None and (user.is_admin or bool(teaches))
+    if status != "publish" and not editor:
+        return None  # the read answers 404: nothing to revalidate
+    return f"course:{version}:{int(editor)}"
 
 
 def get_course(request: RestRequest) -> Any:
@@ -321,7 +436,7 @@ def register_routes(registry: Any) -> None:
     editor = editor_policy("course")
     register(NAMESPACE, "/courses", [
         {"methods": READABLE, "callback": list_courses, "permission_callback": PUBLIC, "public_cache": True,
-         "args": {
+         "validator": course_list_version, "args": {
              **LIST_ARGS,
              "search": {"type": "string", "maxLength": 200},
              "category": {"type": "integer", "minimum": 1},
@@ -338,7 +453,7 @@ def register_routes(registry: Any) -> None:
     ], schema=course_schema)
     register(NAMESPACE, COURSE, [
         {"methods": READABLE, "callback": get_course, "permission_callback": PUBLIC, "public_cache": True,
-         "args": ID_ARG},
+         "validator": course_version, "args": ID_ARG},
         {"methods": EDITABLE, "callback": update_course, "allow_batch": ALLOW_BATCH, "permission_callback": editor,
          "args": {**ID_ARG, **COURSE_ARGS}},
         {"methods": DELETABLE, "callback": delete_course, "allow_batch": ALLOW_BATCH, "permission_callback": editor,

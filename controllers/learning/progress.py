@@ -10,7 +10,9 @@ done in history and reverses completion.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -332,13 +334,13 @@ def store_position(request: RestRequest, access: CourseAccess, lesson: Any, posi
     newer = sa.and_(positions.c.user_id == request.user.id, positions.c.lesson_id == lesson.id,
                     sa.or_(positions.c.occurred_at.is_(None), positions.c.occurred_at <= occurred_at))
 
-    def update() -> bool:
-        return request.db.execute(sa.update(positions).where(newer).values(**values)).rowcount == 1
-
-    if update() or insert_ignore(request.db, positions, {
+    # Insert first: on MySQL/MariaDB an UPDATE that finds no row locks the gap where
+    # it would be, and two students' first positions then deadlock on the insert.
+    if insert_ignore(request.db, positions, {
             **values, "user_id": request.user.id, "lesson_id": int(lesson.id), "course_id": access.id}):
         return True
-    return update()  # another request inserted the row meanwhile: latest still wins
+    # The row exists (stored earlier, or by another request meanwhile): latest wins.
+    return bool(request.db.execute(sa.update(positions).where(newer).values(**values)).rowcount == 1)
 
 
 def next_step(request: RestRequest) -> Any:
@@ -373,6 +375,49 @@ def complete_course(request: RestRequest) -> Any:
 
 
 # -- views and resets -----------------------------------------------------------------
+
+@lru_cache(maxsize=16)
+def _progress_version_query(enrollments: sa.Table, courses: sa.Table, prerequisites: sa.Table) -> sa.Select:
+    """The validator's query, built once per set of tables (building it costs more than running it)."""
+    user: Any = sa.bindparam("lrn_user")
+    course_id: Any = sa.bindparam("lrn_course")
+    done = enrollments.alias("done")
+    needed = sa.select(sa.func.count()).select_from(prerequisites).where(
+        prerequisites.c.course_id == course_id).scalar_subquery()
+    met = sa.select(sa.func.count()).select_from(prerequisites).join(done, sa.and_(
+        done.c.course_id == prerequisites.c.prerequisite_id, done.c.user_id == user,
+        done.c.status == "completed")).where(prerequisites.c.course_id == course_id).scalar_subquery()
+    return (sa.select(enrollments, needed.label("lrn_needed"), met.label("lrn_met"),
+                      *[column.label(f"lrn_course__{column.name}") for column in courses.c])
+            .join(courses, courses.c.id == enrollments.c.course_id)
+            .where(enrollments.c.user_id == user, enrollments.c.course_id == course_id)
+            .order_by(enrollments.c.live_key.is_(None), enrollments.c.id.desc()).limit(1))
+
+
+def my_progress_version(request: RestRequest) -> Optional[str]:
+    """The progress view's validator, one query: the student's enrollment and its
+    version (completions and positions raise it: ``catalog_0002``, ``learning_0002``),
+    the course's version (its required items), and how many of its prerequisites
+    the student completed. None (the route runs) unless the enrolled student's
+    own access is plain: a course they may see, a live, unexpired, unlapsed
+    enrollment, prerequisites met; editors without one run the route.
+    """
+    table = tables(request)
+    user = request.user
+    statement = _progress_version_query(table("enrollments"), table("courses"), table("course_prerequisites"))
+    row = request.db.execute(statement, {"lrn_user": user.id, "lrn_course": request.params["id"]}).first()
+    if row is None or row.live_key is None or row.status not in ("active", "completed") or row.lrn_needed != row.lrn_met:
+        return None
+    if row.expires_at is not None and row.expires_at <= now():
+        return None
+    course = SimpleNamespace(**{key[len("lrn_course__"):]: value for key, value in row._mapping.items()
+                                if key.startswith("lrn_course__")})
+    if course.status != "publish" and not user.is_admin:
+        return None
+    if request.app.plugins.hook.learnomy_enrollment_lapsed(request=request, enrollment=row, course=course):
+        return None
+    return f"progress:{row.id}:{row.version}:{course.version}:{row.lrn_met}"
+
 
 def my_progress(request: RestRequest) -> Any:
     access = request.context_as(CourseContext).course
@@ -436,6 +481,7 @@ def register_routes(registry: Any) -> None:
     }, schema=next_step_schema)
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/progress", {
         "methods": READABLE, "callback": my_progress, "permission_callback": enrolled_policy("course"), "args": ID_ARG,
+        "validator": my_progress_version,
     }, schema=progress_schema)
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/progress/reset", {
         "methods": CREATABLE, "callback": reset_progress, "permission_callback": editor_policy("course"),

@@ -17,7 +17,8 @@ from typing import Any, Callable, Iterable
 import sqlalchemy as sa
 from alembic import context, op
 
-__all__ = ["table", "declared_tables", "create_tables", "drop_tables", "rebuild_with_autoincrement", "widen_text"]
+__all__ = ["table", "declared_tables", "create_tables", "drop_tables", "rebuild_with_autoincrement", "widen_text",
+           "add_version", "version_trigger", "bump_version_on", "drop_version_triggers"]
 
 
 def table(name: str) -> str:
@@ -85,3 +86,55 @@ def widen_text(columns: dict[str, dict[str, bool]]) -> None:
         for column, nullable in wanted.items():
             op.alter_column(table(name), column, type_=LONGTEXT, existing_type=sa.Text(),
                             existing_nullable=nullable)
+
+
+def add_version(name: str) -> None:
+    """Give table ``name`` (unprefixed) a ``version`` column that every UPDATE of a
+    row raises by one, by a trigger: the row version cheap validators read (see
+    ``validator`` in ``docs/plugins.md``). A trigger, not application code, so every
+    writer keeps it: other plugins, WordPress's own PHP, an administrator's SQL.
+
+    On SQLite a later migration that rebuilds the table (Alembic batch mode) drops
+    its triggers: such a migration makes them again (:func:`version_trigger`,
+    :func:`bump_version_on`).
+    """
+    op.add_column(table(name), sa.Column("version", sa.Integer, nullable=False, server_default="0"))
+    version_trigger(name)
+
+
+def version_trigger(name: str) -> None:
+    """The trigger that raises ``version`` on every UPDATE of a row of ``name`` (unprefixed)."""
+    full = table(name)
+    if op.get_bind().dialect.name in ("mysql", "mariadb"):
+        op.execute(f"CREATE TRIGGER {full}_v_self BEFORE UPDATE ON {full} FOR EACH ROW "
+                   f"SET NEW.version = OLD.version + 1")
+    else:
+        # AFTER (SQLite cannot assign NEW); the WHEN stops the trigger's own update.
+        op.execute(f"CREATE TRIGGER {full}_v_self AFTER UPDATE ON {full} FOR EACH ROW "
+                   f"WHEN NEW.version = OLD.version BEGIN "
+                   f"UPDATE {full} SET version = OLD.version + 1 WHERE rowid = NEW.rowid; END")
+
+
+def bump_version_on(source: str, target: str, match: str, events: Iterable[str] = ("INSERT", "UPDATE", "DELETE")) -> None:
+    """After each of ``events`` on table ``source``, raise ``target.version`` (both
+    unprefixed) of the rows ``match`` names: an SQL condition on ``target``'s columns
+    with ``{row}`` standing for the changed row (``"id = {row}.course_id"``). An
+    UPDATE bumps the rows its old and its new values name.
+    """
+    src, dst = table(source), table(target)
+    mysql = op.get_bind().dialect.name in ("mysql", "mariadb")
+    for event in events:
+        rows = {"INSERT": ["NEW"], "DELETE": ["OLD"], "UPDATE": ["OLD", "NEW"]}[event]
+        where = " OR ".join(f"({match.format(row=row)})" for row in rows)
+        statement = f"UPDATE {dst} SET version = version + 1 WHERE {where}"
+        name = f"{src}_v_{event[:3].lower()}"
+        if mysql:
+            op.execute(f"CREATE TRIGGER {name} AFTER {event} ON {src} FOR EACH ROW {statement}")
+        else:
+            op.execute(f"CREATE TRIGGER {name} AFTER {event} ON {src} FOR EACH ROW BEGIN {statement}; END")
+
+
+def drop_version_triggers(source: str, events: Iterable[str] = ("INSERT", "UPDATE", "DELETE")) -> None:
+    """Drop the triggers :func:`add_version` or :func:`bump_version_on` made on ``source``."""
+    for suffix in [event[:3].lower() for event in events] + ["self"]:
+        op.execute(f"DROP TRIGGER IF EXISTS {table(source)}_v_{suffix}")

@@ -1,0 +1,95 @@
+"""The hot queries' plans on MySQL/MariaDB: no full scan of enrollments, progress
+(completions, positions) or quiz attempts, whatever their size (skipped on SQLite).
+
+The hot reads and writes run over tables holding thousands of other students'
+rows; every SELECT they send is explained, and a table read whole (``type`` ALL)
+among those fails the test.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.test import Client
+
+API = "/wp-json/learnomy/v1"
+WATCHED = ("lrn_enrollments", "lrn_completions", "lrn_positions", "lrn_attempts")
+OTHERS = 3000
+
+
+@pytest.fixture
+def mysql_app(app: Any) -> Any:
+    if app.storage.engine.dialect.name not in ("mysql", "mariadb"):
+        pytest.skip("query plans are checked on MySQL/MariaDB (LEARNOMY_TEST_DATABASE_URL)")
+    return app
+
+
+def _crowd(app: Any, course_id: int, lesson_id: int, quiz_id: int) -> None:
+    """Thousands of other students' rows in the watched tables, then fresh statistics."""
+    t, when = app.tables, datetime(2026, 1, 1)
+    with app.storage.engine.begin() as db:
+        db.execute(sa.insert(t["lrn_enrollments"]), [{
+            "user_id": 100_000 + i, "course_id": course_id if i % 50 == 0 else 50_000 + i % 500, "status": "active",
+            "source": "free", "enrolled_at": when, "progress_percent": 0,
+            "live_key": f"{100_000 + i}:{course_id if i % 50 == 0 else 50_000 + i % 500}"} for i in range(OTHERS)])
+        db.execute(sa.insert(t["lrn_completions"]), [{
+            "user_id": 100_000 + i, "item_type": "lesson", "item_id": lesson_id if i % 50 == 0 else 70_000 + i,
+            "course_id": course_id if i % 50 == 0 else 50_000 + i % 500, "completed_at": when} for i in range(OTHERS)])
+        db.execute(sa.insert(t["lrn_positions"]), [{
+            "user_id": 100_000 + i, "lesson_id": lesson_id if i % 50 == 0 else 70_000 + i,
+            "course_id": course_id if i % 50 == 0 else 50_000 + i % 500, "position": 1.0, "percent": 1,
+            "updated_at": when} for i in range(OTHERS)])
+        db.execute(sa.insert(t["lrn_attempts"]), [{
+            "quiz_id": quiz_id if i % 50 == 0 else 60_000 + i % 500, "course_id": course_id if i % 50 == 0 else 50_000 + i % 500,
+            "user_id": 100_000 + i, "status": "graded", "started_at": when, "submitted_at": when, "questions": [],
+            "answers": {}, "grades": {}, "score": 1.0, "max_score": 1.0, "percent": 100.0, "passed": True}
+            for i in range(OTHERS)])
+        for name in WATCHED:
+            db.exec_driver_sql(f"ANALYZE TABLE {t[name].name}")
+
+
+def test_hot_queries_never_scan_enrollments_progress_or_attempts(mysql_app: Any, client: Client, people,
+                                                                  make_course) -> None:
+    course = make_course(lessons=2)
+    cid, (first, second) = course["id"], course["lesson_ids"]
+    ann, ivy = people["ann"], people["ivy"]
+    quiz = client.post(f"{API}/sections/{course['section_id']}/quizzes", json={"title": "Quiz"}, headers=ivy).json["data"]
+    assert client.post(f"{API}/courses/{cid}/enroll", headers=ann).status_code == 201
+    _crowd(mysql_app, cid, first, quiz["id"])
+    sent: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and any(name in statement for name in WATCHED):
+            sent.append((statement, parameters))
+
+    sa.event.listen(mysql_app.storage.engine, "before_cursor_execute", record)
+    try:
+        for method, url, who, body in (
+            ("POST", f"{API}/lessons/{first}/complete", ann, None),
+            ("POST", f"{API}/lessons/{second}/position", ann, {"position": 10}),
+            ("GET", f"{API}/courses/{cid}/progress", ann, None),
+            ("GET", f"{API}/courses/{cid}/next-step", ann, None),
+            ("GET", f"{API}/me/enrollments", ann, None),
+            ("GET", f"{API}/me/dashboard", ann, None),
+            ("GET", f"{API}/me/quiz-attempts", ann, None),
+            ("GET", f"{API}/courses/{cid}/students", ivy, None),
+            ("GET", f"{API}/courses/{cid}/gradebook", ivy, None),
+            ("GET", f"{API}/courses/{cid}", ann, None),
+            ("GET", f"{API}/courses", ann, None),
+        ):
+            answer = client.open(url, method=method, headers=who, json=body)
+            assert answer.status_code < 400, (url, answer.json)
+    finally:
+        sa.event.remove(mysql_app.storage.engine, "before_cursor_execute", record)
+    assert sent
+    scans = []
+    with mysql_app.storage.engine.connect() as db:
+        for statement, parameters in sent:
+            plan = db.exec_driver_sql("EXPLAIN " + statement, parameters).mappings().all()
+            for step in plan:
+                if step["type"] == "ALL" and any(str(step["table"]).endswith(name) for name in WATCHED):
+                    scans.append(f"{step['table']}: {' '.join(statement.split())[:300]}")
+    assert not scans, "full scans:\n" + "\n".join(scans)
