@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+
 from learnomy_core import RouteRegistry, hookimpl
 
+from .. import migration_folders
 from . import api_keys, instructors, jobs, reports, settings, students
 from .periods import (
     DEFAULT_PERIODS,
@@ -52,6 +55,19 @@ __all__: list[str] = [
 @hookimpl
 def learnomy_requires() -> list[str]:
     return ["identity", "catalog", "learning", "assessment", "commerce", "communication"]
+
+
+@hookimpl(trylast=True)  # after the core's, which declares the users table
+def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
+    # The student search's index on display names (migration admin_0001; on
+    # SQLite it and WordPress's login and e-mail keys are COLLATE NOCASE there).
+    users = metadata.tables[f"{prefix}users"]
+    sa.Index(f"{users.name}_display_name", users.c.display_name)
+
+
+@hookimpl
+def learnomy_migration_locations() -> list[str]:
+    return migration_folders(__file__)
 
 
 @hookimpl

@@ -93,3 +93,39 @@ def test_hot_queries_never_scan_enrollments_progress_or_attempts(mysql_app: Any,
                 if step["type"] == "ALL" and any(str(step["table"]).endswith(name) for name in WATCHED):
                     scans.append(f"{step['table']}: {' '.join(statement.split())[:300]}")
     assert not scans, "full scans:\n" + "\n".join(scans)
+
+
+@pytest.mark.parametrize("search", ["user1234@", "USER 123", "Someone"])
+def test_the_student_search_walks_the_users_indexes(app: Any, client: Client, people, search: str) -> None:
+    """An administrator's search for the start of a login, e-mail or name reads
+    the users through their indexes, never the whole table (both databases)."""
+    users = app.identity.store.users
+    with app.storage.engine.begin() as db:
+        db.execute(sa.insert(users), [{
+            "user_login": f"user{i}", "user_email": f"user{i}@example.org", "display_name": f"User {i}",
+            "user_nicename": f"user{i}", "user_registered": datetime(2026, 1, 1)} for i in range(OTHERS)])
+        db.exec_driver_sql(f"ANALYZE {'TABLE ' if db.dialect.name != 'sqlite' else ''}{users.name}")
+    sent: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and f"FROM {users.name}" in statement:
+            sent.append((statement, parameters))
+
+    sa.event.listen(app.storage.engine, "before_cursor_execute", record)
+    try:
+        answer = client.get(f"{API}/admin/students", query_string={"search": search}, headers=people["admin"])
+    finally:
+        sa.event.remove(app.storage.engine, "before_cursor_execute", record)
+    assert answer.status_code == 200 and len(answer.json["data"]) <= 11, answer.json
+    assert len(sent) >= 2  # the count and the page
+    scans = []
+    with app.storage.engine.connect() as db:
+        for statement, parameters in sent:
+            if db.dialect.name == "sqlite":
+                plan = [str(row[-1]) for row in db.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+                scans += [step for step in plan if step.startswith(f"SCAN {users.name}")]
+            else:
+                plan = db.exec_driver_sql("EXPLAIN " + statement, parameters).mappings().all()
+                scans += [f"{step['type']} {step.get('key')}" for step in plan
+                          if str(step["table"]).endswith(users.name) and step["type"] in ("ALL", "index")]
+    assert not scans, f"{search}: users read whole: {scans}\n" + "\n".join(s for s, _ in sent)

@@ -32,20 +32,37 @@ def test_the_list_has_every_account_with_its_figures(client: Client, people: Any
     assert bob["enrollment_count"] == 0 and bob["last_activity_at"] is None and bob["total_spent"] == []
 
 
-@pytest.mark.parametrize("search, who", [
-    ("ann", ["ann"]), ("ANN@EXAMPLE", ["ann"]), ("example.org", ["bob", "ann", "oscar", "ivy", "admin"]),
-    ("Oscar", ["oscar"]), ("nobody", []), ("%", []), ("_", []),
-])
-def test_search_finds_login_email_and_name(client: Client, people: Any, search: str, who: list[str]) -> None:
-    response = client.get(STUDENTS, query_string={"search": search}, headers=people["admin"])
-    assert _ids(response) == [people.ids[name] for name in who]
-
-
-def test_search_reads_display_names(client: Client, people: Any, app: LearnomyApp) -> None:
+@pytest.fixture
+def named(app: LearnomyApp, people: Any) -> Any:
+    """bob is "Robert Smith"; ann's display name holds LIKE's wildcards."""
     users = app.identity.store.users
     with app.storage.engine.begin() as db:
-        db.execute(sa.update(users).where(users.c.ID == people.ids["bob"]).values(display_name="Robert Smith"))
-    assert _ids(client.get(STUDENTS, query_string={"search": "smith"}, headers=people["admin"])) == [people.ids["bob"]]
+        for name, display in (("bob", "Robert Smith"), ("ann", "100% Ann_B")):
+            db.execute(sa.update(users).where(users.c.ID == people.ids[name]).values(display_name=display))
+    return people
+
+
+EVERYONE = ["bob", "ann", "oscar", "ivy", "admin"]
+
+
+@pytest.mark.parametrize("search, who", [
+    # The start of a login, an e-mail address or a display name, whatever the case.
+    ("bo", ["bob"]), ("BOB", ["bob"]), ("ann@EXAMPLE.o", ["ann"]), ("ivy@", ["ivy"]), ("rob", ["bob"]),
+    ("ROBERT S", ["bob"]), ("Oscar", ["oscar"]), ("bob*", ["bob"]), ("  ann  ", ["ann"]),
+    # Not the middle of one, unless asked for with a leading *.
+    ("smith", []), ("example.org", []), ("*smith", ["bob"]), ("*EXAMPLE.ORG", EVERYONE), ("*xampl*", EVERYONE),
+    ("nobody", []), ("*nobody", []),
+    # LIKE's wildcards are taken literally.
+    ("100%", ["ann"]), ("100", ["ann"]), ("1_0", []), ("%", []), ("_", []), ("*%", ["ann"]), ("*n_b", ["ann"]),
+    ("*_", ["ann"]), ("*\\", []),
+    # Nothing but wildcards: no search.
+    ("*", EVERYONE), ("**", EVERYONE),
+])
+def test_search_matches_the_start_of_login_email_or_name(client: Client, named: Any, search: str,
+                                                         who: list[str]) -> None:
+    response = client.get(STUDENTS, query_string={"search": search}, headers=named["admin"])
+    assert _ids(response) == [named.ids[name] for name in who]
+    assert response.json["meta"]["total"] == len(who)
 
 
 def test_filters_status_course_and_enrolled_since(client: Client, people: Any, learner: dict) -> None:
@@ -69,7 +86,7 @@ def test_pages_follow_the_cursor_bound_to_the_filters(client: Client, people: An
     admin, seen = people["admin"], []
     cursor = None
     while True:
-        query = {"per_page": 2, "search": "example", **({"cursor": cursor} if cursor else {})}
+        query = {"per_page": 2, "search": "*example", **({"cursor": cursor} if cursor else {})}
         response = client.get(STUDENTS, query_string=query, headers=admin)
         seen += _ids(response)
         cursor = response.json["meta"]["cursor_next"]
