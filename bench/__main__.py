@@ -51,7 +51,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS = {"dispatch": 1.3, "course_list": 1.0, "course_read": 1.0, "routes_1000_vs_50": 1.2, "cursor_page_1000_vs_1": 1.2,
            "revalidate_course_list": 0.3, "revalidate_course_read": 0.3, "revalidate_progress": 0.3,
            **{f"scale_{name}": 1.2 for name in ("course_list", "course_read", "my_enrollments", "gradebook",
-                                                "admin_student_search", "student_search")}}
+                                                "admin_student_search")}}
 
 WsgiApp = Callable[..., Iterable[bytes]]
 
@@ -181,45 +181,6 @@ def reads(data: DataSet) -> dict[str, Request]:
     }
 
 
-def student_search(data: DataSet) -> Callable[[], int]:
-    """An administrator's student search, as a direct query (``scale_admin_student_search``
-    measures the route): the first page of students whose login starts with what was typed,
-    in login order (a range on WordPress's ``user_login`` index, which both databases walk
-    in order)."""
-    t = data.app.tables
-    users, meta = t["users"], t["usermeta"]
-    typed = "user1"
-    # ``meta_key + ''``: the meta row is found by user id; MariaDB would otherwise
-    # build a row filter from the meta_key index, which reads every user's roles.
-    query = (sa.select(users.c.ID, users.c.user_login, users.c.display_name)
-             .join(meta, sa.and_(meta.c.user_id == users.c.ID, meta.c.meta_key + "" == "wp_capabilities"))
-             .where(users.c.user_login >= typed, users.c.user_login < typed[:-1] + chr(ord(typed[-1]) + 1),
-                    meta.c.meta_value.like("%lrn_student%"))
-             .order_by(users.c.user_login).limit(20))
-
-    def search() -> int:
-        with data.app.storage.engine.connect() as db:
-            return len(db.execute(query).all())
-
-    return search
-
-
-def timed(function: Callable[[], Any], n: int, other: Callable[[], Any]) -> tuple[list[float], list[float]]:
-    """Interleaved timings of two plain callables."""
-    mine: list[float] = []
-    theirs: list[float] = []
-    for i in range(n + max(3, n // 10)):
-        for fn, samples in ((function, mine), (other, theirs)):
-            begin = time.perf_counter()
-            fn()
-            if i >= max(3, n // 10):
-                samples.append(time.perf_counter() - begin)
-    return mine, theirs
-
-
-SCALED = ("course_list", "course_read", "my_enrollments", "gradebook", "admin_student_search")
-
-
 def run(size: str, n: int, http_seconds: float, workers: int, server: Optional[str] = None,
         scale: bool = True) -> dict[str, Any]:
     began = time.perf_counter()
@@ -328,10 +289,6 @@ def run(size: str, n: int, http_seconds: float, workers: int, server: Optional[s
                                          (app, lambda i: small_reads[name], 200)], n)
             results[f"scale_{name}"] = {"ours": stats(at_10x), "peer": stats(at_1x),
                                         "ratio": round(median(at_10x) / median(at_1x), 3)}
-        at_10x, at_1x = timed(student_search(big), n, student_search(data))
-        # A prefix search on the login index, as a direct query: what the route could cost.
-        results["scale_student_search"] = {"ours": stats(at_10x), "peer": stats(at_1x),
-                                           "ratio": round(median(at_10x) / median(at_1x), 3), "direct_query": True}
         big.app.storage.dispose()
 
     if http_seconds > 0:
