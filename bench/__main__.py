@@ -181,6 +181,9 @@ def reads(data: DataSet) -> dict[str, Request]:
     }
 
 
+SCALED = ("course_list", "course_read", "my_enrollments", "gradebook", "admin_student_search")
+
+
 def run(size: str, n: int, http_seconds: float, workers: int, server: Optional[str] = None,
         scale: bool = True) -> dict[str, Any]:
     began = time.perf_counter()
