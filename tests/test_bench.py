@@ -15,7 +15,7 @@ def test_bench_smoke_runs_every_measure() -> None:
                  "write_enrollment", "login", "routes", "cursor", "queries_per_request", "http",
                  "revalidate_course_list", "revalidate_course_read", "revalidate_progress",
                  "scale_course_list", "scale_course_read", "scale_my_enrollments", "scale_gradebook",
-                 "scale_student_search", "scale_admin_student_search"):
+                 "scale_admin_student_search"):
         assert name in results, name
     assert report["scaled"]["enrollments"] == 10 * report["enrollments"]
     assert results["http"]["errors"] == 0 and results["http"]["requests"] > 0
