@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 import pytest
@@ -180,3 +181,15 @@ def ann(make_user: Callable[..., int]) -> int:
 def ann_auth(client: Client, ann: int) -> dict[str, str]:
     """The student's bearer header."""
     return bearer(login(client, "ann"))
+
+
+@contextmanager
+def recorded_statements(app: LearnomyApp) -> Iterator[list[str]]:
+    """The SQL statements ``app`` sends while the block runs (for query-count tests)."""
+    seen: list[str] = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    sa.event.listen(app.storage.engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(app.storage.engine, "before_cursor_execute", listener)

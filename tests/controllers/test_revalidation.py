@@ -6,13 +6,13 @@ with 304 after one indexed query, never to a caller the route would refuse."""
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from werkzeug.test import Client
+from tests.conftest import recorded_statements
 
 API = "/wp-json/learnomy/v1"
 
@@ -25,17 +25,6 @@ def etag_of(client: Client, url: str, headers: dict[str, str] | None = None) -> 
     again = client.get(url, headers={**(headers or {}), "If-None-Match": etag})
     assert again.status_code == 304 and again.headers["ETag"] == etag and again.data == b""
     return etag
-
-
-@contextmanager
-def statements(app: Any) -> Iterator[list[str]]:
-    seen: list[str] = []
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    sa.event.listen(app.storage.engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(app.storage.engine, "before_cursor_execute", listener)
 
 
 @pytest.fixture
@@ -51,7 +40,7 @@ def test_a_course_revalidates_in_one_query(app, client: Client, people, course) 
     url = f"{API}/courses/{course['id']}"
     for who in ("", "ann", "ivy", "admin"):
         etag = etag_of(client, url, people[who])
-        with statements(app) as seen:
+        with recorded_statements(app) as seen:
             assert client.get(url, headers={**people[who], "If-None-Match": etag}).status_code == 304
         assert len(seen) == (1 if who == "" else 2), seen  # a bearer token costs its own query
 
@@ -105,7 +94,7 @@ def test_the_course_list_revalidates_in_one_query(app, client: Client, make_cour
         make_course()
     url = f"{API}/courses?per_page=2"
     etag = etag_of(client, url)
-    with statements(app) as seen:
+    with recorded_statements(app) as seen:
         assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
     assert len(seen) == 1, seen
 
@@ -145,7 +134,7 @@ def test_a_list_with_a_bad_cursor_still_answers_400(client: Client, make_course)
 def test_progress_revalidates_in_one_query(app, client: Client, people, course) -> None:
     url = f"{API}/courses/{course['id']}/progress"
     etag = etag_of(client, url, people["ann"])
-    with statements(app) as seen:
+    with recorded_statements(app) as seen:
         assert client.get(url, headers={**people["ann"], "If-None-Match": etag}).status_code == 304
     assert len(seen) == 2, seen  # the bearer token's, then the validator's
 

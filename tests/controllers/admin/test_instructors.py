@@ -9,7 +9,7 @@ import pytest
 from werkzeug.test import Client
 
 from learnomy_core import LearnomyApp
-from tests.conftest import bearer, login
+from tests.conftest import bearer, login, recorded_statements
 from tests.controllers.admin.conftest import API
 from tests.plugins import acme
 from tests.racing import race
@@ -120,20 +120,14 @@ def test_two_decisions_at_once_make_one(make_app: Callable[..., LearnomyApp], cl
 
 def test_the_list_costs_the_same_queries_whatever_the_page(app: LearnomyApp, client: Client, people: Any,
                                                            make_user: Callable[..., int]) -> None:
-    import sqlalchemy as sa
-
+    
     for name in ("una", "uma", "ugo"):
         make_user(name, "lrn_student")
         _apply(client, bearer(login(client, name)))
     counts = {}
     for per_page in (1, 3, 100):
-        statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        sa.event.listen(app.storage.engine, "before_cursor_execute", listener)
-        try:
+        with recorded_statements(app) as statements:
             response = client.get(INSTRUCTORS, query_string={"per_page": per_page}, headers=people["admin"])
             assert response.status_code == 200
-        finally:
-            sa.event.remove(app.storage.engine, "before_cursor_execute", listener)
         counts[per_page] = len(statements)
     assert counts[1] == counts[3] == counts[100], counts

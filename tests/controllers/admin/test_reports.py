@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from werkzeug.test import Client
 
 from learnomy_core import LearnomyApp
+from tests.conftest import recorded_statements
 
 API = "/wp-json/learnomy/v1/admin/reports"
 ROUTES = ["overview", "revenue", "enrollments", "courses"]
@@ -277,14 +278,9 @@ def test_overview_and_courses_refuse_a_reversed_range(client: Client, people: An
 # -- the database does the sums ---------------------------------------------------------------------
 
 def _statements(app: LearnomyApp, client: Client, people: Any, path: str) -> int:
-    statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    sa.event.listen(app.storage.engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements(app) as statements:
         response = get(client, people, path)
         assert response.status_code == 200, response.json
-    finally:
-        sa.event.remove(app.storage.engine, "before_cursor_execute", listener)
     return len(statements)
 
 

@@ -11,6 +11,7 @@ from werkzeug.test import Client
 
 from learnomy_core import LearnomyApp
 from tests.controllers.admin.conftest import API, STUDENTS, add_order
+from tests.conftest import recorded_statements
 
 
 def _ids(response: Any) -> list[int]:
@@ -110,13 +111,8 @@ def test_bad_filters_are_400_with_details(client: Client, people: Any, query: di
 
 
 def _queries(app: LearnomyApp, call: Any) -> int:
-    statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    sa.event.listen(app.storage.engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements(app) as statements:
         assert call().status_code == 200
-    finally:
-        sa.event.remove(app.storage.engine, "before_cursor_execute", listener)
     return len(statements)
 
 

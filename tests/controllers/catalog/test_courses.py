@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.test import Client
 
-from tests.conftest import bearer, login
+from tests.conftest import bearer, login, recorded_statements
 from tests.plugins import acme
 from tests.racing import race
 
@@ -174,13 +174,8 @@ def test_list_query_count_is_constant(app, client: Client, make_course) -> None:
         db.execute(sa.update(courses).values(status="publish"))
     counts = {}
     for per_page in (1, 3, 100):
-        statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        sa.event.listen(app.storage.engine, "before_cursor_execute", listener)
-        try:
+        with recorded_statements(app) as statements:
             assert client.get(f"{COURSES}?per_page={per_page}").status_code == 200
-        finally:
-            sa.event.remove(app.storage.engine, "before_cursor_execute", listener)
         counts[per_page] = len(statements)
     assert counts[1] == counts[3] == counts[100], counts
 

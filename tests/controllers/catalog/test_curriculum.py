@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 from werkzeug.test import Client
+from tests.conftest import recorded_statements
 
 API = "/wp-json/learnomy/v1"
 
@@ -170,13 +171,8 @@ def test_outlines_cost_the_same_whatever_their_length(app, client: Client, peopl
     headers = people[who] if who else {}
 
     def statements(path: str) -> int:
-        seen: list[str] = []
-        listener = lambda *args: seen.append(args[2])  # noqa: E731
-        sa.event.listen(app.storage.engine, "before_cursor_execute", listener)
-        try:
+        with recorded_statements(app) as seen:
             assert client.get(path, headers=headers).status_code == 200
-        finally:
-            sa.event.remove(app.storage.engine, "before_cursor_execute", listener)
         return len(seen)
 
     counts = []

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from werkzeug.test import Client
 
 from learnomy_core import LearnomyApp
+from tests.conftest import recorded_statements
 
 API = "/wp-json/learnomy-pro/v1/analytics/memberships"
 ROUTES = ["overview", "timeseries", "plans", "retention"]
@@ -178,14 +179,9 @@ def test_bad_input_is_400(client: Client, people: Any, path: str, param: str, co
 # -- the database does the sums ---------------------------------------------------------------
 
 def _statements(app: LearnomyApp, client: Client, people: Any, path: str) -> int:
-    statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    sa.event.listen(app.storage.engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements(app) as statements:
         response = get(client, people, path)
         assert response.status_code == 200, response.json
-    finally:
-        sa.event.remove(app.storage.engine, "before_cursor_execute", listener)
     return len(statements)
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import pytest
-import sqlalchemy as sa
 from werkzeug.test import Client
 
 from tests.controllers.conftest import API, People
 from tests.extensions.pro.assignments.test_assignments import PRO, enroll, make_assignment
 from tests.plugins import acme
 from tests.racing import race
+from tests.conftest import recorded_statements
 
 
 @pytest.fixture
@@ -183,14 +183,9 @@ def test_the_submission_list_query_count_is_constant(app, client: Client, people
         submit(client, people, assignment, "ann")
     counts = {}
     for per_page in (1, 2, 100):
-        statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        sa.event.listen(app.storage.engine, "before_cursor_execute", listener)
-        try:
+        with recorded_statements(app) as statements:
             assert client.get(f"{PRO}/assignments/{assignment['id']}/submissions?per_page={per_page}",
                               headers=people["ivy"]).status_code == 200
-        finally:
-            sa.event.remove(app.storage.engine, "before_cursor_execute", listener)
         counts[per_page] = len(statements)
     assert counts[1] == counts[2] == counts[100], counts
 

@@ -13,6 +13,7 @@ from werkzeug.test import Client
 
 from tests.plugins import acme
 from tests.racing import race
+from tests.conftest import recorded_statements
 
 FREE_API = "/wp-json/learnomy/v1"
 API = "/wp-json/learnomy-pro/v1"
@@ -202,13 +203,8 @@ def test_list_query_count_is_constant(app, client: Client, people, course) -> No
         make_cohort(client, people, course, name=f"C{n}")
     counts = {}
     for per_page in (1, 3, 100):
-        statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        sa.event.listen(app.storage.engine, "before_cursor_execute", listener)
-        try:
+        with recorded_statements(app) as statements:
             assert client.get(f"{COHORTS}?per_page={per_page}", headers=people["ivy"]).status_code == 200
-        finally:
-            sa.event.remove(app.storage.engine, "before_cursor_execute", listener)
         counts[per_page] = len(statements)
     assert counts[1] == counts[3] == counts[100], counts
 
@@ -223,14 +219,9 @@ def test_members_list_query_count_is_constant(app, client: Client, people, make_
                            headers=people["ivy"]).status_code == 201
     counts = {}
     for per_page in (1, 3, 100):
-        statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        sa.event.listen(app.storage.engine, "before_cursor_execute", listener)
-        try:
+        with recorded_statements(app) as statements:
             response = client.get(f"{COHORTS}/{cohort['id']}/members?per_page={per_page}", headers=people["ivy"])
             assert response.status_code == 200 and response.json["data"][0]["user"] is not None
-        finally:
-            sa.event.remove(app.storage.engine, "before_cursor_execute", listener)
         counts[per_page] = len(statements)
     assert counts[1] == counts[3] == counts[100], counts
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from werkzeug.test import Client
 
 from learnomy_core import hookimpl
-from tests.conftest import ALL_PLUGINS
+from tests.conftest import ALL_PLUGINS, recorded_statements
 from tests.plugins import acme
 from tests.racing import race
 
@@ -179,14 +178,9 @@ def test_list_query_count_is_constant(app, client: Client, people, courses) -> N
         make_path(client, people, [{"course_id": c["id"]} for c in courses.values()], title=f"P{n}")
     counts = {}
     for per_page in (1, 3, 100):
-        statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        sa.event.listen(app.storage.engine, "before_cursor_execute", listener)
-        try:
+        with recorded_statements(app) as statements:
             response = client.get(f"{PATHS}?per_page={per_page}")
             assert response.status_code == 200 and len(response.json["data"][0]["steps"]) == 3
-        finally:
-            sa.event.remove(app.storage.engine, "before_cursor_execute", listener)
         counts[per_page] = len(statements)
     assert counts[1] == counts[3] == counts[100], counts
 

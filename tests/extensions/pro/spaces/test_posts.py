@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from werkzeug.test import Client
 
 from tests.controllers.conftest import People
 from tests.extensions.pro.spaces.test_spaces import PRO, join, make_space
+from tests.conftest import recorded_statements
 
 
 def post(client: Client, people: People, space: dict[str, Any], who: str, **body: Any) -> Any:
@@ -104,13 +104,8 @@ def test_feed_query_count_is_constant(app, client: Client, people: People, space
         post(client, people, space, "ann", content=f"post {n}")
     counts = {}
     for per_page in (1, 3, 100):
-        statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        sa.event.listen(app.storage.engine, "before_cursor_execute", listener)
-        try:
+        with recorded_statements(app) as statements:
             assert client.get(f"{PRO}/spaces/{space['id']}/posts?per_page={per_page}",
                               headers=people["bob"]).status_code == 200
-        finally:
-            sa.event.remove(app.storage.engine, "before_cursor_execute", listener)
         counts[per_page] = len(statements)
     assert counts[1] == counts[3] == counts[100], counts

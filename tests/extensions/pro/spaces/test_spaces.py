@@ -11,6 +11,7 @@ from werkzeug.test import Client
 from tests.controllers.conftest import API, People
 from tests.plugins import acme
 from tests.racing import race
+from tests.conftest import recorded_statements
 
 PRO = "/wp-json/learnomy-pro/v1"
 
@@ -235,13 +236,8 @@ def test_list_query_count_is_constant(app, client: Client, people: People, make_
         client.post(f"{API}/courses/{course['id']}/enroll", headers=people["ann"])
     counts = {}
     for per_page in (1, 3, 100):
-        statements: list[str] = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        sa.event.listen(app.storage.engine, "before_cursor_execute", listener)
-        try:
+        with recorded_statements(app) as statements:
             assert client.get(f"{PRO}/spaces?per_page={per_page}", headers=people["ivy"]).status_code == 200
-        finally:
-            sa.event.remove(app.storage.engine, "before_cursor_execute", listener)
         counts[per_page] = len(statements)
     assert counts[1] == counts[3] == counts[100], counts
 
