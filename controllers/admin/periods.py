@@ -25,7 +25,7 @@ from typing import Any, Mapping, Optional
 
 import sqlalchemy as sa
 
-from learnomy_core.errors import InvalidParams
+from learnomy_core.params import bad_param
 
 __all__ = [
     "INTERVALS",
@@ -109,10 +109,6 @@ def period_key(start: datetime) -> str:
     return start.strftime("%Y-%m-%d")
 
 
-def _bad(param: str, message: str, code: str = "rest_invalid_param") -> InvalidParams:
-    return InvalidParams(f"Invalid parameter(s): {param}", details=[{"param": param, "code": code, "message": message}])
-
-
 def parse_instant(value: Optional[str], param: str, *, end_of_day: bool = False) -> Optional[datetime]:
     """``from``/``to`` as naive UTC: a date is its 00:00 UTC (with ``end_of_day``,
     the last second of it); a date-time is converted to UTC.
@@ -132,7 +128,7 @@ def parse_instant(value: Optional[str], param: str, *, end_of_day: bool = False)
             return parsed
     except (ValueError, OverflowError):
         pass
-    raise _bad(param, f"{param} is not a date (YYYY-MM-DD) or an RFC 3339 date-time.", "rest_invalid_date")
+    raise bad_param(param, f"{param} is not a date (YYYY-MM-DD) or an RFC 3339 date-time.", "rest_invalid_date")
 
 
 def parse_bounds(params: Mapping[str, Any]) -> tuple[Optional[datetime], Optional[datetime]]:
@@ -144,7 +140,7 @@ def parse_bounds(params: Mapping[str, Any]) -> tuple[Optional[datetime], Optiona
     start = parse_instant(params.get("from"), "from")
     last = parse_instant(params.get("to"), "to", end_of_day=True)
     if start is not None and last is not None and start > last:
-        raise _bad("to", "to is before from.")
+        raise bad_param("to", "to is before from.")
     return start, (last + timedelta(seconds=1) if last is not None else None)
 
 
@@ -163,7 +159,7 @@ def parse_period_range(params: Mapping[str, Any], *, interval: Optional[str] = N
     """
     interval = interval or params.get("interval") or "day"
     if interval not in INTERVALS:
-        raise _bad("interval", f"interval is not one of {', '.join(INTERVALS)}.", "rest_not_in_enum")
+        raise bad_param("interval", f"interval is not one of {', '.join(INTERVALS)}.", "rest_not_in_enum")
     limits = MAX_PERIODS if max_periods is None else max_periods
     defaults = DEFAULT_PERIODS if default_periods is None else default_periods
     first = parse_instant(params.get("from"), "from")
@@ -171,7 +167,7 @@ def parse_period_range(params: Mapping[str, Any], *, interval: Optional[str] = N
     if last is None:
         last = (now or datetime.now(timezone.utc).replace(tzinfo=None)).replace(microsecond=0)
     if first is not None and first > last:
-        raise _bad("to", "to is before from.")
+        raise bad_param("to", "to is before from.")
     end_start = period_start(last, interval)
     starts: list[datetime] = []
     if first is None:
@@ -185,7 +181,7 @@ def parse_period_range(params: Mapping[str, Any], *, interval: Optional[str] = N
         while cursor <= end_start:
             starts.append(cursor)
             if len(starts) > limits[interval]:
-                raise _bad("to", f"At most {limits[interval]} periods of a {interval} are answered at once; "
+                raise bad_param("to", f"At most {limits[interval]} periods of a {interval} are answered at once; "
                                  "narrow the range or take a longer interval.", "rest_out_of_bounds")
             cursor = next_period(cursor, interval)
     return PeriodRange(interval, tuple(starts), starts[0], next_period(starts[-1], interval))

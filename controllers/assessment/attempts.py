@@ -35,6 +35,7 @@ from ..catalog import (
     active_enrollment,
     completed_lessons,
     editor_policy,
+    last_lock,
     now,
     ordered_lessons,
     student_record,
@@ -271,14 +272,8 @@ def _check_plugin_locks(request: RestRequest, access: Any, quiz: Any, enrollment
     """Plugins' locks on the quiz (``learnomy_quiz_locks``): the one unlocking last refuses."""
     if enrollment is None:
         return
-    found: Any = None
-    for lock in request.app.plugins.hook.learnomy_quiz_locks(
-            request=request, course=access.row, enrollment=enrollment, quiz=quiz):
-        if lock is None:
-            continue
-        if found is None or found.get("unlocks_at") is not None and (
-                lock.get("unlocks_at") is None or lock["unlocks_at"] > found["unlocks_at"]):
-            found = lock
+    found = last_lock(request.app.plugins.hook.learnomy_quiz_locks(
+        request=request, course=access.row, enrollment=enrollment, quiz=quiz))
     if found is not None:
         raise LessonLocked("This quiz is locked.", code=f"learnomy_quiz_locked_{found['reason']}",
                            details=[{"reason": found["reason"], "unlocks_at": found.get("unlocks_at")}])

@@ -474,25 +474,29 @@ def lesson_locks(request: RestRequest, course: CourseAccess, enrollment: Any) ->
     for lesson in lessons:
         locks[int(lesson.id)] = lock_of(course.row, lesson, enrollment, previous_done)
         previous_done = previous_done and int(lesson.id) in done
-    added: dict[int, dict[str, Any]] = {}
+    answers: dict[int, list[dict[str, Any]]] = {}
     for answer in request.app.plugins.hook.learnomy_lesson_locks(
             request=request, course=course.row, enrollment=enrollment, lessons=lessons):
         for lesson_id, lock in (answer or {}).items():
-            if lock is not None and lesson_id in locks:
-                added[lesson_id] = lock if lesson_id not in added else _later(added[lesson_id], lock)
-    for lesson_id, lock in added.items():
+            if lesson_id in locks:
+                answers.setdefault(lesson_id, []).append(lock)
+    for lesson_id, given in answers.items():
         # Free's own drip lock is kept when it applies.
-        locks[lesson_id] = locks[lesson_id] or lock
+        locks[lesson_id] = locks[lesson_id] or last_lock(given)
     return locks, done
 
 
-def _later(one: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
-    """Of two plugins' locks on one lesson, the one unlocking last (None: never by date)."""
-    if one.get("unlocks_at") is None:
-        return one
-    if other.get("unlocks_at") is None or other["unlocks_at"] > one["unlocks_at"]:
-        return other
-    return one
+def last_lock(locks: Iterable[Optional[dict[str, Any]]]) -> Optional[dict[str, Any]]:
+    """Of several locks on one item (``{reason, unlocks_at}``; None: no lock), the one
+    unlocking last; a lock with ``unlocks_at`` None opens on no date, so it is last."""
+    found: Optional[dict[str, Any]] = None
+    for lock in locks:
+        if lock is None:
+            continue
+        if found is None or (found.get("unlocks_at") is not None and (
+                lock.get("unlocks_at") is None or lock["unlocks_at"] > found["unlocks_at"])):
+            found = lock
+    return found
 
 
 def unlocked_enrollment(request: RestRequest, course: CourseAccess, lesson: Any) -> Any:

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 import sqlalchemy as sa
 
 from learnomy_core import CREATABLE, DELETABLE, READABLE, RestRequest, RouteRegistry, created, deleted
 from learnomy_core.cursors import LIST_ARGS, paginate
-from learnomy_core.errors import InvalidParams, NotFound
+from learnomy_core.errors import NotFound
 from learnomy_core.openapi import INT, STR, route_schema
+from learnomy_core.params import bad_param
 from learnomy_core.storage import ID, TEXT_TABLE, inserted_id
 from learnomy.controllers.catalog import (
-    ID_ARG, CourseContext, course_context, editor_policy, now, parse_time, tables,
+    ID_ARG, CourseContext, course_context, editor_policy, last_lock, now, parse_time, tables,
 )
 
 from .. import NAMESPACE
@@ -77,18 +78,6 @@ def _lock(rule: Any, enrollment: Any, done: set[tuple[str, int]], moment: dateti
     return {"reason": reason, "unlocks_at": opens} if opens is not None and opens > moment else None
 
 
-def _last(locks: Iterable[Optional[dict[str, Any]]]) -> Optional[dict[str, Any]]:
-    """Of several locks, the one unlocking last (``unlocks_at`` None: not by date, so last)."""
-    found: Optional[dict[str, Any]] = None
-    for lock in locks:
-        if lock is None:
-            continue
-        if found is None or (found["unlocks_at"] is not None
-                             and (lock["unlocks_at"] is None or lock["unlocks_at"] > found["unlocks_at"])):
-            found = lock
-    return found
-
-
 def _course_rules(request: RestRequest, course_id: int, targets: set[tuple[str, int]]) -> list[Any]:
     """The course's rules on ``targets`` (one query; a course's rules are few, so
     they are picked here rather than by a condition as long as the curriculum)."""
@@ -124,7 +113,7 @@ def lesson_locks(request: RestRequest, course: Any, enrollment: Any, lessons: li
     locks = {}
     for lesson in lessons:
         applying = by_target.get(("lesson", int(lesson.id)), []) + by_target.get(("section", int(lesson.section_id)), [])
-        lock = _last(_lock(rule, enrollment, done, moment) for rule in applying)
+        lock = last_lock(_lock(rule, enrollment, done, moment) for rule in applying)
         if lock is not None:
             locks[int(lesson.id)] = lock
     return locks
@@ -136,15 +125,10 @@ def quiz_lock(request: RestRequest, course: Any, enrollment: Any, quiz: Any) -> 
     if not rules:
         return None
     done, moment = _completed(request, int(course.id), rules), now()
-    return _last(_lock(rule, enrollment, done, moment) for rule in rules)
+    return last_lock(_lock(rule, enrollment, done, moment) for rule in rules)
 
 
 # -- routes ------------------------------------------------------------------------
-
-def _bad(param: str, message: str) -> InvalidParams:
-    return InvalidParams(f"Invalid parameter(s): {param}",
-                         details=[{"param": param, "code": "rest_invalid_param", "message": message}])
-
 
 def _item_in_course(request: RestRequest, kind: str, item_id: int, course_id: int) -> Optional[Any]:
     """The row of the section, lesson or quiz ``item_id`` when it belongs to the course."""
@@ -157,29 +141,29 @@ def _clean_value(request: RestRequest, course_id: int, target: tuple[str, int, A
     kind, value = request.params["kind"], request.params["value"]
     if kind == "date":
         if not isinstance(value, str) or len(value) > 64:
-            raise _bad("value", "A date rule's value is a date-time (RFC 3339).")
+            raise bad_param("value", "A date rule's value is a date-time (RFC 3339).")
         try:
             moment = parse_time(value)
         except ValueError:
             moment = None
         if moment is None or not 1970 <= moment.year <= 9999:
-            raise _bad("value", "A date rule's value is a date-time (RFC 3339).")
+            raise bad_param("value", "A date rule's value is a date-time (RFC 3339).")
         return moment.isoformat() + "Z"
     if kind == "days_after_enrollment":
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_DAYS:
-            raise _bad("value", f"A days_after_enrollment rule's value is a number of days, 0 to {MAX_DAYS}.")
+            raise bad_param("value", f"A days_after_enrollment rule's value is a number of days, 0 to {MAX_DAYS}.")
         return value
     if (not isinstance(value, dict) or set(value) != {"type", "id"} or value["type"] not in ITEM_TYPES
             or isinstance(value["id"], bool) or not isinstance(value["id"], int) or not 1 <= value["id"] < 2**63):
-        raise _bad("value", "An after_completing rule's value is {\"type\": \"lesson\" or \"quiz\", \"id\": ...}.")
+        raise bad_param("value", "An after_completing rule's value is {\"type\": \"lesson\" or \"quiz\", \"id\": ...}.")
     item = _item_in_course(request, value["type"], value["id"], course_id)
     if item is None:
-        raise _bad("value", f"No {value['type']} {value['id']} in this course.")
+        raise bad_param("value", f"No {value['type']} {value['id']} in this course.")
     target_type, target_id, _ = target
     inside = (value["type"], value["id"]) == (target_type, target_id) or (
         target_type == "section" and int(item.section_id) == target_id)
     if inside:
-        raise _bad("value", "An item cannot wait for itself, nor a section for its own content.")
+        raise bad_param("value", "An item cannot wait for itself, nor a section for its own content.")
     return {"type": value["type"], "id": value["id"]}
 
 
@@ -195,7 +179,7 @@ def create_rule(request: RestRequest) -> Any:
     target_type, target_id = request.params["target_type"], request.params["target_id"]
     target = _item_in_course(request, target_type, target_id, course.id)
     if target is None:
-        raise _bad("target_id", f"No {target_type} {target_id} in this course.")
+        raise bad_param("target_id", f"No {target_type} {target_id} in this course.")
     value = _clean_value(request, course.id, (target_type, target_id, target))
     rules = _rules(request)
     new_id = inserted_id(request.db.execute(sa.insert(rules).values(
