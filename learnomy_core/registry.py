@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from functools import lru_cache
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
@@ -221,7 +222,6 @@ class RouteRegistry:
         self._frozen = False
         self.routes: dict[str, Route] = {}
         self.namespaces: list[str] = []
-        self._map: Optional[Map] = None
         self._adapter: Any = None
         self._plugin: Optional[str] = None  # whose registration hook is running
 
@@ -320,9 +320,8 @@ class RouteRegistry:
                 namespaces.append(route.namespace)
         self.routes = routes
         self.namespaces = namespaces
-        self._map = Map(rules, converters=converters, strict_slashes=False,
-                        merge_slashes=False, redirect_defaults=False)
-        self._adapter = self._map.bind("localhost")
+        self._adapter = _matcher(tuple(rules), tuple(
+            (name, converter.regex, converter.part_isolating) for name, converter in converters.items()))
         self._frozen = True
 
     def _apply(
@@ -372,11 +371,13 @@ class RouteRegistry:
 
     def _rules(
         self, routes: dict[str, Route], problems: list[RegistrationProblem]
-    ) -> tuple[list[Rule], dict[str, type[BaseConverter]]]:
-        rules: list[Rule] = []
+    ) -> tuple[list[tuple[str, tuple[str, str]]], dict[str, type[BaseConverter]]]:
+        """The werkzeug rule strings, each with its target: ``("route", key)`` for a
+        route of ``routes``, ``("namespace", name)`` for a namespace's index."""
+        rules: list[tuple[str, tuple[str, str]]] = []
         converters: dict[str, type[BaseConverter]] = {}
         by_regex: dict[str, str] = {}
-        for route in routes.values():
+        for key, route in routes.items():
             try:
                 rule_string, route.regex, route.reparse = to_rule(route.pattern, converters, by_regex)
             except ValueError as exc:
@@ -385,10 +386,10 @@ class RouteRegistry:
                 continue
             if "GET" in route.by_method:
                 route.by_method.setdefault("HEAD", route.by_method["GET"])
-            rules.append(Rule(rule_string, endpoint=route))
-        for namespace in {r.namespace for r in routes.values()}:
+            rules.append((rule_string, ("route", key)))
+        for namespace in sorted({r.namespace for r in routes.values()}):
             if f"/{namespace}".lower() not in routes:
-                rules.append(Rule(f"/{namespace}".lower(), endpoint=namespace))
+                rules.append((f"/{namespace}".lower(), ("namespace", namespace)))
         return rules, converters
 
     # -- reading -----------------------------------------------------------
@@ -407,7 +408,7 @@ class RouteRegistry:
         if len(path) > 1 and path.endswith("/"):
             path = path.rstrip("/") or "/"
         try:
-            target, values = self._adapter.match(path)
+            target, values = self._target(*self._adapter.match(path))
         except _WerkzeugNotFound:
             pass
         else:
@@ -419,12 +420,16 @@ class RouteRegistry:
         if lowered == path:
             raise LookupError(path)
         try:
-            target, _ = self._adapter.match(lowered)
+            target, _ = self._target(*self._adapter.match(lowered))
         except _WerkzeugNotFound:
             raise LookupError(path) from None
         if isinstance(target, Route) and target.regex is not None:
             return target, _named_values(target, path)
         return target, {}
+
+    def _target(self, found: tuple[str, str], values: dict[str, str]) -> tuple[Union[Route, str], dict[str, str]]:
+        kind, name = found
+        return (self.routes[name] if kind == "route" else name), values
 
     def entries(self) -> list[dict[str, Any]]:
         """One manifest-style entry per route and endpoint, in registration order."""
@@ -441,6 +446,23 @@ class RouteRegistry:
                     "plugin": endpoint.plugin,
                 })
         return rows
+
+
+@lru_cache(maxsize=16)
+def _matcher(
+    rules: tuple[tuple[str, tuple[str, str]], ...], converters: tuple[tuple[str, str, bool], ...]
+) -> Any:
+    """A werkzeug matcher for these rule strings, built once per process for each
+    distinct route set: compiling a ``Map`` costs far more than the rest of
+    ``create_app``, and apps built alike (tests, one app per tenant) share one. Its
+    targets are names, never a registry's objects, so sharing it is safe."""
+    classes = {
+        name: type(f"WordPressGroup{index}", (BaseConverter,), {"regex": regex, "part_isolating": isolating})
+        for index, (name, regex, isolating) in enumerate(converters)
+    }
+    rule_objects = [Rule(rule_string, endpoint=target) for rule_string, target in rules]
+    return Map(rule_objects, converters=classes, strict_slashes=False,
+               merge_slashes=False, redirect_defaults=False).bind("localhost")
 
 
 def _named_values(route: Route, path: str) -> dict[str, str]:
