@@ -27,7 +27,18 @@ from typing import Any, Optional
 
 import sqlalchemy as sa
 
-from learnomy_core import CREATABLE, DELETABLE, EDITABLE, INSTRUCTOR, READABLE, Policy, RestRequest, created, deleted
+from learnomy_core import (
+    CREATABLE,
+    DELETABLE,
+    EDITABLE,
+    INSTRUCTOR,
+    LOGGED_IN,
+    READABLE,
+    Policy,
+    RestRequest,
+    created,
+    deleted,
+)
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, NotFound
 from learnomy_core.events import emit
@@ -173,6 +184,23 @@ def list_cohorts(request: RestRequest) -> Any:
         mine = free_tables(request)("course_instructors")
         query = query.where(cohorts.c.course_id.in_(
             sa.select(mine.c.course_id).where(mine.c.user_id == request.user.id)))
+    course_id = request.params.get("course_id")
+    if course_id:
+        query = query.where(cohorts.c.course_id == course_id)
+    return paginate(request, query, [(cohorts.c.id, True)], lambda rows: [render_cohort(r) for r in rows],
+                    bound_to=[course_id, request.user.id])
+
+
+def my_cohorts(request: RestRequest) -> Any:
+    """The cohorts the caller is a member of, in published courses (as ``GET
+    /cohorts/{id}`` shows them to members): how a student finds their cohort's id."""
+    t = tables(request)
+    cohorts, members = t["cohorts"], t["members"]
+    courses = free_tables(request)("courses")
+    query = (sa.select(cohorts)
+             .join(members, sa.and_(members.c.cohort_id == cohorts.c.id, members.c.user_id == request.user.id))
+             .join(courses, courses.c.id == cohorts.c.course_id)
+             .where(courses.c.status == "publish"))
     course_id = request.params.get("course_id")
     if course_id:
         query = query.where(cohorts.c.course_id == course_id)
@@ -473,3 +501,7 @@ def register_routes(registry: Any) -> None:
     register(NAMESPACE, r"/cohorts/(?P<id>[\d]+)/progress", {
         "methods": READABLE, "callback": cohort_progress, "permission_callback": editor, "args": ID_ARG,
     }, schema=PROGRESS_SCHEMA)
+    register(NAMESPACE, "/me/cohorts", {
+        "methods": READABLE, "callback": my_cohorts, "permission_callback": LOGGED_IN,
+        "args": {**LIST_ARGS, "course_id": {"type": "integer", "minimum": 1}},
+    }, schema=COHORT_SCHEMA)

@@ -32,7 +32,7 @@ def declare_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("updated_at", sa.DateTime, nullable=False),
     )
     sa.Index(f"{cohorts.name}_course", cohorts.c.course_id, cohorts.c.id)
-    table(
+    members = table(
         "pro_cohort_members",
         sa.Column("cohort_id", ID, primary_key=True, autoincrement=False),
         sa.Column("user_id", ID, primary_key=True, autoincrement=False),
@@ -41,6 +41,7 @@ def declare_tables(metadata: sa.MetaData, prefix: str) -> None:
         # A student belongs to one cohort of a course at most: one schedule applies.
         sa.UniqueConstraint("course_id", "user_id", name=f"{prefix}lrn_pro_cohort_members_course_user"),
     )
+    sa.Index(f"{members.name}_user", members.c.user_id, members.c.cohort_id)  # a member's own cohorts
     table(
         "pro_cohort_schedule",
         sa.Column("cohort_id", ID, primary_key=True, autoincrement=False),

@@ -226,6 +226,41 @@ def test_members_list_query_count_is_constant(app, client: Client, people, make_
     assert counts[1] == counts[3] == counts[100], counts
 
 
+def test_members_find_their_own_cohorts(app, client: Client, people, course, cohort, make_course) -> None:
+    other = make_course(lessons=1)
+    assert client.post(f"{FREE_API}/courses/{other['id']}/enroll", headers=people["ann"]).status_code == 201
+    second = make_cohort(client, people, other, name="Autumn")
+    assert client.post(f"{COHORTS}/{second['id']}/members", json={"user_id": people.ids["ann"]},
+                       headers=people["ivy"]).status_code == 201
+    make_cohort(client, people, course, name="Not ann's")
+    mine = client.get(f"{API}/me/cohorts", headers=people["ann"])
+    assert mine.status_code == 200, mine.json
+    assert [c["id"] for c in mine.json["data"]] == [second["id"], cohort["id"]]
+    assert mine.json["data"][1] == client.get(f"{COHORTS}/{cohort['id']}", headers=people["ann"]).json["data"]
+    one = client.get(f"{API}/me/cohorts?course_id={course['id']}&per_page=1", headers=people["ann"])
+    assert [c["id"] for c in one.json["data"]] == [cohort["id"]] and one.json["meta"]["total"] == 1
+    assert client.get(f"{API}/me/cohorts", headers=people["bob"]).json["data"] == []  # enrolled, in no cohort
+    assert client.get(f"{API}/me/cohorts", headers=people["ivy"]).json["data"] == []  # editors are not members
+    # A course back to draft hides its cohort from members, as GET /cohorts/{id} does.
+    assert client.patch(f"{FREE_API}/courses/{other['id']}", json={"status": "draft"},
+                        headers=people["ivy"]).status_code == 200
+    assert [c["id"] for c in client.get(f"{API}/me/cohorts", headers=people["ann"]).json["data"]] == [cohort["id"]]
+    counts = {}
+    for per_page in (1, 100):
+        with recorded_statements(app) as statements:
+            assert client.get(f"{API}/me/cohorts?per_page={per_page}", headers=people["ann"]).status_code == 200
+        counts[per_page] = len(statements)
+    assert counts[1] == counts[100], counts
+
+
+@pytest.mark.parametrize("who, query, status", [
+    (None, "", 401), ("ann", "?course_id=0", 400), ("ann", "?cursor=forged", 400), ("ann", "?per_page=1000", 400),
+])
+def test_my_cohorts_refuses_anonymous_callers_and_bad_filters(client: Client, people, who, query, status) -> None:
+    response = client.get(f"{API}/me/cohorts{query}", headers=people[who])
+    assert response.status_code == status, response.json
+
+
 # -- members -------------------------------------------------------------------------------
 
 def test_add_list_and_remove_members(client: Client, people, cohort) -> None:
