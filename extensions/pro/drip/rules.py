@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 import sqlalchemy as sa
 
-from learnomy_core import CREATABLE, DELETABLE, READABLE, RestRequest, RouteRegistry, created, deleted
+from learnomy_core import ALLOW_BATCH, CREATABLE, DELETABLE, READABLE, RestRequest, RouteRegistry, created, deleted
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import NotFound
 from learnomy_core.openapi import INT, STR, route_schema
@@ -248,11 +248,11 @@ def register_routes(registry: RouteRegistry) -> None:
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/drip-rules", [
         {"methods": READABLE, "callback": list_rules, "permission_callback": editor_policy("course"),
          "args": {**ID_ARG, **LIST_ARGS}},
-        {"methods": CREATABLE, "callback": create_rule, "permission_callback": editor_policy("course"),
+        {"methods": CREATABLE, "callback": create_rule, "allow_batch": ALLOW_BATCH, "permission_callback": editor_policy("course"),
          "args": {**ID_ARG, **ARGS}},
     ], schema=SCHEMA)
     register(NAMESPACE, r"/drip-rules/(?P<rule_id>[\d]+)", {
-        "methods": DELETABLE, "callback": delete_rule,
+        "methods": DELETABLE, "callback": delete_rule, "allow_batch": ALLOW_BATCH,
         "permission_callback": editor_policy("drip_rule", "rule_id", locate=_locate),
         "args": {"rule_id": {"type": "integer", "minimum": 1}},
     }, schema=SCHEMA)
