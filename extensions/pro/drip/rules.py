@@ -229,8 +229,9 @@ def list_rules(request: RestRequest) -> Any:
 
 def create_rule(request: RestRequest) -> Any:
     course = request.context_as(CourseContext).course
-    # One rule write per course at a time: two rules that close a cycle only
-    # together must not both be checked against the rules before either.
+    # A course's rules are created one at a time (its row, locked): two rules that
+    # close a cycle only together must not both be checked against the rules before
+    # either. (Deleting a rule cannot close one.)
     courses = tables(request)("courses")
     lock_rows(request.db, sa.select(courses.c.id).where(courses.c.id == course.id))
     target_type, target_id = request.params["target_type"], request.params["target_id"]
