@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Union
 from urllib.parse import unquote, urlsplit
 
+from .allow import allow_header
 from .errors import (
     ApiError,
     BatchNested,
@@ -368,9 +369,11 @@ def _opt_in(item: _Item) -> None:
         return
     endpoint = item.endpoint
     if endpoint is None:
-        # No endpoint for the method (or a namespace index): WordPress has no handler
-        # to match here and says so; we say which methods there are, as alone.
-        item.error = NoRoute() if item.route is None else MethodNotAllowed()
+        # No endpoint for the method: a namespace index has no handler to match
+        # (WordPress says so). A route without the method is left to the pipeline,
+        # whose 405 carries the caller's ``Allow``, as alone.
+        if item.route is None:
+            item.error = NoRoute()
         return
     allowed = endpoint.allow_batch
     if not isinstance(allowed, Mapping) or not allowed.get("v1"):
@@ -382,11 +385,13 @@ def _validate(app: "LearnomyApp", batch: RestRequest, item: _Item, rest_root: st
     sub-request (its credentials, an anonymous caller, its parameters), or None."""
     if item.error is not None:
         return item.error
-    assert item.route is not None and item.endpoint is not None  # checked by _opt_in
+    assert item.route is not None  # checked by _opt_in
     probe = RestRequest(_environ(batch, item, rest_root), app, batch.request_id)
     probe.rest_path = item.rest_path
     probe.route, probe.url_params, probe.endpoint = item.route, item.url_params, item.endpoint
     try:
+        if item.endpoint is None:
+            return MethodNotAllowed(headers={"Allow": allow_header(probe, item.route)})
         item.endpoint.permission.refuse_anonymous(probe)
         parse_params(probe, item.endpoint)
     except ApiError as exc:

@@ -14,7 +14,10 @@ course report take an optional ``from``/``to`` (``to`` included to its second, a
 date meaning its whole day) and count ``[from, to)``. The course report's revenue
 is the course's lines of paid orders as the instructors' earnings record them
 (their shares add up to the line after discount; a refund reverses them in
-proportion, dated when it was made).
+proportion, dated when it was made). It is ordered by ``orderby`` (``id``,
+``title``, ``enrollments``, ``completions``, ``rating``, or ``revenue``: the net in
+``currency``, the site's by default) and ``order``, ties broken by id, the
+database computing the figure it pages by.
 """
 
 from __future__ import annotations
@@ -179,10 +182,42 @@ def enrollments_report(request: RestRequest) -> Any:
     return {"interval": span.interval, "from": span.start, "to": span.end, "course": course, "points": points}
 
 
+def _course_sort_key(request: RestRequest, courses: sa.Table, start: Any, end: Any) -> Any:
+    """The column the course report is ordered by (``orderby``), as the report counts it.
+
+    Figures are correlated subqueries on the page's query, so the database orders
+    and pages by them (one statement, whatever the page); each is an integer, never
+    NULL, so a cursor carries it exactly.
+    """
+    orderby = request.params["orderby"]
+    if orderby in COURSE_COLUMNS:
+        return courses.c[COURSE_COLUMNS[orderby]]
+    if orderby == "revenue":
+        earnings = _table(request, "lrn_earnings")
+        currency = (request.params.get("currency") or "").upper() or \
+            request.app.settings.group(request.db, "general")["currency"]
+        # The net, as the report's revenue counts it: a reversal's gross is negative.
+        figure = sa.select(sa.func.sum(earnings.c.gross)).where(
+            earnings.c.course_id == courses.c.id, earnings.c.currency == currency,
+            earnings.c.kind.in_(("earned", "reversal")),
+            *([] if start is None and end is None else _in(earnings.c.created_at, start, end)))
+    else:
+        enrollments = _table(request, "lrn_enrollments")
+        figure = sa.select(sa.func.count()).where(
+            enrollments.c.course_id == courses.c.id,
+            *([] if start is None and end is None else _in(enrollments.c.enrolled_at, start, end)),
+            *([enrollments.c.completed_at.isnot(None)] if orderby == "completions" else []))
+    # SUM is a DECIMAL on MySQL: cast, so that the key is an integer on both databases.
+    return sa.cast(sa.func.coalesce(figure.scalar_subquery(), 0), sa.BigInteger).label("sort_key")
+
+
 def courses_report(request: RestRequest) -> Any:
     start, end = parse_bounds(request.params)
     courses = _table(request, "lrn_courses")
+    key = _course_sort_key(request, courses, start, end)
     query = sa.select(courses).where(courses.c.status != "trash")
+    if request.params["orderby"] not in COURSE_COLUMNS:
+        query = query.add_columns(key)
     if request.params.get("status"):
         query = query.where(courses.c.status == request.params["status"])
 
@@ -221,8 +256,11 @@ def courses_report(request: RestRequest) -> Any:
             })
         return out
 
-    return paginate(request, query, [(courses.c.id, True)], render,
-                    bound_to=[request.params.get("status"), request.params.get("from"), request.params.get("to")])
+    descending = request.params["order"] == "desc"
+    order = [(courses.c.id, descending)] if key is courses.c.id else [(key, descending), (courses.c.id, descending)]
+    return paginate(request, query, order, render,
+                    bound_to=[request.params.get(name) for name in ("status", "from", "to", "orderby", "order",
+                                                                    "currency")])
 
 
 MONEY = obj({"currency": STR, "gross": INT, "refunds": INT, "net": INT},
@@ -244,6 +282,16 @@ COURSES_SCHEMA = route_schema("report-course", {
     "revenue": array_of(MONEY), "rating_average": nullable(NUM), "rating_count": INT})
 
 RANGE_ARGS = {key: PERIOD_ARGS[key] for key in ("from", "to")}
+# The course report's orders: a column of the course, or a figure of the report.
+COURSE_COLUMNS = {"id": "id", "title": "title", "rating": "rating_average"}
+COURSE_ORDERS = (*COURSE_COLUMNS, "enrollments", "completions", "revenue")
+COURSE_ARGS = {
+    **LIST_ARGS, **RANGE_ARGS, "status": {"type": "string", "maxLength": 20},
+    "orderby": {"type": "string", "enum": list(COURSE_ORDERS), "default": "id",
+                "description": "rating: the average; revenue: the net in currency."},
+    "order": {"type": "string", "enum": ["asc", "desc"], "default": "desc"},
+    "currency": {**CURRENCY_ARG, "description": "orderby=revenue: the currency (default: the site's)."},
+}
 
 
 def register_routes(registry: Any) -> None:
@@ -259,4 +307,4 @@ def register_routes(registry: Any) -> None:
         "args": {**PERIOD_ARGS, "course": {"type": "integer", "minimum": 1}}}, schema=ENROLLMENTS_SCHEMA)
     register(NAMESPACE, "/admin/reports/courses", {
         "methods": READABLE, "callback": courses_report, "permission_callback": ADMIN,
-        "args": {**LIST_ARGS, **RANGE_ARGS, "status": {"type": "string", "maxLength": 20}}}, schema=COURSES_SCHEMA)
+        "args": COURSE_ARGS}, schema=COURSES_SCHEMA)

@@ -422,6 +422,20 @@ def test_wordpress_refuses_reads_and_routes_without_opt_in(client: Client) -> No
                                                              "rest_method_not_allowed"]
 
 
+@pytest.mark.parametrize("validation", ["normal", "require-all-validate"])
+@pytest.mark.parametrize("who", [ADMIN, BOB], ids=["admin", "bob"])
+def test_wordpress_method_not_allowed_answers_what_it_answers_alone(client: Client, validation: str,
+                                                                    who: dict[str, str]) -> None:
+    """A 405 of the pre-check carries the caller's ``Allow``, as the request sent alone."""
+    # admin-only's Allow differs by caller: GET for the administrator, none for bob.
+    for request in ({"method": "DELETE", "path": "/batching/v1/yes/3"},
+                    {"method": "POST", "path": "/acme/v1/admin-only?n=1"}):
+        single = alone(client, request, who)
+        assert single["status"] == 405 and single["headers"]["Allow"]
+        (sub,) = wp(client, request, validation=validation, who=who).json["responses"]
+        same_answer(sub, single)
+
+
 def test_wordpress_normal_validation_runs_the_valid_ones(client: Client) -> None:
     """WordPress's test_batch_v1_partial_error."""
     response = wp(client, {"path": "/batching/v1/yes", "body": {"project": "gutenberg"}},

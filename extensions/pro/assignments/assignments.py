@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from learnomy_core import CREATABLE, DELETABLE, EDITABLE, READABLE, RestRequest, created, deleted
+from learnomy_core import ALLOW_BATCH, CREATABLE, DELETABLE, EDITABLE, READABLE, RestRequest, created, deleted
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InvalidParams, NotFound
 from learnomy_core.events import emit
@@ -233,14 +233,14 @@ def register_routes(registry: Any) -> None:
         "args": {**ID_ARG, **LIST_ARGS},
     }, schema=SCHEMA)
     register(NAMESPACE, r"/sections/(?P<id>[\d]+)/assignments", {
-        "methods": CREATABLE, "callback": create_assignment, "permission_callback": editor_policy("section"),
+        "methods": CREATABLE, "callback": create_assignment, "allow_batch": ALLOW_BATCH, "permission_callback": editor_policy("section"),
         "args": {**ID_ARG, **ARGS, "title": {**ARGS["title"], "required": True}}, "answers": "created",
     }, schema=SCHEMA)
     register(NAMESPACE, r"/assignments/(?P<id>[\d]+)", [
         {"methods": READABLE, "callback": get_assignment,
          "permission_callback": enrolled_policy("assignment", locate=locate), "args": ID_ARG},
-        {"methods": EDITABLE, "callback": update_assignment,
+        {"methods": EDITABLE, "callback": update_assignment, "allow_batch": ALLOW_BATCH,
          "permission_callback": editor_policy("assignment", locate=locate), "args": {**ID_ARG, **ARGS}},
-        {"methods": DELETABLE, "callback": delete_assignment,
+        {"methods": DELETABLE, "callback": delete_assignment, "allow_batch": ALLOW_BATCH,
          "permission_callback": editor_policy("assignment", locate=locate), "args": ID_ARG},
     ], schema=SCHEMA)

@@ -37,7 +37,7 @@ from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
 
-from learnomy_core import CREATABLE, READABLE, RestRequest, created
+from learnomy_core import ALLOW_BATCH, CREATABLE, READABLE, RestRequest, created
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, InvalidParams, LessonLocked
 from learnomy_core.events import emit
@@ -205,7 +205,7 @@ def register_routes(registry: Any) -> None:
         "permission_callback": record_policy("submission", "pro_submissions", "Submission"), "args": ID_ARG,
     }, schema=SCHEMA)
     register(NAMESPACE, r"/submissions/(?P<id>[\d]+)/grade", {
-        "methods": CREATABLE, "callback": grade, "answers": "item",
+        "methods": CREATABLE, "callback": grade, "allow_batch": ALLOW_BATCH, "answers": "item",
         "permission_callback": record_policy("submission_editor", "pro_submissions", "Submission",
                                              editors_only=True),
         "args": {**ID_ARG, "points": {**{"type": "integer", "minimum": 0, "maximum": 1_000_000}, "required": True},

@@ -28,6 +28,7 @@ from typing import Any, Optional
 import sqlalchemy as sa
 
 from learnomy_core import (
+    ALLOW_BATCH,
     CREATABLE,
     DELETABLE,
     EDITABLE,
@@ -468,7 +469,7 @@ def register_routes(registry: Any) -> None:
     register(NAMESPACE, "/cohorts", [
         {"methods": READABLE, "callback": list_cohorts, "permission_callback": INSTRUCTOR,
          "args": {**LIST_ARGS, "course_id": {"type": "integer", "minimum": 1}}},
-        {"methods": CREATABLE, "callback": create_cohort,
+        {"methods": CREATABLE, "callback": create_cohort, "allow_batch": ALLOW_BATCH,
          "permission_callback": editor_policy("course", "course_id"),
          "args": {"course_id": {"type": "integer", "minimum": 1, "required": True},
                   "name": {**NAME_ARG, "required": True},
@@ -477,25 +478,25 @@ def register_routes(registry: Any) -> None:
     ], schema=COHORT_SCHEMA)
     register(NAMESPACE, r"/cohorts/(?P<id>[\d]+)", [
         {"methods": READABLE, "callback": get_cohort, "permission_callback": member, "args": ID_ARG},
-        {"methods": EDITABLE, "callback": update_cohort, "permission_callback": editor,
+        {"methods": EDITABLE, "callback": update_cohort, "allow_batch": ALLOW_BATCH, "permission_callback": editor,
          "args": {**ID_ARG, "name": NAME_ARG, "starts_at": TIME_ARG, "ends_at": TIME_ARG, "max_members": LIMIT_ARG,
                   "course_id": {"readonly": True}, **READONLY}},
-        {"methods": DELETABLE, "callback": delete_cohort, "permission_callback": editor, "args": ID_ARG},
+        {"methods": DELETABLE, "callback": delete_cohort, "allow_batch": ALLOW_BATCH, "permission_callback": editor, "args": ID_ARG},
     ], schema=COHORT_SCHEMA)
     register(NAMESPACE, r"/cohorts/(?P<id>[\d]+)/members", [
         {"methods": READABLE, "callback": list_members, "permission_callback": editor,
          "args": {**ID_ARG, **LIST_ARGS}},
-        {"methods": CREATABLE, "callback": add_member, "permission_callback": editor, "answers": "created",
+        {"methods": CREATABLE, "callback": add_member, "allow_batch": ALLOW_BATCH, "permission_callback": editor, "answers": "created",
          "args": {**ID_ARG, "user_id": {**USER_ARG, "required": True}}},
     ], schema=MEMBER_SCHEMA)
     register(NAMESPACE, r"/cohorts/(?P<id>[\d]+)/members/(?P<user_id>[\d]+)", {
-        "methods": DELETABLE, "callback": remove_member, "permission_callback": editor,
+        "methods": DELETABLE, "callback": remove_member, "allow_batch": ALLOW_BATCH, "permission_callback": editor,
         "args": {**ID_ARG, "user_id": USER_ARG},
     }, schema=MEMBER_SCHEMA)
     register(NAMESPACE, r"/cohorts/(?P<id>[\d]+)/schedule", [
         {"methods": READABLE, "callback": get_schedule, "permission_callback": member, "answers": "items",
          "args": ID_ARG},
-        {"methods": "PUT", "callback": put_schedule, "permission_callback": editor, "answers": "items",
+        {"methods": "PUT", "callback": put_schedule, "allow_batch": ALLOW_BATCH, "permission_callback": editor, "answers": "items",
          "args": {**ID_ARG, "schedule": SCHEDULE_ARG}},
     ], schema=SCHEDULE_SCHEMA)
     register(NAMESPACE, r"/cohorts/(?P<id>[\d]+)/progress", {

@@ -5,20 +5,24 @@ course, and keeps it locked for an enrolled student until a ``date``, for a numb
 of days after the student's enrollment (``days_after_enrollment``), or until the
 student completes another lesson or quiz of the course (``after_completing``).
 Several rules on one item: the one unlocking last decides. Editors are never locked
-out (the Free hooks are not asked for them).
+out (the Free hooks are not asked for them). An ``after_completing`` rule that would
+close a cycle of waits (an item waiting, through the rules, for itself) is refused:
+its items would never unlock.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Optional
 
 import sqlalchemy as sa
 
-from learnomy_core import CREATABLE, DELETABLE, READABLE, RestRequest, RouteRegistry, created, deleted
+from learnomy_core import ALLOW_BATCH, CREATABLE, DELETABLE, READABLE, RestRequest, RouteRegistry, created, deleted
 from learnomy_core.cursors import LIST_ARGS, paginate
-from learnomy_core.errors import NotFound
+from learnomy_core.errors import InvalidParams, NotFound
+from learnomy_core.locks import lock_rows
 from learnomy_core.openapi import INT, STR, route_schema
 from learnomy_core.params import bad_param
 from learnomy_core.storage import ID, TEXT_TABLE, inserted_id
@@ -160,11 +164,60 @@ def _clean_value(request: RestRequest, course_id: int, target: tuple[str, int, A
     if item is None:
         raise bad_param("value", f"No {value['type']} {value['id']} in this course.")
     target_type, target_id, _ = target
-    inside = (value["type"], value["id"]) == (target_type, target_id) or (
-        target_type == "section" and int(item.section_id) == target_id)
-    if inside:
-        raise bad_param("value", "An item cannot wait for itself, nor a section for its own content.")
+    _refuse_cycle(request, course_id, (target_type, target_id), (value["type"], value["id"]))
     return {"type": value["type"], "id": value["id"]}
+
+
+def _refuse_cycle(request: RestRequest, course_id: int, target: tuple[str, int], awaited: tuple[str, int]) -> None:
+    """Refuse an ``after_completing`` rule that closes a cycle of waits: each item
+    of it would wait for the next to be completed, so none would ever unlock.
+
+    The new rule makes every lesson and quiz it locks (``target``, or each of the
+    section's) wait for ``awaited``; there is a cycle when ``awaited`` is one of
+    them, or waits through the course's rules (an item waits for what the rules on
+    it and on its section wait for) for one of them. Three queries; the course's
+    rules are read with a locking read, after the caller locked the course (see
+    :func:`create_rule`), so two rules that close a cycle together cannot both pass.
+
+    :raises InvalidParams: ``value``, code ``learnomy_drip_rule_cycle``, with the
+        cycle's items in order (each waits for the next, the last for the first).
+    """
+    t = tables(request)
+    section_of: dict[tuple[str, int], int] = {}
+    for name, item_type in (("lessons", "lesson"), ("quizzes", "quiz")):
+        table = t(name)
+        for row in request.db.execute(sa.select(table.c.id, table.c.section_id).where(table.c.course_id == course_id)):
+            section_of[(item_type, int(row.id))] = int(row.section_id)
+    locked = ({item for item, section in section_of.items() if section == target[1]} if target[0] == "section"
+              else {target})
+    rules = _rules(request)
+    waits: dict[tuple[str, int], list[tuple[str, int]]] = {}
+    for rule in lock_rows(request.db, sa.select(rules).where(rules.c.course_id == course_id)):
+        if rule.kind == "after_completing":
+            waits.setdefault((rule.target_type, int(rule.target_id)), []).append(
+                (rule.value["type"], int(rule.value["id"])))
+    # Breadth first from the awaited item, along "waits for", to an item the rule locks.
+    came_from: dict[tuple[str, int], Optional[tuple[str, int]]] = {awaited: None}
+    queue = deque([awaited])
+    while queue:
+        item = queue.popleft()
+        if item in locked:
+            chain: list[tuple[str, int]] = []
+            step: Optional[tuple[str, int]] = item
+            while step is not None:
+                chain.append(step)
+                step = came_from[step]
+            cycle = [item, *reversed(chain[1:])]  # item waits for awaited, ..., the last waits for item
+            names = " waits for ".join(f"{kind} {item_id}" for kind, item_id in [*cycle, cycle[0]])
+            raise InvalidParams("Invalid parameter(s): value", details=[{
+                "param": "value", "code": "learnomy_drip_rule_cycle",
+                "message": f"This rule would lock content forever: {names}.",
+                "cycle": [{"type": kind, "id": item_id} for kind, item_id in cycle]}])
+        section = section_of.get(item)
+        for following in waits.get(item, []) + (waits.get(("section", section), []) if section is not None else []):
+            if following not in came_from:
+                came_from[following] = item
+                queue.append(following)
 
 
 def list_rules(request: RestRequest) -> Any:
@@ -176,6 +229,11 @@ def list_rules(request: RestRequest) -> Any:
 
 def create_rule(request: RestRequest) -> Any:
     course = request.context_as(CourseContext).course
+    # A course's rules are created one at a time (its row, locked): two rules that
+    # close a cycle only together must not both be checked against the rules before
+    # either. (Deleting a rule cannot close one.)
+    courses = tables(request)("courses")
+    lock_rows(request.db, sa.select(courses.c.id).where(courses.c.id == course.id))
     target_type, target_id = request.params["target_type"], request.params["target_id"]
     target = _item_in_course(request, target_type, target_id, course.id)
     if target is None:
@@ -248,11 +306,11 @@ def register_routes(registry: RouteRegistry) -> None:
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/drip-rules", [
         {"methods": READABLE, "callback": list_rules, "permission_callback": editor_policy("course"),
          "args": {**ID_ARG, **LIST_ARGS}},
-        {"methods": CREATABLE, "callback": create_rule, "permission_callback": editor_policy("course"),
+        {"methods": CREATABLE, "callback": create_rule, "allow_batch": ALLOW_BATCH, "permission_callback": editor_policy("course"),
          "args": {**ID_ARG, **ARGS}},
     ], schema=SCHEMA)
     register(NAMESPACE, r"/drip-rules/(?P<rule_id>[\d]+)", {
-        "methods": DELETABLE, "callback": delete_rule,
+        "methods": DELETABLE, "callback": delete_rule, "allow_batch": ALLOW_BATCH,
         "permission_callback": editor_policy("drip_rule", "rule_id", locate=_locate),
         "args": {"rule_id": {"type": "integer", "minimum": 1}},
     }, schema=SCHEMA)

@@ -29,6 +29,7 @@ from typing import Any, Optional
 import sqlalchemy as sa
 
 from learnomy_core import (
+    ALLOW_BATCH,
     CREATABLE,
     DELETABLE,
     EDITABLE,
@@ -490,19 +491,19 @@ def register_routes(registry: Any) -> None:
     register(NAMESPACE, "/learning-paths", [
         {"methods": READABLE, "callback": list_paths, "permission_callback": PUBLIC,
          "args": {**LIST_ARGS, "status": STATUS_ARG}},
-        {"methods": CREATABLE, "callback": create_path, "permission_callback": INSTRUCTOR,
+        {"methods": CREATABLE, "callback": create_path, "allow_batch": ALLOW_BATCH, "permission_callback": INSTRUCTOR,
          "args": {"title": {**TITLE_ARG, "required": True}, "slug": SLUG_ARG, "description": DESCRIPTION_ARG,
                   "status": {**STATUS_ARG, "default": "draft"}, **READONLY}},
     ], schema=PATH_SCHEMA)
     register(NAMESPACE, r"/learning-paths/(?P<id>[\d]+)", [
         {"methods": READABLE, "callback": get_path, "permission_callback": seen, "args": ID_ARG},
-        {"methods": EDITABLE, "callback": update_path, "permission_callback": editor,
+        {"methods": EDITABLE, "callback": update_path, "allow_batch": ALLOW_BATCH, "permission_callback": editor,
          "args": {**ID_ARG, "title": TITLE_ARG, "slug": SLUG_ARG, "description": DESCRIPTION_ARG,
                   "status": STATUS_ARG, **READONLY}},
-        {"methods": DELETABLE, "callback": delete_path, "permission_callback": editor, "args": ID_ARG},
+        {"methods": DELETABLE, "callback": delete_path, "allow_batch": ALLOW_BATCH, "permission_callback": editor, "args": ID_ARG},
     ], schema=PATH_SCHEMA)
     register(NAMESPACE, r"/learning-paths/(?P<id>[\d]+)/steps", {
-        "methods": "PUT", "callback": put_steps, "permission_callback": editor,
+        "methods": "PUT", "callback": put_steps, "allow_batch": ALLOW_BATCH, "permission_callback": editor,
         "args": {**ID_ARG, "steps": STEPS_ARG},
     }, schema=PATH_SCHEMA)
     register(NAMESPACE, r"/learning-paths/(?P<id>[\d]+)/enroll", {

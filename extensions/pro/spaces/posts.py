@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from learnomy_core import CREATABLE, DELETABLE, EDITABLE, READABLE, RestRequest, created, deleted
+from learnomy_core import ALLOW_BATCH, CREATABLE, DELETABLE, EDITABLE, READABLE, RestRequest, created, deleted
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Forbidden, InvalidParams
 from learnomy_core.events import emit
@@ -144,18 +144,18 @@ def register_routes(registry: Any) -> None:
     register(NAMESPACE, r"/spaces/(?P<id>[\d]+)/posts", [
         {"methods": READABLE, "callback": list_posts, "permission_callback": space_policy("member"),
          "args": {**ID_ARG, **LIST_ARGS}},
-        {"methods": CREATABLE, "callback": create_post, "permission_callback": space_policy("member"),
+        {"methods": CREATABLE, "callback": create_post, "allow_batch": ALLOW_BATCH, "permission_callback": space_policy("member"),
          "args": {**ID_ARG, "content": {**CONTENT, "required": True}, "pinned": {"type": "boolean"}}},
     ], schema=POST)
     register(NAMESPACE, r"/posts/(?P<id>[\d]+)", [
-        {"methods": EDITABLE, "callback": update_post, "permission_callback": space_policy("author", post=True),
+        {"methods": EDITABLE, "callback": update_post, "allow_batch": ALLOW_BATCH, "permission_callback": space_policy("author", post=True),
          "args": {**ID_ARG, "content": CONTENT, "pinned": {"type": "boolean"}}},
-        {"methods": DELETABLE, "callback": delete_post, "permission_callback": space_policy("author", post=True),
+        {"methods": DELETABLE, "callback": delete_post, "allow_batch": ALLOW_BATCH, "permission_callback": space_policy("author", post=True),
          "args": ID_ARG},
     ], schema=POST)
     register(NAMESPACE, r"/posts/(?P<id>[\d]+)/comments", [
         {"methods": READABLE, "callback": list_comments, "permission_callback": space_policy("member", post=True),
          "args": {**ID_ARG, **LIST_ARGS}},
-        {"methods": CREATABLE, "callback": create_comment, "permission_callback": space_policy("member", post=True),
+        {"methods": CREATABLE, "callback": create_comment, "allow_batch": ALLOW_BATCH, "permission_callback": space_policy("member", post=True),
          "args": {**ID_ARG, "content": {**CONTENT, "required": True}}},
     ], schema=COMMENT)

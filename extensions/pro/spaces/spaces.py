@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from learnomy_core import CREATABLE, DELETABLE, EDITABLE, INSTRUCTOR, LOGGED_IN, READABLE, RestRequest, created, deleted
+from learnomy_core import ALLOW_BATCH, CREATABLE, DELETABLE, EDITABLE, INSTRUCTOR, LOGGED_IN, READABLE, RestRequest, created, deleted
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, Forbidden, InvalidParams, NotFound
 from learnomy_core.events import emit
@@ -264,22 +264,22 @@ def register_routes(registry: Any) -> None:
     register(NAMESPACE, r"/spaces", [
         {"methods": READABLE, "callback": list_spaces, "permission_callback": LOGGED_IN,
          "args": {**LIST_ARGS, "type": kind, "course_id": {"type": "integer", "minimum": 1}}},
-        {"methods": CREATABLE, "callback": create_space, "permission_callback": INSTRUCTOR,
+        {"methods": CREATABLE, "callback": create_space, "allow_batch": ALLOW_BATCH, "permission_callback": INSTRUCTOR,
          "args": {**ARGS, "name": {**ARGS["name"], "required": True}, "type": {**kind, "required": True},
                   "course_id": {"type": "integer", "minimum": 1}}},
     ], schema=SPACE)
     register(NAMESPACE, r"/spaces/(?P<id>[\d]+)", [
         {"methods": READABLE, "callback": get_space, "permission_callback": space_policy("see"), "args": ID_ARG},
-        {"methods": EDITABLE, "callback": update_space, "permission_callback": space_policy("moderator"),
+        {"methods": EDITABLE, "callback": update_space, "allow_batch": ALLOW_BATCH, "permission_callback": space_policy("moderator"),
          "args": {**ID_ARG, **ARGS, "type": kind}},
-        {"methods": DELETABLE, "callback": delete_space, "permission_callback": space_policy("moderator"),
+        {"methods": DELETABLE, "callback": delete_space, "allow_batch": ALLOW_BATCH, "permission_callback": space_policy("moderator"),
          "args": ID_ARG},
     ], schema=SPACE)
     register(NAMESPACE, r"/spaces/(?P<id>[\d]+)/members", {
-        "methods": CREATABLE, "callback": add_member, "permission_callback": space_policy("see"), "answers": "created",
+        "methods": CREATABLE, "callback": add_member, "allow_batch": ALLOW_BATCH, "permission_callback": space_policy("see"), "answers": "created",
         "args": {**ID_ARG, "user_id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
     }, schema=MEMBER)
     register(NAMESPACE, r"/spaces/(?P<id>[\d]+)/members/(?P<user_id>[\d]+)", {
-        "methods": DELETABLE, "callback": remove_member, "permission_callback": space_policy("see"),
+        "methods": DELETABLE, "callback": remove_member, "allow_batch": ALLOW_BATCH, "permission_callback": space_policy("see"),
         "args": {**ID_ARG, "user_id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
     }, schema=MEMBER)

@@ -227,6 +227,76 @@ def test_courses_report_pages_by_cursor(client: Client, people: Any, shop: dict[
     assert [r["course_id"] for r in page["data"]] == [shop["first"]] and page["meta"]["cursor_next"] is None
 
 
+@pytest.fixture
+def ranked(app: LearnomyApp, shop: dict[str, Any], make_course: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+    """The shop's courses with their ratings' averages, and two more with nothing (ties at zero)."""
+    with app.storage.engine.begin() as db:
+        courses = app.tables["lrn_courses"]
+        db.execute(sa.update(courses).where(courses.c.id == shop["first"]).values(rating_average=450))
+    return {**shop, "idle": [make_course()["id"], make_course("oscar", title="Another")["id"]]}
+
+
+def _sort_key(row: dict[str, Any], orderby: str, currency: str) -> Any:
+    if orderby in ("enrollments", "completions", "title"):
+        return row[orderby]
+    if orderby == "rating":
+        return row["rating_average"] or 0
+    if orderby == "revenue":
+        return next((m["net"] for m in row["revenue"] if m["currency"] == currency), 0)
+    return row["course_id"]
+
+
+@pytest.mark.parametrize("orderby", ["id", "title", "enrollments", "completions", "rating", "revenue"])
+@pytest.mark.parametrize("order", ["asc", "desc"])
+@pytest.mark.parametrize("extra", ["", "&to=2026-01-31", "&currency=EUR"])
+def test_courses_report_orders_and_pages_by_any_figure(client: Client, people: Any, ranked: dict[str, Any],
+                                                       orderby: str, order: str, extra: str) -> None:
+    query = f"courses?orderby={orderby}&order={order}{extra}"
+    rows = get(client, people, f"{query}&per_page=100").json["data"]
+    currency = "EUR" if "EUR" in extra else "USD"  # the site's currency, unless asked
+    expected = sorted(rows, key=lambda r: (_sort_key(r, orderby, currency), r["course_id"]), reverse=order == "desc")
+    assert rows == expected
+    if orderby not in ("id", "title"):
+        assert len({_sort_key(r, orderby, currency) for r in rows}) < len(rows)  # ties to break
+    # One at a time, through the ties, each row once.
+    walked, cursor = [], ""
+    while True:
+        page = get(client, people, f"{query}&per_page=1{cursor}").json
+        walked += page["data"]
+        if not page["meta"]["cursor_next"]:
+            break
+        cursor = f"&cursor={page['meta']['cursor_next']}"
+    assert walked == rows and page["meta"]["total"] == 4
+
+
+def test_courses_report_by_revenue_in_a_currency(client: Client, people: Any, ranked: dict[str, Any]) -> None:
+    by_usd = [r["course_id"] for r in get(client, people, "courses?orderby=revenue&currency=usd").json["data"]]
+    by_eur = [r["course_id"] for r in get(client, people, "courses?orderby=revenue&currency=EUR").json["data"]]
+    idle = sorted(ranked["idle"], reverse=True)
+    # Nothing in a currency is zero in it: ties broken by id, in the same order.
+    assert by_usd == [ranked["first"], *idle, ranked["second"]]
+    assert by_eur == [ranked["second"], *idle, ranked["first"]]
+
+
+@pytest.mark.parametrize("query, param, code", [
+    ("orderby=popularity", "orderby", "rest_not_in_enum"),
+    ("orderby=revenue;id", "orderby", "rest_not_in_enum"),
+    ("order=up", "order", "rest_not_in_enum"),
+    ("orderby=revenue&currency=dollars", "currency", "rest_invalid_pattern"),
+])
+def test_courses_report_refuses_bad_orders(client: Client, people: Any, query: str, param: str, code: str) -> None:
+    response = get(client, people, f"courses?{query}")
+    assert response.status_code == 400, response.json
+    assert [(d["param"], d["code"]) for d in response.json["error"]["details"]] == [(param, code)]
+
+
+def test_a_cursor_belongs_to_its_order(client: Client, people: Any, ranked: dict[str, Any]) -> None:
+    cursor = get(client, people, "courses?orderby=enrollments&per_page=1").json["meta"]["cursor_next"]
+    for other in ("orderby=completions", "orderby=enrollments&order=asc", "orderby=enrollments&to=2026-01-31"):
+        response = get(client, people, f"courses?{other}&per_page=1&cursor={cursor}")
+        assert response.status_code == 400 and response.json["error"]["details"][0]["param"] == "cursor"
+
+
 # -- who may ask, and what is refused -------------------------------------------------------------
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -289,6 +359,9 @@ def _statements(app: LearnomyApp, client: Client, people: Any, path: str) -> int
      "revenue?interval=month&from=2016-03-01&to=2026-02-28"],
     ["enrollments?interval=day&from=2026-01-31&to=2026-01-31", "enrollments?interval=week&from=2022-01-01"],
     ["courses?per_page=1", "courses?per_page=100"],
+    ["courses?per_page=1&orderby=enrollments", "courses?per_page=100&orderby=completions&order=asc&to=2026-02-01"],
+    ["courses?per_page=1&orderby=revenue", "courses?per_page=100&orderby=revenue&from=2026-01-01"],
+    ["courses?per_page=1&orderby=rating", "courses?per_page=100&orderby=title&order=asc"],
     ["overview", "overview?from=2026-01-01&to=2026-12-31"],
 ])
 def test_query_count_is_constant(app: LearnomyApp, client: Client, people: Any, shop: dict[str, Any],

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from werkzeug.test import Client
 
 from learnomy_core import LearnomyApp
+from tests.racing import race
 
 API = "/wp-json/learnomy/v1"
 PRO = "/wp-json/learnomy-pro/v1"
@@ -124,6 +125,84 @@ def test_a_section_cannot_wait_for_its_own_lesson(client: Client, people: Any, c
     response = add(client, people, course, target_type="section", target_id=course["section_id"],
                    kind="after_completing", value={"type": "lesson", "id": course["lesson_ids"][0]})
     assert response.status_code == 400 and response.json["error"]["details"][0]["param"] == "value"
+
+
+# -- cycles of "after completing" -----------------------------------------------------
+
+@pytest.fixture
+def items(client: Client, people: Any, course: dict[str, Any]) -> dict[str, tuple[str, int]]:
+    """The course's items by name: lessons a, b, c and quiz q in section s1; lesson m in section s2."""
+    section = client.post(f"{API}/courses/{course['id']}/sections", json={"title": "Part 2"},
+                          headers=people["ivy"]).json["data"]
+    lesson = client.post(f"{API}/sections/{section['id']}/lessons", json={"title": "M"},
+                         headers=people["ivy"]).json["data"]
+    a, b, c = course["lesson_ids"]
+    return {"a": ("lesson", a), "b": ("lesson", b), "c": ("lesson", c), "q": ("quiz", course["quiz_id"]),
+            "m": ("lesson", lesson["id"]), "s1": ("section", course["section_id"]), "s2": ("section", section["id"])}
+
+
+def wait(client: Client, people: Any, course: dict[str, Any], items: dict[str, tuple[str, int]],
+         rule: str, client_: Client | None = None) -> Any:
+    """``"b>a"``: a rule locking b until a is completed."""
+    locked, awaited = (items[name] for name in rule.split(">"))
+    return (client_ or client).post(f"{PRO}/courses/{course['id']}/drip-rules", json={
+        "target_type": locked[0], "target_id": locked[1], "kind": "after_completing",
+        "value": {"type": awaited[0], "id": awaited[1]}}, headers=people["ivy"])
+
+
+@pytest.mark.parametrize("before, rule, cycle", [
+    ([], "a>a", "a"),
+    ([], "s1>b", "b"),  # a section after its own lesson
+    (["b>a"], "a>b", "a b"),
+    (["b>a", "q>b"], "a>q", "a q b"),
+    (["s2>a"], "a>m", "a m"),  # m waits for a through its section's rule
+    (["a>m"], "s2>a", "m a"),  # the section rule closes it
+    (["s2>b", "b>a"], "a>m", "a m b"),
+    (["b>a", "c>b", "q>c"], "a>q", "a q c b"),
+], ids=["itself", "own section", "two", "three with a quiz", "through a section", "by a section",
+        "a section between", "four"])
+def test_a_rule_closing_a_cycle_is_refused(client: Client, people: Any, course: dict[str, Any],
+                                           items: dict[str, tuple[str, int]], before: list[str], rule: str,
+                                           cycle: str) -> None:
+    for earlier in before:
+        assert wait(client, people, course, items, earlier).status_code == 201
+    response = wait(client, people, course, items, rule)
+    assert response.status_code == 400, response.json
+    (detail,) = response.json["error"]["details"]
+    assert detail["param"] == "value" and detail["code"] == "learnomy_drip_rule_cycle"
+    expected = [items[name] for name in cycle.split()]
+    assert [(i["type"], i["id"]) for i in detail["cycle"]] == expected
+    assert detail["message"].endswith(" waits for ".join(f"{t} {i}" for t, i in [*expected, expected[0]]) + ".")
+    listed = client.get(f"{PRO}/courses/{course['id']}/drip-rules", headers=people["ivy"]).json
+    assert listed["meta"]["total"] == len(before)
+
+
+def test_chains_and_shared_waits_are_no_cycle(client: Client, people: Any, course: dict[str, Any],
+                                              items: dict[str, tuple[str, int]]) -> None:
+    for rule in ("b>a", "c>a", "q>b", "q>c", "s2>q", "m>c"):
+        assert wait(client, people, course, items, rule).status_code == 201, rule
+    add(client, people, course, target_type="lesson", target_id=items["a"][1], kind="days_after_enrollment", value=1)
+    # Once a rule of the cycle is gone, the other may be made.
+    first = wait(client, people, course, items, "a>b")
+    assert first.status_code == 400
+    rules = client.get(f"{PRO}/courses/{course['id']}/drip-rules", headers=people["ivy"]).json["data"]
+    client.delete(f"{PRO}/drip-rules/{rules[0]['id']}", headers=people["ivy"])  # b>a
+    assert wait(client, people, course, items, "a>b").status_code == 201
+
+
+def test_two_rules_closing_a_cycle_together_do_not_both_pass(make_app: Callable[..., LearnomyApp], client: Client,
+                                                              people: Any, course: dict[str, Any],
+                                                              items: dict[str, tuple[str, int]]) -> None:
+    for round_ in range(3):
+        clients = [Client(make_app()) for _ in range(2)]
+        responses = race([lambda c=c, r=r: wait(client, people, course, items, r, c)
+                          for c, r in zip(clients, ("b>a", "a>b"))])
+        assert sorted(r.status_code for r in responses) == [201, 400], [r.json for r in responses]
+        refused = next(r for r in responses if r.status_code == 400)
+        assert refused.json["error"]["details"][0]["code"] == "learnomy_drip_rule_cycle"
+        rules = client.get(f"{PRO}/courses/{course['id']}/drip-rules", headers=people["ivy"]).json["data"]
+        assert len(rules) == 1
+        client.delete(f"{PRO}/drip-rules/{rules[0]['id']}", headers=people["ivy"])
 
 
 def test_another_courses_items_are_refused(client: Client, people: Any, course: dict[str, Any], make_course) -> None:
