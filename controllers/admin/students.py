@@ -333,6 +333,10 @@ def update_student(request: RestRequest) -> Any:
         problem = _role_problem(request, role)
         if problem is not None:
             raise problem
+    # The account's row first, before any write: a role change queues behind an
+    # approval to teach adding its role (and the other way round), and locks are
+    # taken in one order (the account, then the administrators' lock).
+    identity.store.lock(request.db, int(row.ID))
     blocking = params.get("status") == "blocked" and row.blocked != "1"
     demoting = role is not None and "manage_options" not in identity.roles.caps[role]
     if blocking:
