@@ -6,11 +6,12 @@ positions, quiz attempts and progress resets keep the deleted account's id,
 which no account will ever hold again (ids are never reused) and which leads to
 no name, address or login any more; so do orders, earnings and subscriptions,
 which the accounts need. What only identifies the person goes: the account and
-its meta, sessions, certificates (they carry the name), notifications and
-preferences, mail jobs to its address, applications to teach, payout details,
-co-instructor links, the text of reviews (their ratings stay in the course's
-figures). Plugins drop their own in the same transaction, on the
-``user.deleted`` event.
+its meta, sessions, rate-limit buckets, certificates (they carry the name),
+notifications and preferences, mail jobs to its address, applications to teach,
+payout details, co-instructor links, the text of reviews (their ratings stay in
+the course's figures). Plugins drop their own in the same transaction, on the
+``user.deleted`` event (communication blanks the person's fields in webhook
+deliveries not yet made).
 """
 
 from __future__ import annotations
