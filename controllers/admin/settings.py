@@ -46,17 +46,18 @@ def _masked(request: RestRequest, values: dict[str, dict[str, Any]]) -> dict[str
 
 
 def get_settings(request: RestRequest) -> Any:
-    return _masked(request, request.app.settings.all(request.db))
+    values = request.memo.get("settings") or request.app.settings.all(request.db)
+    return _masked(request, values)
 
 
 def settings_version(request: RestRequest) -> Optional[str]:
     """``GET /admin/settings``'s validator: a digest of every group's values as
     stored, secrets included, for an administrator (anyone else: None, and the
-    policy refuses). One query, as the answer's own read."""
+    policy refuses). One query, which the answer then reuses."""
     user = request.user
     if user is None or not user.is_admin:
         return None
-    values = request.app.settings.all(request.db)
+    values = request.memo["settings"] = request.app.settings.all(request.db)
     return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
 
 
