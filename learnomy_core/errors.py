@@ -54,6 +54,7 @@ __all__ = [
     "ItemRejected",
     "AccountBlocked",
     "InsufficientScope",
+    "KeyCannotMint",
     "WebhookLimit",
     "WebhookDisabled",
     "IdempotencyMismatch",
@@ -384,6 +385,14 @@ class InsufficientScope(Forbidden):
 
     code = "learnomy_insufficient_scope"
     message = "This API key's scopes do not allow this request."
+
+
+class KeyCannotMint(Forbidden):
+    """A request authenticated with an API key asked for a lasting credential (an
+    API key, an application password), which would outlive the key's revocation."""
+
+    code = "learnomy_api_key_cannot_mint"
+    message = "An API key cannot create credentials; sign in as the user to create them."
 
 
 class IdempotencyMismatch(ApiError):

@@ -11,6 +11,8 @@ Long-lived keys for server-to-server integrations; the core checks them
 A key carries the rights of ``user_id`` (the administrator creating it unless
 named), narrowed by its scopes. ``DELETE /api-keys/{id}`` revokes it at once; the
 row stays, revoked, so the list still tells what existed and when it was last used.
+A key cannot create keys (403 ``learnomy_api_key_cannot_mint``): revoking a leaked
+key must not leave keys it made behind.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import sqlalchemy as sa
 from learnomy_core import ADMIN, CREATABLE, DELETABLE, READABLE, Policy, RestRequest, created, deleted
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, InvalidParams, NotFound
-from learnomy_core.identity.api_keys import SCOPES
+from learnomy_core.identity.api_keys import SCOPES, refuse_api_key
 from learnomy_core.openapi.schemas import route_schema
 
 from ..catalog import ID_ARG, NAMESPACE, now, parse_time
@@ -89,6 +91,7 @@ def list_keys(request: RestRequest) -> Any:
 
 
 def create_key(request: RestRequest) -> Any:
+    refuse_api_key(request, "API keys")
     params = request.params
     problems = []
     name = params["name"].strip()

@@ -16,11 +16,18 @@ changed), then stored in the request's transaction. Secrets (keys a schema
 marks ``writeOnly``) are never answered: they read ``"********"`` when set and
 ``""`` when not, and sending ``"********"`` back leaves them unchanged
 (:meth:`learnomy_core.settings.Settings.update`).
+
+The ETag covers the secrets too: it is derived from every stored value,
+unmasked, so changing only a secret changes it, and an ``If-Match`` read before
+a concurrent secret change answers 412. It reveals nothing of them: the core
+keys it with the site secret (an HMAC).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+import json
+from typing import Any, Optional
 
 from learnomy_core import ADMIN, READABLE, RestRequest
 from learnomy_core.errors import InvalidParams
@@ -39,7 +46,19 @@ def _masked(request: RestRequest, values: dict[str, dict[str, Any]]) -> dict[str
 
 
 def get_settings(request: RestRequest) -> Any:
-    return _masked(request, request.app.settings.all(request.db))
+    values = request.memo.get("settings") or request.app.settings.all(request.db)
+    return _masked(request, values)
+
+
+def settings_version(request: RestRequest) -> Optional[str]:
+    """``GET /admin/settings``'s validator: a digest of every group's values as
+    stored, secrets included, for an administrator (anyone else: None, and the
+    policy refuses). One query, which the answer then reuses."""
+    user = request.user
+    if user is None or not user.is_admin:
+        return None
+    values = request.memo["settings"] = request.app.settings.all(request.db)
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def update_settings(request: RestRequest) -> Any:
@@ -63,6 +82,7 @@ SETTINGS_SCHEMA = route_schema("settings", {}, additional={"type": "object"})
 def register_routes(registry: Any) -> None:
     """``/admin/settings``: read and change every settings group."""
     registry.register_rest_route(NAMESPACE, ROUTE, [
-        {"methods": READABLE, "callback": get_settings, "permission_callback": ADMIN, "args": {}},
+        {"methods": READABLE, "callback": get_settings, "permission_callback": ADMIN, "args": {},
+         "validator": settings_version},
         {"methods": "PATCH", "callback": update_settings, "permission_callback": ADMIN, "args": {}},
     ], schema=SETTINGS_SCHEMA)

@@ -6,11 +6,12 @@ positions, quiz attempts and progress resets keep the deleted account's id,
 which no account will ever hold again (ids are never reused) and which leads to
 no name, address or login any more; so do orders, earnings and subscriptions,
 which the accounts need. What only identifies the person goes: the account and
-its meta, sessions, certificates (they carry the name), notifications and
-preferences, mail jobs to its address, applications to teach, payout details,
-co-instructor links, the text of reviews (their ratings stay in the course's
-figures). Plugins drop their own in the same transaction, on the
-``user.deleted`` event.
+its meta, sessions, rate-limit buckets, certificates (they carry the name),
+notifications and preferences, mail jobs to its address, applications to teach,
+payout details, co-instructor links, the text of reviews (their ratings stay in
+the course's figures). Plugins drop their own in the same transaction, on the
+``user.deleted`` event (communication blanks the person's fields in webhook
+deliveries not yet made).
 """
 
 from __future__ import annotations
@@ -333,6 +334,10 @@ def update_student(request: RestRequest) -> Any:
         problem = _role_problem(request, role)
         if problem is not None:
             raise problem
+    # The account's row first, before any write: a role change queues behind an
+    # approval to teach adding its role (and the other way round), and locks are
+    # taken in one order (the account, then the administrators' lock).
+    identity.store.lock(request.db, int(row.ID))
     blocking = params.get("status") == "blocked" and row.blocked != "1"
     demoting = role is not None and "manage_options" not in identity.roles.caps[role]
     if blocking:

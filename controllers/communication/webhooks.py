@@ -201,6 +201,8 @@ def _record(db: Connection, app: Any, webhook: Any, event: str, body: bytes,
 
 
 def on_event(request: RestRequest, event: str, data: Any) -> None:
+    if event == "user.deleted":
+        redact_person(request.db, request.app, int(data["id"]))
     webhooks, _, _ = _tables(request.app)
     rows = request.db.execute(sa.select(webhooks).where(webhooks.c.status.in_(("active", "paused")))).all()
     subscribed = [r for r in rows if event in (r.events or []) or "*" in (r.events or [])]
@@ -209,6 +211,70 @@ def on_event(request: RestRequest, event: str, data: Any) -> None:
     body = _body(event, data)
     for row in subscribed:
         _record(request.db, request.app, row, event, body)
+
+
+# -- a deleted account ------------------------------------------------------------------
+
+# Keys naming the person an object belongs to, besides a user object's own ``id``.
+PERSON_KEYS = ("user_id", "author_id", "student_id", "instructor_id")
+# What identifies a person (a user summary's, WordPress's user fields).
+IDENTITY_KEYS = ("email", "user_email", "username", "user_login", "login", "nicename", "name", "display_name",
+                 "first_name", "last_name", "avatar_url")
+# What the person wrote (a review's text, an application's message).
+AUTHORED_KEYS = ("content", "message", "text")
+
+
+def redact_person(db: Connection, app: Any, user_id: int) -> int:
+    """Blank a deleted account's personal data in the deliveries not yet made;
+    how many changed.
+
+    An undelivered event still goes out (an integrator keeping accounts needs
+    ``order.completed`` all the same, and at-least-once delivery promises it),
+    but as the records it describes now are: anonymised. In its ``data``, every
+    object that is the person's (a user object with their ``id``, or anything
+    whose ``user_id``, ``author_id``, ``student_id`` or ``instructor_id`` is
+    theirs) has its identifying fields (:data:`IDENTITY_KEYS`) and the texts
+    they wrote (:data:`AUTHORED_KEYS`) set to ``null``; ids stay, as they stay
+    on the learning records, leading nowhere. The key is kept, so the payload
+    keeps its shape; ``webhook-id`` stays, so a receiver that got it already
+    still deduplicates. Deliveries already made are the receiver's: their log
+    here is left as it was sent.
+    """
+    _, deliveries, _ = _tables(app)
+    # Compact JSON: an id of the person is ``:7,`` or ``:7}`` somewhere in the body.
+    mentions = sa.or_(deliveries.c.body.like(f"%:{user_id},%"), deliveries.c.body.like(f"%:{user_id}}}%"))
+    changed = 0
+    for row in db.execute(sa.select(deliveries.c.id, deliveries.c.body).where(
+            deliveries.c.status == "pending", mentions)).all():
+        body = json.loads(row.body)
+        if isinstance(body, dict) and _redact(body.get("data"), user_id):
+            db.execute(sa.update(deliveries).where(deliveries.c.id == row.id, deliveries.c.status == "pending")
+                       .values(body=dumps(body).decode()))
+            changed += 1
+    return changed
+
+
+def _redact(value: Any, user_id: int) -> bool:
+    """Null the person's fields in ``value``, in place, at any depth; whether any was set."""
+    changed = False
+    if isinstance(value, list):
+        for item in value:
+            changed = _redact(item, user_id) or changed
+    elif isinstance(value, dict):
+        theirs = any(_is(value.get(key), user_id) for key in PERSON_KEYS) or (
+            _is(value.get("id"), user_id) and any(key in value for key in IDENTITY_KEYS))
+        if theirs:
+            for key in (*IDENTITY_KEYS, *AUTHORED_KEYS):
+                if value.get(key) is not None:
+                    value[key] = None
+                    changed = True
+        for item in value.values():
+            changed = _redact(item, user_id) or changed
+    return changed
+
+
+def _is(value: Any, user_id: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value == user_id
 
 
 # -- delivering -------------------------------------------------------------------------

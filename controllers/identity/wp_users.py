@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from learnomy_core import CREATABLE, DELETABLE, LOGGED_IN, READABLE, RestRequest, RestResponse, hookimpl
 from learnomy_core.errors import Conflict, NotFound
+from learnomy_core.identity.api_keys import refuse_api_key
 from learnomy_core.identity.app_passwords import chunk
 from learnomy_core.openapi import BOOL, INT, STR, TIME, array_of, map_of, nullable, resource_schema
 from learnomy_core.options import get_options
@@ -113,6 +114,7 @@ def list_passwords(request: RestRequest) -> Any:
 
 
 def create_password(request: RestRequest) -> Any:
+    refuse_api_key(request, "application passwords")
     try:
         item, secret = request.app.identity.create_application_password(
             request.db, request.user.id, request.params["name"], request.params.get("app_id", ""))

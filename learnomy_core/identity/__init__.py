@@ -259,12 +259,16 @@ class Identity:
     def delete_user(self, db: Connection, user_id: int) -> None:
         """Delete the account and everything identity keeps about it: its row,
         every meta row (roles, application passwords, WordPress's sessions),
-        its sessions, refresh tokens and API keys. Records other areas keep are
-        theirs to anonymise, in the same transaction."""
+        its sessions, refresh tokens and API keys, and the rate-limit buckets
+        that name it. Records other areas keep are theirs to anonymise, in the
+        same transaction."""
+        store = self.store
+        names = db.execute(sa.select(store.users.c.user_login, store.users.c.user_email)
+                           .where(store.users.c.ID == user_id)).first()
+        self.forget_rate_limits(db, user_id, list(names or ()))
         self.tokens.invalidate_user(db, user_id)
         for table in (self.tokens.refresh_tokens, self.tokens.sessions, self.api_keys.table):
             db.execute(sa.delete(table).where(table.c.user_id == user_id))
-        store = self.store
         db.execute(sa.delete(store.usermeta).where(store.usermeta.c.user_id == user_id))
         db.execute(sa.delete(store.users).where(store.users.c.ID == user_id))
 
@@ -296,6 +300,30 @@ class Identity:
         if not verdict.allowed:
             raise RateLimited(headers={**verdict.headers, "Retry-After": str(verdict.retry_after)})
         return verdict.headers
+
+    def forget_rate_limits(self, db: Connection, user_id: int, names: Iterable[str]) -> None:
+        """Delete the rate-limit buckets that name an account, in ``db``'s transaction.
+
+        Those are the keys :meth:`rate_limit` makes for it on every sensitive
+        route: ``u<id>`` (per user), and on the routes counted per account named,
+        ``user:<id>`` and ``name:`` with each of ``names`` (its login and email
+        address) as :meth:`_accounts` folds them. A bucket of another spelling a
+        client typed (one MariaDB's collation matched) stays: its key is what was
+        typed, which the account no longer leads to.
+        """
+        keys: list[str] = []
+        for route in self.app.registry.routes.values():
+            for method, endpoint in route.by_method.items():
+                rule = endpoint.sensitive
+                if rule is None:
+                    continue
+                route_key = f"{method} {route.pattern}|"
+                if rule.per != "client":
+                    keys.append(f"{route_key}u{user_id}")
+                elif rule.accounts:
+                    keys += [f"{route_key}user:{user_id}",
+                             *(f"{route_key}name:{name.strip().casefold()}" for name in names if name)]
+        self.rate_limiter.forget(db, keys)
 
     def _accounts(self, request: RestRequest, names: Iterable[str]) -> list[str]:
         """The accounts a request names, as limiter keys.

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Optional
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..errors import InsufficientScope, InvalidCredentials
+from ..errors import InsufficientScope, InvalidCredentials, KeyCannotMint
 from ..storage import ID, TEXT_TABLE, inserted_id
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .users import User, UserStore
 
 __all__ = ["api_keys_table", "ApiKeys", "KEY_PREFIX", "PREFIX_LENGTH", "SCOPES", "USAGE_INTERVAL",
-           "SAFE_METHODS", "looks_like_key", "check_scope"]
+           "SAFE_METHODS", "looks_like_key", "check_scope", "refuse_api_key"]
 
 KEY_PREFIX = "lrn_"
 PREFIX_LENGTH = len(KEY_PREFIX) + 8  # "lrn_" and 48 random bits: recognisable, and finds the row
@@ -102,6 +102,25 @@ def check_scope(request: "RestRequest") -> None:
     if "write" not in auth.get("scopes", ()):
         raise InsufficientScope("This API key may only read: its scopes are "
                                 f"{', '.join(auth.get('scopes', ())) or 'none'}.")
+
+
+def refuse_api_key(request: "RestRequest", what: str) -> None:
+    """Refuse to mint a lasting credential for a caller that presented an API key.
+
+    A credential made with a key (another key, an application password) would
+    keep its holder in after the key is revoked, which is what revoking a
+    leaked key must end. Routes that mint one call this first: an API key, an
+    application password. Those that need the account password as well (log
+    in, change the password) need no such check: the key alone gets nowhere.
+
+    :param what: what the route makes, for the message (``"API keys"``).
+    :raises KeyCannotMint: (403) when the caller authenticated with an API key,
+        whatever its scopes.
+    """
+    auth = getattr(request.user, "auth", None) or {}
+    if auth.get("method") == "api-key":
+        raise KeyCannotMint(f"An API key cannot create {what}: they would outlive the key's revocation. "
+                            "Sign in as the user to create them.")
 
 
 class ApiKeys:

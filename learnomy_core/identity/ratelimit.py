@@ -121,7 +121,7 @@ class RateLimiter:
         interval = -(-_WINDOW // limit)  # rounded up: never more than ``limit`` a minute
         capacity = limit * interval
         # Sorted, so that two requests sharing buckets lock them in the same order.
-        buckets = sorted({hashlib.sha256(key.encode()).hexdigest() for key in ([keys] if isinstance(keys, str) else keys)})
+        buckets = sorted({_bucket(key) for key in ([keys] if isinstance(keys, str) else keys)})
         with self.engine.begin() as db:
             for bucket in buckets:
                 self._take(db, bucket, now, interval, capacity)
@@ -140,6 +140,17 @@ class RateLimiter:
             reset_in=min(WINDOW_SECONDS, _seconds(max(gaps))),
             retry_after=_seconds(max(0, max(gaps) - (capacity - interval))),
         )
+
+    def forget(self, db: Connection, keys: Iterable[str]) -> None:
+        """Delete the buckets of ``keys`` in the caller's transaction ``db``.
+
+        For an account that is deleted: a bucket's key names the account (its
+        login, its id), and only the key's hash is stored, so the keys are
+        derived again to find the rows.
+        """
+        buckets = sorted({_bucket(key) for key in keys})
+        if buckets:
+            db.execute(sa.delete(self.table).where(self.table.c.bucket.in_(buckets)))
 
     def _take(self, db: Connection, bucket: str, now: int, interval: int, capacity: int) -> None:
         """Take one interval from ``bucket`` if it holds one: one atomic upsert."""
@@ -163,6 +174,11 @@ class RateLimiter:
 
             db.execute(sqlite_insert(table).values(**first).on_conflict_do_update(
                 index_elements=[table.c.bucket], set_=dict(changes)))
+
+
+def _bucket(key: str) -> str:
+    """The stored name of a key's bucket: its SHA-256 (keys hold logins and addresses)."""
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def _seconds(microseconds: int) -> int:

@@ -303,13 +303,23 @@ class UserStore:
                                                    ~_same_text(db, users.c.user_login, login))))}
         return next(name for name in nicename_candidates(nicename, len(taken) + 1) if name.lower() not in taken)
 
+    def lock(self, db: Connection, user_id: int) -> bool:
+        """Hold the user's row until the transaction ends; whether it exists.
+
+        Changes of an account's roles (a read-modify-write of its serialized
+        capabilities) queue behind it, so none writes from a stale read.
+        """
+        return bool(lock_rows(db, sa.select(self.users.c.ID).where(self.users.c.ID == user_id)))
+
     def set_role(self, db: Connection, user_id: int, role: str) -> None:
-        """Replace the user's roles with ``role`` (``WP_User::set_role``).
+        """Replace the user's roles with ``role`` (``WP_User::set_role``), after
+        the role changes running (:meth:`lock`).
 
         :raises ValueError: for an unknown role.
         """
         if role not in self.roles.caps:
             raise ValueError(f"unknown role {role!r}")
+        self.lock(db, user_id)
         self.set_meta(db, user_id, self.caps_key, serialize_php({role: True}))
         self.set_meta(db, user_id, self.level_key, str(self.roles.level(role)))
 
@@ -320,10 +330,15 @@ class UserStore:
         """
         if role not in self.roles.caps:
             raise ValueError(f"unknown role {role!r}")
-        row = self.get(db, user_id)
-        if row is None:
+        if not self.lock(db, user_id):
             raise ValueError(f"unknown user {user_id}")
-        granted = dict(self.from_row(row).granted)
+        # A locking read: on MySQL a plain one could see the roles from before a
+        # change committed while this transaction ran, and write them back.
+        meta = self.usermeta
+        stored = lock_rows(db, sa.select(meta.c.meta_value).where(
+            meta.c.user_id == user_id, meta.c.meta_key == self.caps_key).order_by(meta.c.umeta_id).limit(1))
+        decoded = unserialize_php(stored[0].meta_value if stored else None)
+        granted = {str(key): value for key, value in decoded.items()} if isinstance(decoded, dict) else {}
         granted[role] = True
         held = [name for name, on in granted.items() if name in self.roles.caps and on]
         self.set_meta(db, user_id, self.caps_key, serialize_php(granted))

@@ -110,7 +110,7 @@ def test_the_table_covers_every_error_class() -> None:
         assert cls.status == row.status and cls.code != row.code and cls.code.startswith("learnomy_"), cls
     assert {cls.__name__ for cls in specific} == {
         "LessonLocked", "NotEnrolled", "PrerequisitesUnmet", "OwnerRemoval", "InvalidResetKey",
-        "DeadlinePassed", "AttemptSubmitted", "ItemRejected", "AccountBlocked", "InsufficientScope", "WebhookLimit", "WebhookDisabled",
+        "DeadlinePassed", "AttemptSubmitted", "ItemRejected", "AccountBlocked", "InsufficientScope", "KeyCannotMint", "WebhookLimit", "WebhookDisabled",
         "IdempotencyMismatch", "IdempotencyInProgress", "CouponUsedUp", "AlreadyOwned", "OrderStateConflict",
         "WithdrawalPending", "InsufficientBalance", "BatchNotAllowed", "BatchNested"}
 

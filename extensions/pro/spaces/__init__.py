@@ -17,7 +17,8 @@ administrators: they edit the space, pin, edit and delete any post. Authors edit
 and delete their own posts. Events: ``space.member_joined`` and
 ``space.member_removed`` (``{space_id, user_id, added_by, joined_at}``; for a
 course-linked space, when an enrollment is created or deleted:
-``{space_id, user_id, enrollment_id}``), and
+``{space_id, user_id, enrollment_id}``; for a deleted account's memberships, with
+``"reason": "account_deleted"``), and
 ``space.created|updated|deleted``, ``space.post_created|updated|deleted``,
 ``space.comment_created``.
 """

@@ -84,11 +84,20 @@ def forget_user(request: RestRequest, user_id: int) -> None:
     comments, as ``DELETE /posts/{id}`` does here), and a post with neither author
     nor content would only be noise in a space's feed. The spaces the account
     created stay (their ``owner_id`` then leads nowhere; administrators moderate them).
+
+    Each membership that goes is announced as ``space.member_removed`` with
+    ``"reason": "account_deleted"`` (as cohorts announce theirs), so that an
+    integration mirroring a space's members drops the account too. Members of
+    course-linked spaces are their course's enrollments, which stay (anonymised):
+    nothing is removed there, and nothing announced.
     """
     table = tables(request)
     members, posts, comments = table("pro_space_members"), table("pro_posts"), table("pro_comments")
     db = request.db
+    held = db.execute(sa.select(members).where(members.c.user_id == user_id).order_by(members.c.space_id)).all()
     db.execute(sa.delete(members).where(members.c.user_id == user_id))
+    for row in held:
+        emit(request, MEMBER_REMOVED, {**_membership(row), "reason": "account_deleted"})
     mine = sa.select(posts.c.id).where(posts.c.author_id == user_id)
     db.execute(sa.delete(comments).where(comments.c.post_id.in_(mine)))
     db.execute(sa.delete(posts).where(posts.c.author_id == user_id))

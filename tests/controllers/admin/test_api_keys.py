@@ -128,8 +128,32 @@ def test_a_read_key_cannot_write(client: Client, people: People, make_key: Any, 
     assert client.get(f"{KEYS}/{read_made['id']}", headers=people["admin"]).json["data"]["status"] == "active"
     allowed = client.patch(f"{API}/admin/settings", json={"general": {"site_name": "Yes"}}, headers=_bearer(write))
     assert allowed.status_code == 200 and allowed.json["data"]["general"]["site_name"] == "Yes"
-    assert client.post(KEYS, json={"name": "more"}, headers=_bearer(write)).status_code == 201
     assert client.delete(f"{KEYS}/{read_made['id']}", headers=_bearer(write)).status_code == 200
+
+
+APP_PASSWORDS = "/wp-json/wp/v2/users/me/application-passwords"
+
+
+@pytest.mark.parametrize("path, body", [(KEYS, {"name": "more", "scopes": ["read", "write"]}),
+                                        (APP_PASSWORDS, {"name": "Phone"})], ids=["api-key", "app-password"])
+def test_a_key_cannot_mint_credentials_that_outlive_it(client: Client, people: People, make_key: Any,
+                                                       app: LearnomyApp, path: str, body: dict[str, Any]) -> None:
+    write = make_key(scopes=["read", "write"])["key"]
+    batch = {"requests": [{"method": "POST", "path": path.removeprefix("/wp-json"), "body": body}]}
+    for headers in (_bearer(write), {"X-Learnomy-Key": write}):
+        refused = client.post(path, json=body, headers=headers)
+        assert refused.status_code == 403, refused.json
+        error = refused.json.get("error") or refused.json  # wp/v2 answers WordPress's error shape
+        assert error["code"] == "learnomy_api_key_cannot_mint" and "API key" in error["message"]
+        # Nor inside a batch, where each sub-request runs with the caller's credentials.
+        inside = client.post(f"{API}/batch", json=batch, headers=headers)
+        answer = inside.json["data"]["responses"][0]
+        assert answer["status"] == 403 and "learnomy_api_key_cannot_mint" in str(answer["body"]), answer
+    with app.storage.engine.connect() as db:
+        assert db.execute(sa.select(sa.func.count()).select_from(app.tables["lrn_api_keys"])).scalar_one() == 1
+        assert app.identity.app_passwords.items(db, people.ids["admin"]) == []
+    # Signed in as the user, the same requests mint them.
+    assert client.post(path, json=body, headers=people["admin"]).status_code == 201
 
 
 def test_revoking_a_key_ends_it_at_once(client: Client, people: People, make_key: Any) -> None:

@@ -3,14 +3,17 @@ grants the role and tells the applicant, rejecting needs a reason."""
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.test import Client
 
 from learnomy_core import LearnomyApp
+from learnomy_core.identity import users
 from tests.conftest import bearer, login, recorded_statements
-from tests.controllers.admin.conftest import API
+from tests.controllers.admin.conftest import API, STUDENTS
 from tests.plugins import acme
 from tests.racing import race
 
@@ -116,6 +119,44 @@ def test_two_decisions_at_once_make_one(make_app: Callable[..., LearnomyApp], cl
         lambda: Client(make_app()).post(f"{INSTRUCTORS}/{target}/reject", json={"reason": "No."}, headers=ada),
     ]
     assert sorted(r.status_code for r in race(calls)) == [200, 409]
+
+
+@pytest.mark.parametrize("first", ["approval", "change"])
+def test_approving_while_the_role_is_changed_loses_neither(make_app: Callable[..., LearnomyApp], app: LearnomyApp,
+                                                           client: Client, people: Any, first: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both rewrite the capabilities meta; they queue behind the account's row, so
+    neither writes from a stale read. The outcome is theirs one after the other:
+    approved then changed leaves the role the change set (``set_role`` replaces the
+    roles, as WordPress's does; an administrator who must not overrule a decision
+    made meanwhile sends ``If-Match``); changed then approved adds the instructor
+    role to it. Never the student's old role with the instructor's beside it."""
+    _apply(client, people["ann"])
+    target = people.ids["ann"]
+    real = users.serialize_php
+    slow = "lrn_instructor" if first == "approval" else "subscriber"
+
+    def slow_first(value: Any) -> str:
+        if isinstance(value, dict) and slow in value:
+            time.sleep(0.5)  # the first one holds on, between reading the roles and writing them
+        return real(value)
+
+    monkeypatch.setattr(users, "serialize_php", slow_first)
+
+    def approve() -> Any:
+        time.sleep(0 if first == "approval" else 0.1)
+        return Client(make_app()).post(f"{INSTRUCTORS}/{target}/approve", headers=people["admin"])
+
+    def change_role() -> Any:
+        time.sleep(0 if first == "change" else 0.1)
+        return Client(make_app()).patch(f"{STUDENTS}/{target}", json={"role": "subscriber"}, headers=people["admin"])
+
+    assert [r.status_code for r in race([approve, change_role])] == [200, 200]
+    student = client.get(f"{STUDENTS}/{target}", headers=people["admin"]).json["data"]
+    assert sorted(student["roles"]) in (["subscriber"], ["lrn_instructor", "subscriber"]), student["roles"]
+    applications = app.tables["lrn_instructor_applications"]
+    with app.storage.engine.connect() as db:
+        assert db.execute(sa.select(applications.c.status).where(applications.c.user_id == target)).scalar() == "approved"
 
 
 def test_the_list_costs_the_same_queries_whatever_the_page(app: LearnomyApp, client: Client, people: Any,

@@ -122,6 +122,30 @@ def test_a_stale_if_match_changes_nothing(client: Client, people: People, app: L
     assert _stored(app, "general.site_name") == "First"
 
 
+def test_changing_only_a_secret_changes_the_etag(client: Client, people: People, app: LearnomyApp) -> None:
+    admin = people["admin"]
+    client.patch(URL, json={"payments": {"stripe": {"secret_key": STRIPE_KEY}}}, headers=admin)
+    first = client.get(URL, headers=admin)
+    # Another administrator changes the secret alone: the body reads the same...
+    with app.storage.engine.begin() as db:
+        app.settings.update(db, {"payments": {"stripe": {"secret_key": STRIPE_KEY + "rotated"}}})
+    second = client.get(URL, headers=admin)
+    assert second.json == first.json
+    # ... but the ETag says it changed, and names none of it.
+    assert second.headers["ETag"] != first.headers["ETag"]
+    assert STRIPE_KEY not in second.headers["ETag"] and "rotated" not in second.headers["ETag"]
+    assert client.get(URL, headers={**admin, "If-None-Match": second.headers["ETag"]}).status_code == 304
+    assert client.get(URL, headers={**admin, "If-None-Match": first.headers["ETag"]}).status_code == 200
+    assert client.get(URL, headers={**people["ann"], "If-None-Match": second.headers["ETag"]}).status_code == 403
+    stale = client.patch(URL, json={"payments": {"stripe": {"secret_key": "sk_live_mine"}}},
+                         headers={**admin, "If-Match": first.headers["ETag"]})
+    assert stale.status_code == 412
+    assert _stored(app, "payments.stripe")["secret_key"] == STRIPE_KEY + "rotated"
+    fresh = client.patch(URL, json={"payments": {"stripe": {"secret_key": "sk_live_mine"}}},
+                         headers={**admin, "If-Match": second.headers["ETag"]})
+    assert fresh.status_code == 200 and _stored(app, "payments.stripe")["secret_key"] == "sk_live_mine"
+
+
 def test_administrators_changing_one_group_at_once_keep_each_change(make_app: Any, people: People,
                                                                     app: LearnomyApp) -> None:
     """Each write reads, merges and stores under a lock: none undoes another."""

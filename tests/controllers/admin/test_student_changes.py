@@ -4,6 +4,9 @@ refused at once, administrators kept, deletion anonymising in one transaction.""
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
+from types import SimpleNamespace
 from typing import Any, Callable
 
 import pytest
@@ -11,6 +14,7 @@ import sqlalchemy as sa
 from werkzeug.test import Client
 
 from learnomy_core import LearnomyApp
+from learnomy_core.identity import ratelimit
 from learnomy_core.mail import send_mail
 from tests.conftest import PASSWORD, bearer, login, user
 from tests.controllers.admin.conftest import API, STUDENTS
@@ -204,6 +208,117 @@ def test_deleting_is_one_transaction(app: LearnomyApp, client: Client, people: A
     assert response.status_code == 500
     assert _count(app, "lrn_certificates", user_id=people.ids["ann"]) == 1
     assert _count(app, "lrn_notifications", user_id=people.ids["ann"]) > 0
+
+
+def _buckets(app: LearnomyApp) -> set[str]:
+    limits = app.tables["lrn_rate_limits"]
+    with app.storage.engine.connect() as db:
+        return set(db.execute(sa.select(limits.c.bucket)).scalars())
+
+
+def _bucket(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def test_deleting_forgets_the_accounts_rate_limit_buckets(app: LearnomyApp, client: Client, people: Any,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # No sweep of full buckets meanwhile: only the deletion removes any.
+    monkeypatch.setattr(ratelimit, "random", SimpleNamespace(random=lambda: 1.0))
+    ann_id, bob_id = people.ids["ann"], people.ids["bob"]
+    token, change = f"POST {API.removeprefix('/wp-json')}/auth/token", f"POST {API.removeprefix('/wp-json')}/me/password"
+    for name in ("ANN", "ann@example.org", "bob"):
+        client.post(f"{API}/auth/token", json={"username": name, "password": "wrong password"})
+    client.post(f"{API}/me/password", json={"current_password": "wrong", "new_password": "another long one"},
+                headers=people["ann"])
+    anns = {_bucket(f"{token}|{key}") for key in ("name:ann", "name:ann@example.org", f"user:{ann_id}")}
+    anns.add(_bucket(f"{change}|u{ann_id}"))
+    others = {_bucket(f"{token}|{key}") for key in ("name:bob", f"user:{bob_id}")}
+    before = _buckets(app)
+    assert anns | others <= before
+
+    assert client.delete(f"{STUDENTS}/{ann_id}", headers=people["admin"]).status_code == 200
+    # Hers go; the client's address and bob's stay.
+    assert _buckets(app) == before - anns
+
+
+def _deliveries(app: LearnomyApp) -> list[Any]:
+    deliveries = app.tables["lrn_webhook_deliveries"]
+    with app.storage.engine.connect() as db:
+        return list(db.execute(sa.select(deliveries).order_by(deliveries.c.id)))
+
+
+def test_deleting_redacts_the_accounts_undelivered_webhook_payloads(
+        app: LearnomyApp, client: Client, people: Any, make_course: Any) -> None:
+    ann_id, bob_id = people.ids["ann"], people.ids["bob"]
+    with app.storage.engine.begin() as db:
+        app.settings.update(db, {"webhooks": {"allowed_hosts": ["127.0.0.1"]}})
+    hook = client.post(f"{API}/webhooks", json={"url": "http://127.0.0.1:9/hook", "events": ["*"]},
+                       headers=people["admin"]).json["data"]
+    # Paused: every delivery waits in the outbox.
+    client.patch(f"{API}/webhooks/{hook['id']}", json={"status": "paused"}, headers=people["admin"])
+    course = make_course()
+    for who in ("ann", "bob"):
+        client.post(f"{API}/courses/{course['id']}/enroll", headers=people[who])
+        review = client.post(f"{API}/courses/{course['id']}/reviews",
+                             json={"rating": 4, "content": f"I am {who}, from Leeds."}, headers=people[who])
+        assert review.status_code == 201, review.json
+    deliveries = app.tables["lrn_webhook_deliveries"]
+    summaries = {"instructors": [{"id": ann_id, "display_name": "Ann", "email": "ann@example.org", "avatar_url": "a"},
+                                 {"id": bob_id, "display_name": "Bob", "email": "bob@example.org"}]}
+    with app.storage.engine.begin() as db:
+        for status in ("pending", "succeeded"):
+            db.execute(sa.insert(deliveries).values(
+                webhook_id=hook["id"], event="acme.people", message_id=f"msg_{status}", attempt=0, status=status,
+                body=json.dumps({"type": "acme.people", "timestamp": "2026-11-27T09:00:00Z", "data": summaries},
+                                separators=(",", ":")),
+                created_at=sa.func.now()))
+    before = {row.id: json.loads(row.body) for row in _deliveries(app)}
+
+    assert client.delete(f"{STUDENTS}/{ann_id}", headers=people["admin"]).status_code == 200
+    after = {row.id: (row.status, row.message_id, json.loads(row.body)) for row in _deliveries(app)}
+    # Nothing undelivered is dropped; the account's deletion follows them.
+    assert set(before) < set(after)
+    assert [body["data"]["id"] for _, _, body in after.values() if body["type"] == "user.deleted"] == [ann_id]
+    reviews = {body["data"]["user_id"]: body["data"] for _, _, body in after.values() if body["type"] == "review.created"}
+    assert reviews[ann_id]["content"] is None and reviews[ann_id]["rating"] == 4
+    assert reviews[bob_id]["content"] == "I am bob, from Leeds."
+    people_events = {status: body["data"]["instructors"] for status, _, body in after.values()
+                     if body["type"] == "acme.people"}
+    assert people_events["pending"] == [{"id": ann_id, "display_name": None, "email": None, "avatar_url": None},
+                                        summaries["instructors"][1]]
+    # A delivery made is the receiver's already: its log stays as it was sent.
+    assert people_events["succeeded"] == summaries["instructors"]
+    # Everything else is as it was, the message ids (receivers deduplicate by them) included.
+    for delivery_id, body in before.items():
+        if body["type"] not in ("review.created", "acme.people"):
+            assert after[delivery_id][2] == body
+    assert "Leeds" not in str([body for _, _, body in after.values() if body["data"].get("user_id") == ann_id])
+
+
+def test_forgetting_and_redacting_are_in_the_deletions_transaction(
+        app: LearnomyApp, client: Client, people: Any, make_course: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from learnomy.controllers.communication import webhooks
+
+    with app.storage.engine.begin() as db:
+        app.settings.update(db, {"webhooks": {"allowed_hosts": ["127.0.0.1"]}})
+    hook = client.post(f"{API}/webhooks", json={"url": "http://127.0.0.1:9/hook", "events": ["*"]},
+                       headers=people["admin"]).json["data"]
+    client.patch(f"{API}/webhooks/{hook['id']}", json={"status": "paused"}, headers=people["admin"])
+    course = make_course()
+    client.post(f"{API}/courses/{course['id']}/enroll", headers=people["ann"])
+    client.post(f"{API}/courses/{course['id']}/reviews", json={"rating": 4, "content": "From Leeds."},
+                headers=people["ann"])
+    client.post(f"{API}/auth/token", json={"username": "ann", "password": "wrong password"})
+    real = webhooks.redact_person
+
+    def redact_then_fail(db: Any, app: Any, user_id: int) -> int:
+        assert real(db, app, user_id) == 1
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(webhooks, "redact_person", redact_then_fail)
+    buckets, bodies = _buckets(app), [row.body for row in _deliveries(app)]
+    assert client.delete(f"{STUDENTS}/{people.ids['ann']}", headers=people["admin"]).status_code == 500
+    assert _buckets(app) == buckets and [row.body for row in _deliveries(app)] == bodies
 
 
 def test_administrators_cannot_delete_themselves(client: Client, people: Any) -> None:

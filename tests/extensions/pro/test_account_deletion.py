@@ -12,6 +12,7 @@ from werkzeug.test import Client
 
 from learnomy_core import LearnomyApp
 from tests.controllers.conftest import make_course, people  # noqa: F401 - fixtures
+from tests.plugins import acme
 
 STUDENTS = "/wp-json/learnomy/v1/admin/students"
 OVERRIDES = "pro.commission_rules"
@@ -89,6 +90,9 @@ def test_deleting_an_account_leaves_nothing_personal_in_pro(
     t = app.tables
     # Spaces: the membership, the posts (with the comments under them) and the comments go.
     assert [r.user_id for r in _rows(app, "lrn_pro_space_members")] == [bob]
+    # ... and the membership's end is announced, as cohorts announce theirs.
+    assert [d for e, d in acme.EVENTS if e == "space.member_removed"] == [
+        {"space_id": traces["space"], "user_id": oscar, "added_by": oscar, "joined_at": AT, "reason": "account_deleted"}]
     assert [r.id for r in _rows(app, "lrn_pro_posts")] == [traces["theirs"]]
     assert _rows(app, "lrn_pro_posts")[0].comment_count == 1
     assert [(r.post_id, r.author_id) for r in _rows(app, "lrn_pro_comments")] == [(traces["theirs"], bob)]
