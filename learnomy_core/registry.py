@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 from functools import lru_cache
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence, Union
 
@@ -56,6 +56,7 @@ __all__ = [
     "Route",
     "Sensitivity",
     "RouteRegistry",
+    "RestField",
     "parse_methods",
 ]
 
@@ -173,6 +174,27 @@ class Endpoint:
     validator: Optional[Callable[[Any], Optional[str]]] = None
 
 
+@dataclass(frozen=True)
+class RestField:
+    """An attribute a plugin adds to a resource: WordPress's ``register_rest_field``.
+
+    :ivar resource: the title of the resource schema it joins (``"commission-settings"``).
+    :ivar attribute: its key in the resource.
+    :ivar get_callback: ``get_callback(request, item) -> value``; None: never answered.
+    :ivar update_callback: ``update_callback(request, value, item)``, run in the
+        request's transaction; None: the attribute is not an argument of any write.
+    :ivar schema: its JSON schema, in the resource and as the write endpoints' argument.
+    :ivar plugin: the plugin that registered it.
+    """
+
+    resource: str
+    attribute: str
+    get_callback: Optional[Callable[[Any, Mapping[str, Any]], Any]]
+    update_callback: Optional[Callable[[Any, Any, Mapping[str, Any]], None]]
+    schema: Mapping[str, Any]
+    plugin: str
+
+
 @dataclass(eq=False)
 class Route:
     """A registered route: its full WordPress pattern and its endpoints by method."""
@@ -185,6 +207,7 @@ class Route:
     by_method: dict[str, Endpoint] = field(default_factory=dict)
     regex: Optional[re.Pattern[str]] = None
     reparse: bool = False  # values are read with the whole regex (unnamed groups)
+    fields: tuple[RestField, ...] = ()  # the resource's additional fields (register_rest_field)
 
     @property
     def methods(self) -> list[str]:
@@ -224,6 +247,8 @@ class RouteRegistry:
         self.namespaces: list[str] = []
         self._adapter: Any = None
         self._plugin: Optional[str] = None  # whose registration hook is running
+        self._fields: list[RestField] = []
+        self._field_problems: list[RegistrationProblem] = []
 
     # -- registration phase ------------------------------------------------
 
@@ -273,6 +298,53 @@ class RouteRegistry:
         self._add(self._plugin, namespace, route, endpoints, override=override,
                   schema=schema, show_in_index=show_in_index)
 
+    def register_rest_field(
+        self,
+        resource: Union[str, Sequence[str]],
+        attribute: str,
+        args: Mapping[str, Any],
+    ) -> None:
+        """Add ``attribute`` to a resource, WordPress's ``register_rest_field``, from
+        inside ``learnomy_register_routes``.
+
+        The core adds it to the resource schema of every route whose schema is titled
+        ``resource`` (OPTIONS and the OpenAPI document show it), and, when it has an
+        ``update_callback``, makes it an optional argument of those routes' POST, PUT
+        and PATCH endpoints, validated by ``schema``. The routes' callbacks answer it
+        with :func:`learnomy_core.fields.add_additional_fields` and write it with
+        :func:`learnomy_core.fields.update_additional_fields`.
+
+        :param resource: a resource schema's title, or a list of them.
+        :param attribute: the key the resource answers it under.
+        :param args: ``get_callback(request, item) -> value``, optional
+            ``update_callback(request, value, item)`` and ``schema`` (a JSON schema).
+        :raises RegistryClosed: outside the registration hook. A resource no route
+            answers, an attribute the resource already has, or a bad ``args`` is
+            reported when the registry freezes (:class:`RegistrationError`).
+        """
+        if self._plugin is None or self._frozen:
+            raise RegistryClosed(
+                "register_rest_field() can only be called inside the "
+                "learnomy_register_routes hook; the registry is read-only afterwards."
+            )
+        get_callback, update_callback = args.get("get_callback"), args.get("update_callback")
+        schema = args.get("schema") or {}
+        for name in [resource] if isinstance(resource, str) else list(resource):
+            field = RestField(str(name), str(attribute), get_callback, update_callback, dict(schema), self._plugin)
+            complaints = []
+            unknown = set(args) - {"get_callback", "update_callback", "schema"}
+            if unknown:
+                complaints.append(f"unknown key(s) {sorted(unknown)}")
+            for key in ("get_callback", "update_callback"):
+                if args.get(key) is not None and not callable(args[key]):
+                    complaints.append(f"{key!r} must be callable")
+            if not isinstance(schema, Mapping):
+                complaints.append("'schema' must be a JSON schema mapping")
+            if complaints:
+                self._field_problems += [_field_problem(field, c) for c in complaints]
+            else:
+                self._fields.append(field)
+
     def _check_open(self) -> None:
         if self._frozen:
             raise RegistryClosed("The route registry is frozen; register routes in the hook.")
@@ -312,6 +384,9 @@ class RouteRegistry:
             self._apply(reg, routes, owners, problems)
         rules, converters = self._rules(routes, problems)
         problems += _overlaps(list(routes.values()))
+        problems += self._field_problems
+        if self._fields:
+            problems += _attach_fields(self._fields, routes)
         if problems:
             raise RegistrationError(problems)
         namespaces: list[str] = []
@@ -575,6 +650,72 @@ def _sensitivity(value: Any, args: Mapping[str, Any]) -> Optional[Sensitivity]:
     if missing:
         raise ValueError(f"'accounts' names {missing}, which are not among the endpoint's args")
     return Sensitivity(per, tuple(accounts))
+
+
+_WRITES = frozenset(("POST", "PUT", "PATCH"))
+
+
+def _field_problem(field: RestField, message: str) -> RegistrationProblem:
+    """A problem with a field, named ``/resource#attribute``."""
+    return RegistrationProblem(field.plugin, field.resource, f"#{field.attribute}", message)
+
+
+def _attach_fields(fields: list[RestField], routes: dict[str, Route]) -> list[RegistrationProblem]:
+    """Give each route whose resource schema is titled as a field's resource that field:
+    in its schema, and as an argument of its write endpoints when the field can be
+    written. A field whose resource no route answers is refused: a misspelt title
+    would otherwise add nothing, silently (WordPress ignores it)."""
+    problems: list[RegistrationProblem] = []
+    by_title: dict[str, list[Route]] = {}
+    properties: dict[int, Mapping[str, Any]] = {}
+    for route in routes.values():
+        if route.schema is not None:
+            built = route.schema()
+            by_title.setdefault(str(built.get("title")), []).append(route)
+            properties[id(route)] = built.get("properties") or {}
+    for field in fields:
+        answering = by_title.get(field.resource)
+        if not answering:
+            problems.append(_field_problem(field, f"no route answers the resource {field.resource!r}"))
+            continue
+        for route in answering:
+            taken = set(properties[id(route)]) | {f.attribute for f in route.fields}
+            if field.attribute in taken:
+                problems.append(_field_problem(
+                    field, f"{route.pattern} already answers {field.attribute!r}"))
+                continue
+            route.fields += (field,)
+            if field.update_callback is not None:
+                problems += _add_argument(route, field)
+    for route in {id(r): r for rs in by_title.values() for r in rs if r.fields}.values():
+        route.schema = _with_fields(route.schema, route.fields)  # type: ignore[arg-type]
+    return problems
+
+
+def _add_argument(route: Route, field: RestField) -> list[RegistrationProblem]:
+    """Make ``field`` an optional argument of ``route``'s write endpoints."""
+    arg = {k: v for k, v in field.schema.items() if k not in ("context", "readonly", "required")}
+    replaced: dict[int, Endpoint] = {}
+    for endpoint in route.endpoints:
+        if not set(endpoint.methods) & _WRITES:
+            continue
+        if field.attribute in endpoint.args:
+            return [_field_problem(field, f"{route.pattern} already takes an argument {field.attribute!r}")]
+        replaced[id(endpoint)] = replace(endpoint, args={**endpoint.args, field.attribute: arg})
+    route.endpoints = [replaced.get(id(e), e) for e in route.endpoints]
+    route.by_method = {m: replaced.get(id(e), e) for m, e in route.by_method.items()}
+    return []
+
+
+def _with_fields(schema: Callable[[], dict[str, Any]],
+                 fields: tuple[RestField, ...]) -> Callable[[], dict[str, Any]]:
+    """``schema`` with each field among its properties (answered in the view and edit
+    contexts unless its schema says; never required: a route may not answer it)."""
+    def built() -> dict[str, Any]:
+        resource = schema()
+        added = {f.attribute: {"context": ["view", "edit"], **f.schema} for f in fields}
+        return {**resource, "properties": {**(resource.get("properties") or {}), **added}}
+    return built
 
 
 def _overlaps(routes: list[Route]) -> list[RegistrationProblem]:

@@ -23,6 +23,7 @@ from learnomy_core import ADMIN, CREATABLE, EDITABLE, INSTRUCTOR, READABLE, Rest
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InsufficientBalance, NotFound, OrderStateConflict, WithdrawalPending
 from learnomy_core.events import emit
+from learnomy_core.fields import add_additional_fields, update_additional_fields
 from learnomy_core.openapi.schemas import ID, INT, NUM, STR, TIME, array_of, map_of, nullable, obj
 from learnomy_core.permissions import Policy
 from learnomy_core.storage import insert_ignore
@@ -177,8 +178,12 @@ def summary(request: RestRequest) -> Any:
 
 # -- commission settings --------------------------------------------------------------
 
+# Other plugins add attributes to this resource (register_rest_field on
+# "commission-settings": Pro's instructor_overrides); their updates run in this
+# request's transaction, so a refused one leaves the commissions unchanged too.
+
 def get_settings(request: RestRequest) -> Any:
-    return commissions(request)
+    return add_additional_fields(request, commissions(request))
 
 
 def put_settings(request: RestRequest) -> Any:
@@ -186,7 +191,9 @@ def put_settings(request: RestRequest) -> Any:
                                              "course_overrides") if k in request.params}
     if "minimum_withdrawal" in values:
         values["minimum_withdrawal"] = {k.upper(): v for k, v in values["minimum_withdrawal"].items()}
-    return request.app.settings.update(request.db, {"commissions": values})["commissions"]
+    item = request.app.settings.update(request.db, {"commissions": values})["commissions"]
+    update_additional_fields(request, item)
+    return add_additional_fields(request, item)
 
 
 # -- withdrawal method ------------------------------------------------------------------
@@ -327,8 +334,8 @@ SUMMARY_SCHEMA = route_schema("earnings-summary", {
     "withdrawn": INT, "withdrawal_pending": INT})
 SETTINGS_SCHEMA = route_schema("commission-settings", {
     "instructor_rate": NUM, "holding_days": INT, "minimum_withdrawal": map_of(INT),
-    "course_overrides": array_of(obj({"course_id": INT, "instructor_rate": NUM}))},
-    additional=True)  # Pro adds its own keys (instructor_overrides)
+    "course_overrides": array_of(obj({"course_id": INT, "instructor_rate": NUM}))})
+# Plugins add attributes with registry.register_rest_field("commission-settings", ...).
 _MASKED = {"type": "object", "additionalProperties": STR}
 METHOD_TYPES = ["bank_transfer", "paypal", "other"]
 WITHDRAWAL_SCHEMA = route_schema("withdrawal", {
