@@ -327,23 +327,24 @@ class RouteRegistry:
                 "register_rest_field() can only be called inside the "
                 "learnomy_register_routes hook; the registry is read-only afterwards."
             )
-        get_callback, update_callback = args.get("get_callback"), args.get("update_callback")
+        complaints = []
+        unknown = set(args) - {"get_callback", "update_callback", "schema"}
+        if unknown:
+            complaints.append(f"unknown key(s) {sorted(unknown)}")
+        for key in ("get_callback", "update_callback"):
+            if args.get(key) is not None and not callable(args[key]):
+                complaints.append(f"{key!r} must be callable")
         schema = args.get("schema") or {}
+        if not isinstance(schema, Mapping):
+            complaints.append("'schema' must be a JSON schema mapping")
+            schema = {}
         for name in [resource] if isinstance(resource, str) else list(resource):
-            field = RestField(str(name), str(attribute), get_callback, update_callback, dict(schema), self._plugin)
-            complaints = []
-            unknown = set(args) - {"get_callback", "update_callback", "schema"}
-            if unknown:
-                complaints.append(f"unknown key(s) {sorted(unknown)}")
-            for key in ("get_callback", "update_callback"):
-                if args.get(key) is not None and not callable(args[key]):
-                    complaints.append(f"{key!r} must be callable")
-            if not isinstance(schema, Mapping):
-                complaints.append("'schema' must be a JSON schema mapping")
-            if complaints:
-                self._field_problems += [_field_problem(field, c) for c in complaints]
+            added = RestField(str(name), str(attribute), args.get("get_callback"), args.get("update_callback"),
+                              dict(schema), self._plugin)
+            if complaints:  # reported at freeze(), with every other problem
+                self._field_problems += [_field_problem(added, c) for c in complaints]
             else:
-                self._fields.append(field)
+                self._fields.append(added)
 
     def _check_open(self) -> None:
         if self._frozen:

@@ -108,12 +108,24 @@ def test_a_read_only_field_is_no_argument() -> None:
     (lambda r: r.register_rest_field("gizmo", "color", {"schema": COLOR, "get": len}), "unknown key(s) ['get']"),
     (lambda r: r.register_rest_field("gizmo", "color", {"update_callback": "store"}),
      "'update_callback' must be callable"),
+    (lambda r: r.register_rest_field("gizmo", "color", {"schema": "string"}), "'schema' must be a JSON schema"),
 ])
 def test_bad_fields_are_refused_at_freeze(fields: Callable[[RouteRegistry], None], message: str) -> None:
     with pytest.raises(RegistrationError) as caught:
         frozen(fields)
     assert [p.plugin for p in caught.value.problems] == ["paint"]
     assert message in caught.value.problems[0].message
+
+
+def test_a_field_may_join_several_resources() -> None:
+    def both(registry: RouteRegistry) -> None:
+        registry.register_rest_route("gizmo/v1", "/gadget", {
+            "methods": "PUT", "callback": put_gizmo, "permission_callback": ADMIN},
+            schema=route_schema("gadget", {"size": {"type": "integer"}}))
+        registry.register_rest_field(["gizmo", "gadget"], "color", {"update_callback": store_color, "schema": COLOR})
+
+    routes = frozen(both).routes
+    assert all("color" in routes[f"/gizmo/v1/{name}"].by_method["PUT"].args for name in ("gizmo", "gadget"))
 
 
 def test_fields_are_registered_only_in_the_hook() -> None:
