@@ -11,7 +11,7 @@ notifications and preferences, mail jobs to its address, applications to teach,
 payout details, co-instructor links, the text of reviews (their ratings stay in
 the course's figures). Plugins drop their own in the same transaction, on the
 ``user.deleted`` event (communication blanks the person's fields in webhook
-deliveries not yet made).
+deliveries, made or not).
 """
 
 from __future__ import annotations
