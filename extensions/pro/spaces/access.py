@@ -174,11 +174,11 @@ def course_memberships(request: RestRequest, user_id: int) -> list[Any]:
     that makes them a member (``space_id``, ``enrollment_id``), by space."""
     spaces = tables(request)("pro_spaces")
     enrollments, live = _member_enrollments(request)
-    return request.db.execute(
+    return list(request.db.execute(
         sa.select(spaces.c.id.label("space_id"), sa.func.min(enrollments.c.id).label("enrollment_id"))
         .join(enrollments, enrollments.c.course_id == spaces.c.course_id)
         .where(spaces.c.type == "course", enrollments.c.user_id == user_id, live)
-        .group_by(spaces.c.id).order_by(spaces.c.id)).all()
+        .group_by(spaces.c.id).order_by(spaces.c.id)))
 
 
 def memberships(request: RestRequest, rows: list[Any]) -> set[int]:
