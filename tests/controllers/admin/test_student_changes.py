@@ -8,6 +8,7 @@ import hashlib
 import json
 from types import SimpleNamespace
 from typing import Any, Callable
+from unittest import mock
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from learnomy_core.mail import send_mail
 from learnomy_core.jobs import run_due_jobs
 from tests.conftest import PASSWORD, bearer, login, recorded_statements, user
 from tests.controllers.admin.conftest import API, STUDENTS
+from tests.plugins import acme
 from tests.racing import race
 
 ME = f"{API}/me"
@@ -132,6 +134,62 @@ def test_two_administrators_removing_each_other_at_once_leave_one(
     admins = [row for row in left if row is not None and row.blocked != "1"
               and app.identity.store.from_row(row).is_admin]
     assert len(admins) == 1
+
+
+def _meanwhile(monkeypatch: pytest.MonkeyPatch, *calls: Callable[[], Any]) -> list[Any]:
+    """Run ``calls`` (other requests, each committed) when the next request is
+    about to take an account's lock: what it read before that is then stale."""
+    from learnomy_core.identity.users import UserStore
+
+    real, answers, started = UserStore.lock, [], []
+
+    def lock(self: Any, db: Any, user_id: int) -> bool:
+        if not started:  # once: the calls take locks too
+            started.append(True)
+            answers.extend(call() for call in calls)
+        return real(self, db, user_id)
+
+    monkeypatch.setattr(UserStore, "lock", lock)
+    return answers
+
+
+VOUCHED = user(999, "manage_options")  # an administrator the test plugin vouches for, no account
+
+
+@pytest.mark.parametrize("case", ["block", "demote", "delete"])
+def test_a_change_is_decided_from_the_account_as_it_is_under_its_lock(
+        make_app: Callable[..., LearnomyApp], app: LearnomyApp, client: Client, people: Any,
+        monkeypatch: pytest.MonkeyPatch, case: str) -> None:
+    """The account is read under its lock, so a change committed while the request
+    waited for it counts: blocking an account unblocked meanwhile blocks it (an
+    earlier read said "blocked already"); demoting one made the last administrator
+    meanwhile is refused; deleting one deleted meanwhile finds nothing."""
+    ann, admin = f"{STUDENTS}/{people.ids['ann']}", f"{STUDENTS}/{people.ids['admin']}"
+    other = Client(make_app())
+    if case == "block":
+        assert client.patch(ann, json={"status": "blocked"}, headers=VOUCHED).status_code == 200
+        answers = _meanwhile(monkeypatch, lambda: other.patch(ann, json={"status": "active"}, headers=VOUCHED))
+        response = client.patch(ann, json={"status": "blocked"}, headers=VOUCHED)
+        assert response.status_code == 200 and response.json["data"]["status"] == "blocked"
+    elif case == "demote":
+        answers = _meanwhile(monkeypatch,
+                             lambda: other.patch(ann, json={"role": "administrator"}, headers=VOUCHED),
+                             lambda: other.patch(admin, json={"role": "lrn_student"}, headers=VOUCHED))
+        response = client.patch(ann, json={"role": "lrn_student"}, headers=VOUCHED)
+        assert response.status_code == 409 and response.json["error"]["code"] == "learnomy_last_administrator"
+    else:
+        answers = _meanwhile(monkeypatch, lambda: other.delete(ann, headers=VOUCHED))
+        response = client.delete(ann, headers=VOUCHED)
+        assert response.status_code == 404
+        assert [data for event, data in acme.EVENTS if event == "user.deleted"] == [
+            {"id": people.ids["ann"], "deleted_at": mock.ANY}]
+    assert [a.status_code for a in answers] == [200] * len(answers)
+    with app.storage.engine.connect() as db:
+        row = app.identity.store.get(db, people.ids["ann"])
+    if case == "block":
+        assert row.blocked == "1"
+    elif case == "demote":
+        assert app.identity.store.from_row(row).roles == ["administrator"]
 
 
 # -- roles --------------------------------------------------------------------------
