@@ -3,6 +3,7 @@ changed without a migration (or the reverse) fails here."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 from datetime import datetime, timedelta, timezone
@@ -204,4 +205,35 @@ def test_sessions_open_before_core_0005_keep_working(tmp_path: Path) -> None:
     client = Client(app)
     assert client.get("/wp-json/learnomy/v1/me", headers=bearer(token)).status_code == 200
     assert client.get("/wp-json/learnomy/v1/me", headers=bearer(login(client, "ann"))).status_code == 200
+    app.storage.dispose()
+
+
+def test_webhook_deliveries_stored_before_are_indexed_by_the_people_they_hold(tmp_path: Path) -> None:
+    """So that deleting an account finds them too (communication_0002)."""
+    from learnomy_core import create_app
+    from tests.conftest import FREE
+
+    app = create_app(plugins=FREE, database_url=f"sqlite:///{tmp_path / 'old.sqlite'}")
+    locations = app.migration_locations()
+    app.storage.upgrade(locations, "communication_0001")
+    old = sa.table("wp_lrn_webhook_deliveries", *(sa.column(c) for c in (
+        "id", "webhook_id", "event", "message_id", "body", "attempt", "status", "created_at")))
+    bodies = {
+        1: {"type": "review.created", "data": {"id": 8, "user_id": 7, "content": "Mine."}},
+        2: {"type": "enrollment.created", "data": {"id": 40, "user_id": 7, "course_id": 12}},  # nothing personal
+        3: {"type": "acme.people", "data": {"people": [{"id": 5, "email": "e@example.org"}, {"id": 6, "name": None}]}},
+    }
+    with app.storage.engine.begin() as db:
+        for delivery_id, body in bodies.items():
+            db.execute(old.insert().values(id=delivery_id, webhook_id=1, event=body["type"], message_id=f"m{delivery_id}",
+                                           body=json.dumps(body), attempt=1, status="succeeded",
+                                           created_at=datetime(2026, 1, 1)))
+        db.execute(old.insert().values(id=4, webhook_id=1, event="x", message_id="m4", body="not json", attempt=0,
+                                       status="pending", created_at=datetime(2026, 1, 1)))
+
+    app.storage.upgrade(locations)
+
+    about = app.storage.metadata.tables["wp_lrn_webhook_delivery_people"]
+    with app.storage.engine.connect() as db:
+        assert sorted((r.user_id, r.delivery_id) for r in db.execute(about.select())) == [(5, 3), (7, 1)]
     app.storage.dispose()

@@ -11,7 +11,7 @@ notifications and preferences, mail jobs to its address, applications to teach,
 payout details, co-instructor links, the text of reviews (their ratings stay in
 the course's figures). Plugins drop their own in the same transaction, on the
 ``user.deleted`` event (communication blanks the person's fields in webhook
-deliveries not yet made).
+deliveries, made or not).
 """
 
 from __future__ import annotations
@@ -199,6 +199,26 @@ def _load(request: RestRequest) -> Any:
     return row
 
 
+def _load_to_change(request: RestRequest) -> Any:
+    """The account the path names, held and read as it is now, to decide a change from.
+
+    Locks are taken in one order: the account's row (a role change queues behind
+    an approval to teach adding its role, and the other way round), then the
+    administrators' lock (:func:`guard_administrators`), then the account's meta
+    with the locking read. Its meta is locked only under the administrators' lock,
+    as the other administrators' meta are read there: a change waiting for that
+    lock holds nothing another one may need.
+    """
+    store = request.app.identity.store
+    if not store.lock(request.db, request.params["id"]):
+        raise NotFound("No account has this id.")
+    lock_name(request.db, request.app.tables["options"], "administrators")
+    row = store.get(request.db, request.params["id"], lock=True)
+    if row is None:
+        raise NotFound("No account has this id.")
+    return row
+
+
 def detail(request: RestRequest, row: Any) -> dict[str, Any]:
     """The Admin student with its enrollments, progress, orders and certificates
     (each in its resource's fields): a constant number of queries, whatever the
@@ -328,16 +348,15 @@ def _role_problem(request: RestRequest, role: str) -> Optional[InvalidParams]:
 def update_student(request: RestRequest) -> Any:
     params = request.params
     identity = request.app.identity
-    row = _load(request)
+    # Locked before any write, and read under the lock: whether this blocks, and
+    # whether it demotes an administrator, are decided from the account as it is
+    # now, not as it was before a change that committed while this one waited.
+    row = _load_to_change(request)
     role = params.get("role")
     if role is not None:
         problem = _role_problem(request, role)
         if problem is not None:
             raise problem
-    # The account's row first, before any write: a role change queues behind an
-    # approval to teach adding its role (and the other way round), and locks are
-    # taken in one order (the account, then the administrators' lock).
-    identity.store.lock(request.db, int(row.ID))
     blocking = params.get("status") == "blocked" and row.blocked != "1"
     demoting = role is not None and "manage_options" not in identity.roles.caps[role]
     if blocking:
@@ -364,8 +383,10 @@ def _refuse_deletion(request: RestRequest, user_id: int) -> None:
     if db.execute(sa.select(courses.c.id).where(courses.c.author_id == user_id).limit(1)).first():
         raise Conflict("This account owns courses: give them to another instructor first.",
                        code="learnomy_owns_courses")
-    if db.execute(sa.select(subscriptions.c.id).where(
-            subscriptions.c.user_id == user_id, subscriptions.c.status.in_(LIVE_SUBSCRIPTIONS)).limit(1)).first():
+    # A locking read (the account's subscriptions, by their index): it sees one
+    # that started since this transaction's first read.
+    if lock_rows(db, sa.select(subscriptions.c.id).where(
+            subscriptions.c.user_id == user_id, subscriptions.c.status.in_(LIVE_SUBSCRIPTIONS)).limit(1)):
         raise Conflict("This account has a running subscription: cancel it first.",
                        code="learnomy_subscription_running")
 
@@ -408,7 +429,10 @@ def _drop_mail_to(request: RestRequest, address: str) -> None:
 
 
 def delete_student(request: RestRequest) -> Any:
-    row = _load(request)
+    # Held and read under the lock, as a change is: two deletions queue (the
+    # second finds nothing), and whether it is an administrator's account, and
+    # the address its mail went to, are what they are now.
+    row = _load_to_change(request)
     guard_administrators(request, row, "delete")
     user_id = int(row.ID)
     _refuse_deletion(request, user_id)

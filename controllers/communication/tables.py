@@ -79,6 +79,14 @@ def declare_tables(metadata: sa.MetaData, prefix: str) -> None:
         sa.Column("next_attempt_at", sa.DateTime, nullable=True),
     )
     sa.Index(f"{deliveries.name}_webhook", deliveries.c.webhook_id, deliveries.c.id)
+    # The people a delivery's payload is about (an index of its body): a deleted
+    # account's deliveries are found by its id, whatever the outbox holds.
+    people = table(
+        "webhook_delivery_people",
+        sa.Column("user_id", ID, primary_key=True, autoincrement=False),
+        sa.Column("delivery_id", ID, primary_key=True, autoincrement=False),
+    )
+    sa.Index(f"{people.name}_delivery", people.c.delivery_id)
     attempts = table(
         "webhook_attempts",
         sa.Column("id", ID, primary_key=True, autoincrement=True),

@@ -24,7 +24,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -165,6 +165,10 @@ def _tables(app: Any) -> tuple[sa.Table, sa.Table, sa.Table]:
     return t["lrn_webhooks"], t["lrn_webhook_deliveries"], t["lrn_webhook_attempts"]
 
 
+def _people_table(app: Any) -> sa.Table:
+    return app.tables["lrn_webhook_delivery_people"]
+
+
 def settings_groups() -> dict[str, dict[str, Any]]:
     return {"webhooks": {"type": "object", "properties": {
         "allowed_hosts": {"type": "array", "items": {"type": "string", "maxLength": 255}, "default": [],
@@ -188,13 +192,18 @@ def _queue(db: Connection, delivery_id: int, attempt: int, run_at: Optional[date
     enqueue(db, DELIVER_JOB, {"delivery_id": delivery_id, "attempt": attempt}, run_at=run_at)
 
 
-def _record(db: Connection, app: Any, webhook: Any, event: str, body: bytes,
+def _record(db: Connection, app: Any, webhook: Any, event: str, body: bytes, about: Iterable[int],
             message_id: Optional[str] = None) -> int:
+    """Write a delivery of ``body`` to the outbox, with the people it is ``about``
+    (:func:`people`), and queue it if the endpoint is active."""
     _, deliveries, _ = _tables(app)
     delivery_id = inserted_id(db.execute(sa.insert(deliveries).values(
         webhook_id=webhook.id, event=event, message_id=message_id or f"msg_{secrets.token_hex(12)}",
         body=body.decode(), attempt=0, status="pending", created_at=now(),
         next_attempt_at=now() if webhook.status == "active" else None)))
+    rows = [{"user_id": user_id, "delivery_id": delivery_id} for user_id in sorted(about)]
+    if rows:
+        db.execute(sa.insert(_people_table(app)), rows)
     if webhook.status == "active":
         _queue(db, delivery_id, 0)
     return delivery_id
@@ -208,9 +217,9 @@ def on_event(request: RestRequest, event: str, data: Any) -> None:
     subscribed = [r for r in rows if event in (r.events or []) or "*" in (r.events or [])]
     if not subscribed:
         return
-    body = _body(event, data)
+    body, about = _body(event, data), people(data)
     for row in subscribed:
-        _record(request.db, request.app, row, event, body)
+        _record(request.db, request.app, row, event, body, about)
 
 
 # -- a deleted account ------------------------------------------------------------------
@@ -225,33 +234,55 @@ AUTHORED_KEYS = ("content", "message", "text")
 
 
 def redact_person(db: Connection, app: Any, user_id: int) -> int:
-    """Blank a deleted account's personal data in the deliveries not yet made;
+    """Blank a deleted account's personal data in every delivery, made or not;
     how many changed.
 
     An undelivered event still goes out (an integrator keeping accounts needs
     ``order.completed`` all the same, and at-least-once delivery promises it),
-    but as the records it describes now are: anonymised. In its ``data``, every
-    object that is the person's (a user object with their ``id``, or anything
-    whose ``user_id``, ``author_id``, ``student_id`` or ``instructor_id`` is
-    theirs) has its identifying fields (:data:`IDENTITY_KEYS`) and the texts
-    they wrote (:data:`AUTHORED_KEYS`) set to ``null``; ids stay, as they stay
-    on the learning records, leading nowhere. The key is kept, so the payload
-    keeps its shape; ``webhook-id`` stays, so a receiver that got it already
-    still deduplicates. Deliveries already made are the receiver's: their log
-    here is left as it was sent.
+    but as the records it describes now are: anonymised. A delivery made goes
+    out so again if it is redelivered, and its log here keeps nothing of the
+    person either. In its ``data``, every object that is the person's (a user
+    object with their ``id``, or anything whose ``user_id``, ``author_id``,
+    ``student_id`` or ``instructor_id`` is theirs) has its identifying fields
+    (:data:`IDENTITY_KEYS`) and the texts they wrote (:data:`AUTHORED_KEYS`) set
+    to ``null``; ids stay, as they stay on the learning records, leading
+    nowhere. The key is kept, so the payload keeps its shape; ``webhook-id``
+    stays, so a receiver that got it already still deduplicates. An attempt
+    running meanwhile sends what it read before.
+
+    The deliveries are found by the people they were recorded about
+    (:func:`people`), one index range however large the outbox; their index
+    rows go with the account.
     """
     _, deliveries, _ = _tables(app)
-    # Compact JSON: an id of the person is ``:7,`` or ``:7}`` somewhere in the body.
-    mentions = sa.or_(deliveries.c.body.like(f"%:{user_id},%"), deliveries.c.body.like(f"%:{user_id}}}%"))
+    about = _people_table(app)
     changed = 0
-    for row in db.execute(sa.select(deliveries.c.id, deliveries.c.body).where(
-            deliveries.c.status == "pending", mentions)).all():
+    for row in db.execute(sa.select(deliveries.c.id, deliveries.c.body)
+                          .join(about, about.c.delivery_id == deliveries.c.id)
+                          .where(about.c.user_id == user_id).order_by(deliveries.c.id)).all():
         body = json.loads(row.body)
         if isinstance(body, dict) and _redact(body.get("data"), user_id):
-            db.execute(sa.update(deliveries).where(deliveries.c.id == row.id, deliveries.c.status == "pending")
-                       .values(body=dumps(body).decode()))
+            db.execute(sa.update(deliveries).where(deliveries.c.id == row.id).values(body=dumps(body).decode()))
             changed += 1
+    db.execute(sa.delete(about).where(about.c.user_id == user_id))
     return changed
+
+
+def people(value: Any) -> set[int]:
+    """The ids of the people whose personal data ``value`` holds, at any depth:
+    the owners (:func:`_owners`) of every object with a personal field set, the
+    ones :func:`_redact` would blank."""
+    found: set[int] = set()
+    if isinstance(value, list):
+        for item in value:
+            found |= people(item)
+    elif isinstance(value, dict):
+        if any(value.get(key) is not None for key in (*IDENTITY_KEYS, *AUTHORED_KEYS)):
+            # Within the ids' column type: anything else names no account.
+            found |= {user_id for user_id in _owners(value) if 0 < user_id < 2**63}
+        for item in value.values():
+            found |= people(item)
+    return found
 
 
 def _redact(value: Any, user_id: int) -> bool:
@@ -261,9 +292,7 @@ def _redact(value: Any, user_id: int) -> bool:
         for item in value:
             changed = _redact(item, user_id) or changed
     elif isinstance(value, dict):
-        theirs = any(_is(value.get(key), user_id) for key in PERSON_KEYS) or (
-            _is(value.get("id"), user_id) and any(key in value for key in IDENTITY_KEYS))
-        if theirs:
+        if user_id in _owners(value):
             for key in (*IDENTITY_KEYS, *AUTHORED_KEYS):
                 if value.get(key) is not None:
                     value[key] = None
@@ -273,8 +302,13 @@ def _redact(value: Any, user_id: int) -> bool:
     return changed
 
 
-def _is(value: Any, user_id: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value == user_id
+def _owners(value: dict[str, Any]) -> set[int]:
+    """Whose an object is: the ids under :data:`PERSON_KEYS`, and its own ``id``
+    when it is a user object (it has one of :data:`IDENTITY_KEYS`)."""
+    ids = [value.get(key) for key in PERSON_KEYS]
+    if any(key in value for key in IDENTITY_KEYS):
+        ids.append(value.get("id"))
+    return {i for i in ids if isinstance(i, int) and not isinstance(i, bool)}
 
 
 # -- delivering -------------------------------------------------------------------------
@@ -500,6 +534,8 @@ def delete_webhook(request: RestRequest) -> Any:
     webhooks, deliveries, attempts = _tables(request.app)
     ids = sa.select(deliveries.c.id).where(deliveries.c.webhook_id == row.id).scalar_subquery()
     request.db.execute(sa.delete(attempts).where(attempts.c.delivery_id.in_(ids)))
+    about = _people_table(request.app)
+    request.db.execute(sa.delete(about).where(about.c.delivery_id.in_(ids)))
     request.db.execute(sa.delete(deliveries).where(deliveries.c.webhook_id == row.id))
     request.db.execute(sa.delete(webhooks).where(webhooks.c.id == row.id))
     return deleted(resource(row))
@@ -535,7 +571,9 @@ def redeliver(request: RestRequest) -> Any:
         raise NotFound("Delivery not found.")
     if row.status == "disabled":
         raise WebhookDisabled()
-    new_id = _record(request.db, request.app, row, old.event, old.body.encode(), message_id=old.message_id)
+    body = json.loads(old.body)
+    new_id = _record(request.db, request.app, row, old.event, old.body.encode(),
+                     people(body.get("data") if isinstance(body, dict) else None), message_id=old.message_id)
     fresh = request.db.execute(sa.select(deliveries).where(deliveries.c.id == new_id)).one()
     return ok(delivery_resource(fresh), status=202)
 

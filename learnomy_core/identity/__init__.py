@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..errors import AccountBlocked, ApiError, InvalidCredentials, RateLimited, Unavailable
+from ..locks import lock_rows
 from ..options import get_options
 from ..registry import Sensitivity
 from ..request import RestRequest
@@ -263,9 +264,11 @@ class Identity:
         that name it. Records other areas keep are theirs to anonymise, in the
         same transaction."""
         store = self.store
-        names = db.execute(sa.select(store.users.c.user_login, store.users.c.user_email)
-                           .where(store.users.c.ID == user_id)).first()
-        self.forget_rate_limits(db, user_id, list(names or ()))
+        # A locking read: the names as they are now (a plain read on MySQL could
+        # see them from before a change committed while this transaction ran).
+        names = lock_rows(db, sa.select(store.users.c.user_login, store.users.c.user_email)
+                          .where(store.users.c.ID == user_id))
+        self.forget_rate_limits(db, user_id, list(names[0]) if names else [])
         self.tokens.invalidate_user(db, user_id)
         for table in (self.tokens.refresh_tokens, self.tokens.sessions, self.api_keys.table):
             db.execute(sa.delete(table).where(table.c.user_id == user_id))

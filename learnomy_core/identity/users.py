@@ -157,16 +157,17 @@ class UserStore:
 
     # -- meta --------------------------------------------------------------
 
-    def meta_value(self, user_id_column: Any, key: str) -> sa.ScalarSelect[Any]:
-        """A scalar subquery for one meta value (to load a user in one query)."""
+    def meta_value(self, user_id_column: Any, key: str, *, locking: bool = False) -> sa.ScalarSelect[Any]:
+        """A scalar subquery for one meta value (to load a user in one query);
+        with ``locking``, a locking read (see :meth:`get`)."""
         meta = self.usermeta
-        return (
+        query = (
             sa.select(meta.c.meta_value)
             .where(meta.c.user_id == user_id_column, meta.c.meta_key == key)
             .order_by(meta.c.umeta_id)
             .limit(1)
-            .scalar_subquery()
         )
+        return (query.with_for_update() if locking else query).scalar_subquery()
 
     def get_meta(self, db: Connection, user_id: int, key: str) -> Optional[str]:
         meta = self.usermeta
@@ -192,14 +193,15 @@ class UserStore:
 
     # -- users -------------------------------------------------------------
 
-    def select(self) -> sa.Select:
-        """Users with their capabilities, token version and block flag, one query."""
+    def select(self, *, locking: bool = False) -> sa.Select:
+        """Users with their capabilities, token version and block flag, one query
+        (with ``locking``, the meta read by locking reads: see :meth:`get`)."""
         users = self.users
         return sa.select(
             users,
-            self.meta_value(users.c.ID, self.caps_key).label("caps_meta"),
-            self.meta_value(users.c.ID, self.TOKEN_VERSION).label("token_version"),
-            self.meta_value(users.c.ID, self.BLOCKED).label("blocked"),
+            self.meta_value(users.c.ID, self.caps_key, locking=locking).label("caps_meta"),
+            self.meta_value(users.c.ID, self.TOKEN_VERSION, locking=locking).label("token_version"),
+            self.meta_value(users.c.ID, self.BLOCKED, locking=locking).label("blocked"),
         )
 
     def from_row(self, row: Any) -> User:
@@ -212,9 +214,20 @@ class UserStore:
             roles=roles, caps=caps, url=row.user_url, nicename=row.user_nicename, granted=granted,
         )
 
-    def get(self, db: Connection, user_id: int) -> Optional[Any]:
-        """The user row (with meta columns) by id."""
-        return db.execute(self.select().where(self.users.c.ID == user_id)).first()
+    def get(self, db: Connection, user_id: int, *, lock: bool = False) -> Optional[Any]:
+        """The user row (with meta columns) by id.
+
+        With ``lock``, the row is held first (:meth:`lock`) and then read as it
+        is now, to decide a change from: on MySQL a plain read sees the
+        transaction's snapshot, which may predate a change committed while this
+        one waited for the lock, and so would the meta subqueries of a locking
+        read of the row unless they lock too.
+        """
+        if not lock:
+            return db.execute(self.select().where(self.users.c.ID == user_id)).first()
+        if not self.lock(db, user_id):
+            return None
+        return lock_rows(db, self.select(locking=True).where(self.users.c.ID == user_id))[0]
 
     def find_login(self, db: Connection, login_or_email: str) -> Optional[Any]:
         """The user row a name means: :meth:`candidates`' first."""

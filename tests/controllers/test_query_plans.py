@@ -129,3 +129,51 @@ def test_the_student_search_walks_the_users_indexes(app: Any, client: Client, pe
                 scans += [f"{step['type']} {step.get('key')}" for step in plan
                           if str(step["table"]).endswith(users.name) and step["type"] in ("ALL", "index")]
     assert not scans, f"{search}: users read whole: {scans}\n" + "\n".join(s for s, _ in sent)
+
+
+def test_deleting_an_account_reads_its_webhook_deliveries_by_their_index(app: Any, client: Client, people) -> None:
+    """Redacting a deleted account's webhook payloads reads its deliveries through
+    the people index, never the whole outbox (both databases)."""
+    t, when = app.tables, datetime(2026, 1, 1)
+    deliveries, about = t["lrn_webhook_deliveries"], t["lrn_webhook_delivery_people"]
+    ann = people.ids["ann"]
+    with app.storage.engine.begin() as db:
+        db.execute(sa.insert(deliveries), [{
+            "id": 1_000 + i, "webhook_id": 1, "event": "acme.people", "message_id": f"msg_{i}", "attempt": 1,
+            "status": "succeeded", "created_at": when,
+            "body": f'{{"type":"acme.people","data":{{"id":{100_000 + i},"name":"Someone {i}"}}}}'}
+            for i in range(OTHERS)])
+        db.execute(sa.insert(deliveries).values(
+            id=1_000 + OTHERS, webhook_id=1, event="acme.people", message_id="msg_ann", attempt=1, status="succeeded",
+            created_at=when, body=f'{{"type":"acme.people","data":{{"id":{ann},"name":"Ann"}}}}'))
+        db.execute(sa.insert(about), [{"user_id": 100_000 + i, "delivery_id": 1_000 + i} for i in range(OTHERS)]
+                   + [{"user_id": ann, "delivery_id": 1_000 + OTHERS}])
+        for table in (deliveries, about):
+            db.exec_driver_sql(f"ANALYZE {'TABLE ' if db.dialect.name != 'sqlite' else ''}{table.name}")
+    sent: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and about.name in statement:
+            sent.append((statement, parameters))
+
+    sa.event.listen(app.storage.engine, "before_cursor_execute", record)
+    try:
+        answer = client.delete(f"{API}/admin/students/{ann}", headers=people["admin"])
+    finally:
+        sa.event.remove(app.storage.engine, "before_cursor_execute", record)
+    assert answer.status_code == 200, answer.json
+    with app.storage.engine.connect() as db:
+        assert '"name":null' in db.execute(sa.select(deliveries.c.body).where(
+            deliveries.c.message_id == "msg_ann")).scalar()
+    assert sent
+    scans = []
+    with app.storage.engine.connect() as db:
+        for statement, parameters in sent:
+            if db.dialect.name == "sqlite":
+                plan = [str(row[-1]) for row in db.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+                scans += [step for step in plan if step.startswith("SCAN ")]
+            else:
+                plan = db.exec_driver_sql("EXPLAIN " + statement, parameters).mappings().all()
+                scans += [f"{step['table']} {step['type']} {step.get('key')}" for step in plan
+                          if step["type"] in ("ALL", "index")]
+    assert not scans, "the outbox read whole: " + str(scans) + "\n" + "\n".join(s for s, _ in sent)

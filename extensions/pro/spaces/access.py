@@ -148,6 +148,8 @@ def member_counts(request: RestRequest, rows: list[Any]) -> dict[int, int]:
         return counts
     members = tables(request)("pro_space_members")
     enrollments, live = _member_enrollments(request)
+    # A deleted account's enrollments stay, anonymised; it belongs to no space.
+    users = request.app.tables["users"]
     # Both queries run even when one finds nothing: a page costs the same whatever it holds.
     explicit = [int(r.id) for r in rows if r.type != "course"]
     for space_id, count in request.db.execute(
@@ -160,10 +162,23 @@ def member_counts(request: RestRequest, rows: list[Any]) -> dict[int, int]:
             by_course.setdefault(int(r.course_id), []).append(int(r.id))
     for course_id, count in request.db.execute(
             sa.select(enrollments.c.course_id, sa.func.count(sa.distinct(enrollments.c.user_id)))
+            .join(users, users.c.ID == enrollments.c.user_id)
             .where(enrollments.c.course_id.in_(list(by_course)), live).group_by(enrollments.c.course_id)):
         for space_id in by_course[int(course_id)]:
             counts[space_id] = int(count)
     return counts
+
+
+def course_memberships(request: RestRequest, user_id: int) -> list[Any]:
+    """The course-linked spaces ``user_id`` belongs to, each with the enrollment
+    that makes them a member (``space_id``, ``enrollment_id``), by space."""
+    spaces = tables(request)("pro_spaces")
+    enrollments, live = _member_enrollments(request)
+    return list(request.db.execute(
+        sa.select(spaces.c.id.label("space_id"), sa.func.min(enrollments.c.id).label("enrollment_id"))
+        .join(enrollments, enrollments.c.course_id == spaces.c.course_id)
+        .where(spaces.c.type == "course", enrollments.c.user_id == user_id, live)
+        .group_by(spaces.c.id).order_by(spaces.c.id)))
 
 
 def memberships(request: RestRequest, rows: list[Any]) -> set[int]:

@@ -16,7 +16,7 @@ from learnomy_core.storage import insert_ignore, inserted_id
 from learnomy.controllers.catalog import COURSE_PURGED, ID_ARG, load_course, now, tables, user_summaries
 
 from .. import NAMESPACE
-from .access import TYPES, SpaceContext, member_counts, memberships, space_policy, visible_spaces
+from .access import TYPES, SpaceContext, course_memberships, member_counts, memberships, space_policy, visible_spaces
 
 MEMBER_JOINED = "space.member_joined"
 MEMBER_REMOVED = "space.member_removed"
@@ -89,7 +89,9 @@ def forget_user(request: RestRequest, user_id: int) -> None:
     ``"reason": "account_deleted"`` (as cohorts announce theirs), so that an
     integration mirroring a space's members drops the account too. Members of
     course-linked spaces are their course's enrollments, which stay (anonymised):
-    nothing is removed there, and nothing announced.
+    the account leaves those spaces all the same (a deleted account counts in no
+    space's ``member_count``), announced as an unenrollment's removal is, with the
+    reason.
     """
     table = tables(request)
     members, posts, comments = table("pro_space_members"), table("pro_posts"), table("pro_comments")
@@ -98,6 +100,9 @@ def forget_user(request: RestRequest, user_id: int) -> None:
     db.execute(sa.delete(members).where(members.c.user_id == user_id))
     for row in held:
         emit(request, MEMBER_REMOVED, {**_membership(row), "reason": "account_deleted"})
+    for row in course_memberships(request, user_id):
+        emit(request, MEMBER_REMOVED, {"space_id": int(row.space_id), "user_id": user_id,
+                                       "enrollment_id": int(row.enrollment_id), "reason": "account_deleted"})
     mine = sa.select(posts.c.id).where(posts.c.author_id == user_id)
     db.execute(sa.delete(comments).where(comments.c.post_id.in_(mine)))
     db.execute(sa.delete(posts).where(posts.c.author_id == user_id))

@@ -8,6 +8,7 @@ import hashlib
 import json
 from types import SimpleNamespace
 from typing import Any, Callable
+from unittest import mock
 
 import pytest
 import sqlalchemy as sa
@@ -16,8 +17,10 @@ from werkzeug.test import Client
 from learnomy_core import LearnomyApp
 from learnomy_core.identity import ratelimit
 from learnomy_core.mail import send_mail
-from tests.conftest import PASSWORD, bearer, login, user
+from learnomy_core.jobs import run_due_jobs
+from tests.conftest import PASSWORD, bearer, login, recorded_statements, user
 from tests.controllers.admin.conftest import API, STUDENTS
+from tests.plugins import acme
 from tests.racing import race
 
 ME = f"{API}/me"
@@ -131,6 +134,62 @@ def test_two_administrators_removing_each_other_at_once_leave_one(
     admins = [row for row in left if row is not None and row.blocked != "1"
               and app.identity.store.from_row(row).is_admin]
     assert len(admins) == 1
+
+
+def _meanwhile(monkeypatch: pytest.MonkeyPatch, *calls: Callable[[], Any]) -> list[Any]:
+    """Run ``calls`` (other requests, each committed) when the next request is
+    about to take an account's lock: what it read before that is then stale."""
+    from learnomy_core.identity.users import UserStore
+
+    real, answers, started = UserStore.lock, [], []
+
+    def lock(self: Any, db: Any, user_id: int) -> bool:
+        if not started:  # once: the calls take locks too
+            started.append(True)
+            answers.extend(call() for call in calls)
+        return real(self, db, user_id)
+
+    monkeypatch.setattr(UserStore, "lock", lock)
+    return answers
+
+
+VOUCHED = user(999, "manage_options")  # an administrator the test plugin vouches for, no account
+
+
+@pytest.mark.parametrize("case", ["block", "demote", "delete"])
+def test_a_change_is_decided_from_the_account_as_it_is_under_its_lock(
+        make_app: Callable[..., LearnomyApp], app: LearnomyApp, client: Client, people: Any,
+        monkeypatch: pytest.MonkeyPatch, case: str) -> None:
+    """The account is read under its lock, so a change committed while the request
+    waited for it counts: blocking an account unblocked meanwhile blocks it (an
+    earlier read said "blocked already"); demoting one made the last administrator
+    meanwhile is refused; deleting one deleted meanwhile finds nothing."""
+    ann, admin = f"{STUDENTS}/{people.ids['ann']}", f"{STUDENTS}/{people.ids['admin']}"
+    other = Client(make_app())
+    if case == "block":
+        assert client.patch(ann, json={"status": "blocked"}, headers=VOUCHED).status_code == 200
+        answers = _meanwhile(monkeypatch, lambda: other.patch(ann, json={"status": "active"}, headers=VOUCHED))
+        response = client.patch(ann, json={"status": "blocked"}, headers=VOUCHED)
+        assert response.status_code == 200 and response.json["data"]["status"] == "blocked"
+    elif case == "demote":
+        answers = _meanwhile(monkeypatch,
+                             lambda: other.patch(ann, json={"role": "administrator"}, headers=VOUCHED),
+                             lambda: other.patch(admin, json={"role": "lrn_student"}, headers=VOUCHED))
+        response = client.patch(ann, json={"role": "lrn_student"}, headers=VOUCHED)
+        assert response.status_code == 409 and response.json["error"]["code"] == "learnomy_last_administrator"
+    else:
+        answers = _meanwhile(monkeypatch, lambda: other.delete(ann, headers=VOUCHED))
+        response = client.delete(ann, headers=VOUCHED)
+        assert response.status_code == 404
+        assert [data for event, data in acme.EVENTS if event == "user.deleted"] == [
+            {"id": people.ids["ann"], "deleted_at": mock.ANY}]
+    assert [a.status_code for a in answers] == [200] * len(answers)
+    with app.storage.engine.connect() as db:
+        row = app.identity.store.get(db, people.ids["ann"])
+    if case == "block":
+        assert row.blocked == "1"
+    elif case == "demote":
+        assert app.identity.store.from_row(row).roles == ["administrator"]
 
 
 # -- roles --------------------------------------------------------------------------
@@ -247,78 +306,144 @@ def _deliveries(app: LearnomyApp) -> list[Any]:
         return list(db.execute(sa.select(deliveries).order_by(deliveries.c.id)))
 
 
-def test_deleting_redacts_the_accounts_undelivered_webhook_payloads(
-        app: LearnomyApp, client: Client, people: Any, make_course: Any) -> None:
-    ann_id, bob_id = people.ids["ann"], people.ids["bob"]
+def _indexed(app: LearnomyApp) -> list[tuple[int, int]]:
+    about = app.tables["lrn_webhook_delivery_people"]
+    with app.storage.engine.connect() as db:
+        return sorted((int(r.user_id), int(r.delivery_id)) for r in db.execute(sa.select(about)))
+
+
+def _announce(app: LearnomyApp, event: str, data: Any) -> None:
+    """A plugin's event, recorded in the outbox as the request emitting it would."""
+    from learnomy.controllers.communication import webhooks
+
+    with app.storage.engine.begin() as db:
+        webhooks.on_event(SimpleNamespace(db=db, app=app), event, data)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def receiver() -> Any:
+    from tests.controllers.communication.test_webhooks import Receiver
+
+    server = Receiver()
+    yield server
+    server.close()
+
+
+def _hook(app: LearnomyApp, client: Client, people: Any, url: str) -> dict[str, Any]:
     with app.storage.engine.begin() as db:
         app.settings.update(db, {"webhooks": {"allowed_hosts": ["127.0.0.1"]}})
-    hook = client.post(f"{API}/webhooks", json={"url": "http://127.0.0.1:9/hook", "events": ["*"]},
-                       headers=people["admin"]).json["data"]
-    # Paused: every delivery waits in the outbox.
-    client.patch(f"{API}/webhooks/{hook['id']}", json={"status": "paused"}, headers=people["admin"])
+    response = client.post(f"{API}/webhooks", json={"url": url, "events": ["*"]}, headers=people["admin"])
+    assert response.status_code == 201, response.json
+    return response.json["data"]
+
+
+def test_deleting_redacts_the_accounts_webhook_payloads_delivered_or_not(
+        app: LearnomyApp, client: Client, people: Any, make_course: Any, receiver: Any) -> None:
+    ann_id, bob_id = people.ids["ann"], people.ids["bob"]
+    hook = _hook(app, client, people, receiver.url)
     course = make_course()
     for who in ("ann", "bob"):
         client.post(f"{API}/courses/{course['id']}/enroll", headers=people[who])
         review = client.post(f"{API}/courses/{course['id']}/reviews",
                              json={"rating": 4, "content": f"I am {who}, from Leeds."}, headers=people[who])
         assert review.status_code == 201, review.json
-    deliveries = app.tables["lrn_webhook_deliveries"]
     summaries = {"instructors": [{"id": ann_id, "display_name": "Ann", "email": "ann@example.org", "avatar_url": "a"},
                                  {"id": bob_id, "display_name": "Bob", "email": "bob@example.org"}]}
-    with app.storage.engine.begin() as db:
-        for status in ("pending", "succeeded"):
-            db.execute(sa.insert(deliveries).values(
-                webhook_id=hook["id"], event="acme.people", message_id=f"msg_{status}", attempt=0, status=status,
-                body=json.dumps({"type": "acme.people", "timestamp": "2026-11-27T09:00:00Z", "data": summaries},
-                                separators=(",", ":")),
-                created_at=sa.func.now()))
+    _announce(app, "acme.people", summaries)
+    run_due_jobs(app)
+    assert {row.status for row in _deliveries(app)} == {"succeeded"}
+    # Paused: what comes now waits in the outbox.
+    client.patch(f"{API}/webhooks/{hook['id']}", json={"status": "paused"}, headers=people["admin"])
+    _announce(app, "acme.people", summaries)
     before = {row.id: json.loads(row.body) for row in _deliveries(app)}
 
     assert client.delete(f"{STUDENTS}/{ann_id}", headers=people["admin"]).status_code == 200
     after = {row.id: (row.status, row.message_id, json.loads(row.body)) for row in _deliveries(app)}
-    # Nothing undelivered is dropped; the account's deletion follows them.
+    # Nothing is dropped; the account's deletion follows them.
     assert set(before) < set(after)
     assert [body["data"]["id"] for _, _, body in after.values() if body["type"] == "user.deleted"] == [ann_id]
+    # Delivered or not, the same rule.
     reviews = {body["data"]["user_id"]: body["data"] for _, _, body in after.values() if body["type"] == "review.created"}
     assert reviews[ann_id]["content"] is None and reviews[ann_id]["rating"] == 4
     assert reviews[bob_id]["content"] == "I am bob, from Leeds."
     people_events = {status: body["data"]["instructors"] for status, _, body in after.values()
                      if body["type"] == "acme.people"}
-    assert people_events["pending"] == [{"id": ann_id, "display_name": None, "email": None, "avatar_url": None},
-                                        summaries["instructors"][1]]
-    # A delivery made is the receiver's already: its log stays as it was sent.
-    assert people_events["succeeded"] == summaries["instructors"]
+    for status in ("succeeded", "pending"):
+        assert people_events[status] == [{"id": ann_id, "display_name": None, "email": None, "avatar_url": None},
+                                          summaries["instructors"][1]]
     # Everything else is as it was, the message ids (receivers deduplicate by them) included.
     for delivery_id, body in before.items():
         if body["type"] not in ("review.created", "acme.people"):
             assert after[delivery_id][2] == body
     assert "Leeds" not in str([body for _, _, body in after.values() if body["data"].get("user_id") == ann_id])
+    # Her index rows went with her; bob's stay.
+    assert {user_id for user_id, _ in _indexed(app)} == {bob_id}
+
+    # Sent again, a delivery made goes out as it now is: anonymised, under its webhook-id.
+    [(made_id, made)] = [(i, row) for i, row in after.items()
+                         if row[0] == "succeeded" and row[2]["type"] == "review.created"
+                         and row[2]["data"]["user_id"] == ann_id]
+    client.patch(f"{API}/webhooks/{hook['id']}", json={"status": "active"}, headers=people["admin"])
+    receiver.received.clear()
+    again = client.post(f"{API}/webhooks/{hook['id']}/deliveries/{made_id}/redeliver", headers=people["admin"])
+    assert again.status_code == 202, again.json
+    run_due_jobs(app)
+    [sent] = [got for got in receiver.received if got["headers"]["webhook-id"] == made[1]]
+    assert json.loads(sent["body"])["data"] == {**made[2]["data"], "content": None}
+    assert b"Leeds" not in sent["body"]
+
+
+def test_redacting_costs_the_same_whatever_the_outbox_holds(
+        app: LearnomyApp, client: Client, people: Any, make_user: Callable[..., int]) -> None:
+    """The account's deliveries are found by their index, not by reading every body."""
+    hook = _hook(app, client, people, "http://127.0.0.1:9/hook")
+    client.patch(f"{API}/webhooks/{hook['id']}", json={"status": "paused"}, headers=people["admin"])
+    bob_id = people.ids["bob"]
+
+    def delete_one(name: str) -> list[str]:
+        user_id = make_user(name, "lrn_student")
+        _announce(app, "acme.people", {"id": user_id, "display_name": name.title(), "user_id": user_id})
+        with recorded_statements(app) as seen:
+            assert client.delete(f"{STUDENTS}/{user_id}", headers=people["admin"]).status_code == 200
+        return [s for s in seen if "webhook_deliver" in s]
+
+    first = delete_one("cat")
+    for number in range(40):
+        _announce(app, "acme.people", {"id": bob_id, "display_name": f"Bob {number}", "user_id": bob_id})
+    assert len(_deliveries(app)) > 40
+    second = delete_one("dan")
+    assert len(first) == len(second) and first == second
+    # The deliveries are read through the index: a join on it, filtered by its leading column.
+    [read] = [s for s in second if s.lstrip().upper().startswith("SELECT")]
+    assert "lrn_webhook_delivery_people.user_id =" in read and "JOIN" in read and "LIKE" not in read
 
 
 def test_forgetting_and_redacting_are_in_the_deletions_transaction(
-        app: LearnomyApp, client: Client, people: Any, make_course: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        app: LearnomyApp, client: Client, people: Any, make_course: Any, monkeypatch: pytest.MonkeyPatch,
+        receiver: Any) -> None:
     from learnomy.controllers.communication import webhooks
 
-    with app.storage.engine.begin() as db:
-        app.settings.update(db, {"webhooks": {"allowed_hosts": ["127.0.0.1"]}})
-    hook = client.post(f"{API}/webhooks", json={"url": "http://127.0.0.1:9/hook", "events": ["*"]},
-                       headers=people["admin"]).json["data"]
-    client.patch(f"{API}/webhooks/{hook['id']}", json={"status": "paused"}, headers=people["admin"])
+    hook = _hook(app, client, people, receiver.url)
     course = make_course()
     client.post(f"{API}/courses/{course['id']}/enroll", headers=people["ann"])
     client.post(f"{API}/courses/{course['id']}/reviews", json={"rating": 4, "content": "From Leeds."},
                 headers=people["ann"])
+    run_due_jobs(app)  # delivered
+    client.patch(f"{API}/webhooks/{hook['id']}", json={"status": "paused"}, headers=people["admin"])
+    _announce(app, "acme.people", {"id": people.ids["ann"], "display_name": "Ann"})  # waiting
     client.post(f"{API}/auth/token", json={"username": "ann", "password": "wrong password"})
     real = webhooks.redact_person
 
     def redact_then_fail(db: Any, app: Any, user_id: int) -> int:
-        assert real(db, app, user_id) == 1
+        assert real(db, app, user_id) == 2
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(webhooks, "redact_person", redact_then_fail)
-    buckets, bodies = _buckets(app), [row.body for row in _deliveries(app)]
+    buckets, bodies, indexed = _buckets(app), [row.body for row in _deliveries(app)], _indexed(app)
+    assert {row.status for row in _deliveries(app)} == {"succeeded", "pending"}
     assert client.delete(f"{STUDENTS}/{people.ids['ann']}", headers=people["admin"]).status_code == 500
     assert _buckets(app) == buckets and [row.body for row in _deliveries(app)] == bodies
+    assert _indexed(app) == indexed and people.ids["ann"] in {user_id for user_id, _ in indexed}
 
 
 def test_administrators_cannot_delete_themselves(client: Client, people: Any) -> None:

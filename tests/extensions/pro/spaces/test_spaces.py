@@ -161,6 +161,28 @@ def test_course_space_members_follow_enrollments(app, client: Client, people: Pe
     assert client.get(f"{PRO}/spaces/{space['id']}", headers=people["ivy"]).json["data"]["member_count"] == 0
 
 
+def test_a_deleted_account_is_no_member_of_its_course_spaces(client: Client, people: People,
+                                                             make_course: Callable[..., Any]) -> None:
+    """Its enrollments stay, anonymised; it leaves the spaces they made it a member of."""
+    course, other = make_course(), make_course()
+    space = make_space(client, people, type="course", course_id=course["id"])
+    twin = make_space(client, people, name="Twin", type="course", course_id=course["id"])
+    elsewhere = make_space(client, people, name="Elsewhere", type="course", course_id=other["id"])
+    enrollment = client.post(f"{API}/courses/{course['id']}/enroll", headers=people["ann"]).json["data"]
+    client.post(f"{API}/courses/{course['id']}/enroll", headers=people["bob"])
+    counted = {s["id"]: s["member_count"] for s in client.get(f"{PRO}/spaces", headers=people["admin"]).json["data"]}
+    assert counted == {space["id"]: 2, twin["id"]: 2, elsewhere["id"]: 0}
+
+    assert client.delete(f"{API}/admin/students/{people.ids['ann']}", headers=people["admin"]).status_code == 200
+    counted = {s["id"]: s["member_count"] for s in client.get(f"{PRO}/spaces", headers=people["admin"]).json["data"]}
+    assert counted == {space["id"]: 1, twin["id"]: 1, elsewhere["id"]: 0}
+    assert client.get(f"{PRO}/spaces/{space['id']}", headers=people["ivy"]).json["data"]["member_count"] == 1
+    # As an unenrollment's removal is announced, with the reason.
+    assert [e for e in events("space.member_removed") if e["user_id"] == people.ids["ann"]] == [
+        {"space_id": s["id"], "user_id": people.ids["ann"], "enrollment_id": enrollment["id"],
+         "reason": "account_deleted"} for s in (space, twin)]
+
+
 @pytest.mark.parametrize("who, body, status", [
     ("ivy", {"type": "course"}, 400),
     ("ivy", {"type": "open", "course_id": "COURSE"}, 400),
