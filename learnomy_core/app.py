@@ -387,8 +387,7 @@ class LearnomyApp:
                 request.etag = self._validator_etag(request, token)
                 # The token covers what the policy decides on (see Endpoint.validator):
                 # a caller holding this ETag was granted this representation.
-                if (request.parent is None and "HTTP_IF_NONE_MATCH" in request.environ
-                        and request.if_none_match.contains_weak(request.etag[1:-1])):
+                if request.may_revalidate and request.if_none_match.contains_weak(request.etag[1:-1]):
                     return RestResponse(None, 304)
         permission.enforce(request)
         request.permitted = endpoint

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import weakref
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,7 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 from .errors import Unavailable
 
 __all__ = [
-    "inserted_id","Storage", "ID", "LONGTEXT", "TEXT_TABLE", "is_disconnect", "insert_ignore", "RETRY_AFTER_SECONDS",
+    "inserted_id", "release","Storage", "ID", "LONGTEXT", "TEXT_TABLE", "is_disconnect", "insert_ignore", "RETRY_AFTER_SECONDS",
            "never_reuse_ids", "ids_never_reused", "storage_of", "first_compiled"]
 
 # WordPress's id columns: BIGINT(20) UNSIGNED on MySQL; SQLite needs INTEGER to
@@ -43,6 +44,15 @@ LONGTEXT = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 TEXT_TABLE: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_520_ci"}
 
 RETRY_AFTER_SECONDS = 5
+# A pooled connection idle longer than this is pinged before it is handed out
+# (a server restart, or a proxy or firewall dropping idle connections, is then
+# met with a fresh connection). One in steady use is not: the ping would be a
+# round trip on every request, and a connection the server dropped mid-traffic
+# fails its first statement, which invalidates the whole pool (that request
+# answers 503 with Retry-After, the next ones connect afresh).
+PING_IDLE_SECONDS = 5.0
+_RETURNED = "lrn_returned_at"  # when the connection went back to the pool (its record's info)
+_ENDED = "lrn_transaction_ended"  # committed or rolled back just before its release: nothing to reset
 _OWNERS: "weakref.WeakKeyDictionary[Engine, Storage]" = weakref.WeakKeyDictionary()
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -179,6 +189,22 @@ class Storage:
         self.engine.dispose()
 
 
+def release(connection: Connection, commit: bool) -> None:
+    """Commit or roll back ``connection``'s transaction, then close it (back to the pool).
+
+    The pool then skips its own rollback-on-return: the transaction just ended,
+    and on a database server that rollback is one more round trip per request.
+    """
+    try:
+        if commit:
+            connection.commit()
+        else:
+            connection.rollback()
+        connection.info[_ENDED] = True
+    finally:
+        connection.close()
+
+
 def _json_column(value: Any) -> str:
     """JSON columns' serialiser: NaN and Infinity are refused, never stored as text
     that every later answer showing them would have to serve as invalid JSON."""
@@ -186,11 +212,49 @@ def _json_column(value: Any) -> str:
 
 
 def _make_engine(url: sa.engine.URL) -> Engine:
+    # The pool's reset on return is ours (_reset): a rollback unless release() just ended the transaction.
     if url.get_backend_name() == "sqlite":
-        engine = sa.create_engine(url, connect_args={"timeout": 30}, json_serializer=_json_column)
+        engine = sa.create_engine(url, connect_args={"timeout": 30}, json_serializer=_json_column,
+                                  pool_reset_on_return=None)
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_recycle=3600, json_serializer=_json_column)
+    else:
+        engine = sa.create_engine(url, pool_recycle=3600, json_serializer=_json_column, pool_reset_on_return=None)
+        event.listen(engine, "checkout", _ping_if_idle(engine.dialect))
+    event.listen(engine, "connect", _returned)
+    event.listen(engine, "checkin", _returned)
+    event.listen(engine, "reset", _reset)
+    return engine
+
+
+def _returned(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info[_RETURNED] = time.monotonic()
+
+
+def _reset(dbapi_connection: Any, record: Any, state: Any) -> None:
+    """The pool's reset of a connection going back: roll back whatever is open,
+    unless :func:`release` has just committed or rolled back (the pool's own
+    rollback-on-return would always send one more ``ROLLBACK``)."""
+    ended = record is not None and record.info.pop(_ENDED, False)
+    if not ended and not state.transaction_was_reset and state.asyncio_safe:
+        dbapi_connection.rollback()
+
+
+def _ping_if_idle(dialect: Any) -> Any:
+    """A checkout listener: ping a connection idle over :data:`PING_IDLE_SECONDS`
+    (what ``pool_pre_ping`` does on every checkout); a dead one invalidates the
+    pool and the checkout connects afresh."""
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        record.info.pop(_ENDED, None)
+        if time.monotonic() - record.info.get(_RETURNED, 0.0) <= PING_IDLE_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            raise sa.exc.InvalidatePoolError() from exc
+
+    return checkout
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

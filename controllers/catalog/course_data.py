@@ -174,38 +174,52 @@ def set_links(db: Connection, request: RestRequest, course_id: int, params: dict
 
 
 def link_ids(db: Connection, request: RestRequest, course_ids: list[int]) -> dict[str, dict[int, list[int]]]:
-    """``{field: {course_id: [ids]}}`` for every link table, one query each."""
+    """``{field: {course_id: [ids]}}`` for every link table, in one query."""
+    return _relation_ids(db, request, course_ids, with_instructors=False)
+
+
+def _relation_ids(db: Connection, request: RestRequest, course_ids: list[int],
+                  with_instructors: bool) -> dict[str, dict[int, list[int]]]:
+    """:func:`link_ids`, and with ``with_instructors`` the ``instructor_ids`` too
+    (in the order :func:`instructor_ids` gives them), all in one query."""
     table = tables(request)
-    result: dict[str, dict[int, list[int]]] = {}
-    for field, (link_name, column, _) in LINKS.items():
-        found: dict[int, list[int]] = {i: [] for i in course_ids}
-        if course_ids:
-            rows = db.execute(_links_query(table(link_name), column), {"lrn_ids": course_ids})
-            for course_id, target in rows:
-                found[int(course_id)].append(int(target))
-        result[field] = found
+    fields = [*LINKS, *(["instructor_ids"] if with_instructors else [])]
+    result: dict[str, dict[int, list[int]]] = {field: {i: [] for i in course_ids} for field in fields}
+    if course_ids:
+        links = tuple((table(link_name), column) for link_name, column, _ in LINKS.values())
+        statement = _relations_query(links, table("course_instructors") if with_instructors else None)
+        for kind, course_id, target, _ in db.execute(statement, {"lrn_ids": course_ids}):
+            result[fields[kind]][int(course_id)].append(int(target))
     return result
 
 
 @lru_cache(maxsize=64)
-def _links_query(link: sa.Table, column: str) -> sa.Select:
-    """A link table's targets for a list of courses, built once (every course answer reads four)."""
-    return (sa.select(link.c.course_id, link.c[column])
-            .where(link.c.course_id.in_(sa.bindparam("lrn_ids", expanding=True))).order_by(link.c[column]))
+def _relations_query(links: tuple[tuple[sa.Table, str], ...], teaching: Optional[sa.Table]) -> sa.CompoundSelect:
+    """The link tables' targets (and with ``teaching`` the instructors, by when they
+    were added) of a list of courses, built once: one round trip where there were
+    four, on every course answer. ``lrn_kind`` numbers the parts in ``LINKS`` order."""
+    ids: Any = sa.bindparam("lrn_ids", expanding=True)
+    parts = [sa.select(sa.literal_column(str(kind)).label("lrn_kind"), link.c.course_id.label("course_id"),
+                       link.c[column].label("target"), sa.null().label("lrn_order"))
+             .where(link.c.course_id.in_(ids)) for kind, (link, column) in enumerate(links)]
+    if teaching is not None:
+        parts.append(sa.select(sa.literal_column(str(len(links))), teaching.c.course_id, teaching.c.user_id,
+                               teaching.c.added_at).where(teaching.c.course_id.in_(ids)))
+    return sa.union_all(*parts).order_by(*map(sa.literal_column, ("lrn_kind", "lrn_order", "target")))
 
 
 def render_courses(
     request: RestRequest, rows: Iterable[Any], instructors: Optional[dict[int, list[int]]] = None,
 ) -> list[dict[str, Any]]:
-    """Course resources for rows of ``lrn_courses``, relations batch-loaded.
+    """Course resources for rows of ``lrn_courses``, relations batch-loaded (one query).
 
     :param instructors: instructor ids by course when the caller loaded them already.
     """
     rows = list(rows)
     ids = [int(r.id) for r in rows]
+    links = _relation_ids(request.db, request, ids, with_instructors=instructors is None)
     if instructors is None:
-        instructors = instructor_ids(request.db, tables(request)("course_instructors"), ids)
-    links = link_ids(request.db, request, ids)
+        instructors = links.pop("instructor_ids")
     return [course_resource(row, instructors[int(row.id)], {f: links[f][int(row.id)] for f in LINKS})
             for row in rows]
 
