@@ -212,7 +212,8 @@ def page_version(
     :func:`paginate` would refuse (the route then answers its 400).
 
     When no ``304`` can follow (:attr:`RestRequest.may_revalidate`) that one query
-    reads the page's rows themselves, which :func:`paginate` then shows.
+    reads the page's rows themselves, which :func:`paginate` then hands to its
+    ``render`` (each with one more column at the end, ``lrn_total``).
 
     The filters and page are in the request's query string, which the ETag covers.
     """

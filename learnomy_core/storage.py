@@ -4,7 +4,10 @@ SQLite (a local file) is the embedded default; MySQL and MariaDB through
 ``mysql+pymysql://`` are the production engines. A request's connection is
 opened lazily; failing to reach the database raises
 :class:`~learnomy_core.errors.Unavailable` (503) and the next request tries afresh,
-so the app recovers by itself when the database returns.
+so the app recovers by itself when the database returns. A pooled connection is
+pinged before use only after :data:`PING_IDLE_SECONDS` idle, and goes back to the
+pool without a second ``ROLLBACK`` after the request's commit (:func:`release`):
+on a database server each is a round trip per request.
 
 Column types shared by plugins' tables and migrations live here so that every
 table speaks WordPress's dialect on MySQL (``BIGINT UNSIGNED`` ids, ``LONGTEXT``).
@@ -31,7 +34,7 @@ from sqlalchemy.engine import Connection, Engine
 from .errors import Unavailable
 
 __all__ = [
-    "inserted_id", "release","Storage", "ID", "LONGTEXT", "TEXT_TABLE", "is_disconnect", "insert_ignore", "RETRY_AFTER_SECONDS",
+    "inserted_id", "release", "Storage", "ID", "LONGTEXT", "TEXT_TABLE", "is_disconnect", "insert_ignore", "RETRY_AFTER_SECONDS",
            "never_reuse_ids", "ids_never_reused", "storage_of", "first_compiled"]
 
 # WordPress's id columns: BIGINT(20) UNSIGNED on MySQL; SQLite needs INTEGER to
@@ -194,13 +197,18 @@ def release(connection: Connection, commit: bool) -> None:
 
     The pool then skips its own rollback-on-return: the transaction just ended,
     and on a database server that rollback is one more round trip per request.
+    Unless SQLAlchemy began none: then ``commit()`` sends nothing, and what ran on
+    the driver's cursor alone (:func:`first_compiled`) may have opened one, whose
+    snapshot the next request would read; the pool's rollback ends it.
     """
     try:
+        began = connection.in_transaction()
         if commit:
             connection.commit()
         else:
             connection.rollback()
-        connection.info[_ENDED] = True
+        if began:
+            connection.info[_ENDED] = True
     finally:
         connection.close()
 
