@@ -24,7 +24,6 @@ from .access import (
     LEVELS,
     PRICE_TYPES,
     STATUSES,
-    instructor_ids,
     now,
     tables,
     visible_courses,
@@ -181,7 +180,7 @@ def link_ids(db: Connection, request: RestRequest, course_ids: list[int]) -> dic
 def _relation_ids(db: Connection, request: RestRequest, course_ids: list[int],
                   with_instructors: bool) -> dict[str, dict[int, list[int]]]:
     """:func:`link_ids`, and with ``with_instructors`` the ``instructor_ids`` too
-    (in the order :func:`instructor_ids` gives them), all in one query."""
+    (in the order ``access.instructor_ids`` gives them), all in one query."""
     table = tables(request)
     fields = [*LINKS, *(["instructor_ids"] if with_instructors else [])]
     result: dict[str, dict[int, list[int]]] = {field: {i: [] for i in course_ids} for field in fields}
