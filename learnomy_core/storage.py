@@ -220,14 +220,14 @@ def _json_column(value: Any) -> str:
 
 
 def _make_engine(url: sa.engine.URL) -> Engine:
-    # The pool's reset on return is ours (_reset): a rollback unless release() just ended the transaction.
     if url.get_backend_name() == "sqlite":
-        engine = sa.create_engine(url, connect_args={"timeout": 30}, json_serializer=_json_column,
-                                  pool_reset_on_return=None)
+        # In process: a rollback or a check costs no round trip, the pool's defaults stay.
+        engine = sa.create_engine(url, connect_args={"timeout": 30}, json_serializer=_json_column)
         event.listen(engine, "connect", _sqlite_pragmas)
-    else:
-        engine = sa.create_engine(url, pool_recycle=3600, json_serializer=_json_column, pool_reset_on_return=None)
-        event.listen(engine, "checkout", _ping_if_idle(engine.dialect))
+        return engine
+    # The pool's reset on return is ours (_reset): a rollback unless release() just ended the transaction.
+    engine = sa.create_engine(url, pool_recycle=3600, json_serializer=_json_column, pool_reset_on_return=None)
+    event.listen(engine, "checkout", _ping_if_idle(engine.dialect))
     event.listen(engine, "connect", _returned)
     event.listen(engine, "checkin", _returned)
     event.listen(engine, "reset", _reset)
