@@ -364,7 +364,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--check", action="store_true", help="exit 1 when a figure misses its target")
     parser.add_argument("--database-url", help="run every measure on this MySQL/MariaDB server instead of SQLite "
-                                               "(mysql+pymysql://root@127.0.0.1:3306/test: databases learnomy_bench_* "
+                                               "(mysql+pymysql://root@127.0.0.1:3306/test: databases test_bench_* "
                                                "are made there)")
     parser.add_argument("--no-scale", action="store_true", help="skip the 10x data set")
     args = parser.parse_args(argv)

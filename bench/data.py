@@ -4,7 +4,8 @@ Default size: 2,000 users, 10,000 published courses (two sections of three
 lessons each), 100,000 enrollments. ``quick`` is a tenth of that. ``scale=10``
 makes ten times the users and enrollments (the scaling measures). On SQLite
 (a file under ``bench/results``) or on a MySQL/MariaDB server (a database of
-its own, ``learnomy_bench_<size>``, dropped and made again).
+its own, ``<database>_bench_<size>`` after the URL's database, or
+``learnomy_bench_<size>`` when it names none; dropped and made again).
 """
 
 from __future__ import annotations
@@ -48,6 +49,16 @@ class DataSet:
     bcrypt_cost: int
 
 
+def server_database(server: str, name: str) -> str:
+    """The URL of the database called after ``name`` on ``server``: ``<database>_<name>``
+    after the URL's database (``learnomy_<name>`` when it names none), so two people
+    benching on one server, each with a database of their own, never drop each
+    other's data set mid-run."""
+    url = sa.engine.make_url(server)
+    return url.set(database=f"{url.database or 'learnomy'}_" + name.replace("-", "_")).render_as_string(
+        hide_password=False)
+
+
 def database(directory: Path, name: str, server: Optional[str]) -> str:
     """A fresh, empty database called ``name``: a SQLite file, or one on ``server``."""
     if not server:
@@ -55,14 +66,14 @@ def database(directory: Path, name: str, server: Optional[str]) -> str:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return f"sqlite:///{path}"
-    url = sa.engine.make_url(server)
-    db_name = "learnomy_" + name.replace("-", "_")
-    engine = sa.create_engine(url)
+    target = server_database(server, name)
+    db_name = sa.engine.make_url(target).database
+    engine = sa.create_engine(server)
     with engine.begin() as connection:
         connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {db_name}")
         connection.exec_driver_sql(f"CREATE DATABASE {db_name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
     engine.dispose()
-    return url.set(database=db_name).render_as_string(hide_password=False)
+    return target
 
 
 CHUNK = 20000

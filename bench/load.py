@@ -28,7 +28,7 @@ from werkzeug.test import Client
 
 from learnomy_core import create_app
 
-from .data import FREE_PLUGINS, PASSWORD, SITE_URL, SIZES, build
+from .data import FREE_PLUGINS, PASSWORD, SITE_URL, SIZES, build, server_database
 from .http import _free_port, _wait_for, _warm_up
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -51,7 +51,7 @@ def _database_exists(server: str, name: str) -> bool:
 def prepare(server: str, users: int, enrollments: int, reuse: bool) -> str:
     """The load's database: built (minutes), or kept from an earlier run with ``reuse``."""
     name = "bench-load"
-    url = sa.engine.make_url(server).set(database="learnomy_" + name.replace("-", "_"))
+    url = sa.engine.make_url(server_database(server, name))
     if reuse and _database_exists(server, url.database or ""):
         return url.render_as_string(hide_password=False)
     began = time.perf_counter()
@@ -189,7 +189,7 @@ def table(report: dict[str, Any]) -> str:
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench load", description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default="mysql+pymysql://root@127.0.0.1:3306/test",
-                        help="the MySQL/MariaDB server (a database learnomy_bench_load is made there)")
+                        help="the MySQL/MariaDB server (a database test_bench_load is made there)")
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--enrollments", type=int, default=1_000_000)
     parser.add_argument("--reuse", action="store_true", help="keep the data set of an earlier run")

@@ -170,8 +170,12 @@ def paginate(
     after = memo[("page_after", binding)] if ("page_after", binding) in memo else decode_cursor(
         secret, binding, request.params.get("cursor"))
     per_page = request.params["per_page"]
+    fetched = memo.pop(("page_rows", binding), None)
     found = memo.pop(("page_keys", binding), None)
-    if found is not None:
+    if fetched is not None:
+        # The validator read this page's rows already (no 304 could follow), in this transaction.
+        page = Page(*fetched)
+    elif found is not None:
         # The validator walked this page already, in this transaction: fetch its rows by key.
         keys, next_key = found
         key_column = order[-1][0]
@@ -207,15 +211,21 @@ def page_version(
     ``query``, ``order`` and ``bound_to`` as :func:`paginate`; None for a cursor
     :func:`paginate` would refuse (the route then answers its 400).
 
+    When no ``304`` can follow (:attr:`RestRequest.may_revalidate`) that one query
+    reads the page's rows themselves, which :func:`paginate` then hands to its
+    ``render`` (each with one more column at the end, ``lrn_total``).
+
     The filters and page are in the request's query string, which the ETag covers.
     """
     binding = binding_of(request.route.pattern if request.route else "", request.url_params, *bound_to)
+    full = not request.may_revalidate
     try:
         after = request.memo[("page_after", binding)] = decode_cursor(
             request.app.secret_key, binding, request.params.get("cursor"))
         total = query.with_only_columns(sa.func.count(), maintain_column_froms=True).order_by(None).scalar_subquery()
-        keyed = query.with_only_columns(*[column for column, _ in order], *versions, total.label("lrn_total"),
-                                        maintain_column_froms=True)
+        keyed = (query.add_columns(total.label("lrn_total")) if full else
+                 query.with_only_columns(*[column for column, _ in order], *versions, total.label("lrn_total"),
+                                         maintain_column_froms=True))
         page = keyset_page(request.db, keyed, order, after, request.params["per_page"])
     except InvalidParams:
         return None
@@ -224,9 +234,15 @@ def page_version(
             query.with_only_columns(sa.func.count(), maintain_column_froms=True).order_by(None)).scalar_one()
         return f"empty:{count}"
     total_count = page.rows[0][-1]
-    # Read in this transaction's snapshot: paginate reuses the count and the page's keys
-    # (the order's last column, unique) rather than walk the index again.
+    # Read in this transaction's snapshot: paginate reuses the count and the page (its
+    # rows, or its keys: the order's last column, unique) rather than walk the index again.
     request.memo[("page_total", binding)] = total_count
-    request.memo[("page_keys", binding)] = ([row[len(order) - 1] for row in page.rows], page.next_key)
-    keys = ";".join(",".join(str(value) for value in row[:-1]) for row in page.rows)
+    shown = [column for column, _ in order] + list(versions)
+    if full:
+        request.memo[("page_rows", binding)] = (page.rows, page.next_key)
+        values = [[row._mapping[column] for column in shown] for row in page.rows]
+    else:
+        request.memo[("page_keys", binding)] = ([row[len(order) - 1] for row in page.rows], page.next_key)
+        values = [row[:-1] for row in page.rows]
+    keys = ";".join(",".join(str(value) for value in row) for row in values)
     return f"{total_count}:{page.next_key is not None}:{keys}"

@@ -23,6 +23,7 @@ from werkzeug.wrappers import Request
 
 from .errors import InvalidJson, MalformedRequest, PayloadTooLarge, UnsupportedMediaType
 from .phpparams import php_params
+from .storage import release
 
 if TYPE_CHECKING:  # pragma: no cover
     from .app import LearnomyApp
@@ -172,6 +173,15 @@ class RestRequest(Request):
             raise TypeError(f"the route's policy left {type(context).__name__}, not {kind.__name__}")
         return context
 
+    @property
+    def may_revalidate(self) -> bool:
+        """Whether this read may be answered ``304`` by its validator: a request of
+        its own (not a batch's sub-request nor an ``If-Match`` probe) that carries
+        ``If-None-Match``. Otherwise the full read follows the validator, which may
+        then read the rows the callback shows in the same query (leaving them in
+        :attr:`memo`) rather than versions only."""
+        return self.parent is None and "HTTP_IF_NONE_MATCH" in self.environ
+
     # -- method ------------------------------------------------------------
 
     def _effective_method(self) -> str:
@@ -235,15 +245,14 @@ class RestRequest(Request):
         connection, self._connection = self._connection, None
         if connection is None:
             return
-        try:
-            if commit:
+        if commit:
+            try:
                 for action in self.before_commit:
                     action(connection)
-                connection.commit()
-            else:
-                connection.rollback()
-        finally:
-            connection.close()
+            except BaseException:
+                connection.close()  # rolled back on its way to the pool
+                raise
+        release(connection, commit)
 
     # -- body --------------------------------------------------------------
 

@@ -4,7 +4,10 @@ SQLite (a local file) is the embedded default; MySQL and MariaDB through
 ``mysql+pymysql://`` are the production engines. A request's connection is
 opened lazily; failing to reach the database raises
 :class:`~learnomy_core.errors.Unavailable` (503) and the next request tries afresh,
-so the app recovers by itself when the database returns.
+so the app recovers by itself when the database returns. A pooled connection is
+pinged before use only after :data:`PING_IDLE_SECONDS` idle, and goes back to the
+pool without a second ``ROLLBACK`` after the request's commit (:func:`release`):
+on a database server each is a round trip per request.
 
 Column types shared by plugins' tables and migrations live here so that every
 table speaks WordPress's dialect on MySQL (``BIGINT UNSIGNED`` ids, ``LONGTEXT``).
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import weakref
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,7 +34,7 @@ from sqlalchemy.engine import Connection, Engine
 from .errors import Unavailable
 
 __all__ = [
-    "inserted_id","Storage", "ID", "LONGTEXT", "TEXT_TABLE", "is_disconnect", "insert_ignore", "RETRY_AFTER_SECONDS",
+    "inserted_id", "release", "Storage", "ID", "LONGTEXT", "TEXT_TABLE", "is_disconnect", "insert_ignore", "RETRY_AFTER_SECONDS",
            "never_reuse_ids", "ids_never_reused", "storage_of", "first_compiled"]
 
 # WordPress's id columns: BIGINT(20) UNSIGNED on MySQL; SQLite needs INTEGER to
@@ -43,6 +47,15 @@ LONGTEXT = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 TEXT_TABLE: dict[str, Any] = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_520_ci"}
 
 RETRY_AFTER_SECONDS = 5
+# A pooled connection idle longer than this is pinged before it is handed out
+# (a server restart, or a proxy or firewall dropping idle connections, is then
+# met with a fresh connection). One in steady use is not: the ping would be a
+# round trip on every request, and a connection the server dropped mid-traffic
+# fails its first statement, which invalidates the whole pool (that request
+# answers 503 with Retry-After, the next ones connect afresh).
+PING_IDLE_SECONDS = 5.0
+_RETURNED = "lrn_returned_at"  # when the connection went back to the pool (its record's info)
+_ENDED = "lrn_transaction_ended"  # committed or rolled back just before its release: nothing to reset
 _OWNERS: "weakref.WeakKeyDictionary[Engine, Storage]" = weakref.WeakKeyDictionary()
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -179,6 +192,27 @@ class Storage:
         self.engine.dispose()
 
 
+def release(connection: Connection, commit: bool) -> None:
+    """Commit or roll back ``connection``'s transaction, then close it (back to the pool).
+
+    The pool then skips its own rollback-on-return: the transaction just ended,
+    and on a database server that rollback is one more round trip per request.
+    Unless SQLAlchemy began none: then ``commit()`` sends nothing, and what ran on
+    the driver's cursor alone (:func:`first_compiled`) may have opened one, whose
+    snapshot the next request would read; the pool's rollback ends it.
+    """
+    try:
+        began = connection.in_transaction()
+        if commit:
+            connection.commit()
+        else:
+            connection.rollback()
+        if began:
+            connection.info[_ENDED] = True
+    finally:
+        connection.close()
+
+
 def _json_column(value: Any) -> str:
     """JSON columns' serialiser: NaN and Infinity are refused, never stored as text
     that every later answer showing them would have to serve as invalid JSON."""
@@ -187,10 +221,48 @@ def _json_column(value: Any) -> str:
 
 def _make_engine(url: sa.engine.URL) -> Engine:
     if url.get_backend_name() == "sqlite":
+        # In process: a rollback or a check costs no round trip, the pool's defaults stay.
         engine = sa.create_engine(url, connect_args={"timeout": 30}, json_serializer=_json_column)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_recycle=3600, json_serializer=_json_column)
+    # The pool's reset on return is ours (_reset): a rollback unless release() just ended the transaction.
+    engine = sa.create_engine(url, pool_recycle=3600, json_serializer=_json_column, pool_reset_on_return=None)
+    event.listen(engine, "checkout", _ping_if_idle(engine.dialect))
+    event.listen(engine, "connect", _returned)
+    event.listen(engine, "checkin", _returned)
+    event.listen(engine, "reset", _reset)
+    return engine
+
+
+def _returned(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info[_RETURNED] = time.monotonic()
+
+
+def _reset(dbapi_connection: Any, record: Any, state: Any) -> None:
+    """The pool's reset of a connection going back: roll back whatever is open,
+    unless :func:`release` has just committed or rolled back (the pool's own
+    rollback-on-return would always send one more ``ROLLBACK``)."""
+    ended = record is not None and record.info.pop(_ENDED, False)
+    if not ended and not state.transaction_was_reset and state.asyncio_safe:
+        dbapi_connection.rollback()
+
+
+def _ping_if_idle(dialect: Any) -> Any:
+    """A checkout listener: ping a connection idle over :data:`PING_IDLE_SECONDS`
+    (what ``pool_pre_ping`` does on every checkout); a dead one invalidates the
+    pool and the checkout connects afresh."""
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        record.info.pop(_ENDED, None)
+        if time.monotonic() - record.info.get(_RETURNED, 0.0) <= PING_IDLE_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            raise sa.exc.InvalidatePoolError() from exc
+
+    return checkout
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -131,13 +131,15 @@ _FILTERS = ("search", "category", "tag", "instructor", "level", "price_type", "s
 
 
 @lru_cache(maxsize=64)
-def _catalog_page_query(courses: sa.Table, column: str, descending: bool, after: bool) -> sa.Select:
+def _catalog_page_query(courses: sa.Table, column: str, descending: bool, after: bool, rows: bool) -> sa.Select:
     """A page of the published catalog in one order (``after`` a cursor's key,
-    ``lrn_k0``/``lrn_k1``), with the total, built once."""
+    ``lrn_k0``/``lrn_k1``), with the total, built once: the sort key, the id and
+    the version, and with ``rows`` the whole rows (the list's, for a full read)."""
     visible = courses.c.status == "publish"
     total = sa.select(sa.func.count()).select_from(courses).where(visible).scalar_subquery()
     ordered = [courses.c[column], courses.c.id]
-    query = sa.select(*ordered, courses.c.version, total.label("lrn_total")).where(visible)
+    shown = courses.c if rows else [*ordered, courses.c.version]
+    query = sa.select(*shown, total.label("lrn_total")).where(visible)
     if after:
         k0, k1 = sa.bindparam("lrn_k0", type_=ordered[0].type), sa.bindparam("lrn_k1", type_=ordered[1].type)
         lead, key = ordered
@@ -152,7 +154,8 @@ def _catalog_page_query(courses: sa.Table, column: str, descending: bool, after:
 def _catalog_page_version(request: RestRequest) -> Optional[str]:
     """:func:`page_version` for the list's commonest form (the first page of the
     published catalog, as a visitor or a student sees it) from a statement built
-    once: what ``page_version`` would read, and leaves for ``paginate``, the same."""
+    once: what ``page_version`` would read, and leaves for ``paginate``, the same
+    (the page's rows themselves when no ``304`` can follow)."""
     params, user = request.params, request.user
     per_page, column = params["per_page"], ORDERS[params["orderby"]]
     filters = {k: params.get(k) for k in (*_FILTERS, "orderby", "order")}
@@ -172,17 +175,27 @@ def _catalog_page_version(request: RestRequest) -> Optional[str]:
         except (InvalidParams, ValueError):
             return None  # the list answers its 400
         values.update(lrn_k0=lead, lrn_k1=after[1])
-    statement = _catalog_page_query(courses, column, params["order"] == "desc", after is not None)
+    # A full read follows: its rows come with the versions, one query for both.
+    full = not request.may_revalidate
+    statement = _catalog_page_query(courses, column, params["order"] == "desc", after is not None, full)
     rows = request.db.execute(statement, values).all()
     if not rows:
         return None
-    total, more, rows = rows[0][3], len(rows) > per_page, rows[:per_page]
+    if full:
+        lead_at, id_at, version_at = (courses.c.keys().index(name) for name in (column, "id", "version"))
+    else:
+        lead_at, id_at, version_at = 0, 1, 2
+    total, more, rows = rows[0][-1], len(rows) > per_page, rows[:per_page]
     last = rows[-1]
-    next_key = [last[0].isoformat() if hasattr(last[0], "isoformat") else last[0], last[1]] if more else None
+    next_key = [last[lead_at].isoformat() if hasattr(last[lead_at], "isoformat") else last[lead_at],
+                last[id_at]] if more else None
     request.memo[("page_after", binding)] = after
     request.memo[("page_total", binding)] = total
-    request.memo[("page_keys", binding)] = ([row[1] for row in rows], next_key)
-    keys = ";".join(f"{row[0]},{row[1]},{row[2]}" for row in rows)
+    if full:
+        request.memo[("page_rows", binding)] = (rows, next_key)
+    else:
+        request.memo[("page_keys", binding)] = ([row[id_at] for row in rows], next_key)
+    keys = ";".join(f"{row[lead_at]},{row[id_at]},{row[version_at]}" for row in rows)
     return f"{total}:{more}:{keys}"
 
 

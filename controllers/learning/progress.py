@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -378,7 +377,9 @@ def complete_course(request: RestRequest) -> Any:
 
 @lru_cache(maxsize=16)
 def _progress_version_query(enrollments: sa.Table, courses: sa.Table, prerequisites: sa.Table) -> sa.Select:
-    """The validator's query, built once per set of tables (building it costs more than running it)."""
+    """The validator's query, built once per set of tables (building it costs more than
+    running it): the live enrollment by its unique key, its course's status and version
+    (not the course row: a 304 needs none of it), and the prerequisites needed and met."""
     user: Any = sa.bindparam("lrn_user")
     course_id: Any = sa.bindparam("lrn_course")
     done = enrollments.alias("done")
@@ -388,14 +389,32 @@ def _progress_version_query(enrollments: sa.Table, courses: sa.Table, prerequisi
         done.c.course_id == prerequisites.c.prerequisite_id, done.c.user_id == user,
         done.c.status == "completed")).where(prerequisites.c.course_id == course_id).scalar_subquery()
     return (sa.select(enrollments, needed.label("lrn_needed"), met.label("lrn_met"),
-                      *[column.label(f"lrn_course__{column.name}") for column in courses.c])
+                      courses.c.status.label("lrn_course_status"), courses.c.version.label("lrn_course_version"))
             .join(courses, courses.c.id == enrollments.c.course_id)
-            .where(enrollments.c.user_id == user, enrollments.c.course_id == course_id)
-            .order_by(enrollments.c.live_key.is_(None), enrollments.c.id.desc()).limit(1))
+            .where(enrollments.c.live_key == sa.bindparam("lrn_live_key")))
+
+
+class _CourseOnDemand:
+    """The course as ``learnomy_enrollment_lapsed`` sees it from the progress
+    validator: its row (every column, as the access check passes it), read from
+    the database only if a plugin looks at it. Plugins answer for their own
+    enrollments (by ``enrollment.source``), so most revalidations never do."""
+
+    def __init__(self, request: RestRequest, course_id: int) -> None:
+        self._request, self._course_id = request, course_id
+        self._row: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if self._row is None:
+            courses = tables(self._request)("courses")
+            self._row = self._request.db.execute(sa.select(courses).where(courses.c.id == self._course_id)).one()
+        return getattr(self._row, name)
 
 
 def my_progress_version(request: RestRequest) -> Optional[str]:
-    """The progress view's validator, one query: the student's enrollment and its
+    """The progress view's validator, one query: the student's live enrollment and its
     version (completions and positions raise it: ``catalog_0002``, ``learning_0002``),
     the course's version (its required items), and how many of its prerequisites
     the student completed. None (the route runs) unless the enrolled student's
@@ -404,19 +423,20 @@ def my_progress_version(request: RestRequest) -> Optional[str]:
     """
     table = tables(request)
     user = request.user
+    course_id = request.params["id"]
     statement = _progress_version_query(table("enrollments"), table("courses"), table("course_prerequisites"))
-    row = request.db.execute(statement, {"lrn_user": user.id, "lrn_course": request.params["id"]}).first()
-    if row is None or row.live_key is None or row.status not in ("active", "completed") or row.lrn_needed != row.lrn_met:
+    row = request.db.execute(statement, {"lrn_user": user.id, "lrn_course": course_id,
+                                         "lrn_live_key": f"{user.id}:{course_id}"}).first()
+    if row is None or row.status not in ("active", "completed") or row.lrn_needed != row.lrn_met:
         return None
     if row.expires_at is not None and row.expires_at <= now():
         return None
-    course = SimpleNamespace(**{key[len("lrn_course__"):]: value for key, value in row._mapping.items()
-                                if key.startswith("lrn_course__")})
-    if course.status != "publish" and not user.is_admin:
+    if row.lrn_course_status != "publish" and not user.is_admin:
         return None
+    course = _CourseOnDemand(request, course_id)
     if request.app.plugins.hook.learnomy_enrollment_lapsed(request=request, enrollment=row, course=course):
         return None
-    return f"progress:{row.id}:{row.version}:{course.version}:{row.lrn_met}"
+    return f"progress:{row.id}:{row.version}:{row.lrn_course_version}:{row.lrn_met}"
 
 
 def my_progress(request: RestRequest) -> Any:
