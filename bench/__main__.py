@@ -90,10 +90,15 @@ def stats(samples: list[float]) -> dict[str, float]:
 
 
 def interleaved(contenders: list[tuple[WsgiApp, Callable[[int], Request], int]], n: int) -> list[list[float]]:
-    """Time ``n`` calls of each contender, alternating; each must answer its expected status."""
+    """Time ``n`` calls of each contender, alternating which goes first; each must
+    answer its expected status."""
     samples: list[list[float]] = [[] for _ in contenders]
     for i in range(n + max(3, n // 10)):  # the first tenth warms up
-        for index, (app, make, expected) in enumerate(contenders):
+        # Each contender goes first as often as the others: a request costs more
+        # right after a heavier one (caches), which must not favour either side.
+        order = list(enumerate(contenders))
+        shift = i % len(order)
+        for index, (app, make, expected) in order[shift:] + order[:shift]:
             request = make(i)
             begin = time.perf_counter()
             status, body = call(app, request)

@@ -193,15 +193,18 @@ def _links_query(link: sa.Table, column: str) -> sa.Select:
             .where(link.c.course_id.in_(sa.bindparam("lrn_ids", expanding=True))).order_by(link.c[column]))
 
 
-def _relation_ids(db: Connection, request: RestRequest, course_ids: list[int]) -> dict[str, dict[int, list[int]]]:
-    """:func:`link_ids` and the ``instructor_ids`` (in the order ``access.instructor_ids``
-    gives them), all in one query: a list's, one round trip where there were four."""
+def _relation_ids(
+    db: Connection, request: RestRequest, course_ids: list[int], *, with_instructors: bool,
+) -> dict[str, dict[int, list[int]]]:
+    """:func:`link_ids`, and with ``with_instructors`` the ``instructor_ids`` (in the
+    order ``access.instructor_ids`` gives them), all in one query: one round trip
+    where there were up to four."""
     table = tables(request)
-    fields = [*LINKS, "instructor_ids"]
+    fields = [*LINKS, "instructor_ids"] if with_instructors else [*LINKS]
     result: dict[str, dict[int, list[int]]] = {field: {i: [] for i in course_ids} for field in fields}
     if course_ids:
         links = tuple((table(link_name), column) for link_name, column, _ in LINKS.values())
-        statement = _relations_query(links, table("course_instructors"))
+        statement = _relations_query(links, table("course_instructors") if with_instructors else None)
         for kind, course_id, target, _ in db.execute(statement, {"lrn_ids": course_ids}):
             result[fields[kind]][int(course_id)].append(int(target))
     return result
@@ -231,14 +234,9 @@ def render_courses(
     """
     rows = list(rows)
     ids = [int(r.id) for r in rows]
-    if instructors is None:
-        links = _relation_ids(request.db, request, ids)
-        instructors = links.pop("instructor_ids")
-    else:
-        # A course read (its access check loaded the instructors): the links one query
-        # each, as before. One query here too made the full read so much cheaper than
-        # its 304 that the bench's revalidate_course_read (target 0.3) failed on SQLite.
-        links = link_ids(request.db, request, ids)
+    links = _relation_ids(request.db, request, ids, with_instructors=instructors is None)
+    found = links.pop("instructor_ids", None)
+    instructors = instructors if instructors is not None else found or {}
     return [course_resource(row, instructors[int(row.id)], {f: links[f][int(row.id)] for f in LINKS})
             for row in rows]
 
