@@ -13,12 +13,16 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import sqlalchemy as sa
 from werkzeug.test import Client
 
 from learnomy_core import LearnomyApp
+from tests.racing import race
+
+RACERS = 4
+FREE_API = "/wp-json/learnomy/v1"
 
 # Bookkeeping that every request writes, or that a lock creates once.
 SKIPPED_TABLES = ("rate_limits", "auth_sessions", "refresh_tokens")
@@ -91,3 +95,46 @@ def explain(once: dict[str, Any], raced: dict[str, Any]) -> str:
         if once.get(name) != raced.get(name):
             lines.append(f"{name}:\n  one request: {once.get(name)}\n  raced:       {raced.get(name)}")
     return "\n".join(lines)
+
+
+@dataclass
+class World:
+    """What a case's setup may use; ``run`` is 0 for the single world, 1 for the raced one."""
+
+    app: LearnomyApp
+    client: Client
+    people: Any
+    make_course: Callable[..., dict[str, Any]]
+    run: int
+
+    def post(self, path: str, who: str, *, api: str = FREE_API, **body: Any) -> dict[str, Any]:
+        """POST ``body`` to ``path`` under ``api`` as ``who``; the answer's data (it must succeed)."""
+        response = self.client.post(f"{api}{path}", json=body, headers=self.people[who])
+        assert response.status_code in (200, 201), (path, response.json)
+        return response.json["data"]
+
+
+def compare_with_one(make_app: Callable[..., LearnomyApp], app: LearnomyApp, client: Client, people: Any,
+                     make_course: Callable[..., dict[str, Any]], build: Callable[[World], Call],
+                     refusals: tuple[int, ...], *, api: str) -> None:
+    """Build a world and send it one request; build another and send it RACERS at once.
+
+    The database changes must be the same; each racing answer must have the single
+    answer's status or one of ``refusals``, and at least one must succeed.
+    """
+    call = build(World(app, client, people, make_course, 0))
+    before = snapshot(app)
+    single = call.send(client, people, api)
+    assert single.status_code < 300, single.json
+    once = changes(before, snapshot(app))
+
+    call = build(World(app, client, people, make_course, 1))
+    before = snapshot(app)
+    clients = [Client(make_app()) for _ in range(RACERS)]
+    answers = race([lambda c=c: call.send(c, people, api) for c in clients])
+    raced = changes(before, snapshot(app))
+
+    statuses = sorted(a.status_code for a in answers)
+    assert single.status_code in statuses, [a.json for a in answers]
+    assert set(statuses) <= {single.status_code, *refusals}, [a.json for a in answers]
+    assert raced == once, explain(once, raced)
