@@ -86,6 +86,12 @@ def complete_last_lesson(world: World) -> Call:
     return Call("POST", f"/lessons/{course['lesson_ids'][0]}/complete", "ann")
 
 
+def complete_topic(world: World) -> Call:
+    course = _enrolled(world)
+    topic = world.post(f"/lessons/{course['lesson_ids'][0]}/topics", "ivy", title="Part")
+    return Call("POST", f"/topics/{topic['id']}/complete", "ann")
+
+
 def complete_course(world: World) -> Call:
     course = _enrolled(world)
     world.post(f"/lessons/{course['lesson_ids'][0]}/complete", "ann")
@@ -186,6 +192,31 @@ def cancel_withdrawal(world: World) -> Call:
     return Call("POST", f"/withdrawals/{_withdrawal(world)['id']}/cancel", "ivy")
 
 
+def _subscription(world: World, cancelled: bool) -> dict[str, Any]:
+    plan = world.post("/membership-plans", "admin", name=f"Gold {world.run}", price=1500, currency="USD",
+                      interval="month")
+    order = world.post("/checkout", "ann", items=[{"type": "plan", "id": plan["id"]}], gateway="manual")
+    world.post(f"/orders/{order['id']}/complete", "admin")
+    mine = world.client.get(f"{API}/subscriptions", query_string={"plan": plan["id"]}, headers=world.people["ann"])
+    subscription = mine.json["data"][0]
+    if cancelled:
+        world.post(f"/subscriptions/{subscription['id']}/cancel", "ann")
+    return subscription
+
+
+def cancel_subscription(world: World) -> Call:
+    return Call("POST", f"/subscriptions/{_subscription(world, False)['id']}/cancel", "ann")
+
+
+def resume_subscription(world: World) -> Call:
+    return Call("POST", f"/subscriptions/{_subscription(world, True)['id']}/resume", "ann")
+
+
+def delete_attempt(world: World) -> Call:
+    attempt = start_attempt(world).send(world.client, world.people, API).json["data"]
+    return Call("DELETE", f"/attempts/{attempt['id']}", "ivy")
+
+
 def _notification(world: World) -> int:
     # Enrolling tells the student; the newest notification is that one.
     _enrolled(world)
@@ -215,6 +246,7 @@ CASES: dict[str, tuple[Callable[[World], Call], tuple[int, ...]]] = {
     "moderate a review": (moderate_review, ()),
     "complete a lesson": (complete_lesson, ()),
     "complete the last lesson": (complete_last_lesson, ()),
+    "complete a topic": (complete_topic, ()),
     "complete a course": (complete_course, ()),
     "save a lesson position": (lesson_position, ()),
     "issue a certificate": (issue_certificate, (409,)),
@@ -232,6 +264,9 @@ CASES: dict[str, tuple[Callable[[World], Call], tuple[int, ...]]] = {
     "approve a withdrawal": (approve_withdrawal, (409,)),
     "reject a withdrawal": (reject_withdrawal, (409,)),
     "cancel a withdrawal": (cancel_withdrawal, (409,)),
+    "cancel a subscription": (cancel_subscription, (409,)),
+    "resume a subscription": (resume_subscription, (409,)),
+    "delete a quiz attempt": (delete_attempt, (404,)),
     "read a notification": (read_notification, ()),
     "delete a notification": (delete_notification, (404,)),
 }
