@@ -35,7 +35,7 @@ from learnomy_core.errors import ApiError, Conflict, Forbidden, InvalidParams, N
 from learnomy_core.events import emit
 from learnomy_core.locks import lock_rows
 from learnomy_core.openapi import BOOL, resource_schema
-from learnomy_core.storage import first_compiled, inserted_id
+from learnomy_core.storage import first_compiled, insert_ignore, inserted_id
 
 from .access import (
     CourseContext,
@@ -382,10 +382,11 @@ def add_instructor(request: RestRequest) -> Any:
     if row is None or not store.from_row(row).is_instructor:
         raise InvalidParams(details=[{"param": "user_id", "code": "rest_invalid_param",
                                       "message": "user_id must name an instructor."}])
-    if user_id in access.instructor_ids:
+    # The link's primary key decides between two racing additions: the loser inserts
+    # nothing and answers like a request that came second.
+    if user_id in access.instructor_ids or not insert_ignore(request.db, tables(request)("course_instructors"), {
+            "course_id": access.id, "user_id": user_id, "added_at": now()}):
         raise Conflict("This user already teaches the course.", code="learnomy_already_instructor")
-    request.db.execute(sa.insert(tables(request)("course_instructors")).values(
-        course_id=access.id, user_id=user_id, added_at=now()))
     request.params["id"] = access.id
     emit(request, "course.updated", _render_one(request, access.id))
     return created(list_instructors(request), location=f"/{NAMESPACE}/courses/{access.id}/instructors")

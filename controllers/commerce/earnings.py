@@ -24,6 +24,7 @@ from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InsufficientBalance, NotFound, OrderStateConflict, WithdrawalPending
 from learnomy_core.events import emit
 from learnomy_core.fields import add_additional_fields, update_additional_fields
+from learnomy_core.locks import lock_rows
 from learnomy_core.openapi.schemas import ID, INT, NUM, STR, TIME, array_of, map_of, nullable, obj
 from learnomy_core.permissions import Policy
 from learnomy_core.storage import insert_ignore
@@ -216,9 +217,16 @@ def get_method(request: RestRequest) -> Any:
 def put_method(request: RestRequest) -> Any:
     methods = tables(request)("withdrawal_methods")
     values = {"type": request.params["type"], "details": request.params["details"], "updated_at": now()}
+    # The user's own row serialises their saves: two at once would otherwise both wait
+    # on the first insert with a shared lock and deadlock upgrading it to update.
+    users = request.app.identity.store.users
+    lock_rows(request.db, sa.select(users.c.ID).where(users.c.ID == request.user.id))
     if not insert_ignore(request.db, methods, {"user_id": request.user.id, **values}):
         request.db.execute(sa.update(methods).where(methods.c.user_id == request.user.id).values(**values))
-    return render_method(_method_row(request, request.user.id))
+    # A locking read: a plain one on MySQL/MariaDB would show the transaction's older
+    # snapshot when the update above changed nothing (the same values, the same second).
+    return render_method(next(iter(lock_rows(request.db, sa.select(methods).where(
+        methods.c.user_id == request.user.id))), None))
 
 
 # -- withdrawals ---------------------------------------------------------------------------

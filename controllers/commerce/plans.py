@@ -25,7 +25,7 @@ from learnomy_core.events import emit
 from learnomy_core.jobs import JobContext, enqueue
 from learnomy_core.openapi.schemas import BOOL, ID, INT, STR, TIME, array_of, nullable, obj
 from learnomy_core.permissions import Policy
-from learnomy_core.storage import inserted_id
+from learnomy_core.storage import insert_ignore, inserted_id
 
 from ..catalog import ID_ARG
 from .common import CURRENCY_ARG, MONEY_ARG, NAMESPACE, add_interval, bad_param, now, parse_time, tables
@@ -82,13 +82,15 @@ def create_plan(request: RestRequest) -> Any:
     plans = tables(request)("membership_plans")
     _check_courses(request, params["course_ids"])
     slug = params.get("slug") or slugify_title(params["name"])
-    if request.db.execute(sa.select(plans.c.id).where(plans.c.slug == slug)).first():
+    # The unique slug decides between two racing creations: the loser inserts nothing.
+    if not insert_ignore(request.db, plans, {
+            "name": params["name"], "slug": slug, "description": params["description"], "price": params["price"],
+            "currency": params["currency"].upper(), "interval": params["interval"],
+            "interval_count": params["interval_count"], "trial_days": params["trial_days"],
+            "all_courses": params["all_courses"], "course_ids": params["course_ids"], "status": "active",
+            "created_at": now()}):
         raise Conflict("A plan with this slug exists.", code="learnomy_slug_taken")
-    new_id = inserted_id(request.db.execute(sa.insert(plans).values(
-        name=params["name"], slug=slug, description=params["description"], price=params["price"],
-        currency=params["currency"].upper(), interval=params["interval"], interval_count=params["interval_count"],
-        trial_days=params["trial_days"], all_courses=params["all_courses"], course_ids=params["course_ids"],
-        status="active", created_at=now())))
+    new_id = int(request.db.execute(sa.select(plans.c.id).where(plans.c.slug == slug)).scalar_one())
     plan = render_plan(load_plan(request, new_id))
     return created(plan, location=f"/{NAMESPACE}/membership-plans/{new_id}")
 

@@ -42,6 +42,7 @@ from learnomy_core import (
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, InvalidParams, NotFound
 from learnomy_core.events import emit
+from learnomy_core.locks import lock_rows
 from learnomy_core.openapi import BOOL, ID as RESOURCE_ID, INT, STR, TIME, nullable, obj, resource_schema
 from learnomy_core.storage import ID, LONGTEXT, TEXT_TABLE, inserted_id
 
@@ -154,6 +155,21 @@ class _Facts:
     verification_code: str
 
 
+def valid_certificate(request: RestRequest, user_id: int, course_id: int) -> Optional[int]:
+    """The id of the student's unrevoked certificate for the course, if any; until the
+    transaction ends, nobody else issues them one.
+
+    The student's own row is the lock (a certificate not yet issued has no row to
+    lock), and the read is a locking one: on MySQL/MariaDB a plain read would see
+    the transaction's snapshot, older than a certificate issued while it waited.
+    """
+    users, certificates = request.app.identity.store.users, tables(request)("certificates")
+    lock_rows(request.db, sa.select(users.c.ID).where(users.c.ID == user_id))
+    held = lock_rows(request.db, sa.select(certificates.c.id, certificates.c.course_id, certificates.c.revoked_at)
+                     .where(certificates.c.user_id == user_id))
+    return next((int(r.id) for r in held if int(r.course_id) == course_id and r.revoked_at is None), None)
+
+
 def issue(request: RestRequest, user_id: int, course_id: int, template_id: Optional[int]) -> int:
     """Issue (and sign) a certificate; an unrevoked one for the same course is reused.
 
@@ -162,11 +178,9 @@ def issue(request: RestRequest, user_id: int, course_id: int, template_id: Optio
     """
     table = tables(request)
     certificates, courses, templates = table("certificates"), table("courses"), table("certificate_templates")
-    existing = request.db.execute(sa.select(certificates.c.id).where(
-        certificates.c.user_id == user_id, certificates.c.course_id == course_id,
-        certificates.c.revoked_at.is_(None))).scalar()
-    if existing:
-        return int(existing)
+    existing = valid_certificate(request, user_id, course_id)
+    if existing is not None:
+        return existing
     store = request.app.identity.store
     student = store.get(request.db, user_id)
     course = request.db.execute(sa.select(courses).where(courses.c.id == course_id)).one()
@@ -300,9 +314,7 @@ def create_certificate(request: RestRequest) -> Any:
     if problems:
         raise InvalidParams(details=problems)
     certificates = table("certificates")
-    if request.db.execute(sa.select(certificates.c.id).where(
-            certificates.c.user_id == params["user_id"], certificates.c.course_id == params["course_id"],
-            certificates.c.revoked_at.is_(None))).first() is not None:
+    if valid_certificate(request, params["user_id"], params["course_id"]) is not None:
         raise Conflict("This student already holds a valid certificate for the course.",
                        code="learnomy_certificate_exists")
     new_id = issue(request, params["user_id"], params["course_id"], template_id)

@@ -20,6 +20,7 @@ from learnomy_core import ALLOW_BATCH, CREATABLE, INSTRUCTOR, LOGGED_IN, READABL
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, NotFound
 from learnomy_core.events import emit
+from learnomy_core.locks import lock_rows
 from learnomy_core.openapi import BOOL, INT, NUM, STR, TIME, nullable, obj, resource_schema
 from learnomy_core.storage import ID, TEXT_TABLE, insert_ignore
 
@@ -158,18 +159,37 @@ def completions(request: RestRequest, user_id: int, course_id: int) -> dict[tupl
     return completions_by_course(request, user_id, [course_id])[course_id]
 
 
+def _lock_student(request: RestRequest, user_id: int) -> None:
+    """Serialise the student's progress writes until the transaction ends.
+
+    Two completions at once (the same lesson twice, or two lessons of one course)
+    would otherwise each count from their own snapshot and the later write would
+    store a percent that misses the other's item. The student's own row surely
+    exists, unlike a completion not yet made.
+    """
+    users = request.app.identity.store.users
+    lock_rows(request.db, sa.select(users.c.ID).where(users.c.ID == user_id))
+
+
 def recompute(request: RestRequest, user_id: int, course_id: int) -> dict[str, Any]:
     """Store the enrollment's percent; complete it when every required item is done."""
+    _lock_student(request, user_id)
     required = required_items(request, course_id)
-    done = completions(request, user_id, course_id)
+    # A locking read: on MySQL/MariaDB a plain one would see the transaction's snapshot,
+    # older than a completion another request committed while this one waited. By the
+    # student's key only, so that other students' completions are not locked.
+    table = tables(request)("completions")
+    done = {(r.item_type, int(r.item_id)) for r in lock_rows(request.db, sa.select(
+        table.c.item_type, table.c.item_id, table.c.course_id).where(table.c.user_id == user_id))
+        if int(r.course_id) == course_id}
     finished = sum(1 for item in required if (item["type"], item["id"]) in done)
     # 100 only when everything is done, never by rounding up.
     percent = 100 if required and finished == len(required) else (finished * 100 // len(required) if required else 0)
     enrollments = tables(request)("enrollments")
-    enrollment = request.db.execute(sa.select(enrollments).where(
-        enrollments.c.live_key == f"{user_id}:{course_id}")).first()
-    if enrollment is None:
+    found = lock_rows(request.db, sa.select(enrollments).where(enrollments.c.live_key == f"{user_id}:{course_id}"))
+    if not found:
         return {"percent": percent, "completed": False}
+    enrollment = found[0]
     values: dict[str, Any] = {"progress_percent": percent}
     completing = percent == 100 and enrollment.status == "active"
     if completing:
@@ -267,6 +287,7 @@ def record_completion(request: RestRequest, user_id: int, item_type: str, item_i
 
     :returns: ``{"newly_completed": bool, "percent": int, "course_completed": bool}``.
     """
+    _lock_student(request, user_id)
     table = tables(request)("completions")
     first_time = insert_ignore(request.db, table, {
         "user_id": user_id, "item_type": item_type, "item_id": item_id, "course_id": course_id,
@@ -291,7 +312,7 @@ def forget_item(request: RestRequest, item_type: str, item_id: int, course_id: i
     completions = tables(request)("completions")
     where = (completions.c.item_type == item_type, completions.c.item_id == item_id,
              completions.c.course_id == course_id)
-    users = [int(u) for u in request.db.execute(sa.select(completions.c.user_id).where(*where).distinct()).scalars()]
+    users = sorted(int(u) for u in request.db.execute(sa.select(completions.c.user_id).where(*where).distinct()).scalars())
     if users:
         request.db.execute(sa.delete(completions).where(*where))
         for user_id in users:
@@ -335,6 +356,9 @@ def store_position(request: RestRequest, access: CourseAccess, lesson: Any, posi
 
     # Insert first: on MySQL/MariaDB an UPDATE that finds no row locks the gap where
     # it would be, and two students' first positions then deadlock on the insert.
+    # The student's lock first: two saves of one position at once would each wait on
+    # the other's insert with a shared lock, then deadlock upgrading it to update.
+    _lock_student(request, request.user.id)
     if insert_ignore(request.db, positions, {
             **values, "user_id": request.user.id, "lesson_id": int(lesson.id), "course_id": access.id}):
         return True

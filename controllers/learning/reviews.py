@@ -27,6 +27,7 @@ from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, NotFound
 from learnomy_core.events import emit
 from learnomy_core.html import sanitize_html
+from learnomy_core.locks import lock_rows
 from learnomy_core.openapi import ID as RESOURCE_ID, INT, STR, TIME, resource_schema
 from learnomy_core.storage import ID, LONGTEXT, TEXT_TABLE, insert_ignore
 
@@ -218,11 +219,20 @@ def delete_review(request: RestRequest) -> Any:
 def moderate_review(request: RestRequest) -> Any:
     row = _load(request)
     reviews = tables(request)("reviews")
-    request.db.execute(sa.update(reviews).where(reviews.c.id == row.id)
-                       .values(status=request.params["status"], updated_at=now()))
-    _refresh_rating(request, int(row.course_id))
-    review = review_resource(_load(request))
-    emit(request, "review.moderated", review)
+    status = request.params["status"]
+    # Guarded by the status: of two identical decisions at once (or one after the
+    # other) only the first changes the review, recounts and tells the author.
+    changed = request.db.execute(sa.update(reviews).where(reviews.c.id == row.id, reviews.c.status != status)
+                                 .values(status=status, updated_at=now())).rowcount == 1
+    # A locking read: on MySQL/MariaDB a plain one would show this transaction's
+    # snapshot, older than the decision that another request committed meanwhile.
+    found = lock_rows(request.db, sa.select(reviews).where(reviews.c.id == row.id))
+    if not found:
+        raise NotFound("Review not found.")
+    review = review_resource(found[0])
+    if changed:
+        _refresh_rating(request, int(row.course_id))
+        emit(request, "review.moderated", review)
     return review
 
 

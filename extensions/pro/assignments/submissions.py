@@ -39,9 +39,10 @@ import sqlalchemy as sa
 
 from learnomy_core import ALLOW_BATCH, CREATABLE, READABLE, RestRequest, created
 from learnomy_core.cursors import LIST_ARGS, paginate
-from learnomy_core.errors import Conflict, InvalidParams, LessonLocked
+from learnomy_core.errors import Conflict, InvalidParams, LessonLocked, NotFound
 from learnomy_core.events import emit
 from learnomy_core.html import sanitize_html
+from learnomy_core.locks import lock_rows
 from learnomy_core.openapi import BOOL, ID, INT, STR, TIME, array_of, nullable, route_schema
 from learnomy_core.storage import insert_ignore
 from learnomy.controllers.catalog import (
@@ -176,10 +177,23 @@ def grade(request: RestRequest) -> Any:
     if points > assignment.points:
         raise _refuse("points", f"points cannot exceed the assignment's {assignment.points}.")
     status = request.params.get("status", "graded")
-    request.db.execute(sa.update(submissions).where(submissions.c.id == row.id).values(
-        points=points, feedback=sanitize_html(request.params.get("feedback", "")), status=status,
-        graded_at=now(), graded_by=request.user.id))
-    graded = resource(request.db.execute(sa.select(submissions).where(submissions.c.id == row.id)).one())
+    feedback = sanitize_html(request.params.get("feedback", ""))
+    # Only a grade that differs from the one standing is recorded and told to the
+    # student: of two identical gradings at once, the second changes nothing.
+    changed = request.db.execute(sa.update(submissions).where(
+        submissions.c.id == row.id,
+        sa.or_(submissions.c.points.is_(None), submissions.c.feedback.is_(None), submissions.c.points != points,
+               submissions.c.feedback != feedback,
+               submissions.c.status != status),
+    ).values(points=points, feedback=feedback, status=status, graded_at=now(), graded_by=request.user.id)).rowcount == 1
+    # A locking read: on MySQL/MariaDB a plain one would show the transaction's
+    # snapshot, older than the grade another request committed meanwhile.
+    found = lock_rows(request.db, sa.select(submissions).where(submissions.c.id == row.id))
+    if not found:
+        raise NotFound("Submission not found.")
+    graded = resource(found[0])
+    if not changed:
+        return graded
     emit(request, GRADED, {**graded, "assignment_title": assignment.title})
     if assignment.required and status == "graded" and points >= assignment.passing_points:
         record_completion(request, int(row.user_id), "assignment", int(assignment.id), int(assignment.course_id))

@@ -261,8 +261,13 @@ def purge_cohorts(request: RestRequest, where: Any) -> None:
 
 def delete_cohort(request: RestRequest) -> Any:
     row = request.context_as(CohortContext).cohort
+    cohorts = tables(request)["cohorts"]
+    # Locked first: of two deletions at once the second waits, then finds no cohort
+    # (without the lock their deletes of members and schedule deadlocked on MariaDB).
+    if not lock_rows(request.db, sa.select(cohorts.c.id).where(cohorts.c.id == row.id)):
+        raise NotFound("Cohort not found.")
     previous = render_cohort(row)
-    purge_cohorts(request, tables(request)["cohorts"].c.id == row.id)
+    purge_cohorts(request, cohorts.c.id == row.id)
     emit(request, "cohort.deleted", previous)
     return deleted(previous)
 

@@ -249,8 +249,11 @@ def update_path(request: RestRequest) -> Any:
 
 def delete_path(request: RestRequest) -> Any:
     row = request.context_as(PathContext).path
-    previous = _one(request, int(row.id))
     t = tables(request)
+    # Locked first: of two deletions at once, the second finds no path and answers 404.
+    if not lock_rows(request.db, sa.select(t["paths"].c.id).where(t["paths"].c.id == row.id)):
+        raise NotFound("Learning path not found.")
+    previous = _one(request, int(row.id))
     # The courses' own enrollments stay: the student keeps what they were enrolled in.
     request.db.execute(sa.delete(t["steps"]).where(t["steps"].c.path_id == row.id))
     request.db.execute(sa.delete(t["enrollments"]).where(t["enrollments"].c.path_id == row.id))
