@@ -102,7 +102,9 @@ def list_instructors(request: RestRequest) -> Any:
 def _decide(request: RestRequest, status: str, reason: Any) -> Any:
     store = request.app.identity.store
     user_id = request.params["id"]
-    if store.get(request.db, user_id) is None:
+    # The account's row first, as every change of an account takes it (roles,
+    # block, deletion), so that none waits for this one in the other order.
+    if not store.lock(request.db, user_id):
         raise NotFound("No account has this id.")
     applications = _applications(request)
     pending = request.db.execute(sa.select(applications).where(applications.c.pending_user_id == user_id)).first()

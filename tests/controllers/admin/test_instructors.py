@@ -159,6 +159,36 @@ def test_approving_while_the_role_is_changed_loses_neither(make_app: Callable[..
         assert db.execute(sa.select(applications.c.status).where(applications.c.user_id == target)).scalar() == "approved"
 
 
+def test_approving_while_the_account_is_deleted_queues_behind_it(
+        make_app: Callable[..., LearnomyApp], client: Client, people: Any, make_user: Callable[..., int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both take the account's row before the application's: the approval waits for
+    the deletion and finds no account (404), rather than each holding what the
+    other waits for (a deadlock, 500, on MariaDB)."""
+    make_user("ada", "administrator")
+    ada = bearer(login(client, "ada"))
+    _apply(client, people["ann"])
+    target = people.ids["ann"]
+    real = users.UserStore.lock
+
+    def slow_lock(self: Any, db: Any, user_id: int) -> bool:
+        held = real(self, db, user_id)
+        time.sleep(0.5)  # holding the account's row
+        return held
+
+    monkeypatch.setattr(users.UserStore, "lock", slow_lock)
+
+    def delete() -> Any:
+        return Client(make_app()).delete(f"{STUDENTS}/{target}", headers=people["admin"])
+
+    def approve() -> Any:
+        time.sleep(0.1)  # the deletion holds the account first
+        return Client(make_app()).post(f"{INSTRUCTORS}/{target}/approve", headers=ada)
+
+    assert [r.status_code for r in race([delete, approve])] == [200, 404]
+    assert client.get(f"{STUDENTS}/{target}", headers=people["admin"]).status_code == 404
+
+
 def test_the_list_costs_the_same_queries_whatever_the_page(app: LearnomyApp, client: Client, people: Any,
                                                            make_user: Callable[..., int]) -> None:
     
