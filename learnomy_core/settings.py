@@ -44,9 +44,21 @@ class Settings:
         properties = self.groups[group].get("properties", {})
         return {key: sub.get("default") for key, sub in properties.items()}
 
-    def group(self, connection: Connection, group: str) -> dict[str, Any]:
-        """One group's values, stored over defaults."""
-        stored = get_option(connection, self.table, _OPTION.format(group))
+    def group(self, connection: Connection, group: str, *, lock: bool = False) -> dict[str, Any]:
+        """One group's values, stored over defaults.
+
+        :param lock: for a read-modify-write (read, then :meth:`update` with what
+            was read): take the settings lock :meth:`update` takes, and read what
+            others committed while waiting for it, so that no concurrent update
+            is undone. Held to the end of the transaction.
+        """
+        if not lock:
+            stored = get_option(connection, self.table, _OPTION.format(group))
+        else:
+            lock_name(connection, self.table, "settings")
+            table = self.table
+            stored = next(iter(lock_rows(connection, sa.select(table.c.option_value).where(
+                table.c.option_name == _OPTION.format(group)))), (None,))[0]
         return {**self.defaults(group), **_decode(stored)}
 
     def group_of(self, dotted: str) -> "str | None":
@@ -55,12 +67,15 @@ class Settings:
         fits = [g for g in self.groups if dotted == g or dotted.startswith(g + ".")]
         return max(fits, key=len) if fits else None
 
-    def get(self, connection: Connection, key: str) -> Any:
-        """One value by dotted key: ``settings.get(db, "api.rate_limit_per_minute")``."""
+    def get(self, connection: Connection, key: str, *, lock: bool = False) -> Any:
+        """One value by dotted key: ``settings.get(db, "api.rate_limit_per_minute")``.
+
+        :param lock: as for :meth:`group`: read to write back, under the settings lock.
+        """
         group = self.group_of(key)
         if group is None:
             raise KeyError(key)
-        return self.group(connection, group)[key[len(group) + 1:]]
+        return self.group(connection, group, lock=lock)[key[len(group) + 1:]]
 
     def all(self, connection: Connection) -> dict[str, dict[str, Any]]:
         """Every group, in one query."""

@@ -79,3 +79,18 @@ def test_every_problem_is_listed(app) -> None:
         ("nope", "rest_additional_properties_forbidden"),
         ("general.colour", "rest_additional_properties_forbidden"),
         ("general.currency", "rest_invalid_pattern")]
+
+
+def test_a_locking_read_sees_what_others_committed(app) -> None:
+    """A read-modify-write reads with ``lock=True``: on MySQL/MariaDB a plain read
+    inside a transaction keeps the snapshot of its first read, and writing back what
+    it saw would undo an update committed since."""
+    with app.storage.engine.begin() as db:
+        app.settings.update(db, {"api": {"rate_limit_per_minute": 100}})
+    with app.storage.engine.connect() as reader:
+        with reader.begin():
+            assert app.settings.get(reader, "general.currency") == "USD"  # the transaction's first read
+            with app.storage.engine.begin() as writer:
+                app.settings.update(writer, {"api": {"rate_limit_per_minute": 200}})
+            assert app.settings.get(reader, "api.rate_limit_per_minute", lock=True) == 200
+            assert app.settings.group(reader, "api", lock=True)["rate_limit_per_minute"] == 200

@@ -104,7 +104,8 @@ def learnomy_instructor_rate(request: RestRequest, instructor_id: int, course_id
 def forget_instructor(request: RestRequest, instructor_id: int) -> None:
     """Drop every override of ``instructor_id`` (a deleted account) from the settings group."""
     key = f"{SETTINGS_GROUP}.{FIELD}"
-    overrides = request.app.settings.get(request.db, key) or []
+    # A locking read: a PUT of the overrides committed meanwhile must not be undone.
+    overrides = request.app.settings.get(request.db, key, lock=True) or []
     kept = [entry for entry in overrides if int(entry["instructor_id"]) != instructor_id]
     if len(kept) != len(overrides):
         request.app.settings.update(request.db, {SETTINGS_GROUP: {FIELD: kept}})
