@@ -67,10 +67,12 @@ def jsonp_callback(request: "RestRequest", enabled: bool) -> Optional[str]:
     callback = request.query_params.get("_jsonp")
     if callback is None or callback in ("", "0"):  # PHP reads "" and "0" as no callback
         return None
+    # Each a 400 naming the parameter in details, like every other refused parameter.
     if not enabled:
-        raise JsonpDisabled()
+        raise JsonpDisabled(details=[{"param": "_jsonp", "code": JsonpDisabled.code, "message": JsonpDisabled.message}])
     if not isinstance(callback, str) or not _CALLBACK.fullmatch(callback):
-        raise JsonpInvalid()
+        raise JsonpInvalid(details=[{"param": "_jsonp", "code": JsonpInvalid.code,
+                                     "message": "_jsonp must be made of letters, digits, underscores and dots."}])
     return callback
 
 

@@ -269,6 +269,8 @@ ITEMS_ARG = {"type": "array", "minItems": 1, "maxItems": 50, "items": {
     "type": "object", "additionalProperties": False, "required": ["type", "id"],
     "properties": {"type": {"type": "string", "enum": ["course", "plan"]}, "id": {"type": "integer", "minimum": 1}}}}
 CODE_ARG = {"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"^\S(.*\S)?$"}
+# The limits are INT columns: above what one holds, MySQL/MariaDB refuse the write (a 500).
+USAGE_LIMIT_ARG = {"type": ["integer", "null"], "minimum": 1, "maximum": 2**31 - 1}
 
 
 def _coupon_args(create: bool) -> dict[str, Any]:
@@ -283,8 +285,8 @@ def _coupon_args(create: bool) -> dict[str, Any]:
         "course_ids": ids, "plan_ids": ids, "min_total": MONEY_ARG,
         "starts_at": {"type": ["string", "null"], "format": "date-time"},
         "expires_at": {"type": ["string", "null"], "format": "date-time"},
-        "usage_limit": {"type": ["integer", "null"], "minimum": 1},
-        "usage_limit_per_user": {"type": ["integer", "null"], "minimum": 1},
+        "usage_limit": USAGE_LIMIT_ARG,
+        "usage_limit_per_user": USAGE_LIMIT_ARG,
         "status": {"type": "string", "enum": ["active", "disabled"]},
         "used_count": {"readonly": True},
     }

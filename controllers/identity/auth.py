@@ -145,7 +145,9 @@ def reset_password(request: RestRequest) -> Any:
     stamp, _, hashed = (row.user_activation_key if row is not None else "").partition(":")
     fresh = stamp.isdigit() and int(stamp) + RESET_KEY_SECONDS >= time.time()
     if row is None or not fresh or not verify_fast_hash(params["key"], hashed):
-        raise InvalidResetKey()
+        # Named on key alone, whichever failed: the answer must not tell who has an account.
+        raise InvalidResetKey(details=[{"param": "key", "code": InvalidResetKey.code,
+                                        "message": InvalidResetKey.message}])
     users = identity.store.users
     request.db.execute(sa.update(users).where(users.c.ID == row.ID).values(user_activation_key=""))
     identity.set_password(request.db, int(row.ID), params["password"])

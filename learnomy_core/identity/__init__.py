@@ -10,7 +10,6 @@ WordPress can end).
 from __future__ import annotations
 
 import base64
-import binascii
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
@@ -167,7 +166,8 @@ class Identity:
         """
         try:
             decoded = base64.b64decode(value, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # bad base64 or UTF-8, and a header byte past ASCII
+            # (b64decode refuses a non-ASCII str with a bare ValueError)
             raise InvalidCredentials() from None
         if ":" not in decoded:
             return None

@@ -11,7 +11,8 @@ The statuses follow from what the core does for any route (see ``app.py``):
 - 401 everywhere: credentials are checked on every route, public ones included;
 - 403 where a policy can refuse (any non-public route) and on writes;
 - 404 where the path names something or a policy loads a row;
-- 400 where there are args or a body; 413/415 where there is a body;
+- 400 where there are args or a body; 413/415 where there may be a body (a
+  ``DELETE``'s body is read too, though its args are documented in the query);
 - 409 on writes; 412 on ``PUT``/``PATCH``/``DELETE`` of a readable route
   (``If-Match``); 429 on rate-limited routes; 304 on reads (``If-None-Match``);
 - 500 and 503 everywhere (an unexpected failure, an unreachable database);
@@ -37,6 +38,9 @@ OPENAPI_VERSION = "3.1.0"
 _GROUP = re.compile(r"\(\?P<(\w+)>")
 _WRITES = ("POST", "PUT", "PATCH", "DELETE")
 _BODY = ("POST", "PUT", "PATCH")
+# What the server reads a body for (request.BODY_METHODS): a DELETE's args are
+# documented in the query, but a body sent with one is parsed and can be refused.
+_READS_BODY = ("POST", "PUT", "PATCH", "DELETE")
 _ANYONE: dict[str, list[str]] = {}
 _SCHEMES = ("bearer", "applicationPassword", "apiKey")
 
@@ -260,9 +264,9 @@ def _responses(route: "Route", method: str, endpoint: "Endpoint", answers: Answe
         statuses.add(403)
     if path_names or not public:
         statuses.add(404)
-    if endpoint.args or method in _BODY:
+    if endpoint.args or method in _READS_BODY:
         statuses.add(400)
-    if method in _BODY:
+    if method in _READS_BODY:
         statuses.update((413, 415))
     if method in _WRITES:
         statuses.add(409)

@@ -60,6 +60,7 @@ def test_a_bad_callback_is_refused_before_anything_runs(client: Client, callback
     assert response.status_code == 400
     assert response.json["error"]["code"] == "rest_callback_invalid"
     assert response.json["error"]["message"] == "Invalid JSONP callback function."
+    assert [d["param"] for d in response.json["error"]["details"]] == ["_jsonp"]
     assert client.get(WIDGETS).json["meta"]["total"] == 0
 
 
@@ -76,6 +77,8 @@ def test_jsonp_can_be_turned_off(app: Any, client: Client) -> None:
     assert response.status_code == 400
     assert response.json["error"] == {**response.json["error"], "code": "rest_callback_disabled",
                                       "message": "JSONP support is disabled on this site."}
+    assert response.json["error"]["details"] == [{"param": "_jsonp", "code": "rest_callback_disabled",
+                                                  "message": "JSONP support is disabled on this site."}]
 
 
 # -- _fields ----------------------------------------------------------------------------------

@@ -251,6 +251,19 @@ def test_delete_trashes_then_force_deletes(client: Client, people, make_course) 
     assert client.get(f"{API}/lessons/{course['lesson_ids'][0]}", headers=people["admin"]).status_code == 404
 
 
+@pytest.mark.parametrize(("body", "content_type", "status"), [
+    ("force=true", "text/plain", 415), ("x" * 1_100_000, "application/json", 413), ("{nope", "application/json", 400)])
+def test_a_refused_delete_body_is_documented_and_deletes_nothing(client: Client, people, make_course, body: str,
+                                                                 content_type: str, status: int) -> None:
+    """A DELETE's body is read like a POST's: its refusals are statuses the document
+    names (conftest holds every answer to it), and nothing is trashed."""
+    course = make_course()
+    url = f"{COURSES}/{course['id']}"
+    response = client.delete(url, data=body, content_type=content_type, headers=people["ivy"])
+    assert response.status_code == status
+    assert client.get(url, headers=people["ivy"]).json["data"]["status"] == "publish"
+
+
 def test_force_delete_with_active_enrollments_is_for_administrators(client: Client, people, make_course) -> None:
     course = make_course()
     client.post(f"{COURSES}/{course['id']}/enroll", headers=people["ann"])

@@ -35,6 +35,18 @@ def test_coupons_are_for_administrators(client: Client, people: Any) -> None:
     assert client.get(f"{API}/coupons/{coupon_id}", headers=people["admin"]).status_code == 404
 
 
+@pytest.mark.parametrize("field", ["usage_limit", "usage_limit_per_user"])
+def test_usage_limits_fit_their_column(client: Client, people: Any, field: str) -> None:
+    """Limits beyond a 32-bit INT are refused with 400 (MySQL/MariaDB failed the write with a 500)."""
+    too_big = post(client, "/coupons", people["admin"], code="BIG", type="percent", amount=5, **{field: 2**63 - 1})
+    assert too_big.status_code == 400 and too_big.json["error"]["details"][0]["code"] == "rest_out_of_bounds"
+    made = post(client, "/coupons", people["admin"], code="MAX", type="percent", amount=5, **{field: 2**31 - 1})
+    assert made.status_code == 201 and made.json["data"][field] == 2**31 - 1
+    patched = client.patch(f"{API}/coupons/{made.json['data']['id']}", json={field: 2**31}, headers=people["admin"])
+    assert patched.status_code == 400
+    assert client.get(f"{API}/coupons?per_page=100", headers=people["admin"]).json["meta"]["total"] == 1
+
+
 @pytest.mark.parametrize("fields, reason", [
     ({}, None),
     ({"code": "OTHER"}, "not_found"),

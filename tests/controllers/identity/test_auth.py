@@ -332,6 +332,9 @@ def test_reset_with_a_wrong_key_or_user(client: Client, ann: int, login_name: st
     response = client.post(f"{API}/auth/password/reset",
                            json={"login": login_name, "key": key, "password": "a brand new pw"})
     assert response.status_code == 400 and response.json["error"]["code"] == "learnomy_invalid_reset_key"
+    # One detail naming key, the same for an unknown login: a 400 says which parameter.
+    assert response.json["error"]["details"] == [{"param": "key", "code": "learnomy_invalid_reset_key",
+                                                  "message": "The password reset key is invalid or has expired."}]
 
 
 def test_an_expired_reset_key(app, client: Client, ann: int) -> None:
