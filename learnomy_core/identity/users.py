@@ -343,15 +343,12 @@ class UserStore:
         """
         if role not in self.roles.caps:
             raise ValueError(f"unknown role {role!r}")
-        if not self.lock(db, user_id):
-            raise ValueError(f"unknown user {user_id}")
         # A locking read: on MySQL a plain one could see the roles from before a
         # change committed while this transaction ran, and write them back.
-        meta = self.usermeta
-        stored = lock_rows(db, sa.select(meta.c.meta_value).where(
-            meta.c.user_id == user_id, meta.c.meta_key == self.caps_key).order_by(meta.c.umeta_id).limit(1))
-        decoded = unserialize_php(stored[0].meta_value if stored else None)
-        granted = {str(key): value for key, value in decoded.items()} if isinstance(decoded, dict) else {}
+        row = self.get(db, user_id, lock=True)
+        if row is None:
+            raise ValueError(f"unknown user {user_id}")
+        granted = dict(self.from_row(row).granted)
         granted[role] = True
         held = [name for name, on in granted.items() if name in self.roles.caps and on]
         self.set_meta(db, user_id, self.caps_key, serialize_php(granted))
