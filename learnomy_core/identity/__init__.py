@@ -297,9 +297,9 @@ class Identity:
             user = request.user
             if user is not None and user.has_cap("learnomy_teach"):
                 return {}
-            callers = [f"u{user.id}" if user is not None else client]
+            callers = [_user_caller(user.id) if user is not None else client]
         route = f"{request.rest_method} {request.route.pattern if request.route else request.path}"
-        verdict = self.rate_limiter.hit([f"{route}|{caller}" for caller in callers], limit)
+        verdict = self.rate_limiter.hit([_limit_key(route, caller) for caller in callers], limit)
         if not verdict.allowed:
             raise RateLimited(headers={**verdict.headers, "Retry-After": str(verdict.retry_after)})
         return verdict.headers
@@ -320,12 +320,12 @@ class Identity:
                 rule = endpoint.sensitive
                 if rule is None:
                     continue
-                route_key = f"{method} {route.pattern}|"
+                where = f"{method} {route.pattern}"
                 if rule.per != "client":
-                    keys.append(f"{route_key}u{user_id}")
+                    keys.append(_limit_key(where, _user_caller(user_id)))
                 elif rule.accounts:
-                    keys += [f"{route_key}user:{user_id}",
-                             *(f"{route_key}name:{name.strip().casefold()}" for name in names if name)]
+                    keys += [_limit_key(where, caller)
+                             for caller in (_account_caller(user_id), *(_name_caller(n) for n in names if n))]
         self.rate_limiter.forget(db, keys)
 
     def _accounts(self, request: RestRequest, names: Iterable[str]) -> list[str]:
@@ -337,11 +337,33 @@ class Identity:
         """
         keys: list[str] = []
         for value in _sent_values(request, names):
-            found = [f"name:{value.strip().casefold()}"]
+            found = [_name_caller(value)]
             rows = self.store.candidates(request.db, value) if len(value) <= _LONGEST_ACCOUNT_NAME else []
-            found += [f"user:{int(row.ID)}" for row in rows]
+            found += [_account_caller(int(row.ID)) for row in rows]
             keys += [key for key in found if key not in keys]
         return keys
+
+
+# The rate limiter's keys, made here only: counting (rate_limit) and forgetting an
+# account's buckets (forget_rate_limits) must spell them alike.
+def _limit_key(route: str, caller: str) -> str:
+    """A bucket's key: ``"METHOD pattern"`` and who is counted."""
+    return f"{route}|{caller}"
+
+
+def _user_caller(user_id: int) -> str:
+    """The signed-in caller, on routes counted per user."""
+    return f"u{user_id}"
+
+
+def _account_caller(user_id: int) -> str:
+    """An account a request names, found (routes counted per client)."""
+    return f"user:{user_id}"
+
+
+def _name_caller(name: str) -> str:
+    """A name a request sends, as typed but case-folded (routes counted per client)."""
+    return f"name:{name.strip().casefold()}"
 
 
 def _sent_values(request: RestRequest, names: Iterable[str]) -> list[str]:
