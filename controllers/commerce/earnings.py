@@ -219,8 +219,7 @@ def put_method(request: RestRequest) -> Any:
     values = {"type": request.params["type"], "details": request.params["details"], "updated_at": now()}
     # The user's own row serialises their saves: two at once would otherwise both wait
     # on the first insert with a shared lock and deadlock upgrading it to update.
-    users = request.app.identity.store.users
-    lock_rows(request.db, sa.select(users.c.ID).where(users.c.ID == request.user.id))
+    request.app.identity.store.lock(request.db, request.user.id)
     if not insert_ignore(request.db, methods, {"user_id": request.user.id, **values}):
         request.db.execute(sa.update(methods).where(methods.c.user_id == request.user.id).values(**values))
     # A locking read: a plain one on MySQL/MariaDB would show the transaction's older

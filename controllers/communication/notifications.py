@@ -22,7 +22,6 @@ from learnomy_core.openapi.schemas import route_schema
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InvalidParams, NotFound
 from learnomy_core.mail import send_mail
-from learnomy_core.locks import lock_rows
 from learnomy_core.storage import insert_ignore
 
 from ..catalog import ID_ARG, NAMESPACE, now
@@ -272,8 +271,7 @@ def put_preferences(request: RestRequest) -> Any:
         raise InvalidParams(f"Invalid parameter(s): {', '.join(p['param'] for p in problems)}", details=problems)
     # The user's own row serialises their preference writes: racing inserts of a
     # missing row would deadlock on MariaDB, and the read below sees the latest.
-    users = request.app.identity.store.users
-    lock_rows(request.db, sa.select(users.c.ID).where(users.c.ID == request.user.id))
+    request.app.identity.store.lock(request.db, request.user.id)
     current = _all_preferences(request)
     prefs = request.app.tables["lrn_notification_prefs"]
     for event, value in changes.items():

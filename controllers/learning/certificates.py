@@ -163,8 +163,8 @@ def valid_certificate(request: RestRequest, user_id: int, course_id: int) -> Opt
     lock), and the read is a locking one: on MySQL/MariaDB a plain read would see
     the transaction's snapshot, older than a certificate issued while it waited.
     """
-    users, certificates = request.app.identity.store.users, tables(request)("certificates")
-    lock_rows(request.db, sa.select(users.c.ID).where(users.c.ID == user_id))
+    certificates = tables(request)("certificates")
+    request.app.identity.store.lock(request.db, user_id)
     held = lock_rows(request.db, sa.select(certificates.c.id, certificates.c.course_id, certificates.c.revoked_at)
                      .where(certificates.c.user_id == user_id))
     return next((int(r.id) for r in held if int(r.course_id) == course_id and r.revoked_at is None), None)

@@ -167,8 +167,7 @@ def _lock_student(request: RestRequest, user_id: int) -> None:
     store a percent that misses the other's item. The student's own row surely
     exists, unlike a completion not yet made.
     """
-    users = request.app.identity.store.users
-    lock_rows(request.db, sa.select(users.c.ID).where(users.c.ID == user_id))
+    request.app.identity.store.lock(request.db, user_id)
 
 
 def recompute(request: RestRequest, user_id: int, course_id: int) -> dict[str, Any]:

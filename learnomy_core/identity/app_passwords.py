@@ -72,8 +72,7 @@ class AppPasswords:
         if for_update:
             # The user's row always exists; the meta row may not yet (the first
             # password), and locking a missing row serialises nothing.
-            users = self.store.users
-            lock_rows(db, sa.select(users.c.ID).where(users.c.ID == user_id))
+            self.store.lock(db, user_id)
             found = lock_rows(db, query)  # a locking read sees the latest list
             raw = found[0][0] if found else None
         else:

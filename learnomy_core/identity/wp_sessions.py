@@ -87,7 +87,7 @@ class WordPressSessions:
         WordPress does on every write; an empty list deletes the row, as
         WordPress's does. A value that is not an array is left alone."""
         store = self.store
-        lock_rows(db, sa.select(store.users.c.ID).where(store.users.c.ID == user_id))
+        store.lock(db, user_id)
         meta = store.usermeta
         found = lock_rows(db, sa.select(meta.c.meta_value).where(
             meta.c.user_id == user_id, meta.c.meta_key == SESSION_TOKENS).order_by(meta.c.umeta_id).limit(1))
