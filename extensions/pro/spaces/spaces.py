@@ -11,6 +11,7 @@ from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import Conflict, Forbidden, InvalidParams, NotFound
 from learnomy_core.events import emit
 from learnomy_core.html import sanitize_html
+from learnomy_core.locks import lock_rows
 from learnomy_core.openapi import BOOL, ID, INT, STR, TIME, nullable, route_schema
 from learnomy_core.storage import insert_ignore, inserted_id
 from learnomy.controllers.catalog import COURSE_PURGED, ID_ARG, load_course, now, tables, user_summaries
@@ -208,6 +209,10 @@ def update_space(request: RestRequest) -> Any:
 def delete_space(request: RestRequest) -> Any:
     """Delete a space with its members, posts and comments (moderators)."""
     row = request.context_as(SpaceContext).space
+    spaces = tables(request)("pro_spaces")
+    # Locked first: of two deletions at once, the second finds no space and answers 404.
+    if not lock_rows(request.db, sa.select(spaces.c.id).where(spaces.c.id == row.id)):
+        raise NotFound("Space not found.")
     previous = _reload(request, int(row.id))
     purge(request, [int(row.id)])
     emit(request, "space.deleted", previous)
