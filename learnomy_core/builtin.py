@@ -17,6 +17,7 @@ from .identity.tokens import token_tables
 from .identity.users import users_tables
 from .identity.wordpress import SETTINGS_GROUP as WORDPRESS_SETTINGS
 from .options import options_table
+from .table_versions import table_versions_table
 
 
 @hookimpl
@@ -28,6 +29,7 @@ def learnomy_register_tables(metadata: sa.MetaData, prefix: str) -> None:
     idempotency_table(metadata, prefix)
     jobs_table(metadata, prefix)
     api_keys_table(metadata, prefix)
+    table_versions_table(metadata, prefix)
 
 
 @hookimpl

@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from alembic import context, op
 
 __all__ = ["table", "declared_tables", "create_tables", "drop_tables", "rebuild_with_autoincrement", "widen_text",
-           "add_version", "version_trigger", "bump_version_on", "drop_version_triggers"]
+           "add_version", "version_trigger", "bump_version_on", "drop_version_triggers",
+           "count_changes", "drop_change_counting"]
 
 
 def table(name: str) -> str:
@@ -138,3 +139,41 @@ def drop_version_triggers(source: str, events: Iterable[str] = ("INSERT", "UPDAT
     """Drop the triggers :func:`add_version` or :func:`bump_version_on` made on ``source``."""
     for suffix in [event[:3].lower() for event in events] + ["self"]:
         op.execute(f"DROP TRIGGER IF EXISTS {table(source)}_v_{suffix}")
+
+
+def count_changes(source: str, columns: Iterable[str] = ()) -> None:
+    """Watch table ``source`` (unprefixed) in ``lrn_table_versions``: its version
+    (:func:`learnomy_core.table_versions.table_version`) rises on every INSERT and
+    DELETE of a row, and on every UPDATE that changes one of ``columns`` (those a
+    list filters its rows on, such as ``status``). Needs the core revision
+    ``core_0009_table_versions`` (``depends_on``).
+
+    Other updates leave it alone, so frequent writes (a counter column) do not all
+    queue on its one row; a validator that reads it covers the rows' own changes
+    with their row versions.
+    """
+    versions, src = table("lrn_table_versions"), table(source)
+    op.execute(sa.text(f"INSERT INTO {versions} (name, version) VALUES (:name, 0)").bindparams(name=source))
+    bump = f"UPDATE {versions} SET version = version + 1 WHERE name = '{source}'"
+    mysql = op.get_bind().dialect.name in ("mysql", "mariadb")
+    for event in ("INSERT", "DELETE"):
+        body = bump if mysql else f"BEGIN {bump}; END"
+        op.execute(f"CREATE TRIGGER {src}_tv_{event[:3].lower()} AFTER {event} ON {src} FOR EACH ROW {body}")
+    watched = list(columns)
+    if not watched:
+        return
+    if mysql:
+        changed = " OR ".join(f"NOT (OLD.{column} <=> NEW.{column})" for column in watched)
+        op.execute(f"CREATE TRIGGER {src}_tv_upd AFTER UPDATE ON {src} FOR EACH ROW "
+                   f"IF {changed} THEN {bump}; END IF")
+    else:
+        changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in watched)
+        op.execute(f"CREATE TRIGGER {src}_tv_upd AFTER UPDATE OF {', '.join(watched)} ON {src} FOR EACH ROW "
+                   f"WHEN {changed} BEGIN {bump}; END")
+
+
+def drop_change_counting(source: str) -> None:
+    """Undo :func:`count_changes` on ``source`` (its triggers and its row)."""
+    for suffix in ("ins", "del", "upd"):
+        op.execute(f"DROP TRIGGER IF EXISTS {table(source)}_tv_{suffix}")
+    op.execute(sa.text(f"DELETE FROM {table('lrn_table_versions')} WHERE name = :name").bindparams(name=source))

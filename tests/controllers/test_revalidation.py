@@ -124,6 +124,55 @@ def test_every_change_of_a_list_page_changes_its_etag(client: Client, people, ma
                 etag_of(client, url, admin), etag_of(client, f"{API}/courses?per_page=2")}) == 4
 
 
+def test_the_list_total_changes_its_etag_from_off_the_page(app, client: Client, people, make_course) -> None:
+    """The catalog's validator reads the courses' table version instead of counting:
+    every way the total can change off the page still changes the ETag, through the
+    API and by SQL by hand; a write that cannot change it (a counter) does not."""
+    make_course(title="Aardvark")
+    url = f"{API}/courses?per_page=1&orderby=title&order=asc"
+    courses = app.tables["lrn_courses"]
+
+    def by_hand(statement: Any) -> Any:
+        with app.storage.engine.begin() as db:
+            return db.execute(statement)
+
+    later = make_course(title="Zebra")
+    off_page = sa.update(courses).where(courses.c.id == later["id"])
+    changes = [
+        (lambda: make_course(title="Yak"), True),
+        (lambda: by_hand(off_page.values(student_count=courses.c.student_count + 5)), False),
+        (lambda: by_hand(off_page.values(status="draft")), True),
+        (lambda: by_hand(off_page.values(status="publish")), True),
+        (lambda: make_course(title="Xerus", publish=False), True),  # an INSERT: counted, though a draft
+        (lambda: by_hand(sa.delete(courses).where(courses.c.id == later["id"])), True),
+    ]
+    seen = {etag_of(client, url)}
+    for index, (change, changed) in enumerate(changes):
+        change()
+        etag = etag_of(client, url)
+        assert (etag not in seen) == changed, index
+        seen.add(etag)
+    assert client.get(url).json["meta"]["total"] == 2
+
+
+def test_the_list_without_its_table_version_answers_as_always(app, client: Client, make_course) -> None:
+    """No row for the courses in the table versions (deleted by hand): no cheap ETag
+    (the body's hash), never a stale 304."""
+    make_course()
+    versions = app.tables["lrn_table_versions"]
+    with app.storage.engine.begin() as db:
+        kept = db.execute(sa.select(versions)).mappings().all()
+        db.execute(sa.delete(versions))
+    try:
+        url = f"{API}/courses?per_page=1"
+        etag = etag_of(client, url)
+        make_course(title="Another")
+        assert etag_of(client, url) != etag
+    finally:
+        with app.storage.engine.begin() as db:
+            db.execute(sa.insert(versions), [dict(row) for row in kept])
+
+
 def test_a_list_with_a_bad_cursor_still_answers_400(client: Client, make_course) -> None:
     make_course()
     assert client.get(f"{API}/courses?cursor=nonsense", headers={"If-None-Match": '"x"'}).status_code == 400
