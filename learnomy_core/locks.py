@@ -37,7 +37,7 @@ from sqlalchemy.engine import Connection
 
 from .storage import insert_ignore
 
-__all__ = ["lock_rows", "lock_name"]
+__all__ = ["lock_rows", "lock_name", "lock_name_first"]
 
 _NAME_PREFIX = "_learnomy_lock_"
 
@@ -80,6 +80,30 @@ def lock_name(db: Connection, options: sa.Table, name: str) -> None:
     lock_rows(db, sa.select(options.c.option_id).where(where))
     if transaction is not None:
         held[name] = weakref.ref(transaction)
+
+
+def lock_name_first(db: Connection, options: sa.Table, name: str) -> None:
+    """:func:`lock_name`, taken as the first statement of ``db``'s transaction and
+    reading nothing before the wait: on MySQL/MariaDB a transaction's snapshot is
+    taken at its first plain read, so every read after this lock sees what the
+    lock's previous holder committed (after :func:`lock_name`'s own first read, or
+    any read before it, the snapshot may be older than the lock). For a check that
+    must see the latest state and then write on it, such as ``If-Match``.
+
+    On MySQL, a lock row that does not exist yet is made in a transaction of its
+    own after rolling this one back (it has done nothing yet), so that no gap lock
+    is held meanwhile.
+    """
+    key = f"{_NAME_PREFIX}{name}"
+    query = sa.select(options.c.option_id).where(options.c.option_name == key)
+    if not lock_rows(db, query) and db.dialect.name != "sqlite":
+        db.rollback()
+        with db.engine.begin() as own:
+            insert_ignore(own, options, {"option_name": key, "option_value": "", "autoload": "no"})
+        lock_rows(db, query)
+    transaction = db.get_transaction()
+    if transaction is not None:
+        db.info.setdefault("learnomy_held_locks", {})[name] = weakref.ref(transaction)
 
 
 def _take_write_lock(db: Connection, query: sa.Select) -> None:

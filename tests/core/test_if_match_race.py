@@ -1,0 +1,59 @@
+"""Two writes sent with the same ``If-Match`` at the same moment: the first wins, the
+second compares its ETag with what the first committed and answers 412 (API.md
+section 6: a stale value changes nothing), on SQLite and MySQL/MariaDB alike."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+import pytest
+from werkzeug.test import Client
+
+from tests.conftest import ALICE
+from tests.plugins import acme
+from tests.racing import race
+
+ACME = "/wp-json/acme/v1"
+
+
+@pytest.fixture
+def slow_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each widget update waits after its If-Match check, before writing: without the
+    core's lock both checks would pass before either write."""
+    update = acme.update_widget
+
+    def slow(request: Any) -> Any:
+        time.sleep(0.3)
+        return update(request)
+
+    monkeypatch.setattr(acme, "update_widget", slow)
+
+
+@pytest.mark.usefixtures("slow_writes")
+def test_the_second_of_two_writes_with_one_if_match_answers_412(make_app: Callable[..., Any]) -> None:
+    client = Client(make_app(plugins=["system", acme]))
+    created = client.post(f"{ACME}/widgets", json={"name": "gear"}, headers=ALICE).json["data"]
+    url = f"{ACME}/widgets/{created['id']}"
+    etag = client.get(url).headers["ETag"]
+    racers = [Client(make_app(plugins=["system", acme])) for _ in range(2)]
+    answers = race([lambda c=c, name=name: c.patch(url, json={"name": name}, headers={**ALICE, "If-Match": etag})
+                    for c, name in zip(racers, ("first", "second"))])
+    assert sorted(a.status_code for a in answers) == [200, 412], [a.json for a in answers]
+    winner = next(a for a in answers if a.status_code == 200).json["data"]["name"]
+    assert client.get(url).json["data"]["name"] == winner
+    loser = next(a for a in answers if a.status_code == 412)
+    assert loser.json["error"]["code"] == "learnomy_precondition_failed"
+
+
+def test_writes_to_other_resources_do_not_wait_for_one_another_s_if_match(make_app: Callable[..., Any]) -> None:
+    """A write with If-Match on one widget and another without on a second both succeed."""
+    client = Client(make_app(plugins=["system", acme]))
+    first, second = (client.post(f"{ACME}/widgets", json={"name": n}, headers=ALICE).json["data"] for n in ("a", "b"))
+    etag = client.get(f"{ACME}/widgets/{first['id']}").headers["ETag"]
+    racers = [Client(make_app(plugins=["system", acme])) for _ in range(2)]
+    answers = race([
+        lambda: racers[0].patch(f"{ACME}/widgets/{first['id']}", json={"name": "x"}, headers={**ALICE, "If-Match": etag}),
+        lambda: racers[1].patch(f"{ACME}/widgets/{second['id']}", json={"name": "y"}, headers=ALICE),
+    ])
+    assert [a.status_code for a in answers] == [200, 200]
