@@ -350,12 +350,14 @@ class LearnomyApp:
     def dispatch(self, request: RestRequest, endpoint: Endpoint) -> RestResponse:
         """Run ``endpoint`` for ``request``: hooks, auth, params, permission, callback."""
         request.endpoint = endpoint
+        if (request.rest_method in _WRITE_METHODS and "If-Match" in request.headers
+                and self.storage.engine.dialect.name != "sqlite"):
+            # MySQL/MariaDB: before anything reads, so that the snapshot starts after the wait.
+            self._hold_for_if_match(request)
         if self._before is not None:
             early = self._before(request=request, endpoint=endpoint)
             if early is not None:
                 return early
-        if request.rest_method in _WRITE_METHODS and "If-Match" in request.headers:
-            self._hold_for_if_match(request)
         permission = endpoint.permission
         # Presented credentials are checked on every route, public ones included;
         # an anonymous caller the policy refuses gets 401 whatever its parameters.
@@ -399,6 +401,10 @@ class LearnomyApp:
         permission.enforce(request)
         request.permitted = endpoint
         if request.rest_method in _WRITE_METHODS and "If-Match" in request.headers:
+            if self.storage.engine.dialect.name == "sqlite":
+                # After the idempotency claim, whose own transaction writes (SQLite has one
+                # writer); reads before a first write see the latest state there anyway.
+                self._hold_for_if_match(request)
             self._check_if_match(request)
         return _as_response(endpoint.callback(request))
 
@@ -425,9 +431,11 @@ class LearnomyApp:
         instead of both passing on what each read before the other wrote.
 
         A lock name per path, spread over :data:`IF_MATCH_LOCKS` rows: two resources
-        sharing one merely wait for each other. Taken first in the request's
-        transaction (a ``/batch`` sub-request has its own), so that on MySQL/MariaDB
-        its snapshot starts after the wait.
+        sharing one merely wait for each other. On MySQL/MariaDB taken first in the
+        request's transaction (a ``/batch`` sub-request has its own), so that its
+        snapshot starts after the wait; on SQLite after the idempotency claim, which
+        writes in a transaction of its own (one writer), and before the comparison
+        (pysqlite reads the latest state until the transaction's first write).
         """
         name = f"if_match_{zlib.crc32(request.rest_path.encode('utf-8', 'surrogatepass')) % IF_MATCH_LOCKS}"
         lock_name_first(request.db, self.tables["options"], name)

@@ -10,6 +10,7 @@ from typing import Any, Callable
 import pytest
 from werkzeug.test import Client
 
+from learnomy_core import EDITABLE, LOGGED_IN, PUBLIC, READABLE, hookimpl
 from tests.conftest import ALICE
 from tests.plugins import acme
 from tests.racing import race
@@ -57,3 +58,29 @@ def test_writes_to_other_resources_do_not_wait_for_one_another_s_if_match(make_a
         lambda: racers[1].patch(f"{ACME}/widgets/{second['id']}", json={"name": "y"}, headers=ALICE),
     ])
     assert [a.status_code for a in answers] == [200, 200]
+
+
+class Retried:
+    """A widget route whose PATCH is idempotent: a retry with the same
+    ``Idempotency-Key`` and ``If-Match`` replays the first answer."""
+
+    @hookimpl
+    def learnomy_register_routes(self, registry: Any) -> None:
+        registry.register_rest_route("retried/v1", r"/widgets/(?P<id>[\d]+)", [
+            {"methods": READABLE, "callback": acme.get_widget, "permission_callback": PUBLIC, "args": acme.ID_ARG},
+            {"methods": EDITABLE, "callback": acme.update_widget, "permission_callback": LOGGED_IN,
+             "idempotent": True, "args": {**acme.ID_ARG, **acme.WIDGET_ARGS}},
+        ])
+
+
+def test_an_idempotent_write_with_if_match_replays_its_first_answer(make_app: Callable[..., Any]) -> None:
+    """The If-Match lock comes after the idempotency claim's own transaction on SQLite
+    (one writer: taken before, the claim would wait on its own request)."""
+    client = Client(make_app(plugins=["system", acme, Retried()]))
+    created = client.post(f"{ACME}/widgets", json={"name": "gear"}, headers=ALICE).json["data"]
+    url = f"/wp-json/retried/v1/widgets/{created['id']}"
+    headers = {**ALICE, "If-Match": client.get(url).headers["ETag"], "Idempotency-Key": "rename-1"}
+    first = client.patch(url, json={"name": "renamed"}, headers=headers)
+    again = client.patch(url, json={"name": "renamed"}, headers=headers)
+    assert first.status_code == again.status_code == 200, first.json
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json == first.json
