@@ -370,17 +370,13 @@ class LearnomyApp:
             claim, replay = idempotency.claim(request)
             if replay is not None:
                 return replay
-        try:
-            rest = self._run(request, endpoint)
-        except BaseException:
-            if claim is not None:
-                claim.release()
-            raise
         if claim is not None:
-            if rest.status < 400:
-                claim.store(request, rest)
-            else:
-                claim.release()
+            # Released once the request's transaction has ended, unless it committed
+            # the stored answer: on SQLite a release meanwhile would wait on that transaction.
+            request.after_close.append(claim.settle)
+        rest = self._run(request, endpoint)
+        if claim is not None and rest.status < 400:
+            claim.store(request, rest)
         return rest
 
     def _run(self, request: RestRequest, endpoint: Endpoint) -> RestResponse:

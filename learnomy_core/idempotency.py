@@ -29,12 +29,13 @@ from .errors import IdempotencyInProgress, IdempotencyMismatch, InvalidParams
 from .response import RestResponse
 from .storage import LONGTEXT, TEXT_TABLE, insert_ignore
 
-__all__ = ["idempotency_table", "Claim", "claim", "HEADER", "KEEP_HOURS", "STALE_SECONDS"]
+__all__ = ["idempotency_table", "Claim", "claim", "HEADER", "KEY_PATTERN", "KEEP_HOURS", "STALE_SECONDS"]
 
 HEADER = "Idempotency-Key"
 KEEP_HOURS = 24
 STALE_SECONDS = 120
-_KEY = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?")
+KEY_PATTERN = r"[\x21-\x7e](?:[\x20-\x7e]{0,253}[\x21-\x7e])?"  # 1 to 255 printable, no edge spaces
+_KEY = re.compile(KEY_PATTERN)
 
 
 def idempotency_table(metadata: sa.MetaData, prefix: str) -> sa.Table:
@@ -81,8 +82,15 @@ class Claim:
         request.db.execute(sa.update(table).where(self._where(table)).values(
             status="done", response_status=rest.status, response_body=body))
 
+    def settle(self, committed: bool) -> None:
+        """After the request's transaction: keep the stored answer if it committed,
+        else :meth:`release` (an error answer, a rollback, a failed commit)."""
+        if not committed:
+            self.release()
+
     def release(self) -> None:
-        """Drop the claim (its own transaction): the request failed, a retry may run."""
+        """Drop the claim (its own transaction): the request failed, a retry may run.
+        Not while the request's transaction is open: on SQLite it would wait on it."""
         table = self.app.storage.tables["lrn_idempotency_keys"]
         with self.app.storage.engine.begin() as db:
             db.execute(sa.delete(table).where(self._where(table), table.c.status == "running"))

@@ -15,7 +15,7 @@ import json
 import math
 import re
 from urllib.parse import urlencode
-from typing import TYPE_CHECKING, Any, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 from sqlalchemy.engine import Connection
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -123,6 +123,9 @@ class RestRequest(Request):
     :ivar before_commit: callables run with the connection just before a successful
         request commits (bookkeeping writes deferred so that no lock is held
         while the request still talks to the database on other connections).
+    :ivar after_close: callables run with whether the request committed, once its
+        transaction has ended (work of other transactions that must not wait on
+        this one: SQLite has one writer).
     """
 
     app: "LearnomyApp"
@@ -148,6 +151,7 @@ class RestRequest(Request):
         self.extra_headers: dict[str, str] = {}
         self.events: list[tuple[str, Any]] = []
         self.before_commit: list[Any] = []
+        self.after_close: list[Callable[[bool], None]] = []
         self.memo: dict[Any, Any] = {}
         self._user: Any = _UNSET
         self._connection: Optional[Connection] = None
@@ -241,18 +245,27 @@ class RestRequest(Request):
         return self._connection is not None
 
     def close_db(self, commit: bool) -> None:
-        """Commit or roll back the request's transaction and release the connection."""
+        """Commit or roll back the request's transaction and release the connection,
+        then run :attr:`after_close` (whether or not that failed)."""
         connection, self._connection = self._connection, None
-        if connection is None:
-            return
-        if commit:
-            try:
-                for action in self.before_commit:
-                    action(connection)
-            except BaseException:
-                connection.close()  # rolled back on its way to the pool
-                raise
-        release(connection, commit)
+        committed = False
+        try:
+            if connection is None:
+                committed = commit  # nothing was read or written
+                return
+            if commit:
+                try:
+                    for action in self.before_commit:
+                        action(connection)
+                except BaseException:
+                    connection.close()  # rolled back on its way to the pool
+                    raise
+            release(connection, commit)
+            committed = commit
+        finally:
+            actions, self.after_close = self.after_close, []
+            for after in actions:
+                after(committed)
 
     # -- body --------------------------------------------------------------
 

@@ -28,7 +28,10 @@ FREE_API = "/wp-json/learnomy/v1"
 SKIPPED_TABLES = ("rate_limits", "auth_sessions", "refresh_tokens")
 SKIPPED_COLUMNS = {"id", "ID", "slug", "user_nicename", "signature", "verification_code", "key_hash", "token_hash",
                    "secret", "live_key", "pending_key", "message_id", "user_registered",
-                   "version"}  # a row's version counts writes, as it would for requests one after another
+                   "version",  # a row's version counts writes, as it would for requests one after another
+                   # an idempotency key's fingerprint and stored answer hold the world's own ids and
+                   # slugs (hashed, or in text); the answers' statuses are compared
+                   "body_hash", "response_body"}
 Row = tuple[tuple[str, Any], ...]
 
 
@@ -40,10 +43,18 @@ class Call:
     path: str
     who: str
     body: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
 
     def send(self, client: Client, people: Any, api: str) -> Any:
         """The answer to this request through ``client``."""
-        return client.open(f"{api}{self.path}", method=self.method, json=self.body, headers=people[self.who])
+        return client.open(f"{api}{self.path}", method=self.method, json=self.body,
+                           headers={**people[self.who], **self.headers})
+
+
+def retried(world: "World", method: str, path: str, who: str, body: dict[str, Any]) -> Call:
+    """A creation sent with an ``Idempotency-Key`` (one per world: a key is the
+    caller's, and the second world must not replay the first's answer)."""
+    return Call(method, path, who, body, {"Idempotency-Key": f"create-{world.run}"})
 
 
 def _kept(column: str) -> bool:

@@ -302,7 +302,7 @@ def register_routes(registry: Any) -> None:
     }, schema=quiz_schema)
     register(NAMESPACE, r"/sections/(?P<id>[\d]+)/quizzes", {
         "methods": CREATABLE, "callback": create_quiz, "allow_batch": ALLOW_BATCH, "permission_callback": section_edit,
-        "args": {**ID_ARG, **QUIZ_ARGS, "title": {**QUIZ_ARGS["title"], "required": True}},
+        "idempotent": True, "args": {**ID_ARG, **QUIZ_ARGS, "title": {**QUIZ_ARGS["title"], "required": True}},
         "answers": "created",
     }, schema=quiz_schema)
     register(NAMESPACE, r"/quizzes/(?P<id>[\d]+)", [
@@ -314,7 +314,7 @@ def register_routes(registry: Any) -> None:
         {"methods": READABLE, "callback": list_questions, "permission_callback": quiz_edit,
          "args": {**ID_ARG, **LIST_ARGS}},
         {"methods": CREATABLE, "callback": create_question, "allow_batch": ALLOW_BATCH, "permission_callback": quiz_edit,
-         "args": {**ID_ARG, **QUESTION_ARGS, "title": {**QUESTION_ARGS["title"], "required": True}}},
+         "idempotent": True, "args": {**ID_ARG, **QUESTION_ARGS, "title": {**QUESTION_ARGS["title"], "required": True}}},
     ], schema=question_schema)
     register(NAMESPACE, r"/quizzes/(?P<id>[\d]+)/questions/reorder", {
         "methods": CREATABLE, "callback": reorder_questions, "permission_callback": quiz_edit,

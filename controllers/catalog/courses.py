@@ -473,7 +473,7 @@ def register_routes(registry: Any) -> None:
              "order": {"type": "string", "enum": ["asc", "desc"], "default": "desc"},
          }},
         {"methods": CREATABLE, "callback": create_course, "allow_batch": ALLOW_BATCH, "permission_callback": INSTRUCTOR,
-         "args": {**COURSE_ARGS, "title": {**COURSE_ARGS["title"], "required": True}}},
+         "idempotent": True, "args": {**COURSE_ARGS, "title": {**COURSE_ARGS["title"], "required": True}}},
     ], schema=course_schema)
     register(NAMESPACE, COURSE, [
         {"methods": READABLE, "callback": get_course, "permission_callback": PUBLIC, "public_cache": True,
@@ -485,7 +485,7 @@ def register_routes(registry: Any) -> None:
     ], schema=course_schema)
     register(NAMESPACE, f"{COURSE}/duplicate", {
         "methods": CREATABLE, "callback": duplicate_course, "permission_callback": editor, "args": ID_ARG,
-        "answers": "created",
+        "idempotent": True, "answers": "created",
     }, schema=course_schema)
     register(NAMESPACE, f"{COURSE}/curriculum", {
         "methods": READABLE, "callback": get_curriculum, "permission_callback": PUBLIC, "args": ID_ARG,

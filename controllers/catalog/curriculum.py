@@ -440,7 +440,7 @@ def register_routes(registry: Any) -> None:
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/sections", [
         {"methods": READABLE, "callback": list_sections, "permission_callback": PUBLIC, "args": {**ID_ARG, **LIST_ARGS}},
         {"methods": CREATABLE, "callback": create_section, "allow_batch": ALLOW_BATCH, "permission_callback": course_editor,
-         "args": {**ID_ARG, **_required(SECTION_ARGS, "title")}},
+         "idempotent": True, "args": {**ID_ARG, **_required(SECTION_ARGS, "title")}},
     ], schema=section_schema)
     register(NAMESPACE, r"/courses/(?P<id>[\d]+)/sections/reorder", {
         "methods": CREATABLE, "callback": reorder_sections, "permission_callback": course_editor,
@@ -455,7 +455,7 @@ def register_routes(registry: Any) -> None:
     register(NAMESPACE, r"/sections/(?P<id>[\d]+)/lessons", [
         {"methods": READABLE, "callback": list_lessons, "permission_callback": PUBLIC, "args": {**ID_ARG, **LIST_ARGS}},
         {"methods": CREATABLE, "callback": create_lesson, "allow_batch": ALLOW_BATCH, "permission_callback": section_editor,
-         "args": {**ID_ARG, **_required(LESSON_ARGS, "title")}},
+         "idempotent": True, "args": {**ID_ARG, **_required(LESSON_ARGS, "title")}},
     ], schema=lesson_schema)
     register(NAMESPACE, r"/sections/(?P<id>[\d]+)/lessons/reorder", {
         "methods": CREATABLE, "callback": reorder_lessons, "permission_callback": section_editor,
@@ -472,7 +472,7 @@ def register_routes(registry: Any) -> None:
         {"methods": READABLE, "callback": list_topics, "permission_callback": _reader("lesson"),
          "args": {**ID_ARG, **LIST_ARGS}},
         {"methods": CREATABLE, "callback": create_topic, "allow_batch": ALLOW_BATCH, "permission_callback": lesson_editor,
-         "args": {**ID_ARG, **_required(TOPIC_ARGS, "title")}},
+         "idempotent": True, "args": {**ID_ARG, **_required(TOPIC_ARGS, "title")}},
     ], schema=topic_schema)
     register(NAMESPACE, r"/topics/(?P<id>[\d]+)", [
         {"methods": READABLE, "callback": get_topic, "permission_callback": _reader("topic"), "args": ID_ARG},

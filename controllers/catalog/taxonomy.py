@@ -207,7 +207,7 @@ def register_routes(registry: Any) -> None:
          "args": {**LIST_ARGS, "parent": {"type": "integer", "minimum": 0,
                                           "description": "Children of this category; 0 for top level."}}},
         {"methods": CREATABLE, "callback": create_category, "allow_batch": ALLOW_BATCH, "permission_callback": ADMIN,
-         "args": {**CATEGORY_ARGS, **required_name}},
+         "idempotent": True, "args": {**CATEGORY_ARGS, **required_name}},
     ], schema=category_schema)
     register(NAMESPACE, r"/course-categories/(?P<id>[\d]+)", [
         {"methods": EDITABLE, "callback": update_category, "allow_batch": ALLOW_BATCH, "permission_callback": ADMIN,
@@ -218,7 +218,7 @@ def register_routes(registry: Any) -> None:
         {"methods": READABLE, "callback": list_tags, "permission_callback": PUBLIC, "public_cache": True,
          "args": LIST_ARGS},
         {"methods": CREATABLE, "callback": create_tag, "allow_batch": ALLOW_BATCH, "permission_callback": INSTRUCTOR,
-         "args": {**TERM_ARGS, **required_name}},
+         "idempotent": True, "args": {**TERM_ARGS, **required_name}},
     ], schema=tag_schema)
     register(NAMESPACE, r"/course-tags/(?P<id>[\d]+)", {
         "methods": DELETABLE, "callback": delete_tag, "allow_batch": ALLOW_BATCH, "permission_callback": ADMIN, "args": ID_ARG,

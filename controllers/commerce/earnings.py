@@ -380,7 +380,7 @@ def register_routes(registry: Any) -> None:
          "args": {**LIST_ARGS, "instructor": ids,
                   "status": {"type": "string", "enum": ["pending", "approved", "rejected", "cancelled"]}}},
         {"methods": CREATABLE, "callback": request_withdrawal, "permission_callback": INSTRUCTOR, "sensitive": True,
-         "args": {"amount": {"type": "integer", "minimum": 1, "maximum": 10**12, "required": True},
+         "idempotent": True, "args": {"amount": {"type": "integer", "minimum": 1, "maximum": 10**12, "required": True},
                   "currency": {**CURRENCY_ARG, "required": True}}},
     ], schema=WITHDRAWAL_SCHEMA)
     register(NAMESPACE, r"/withdrawals/(?P<id>[\d]+)", {

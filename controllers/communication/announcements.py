@@ -158,7 +158,7 @@ def register_routes(registry: Any) -> None:
         {"methods": READABLE, "callback": list_announcements, "permission_callback": enrolled_policy("course"),
          "args": {**ID_ARG, **LIST_ARGS}},
         {"methods": CREATABLE, "callback": create_announcement, "permission_callback": editor_policy("course"),
-         "args": {**ID_ARG, **ARGS, "title": {**ARGS["title"], "required": True}}},
+         "idempotent": True, "args": {**ID_ARG, **ARGS, "title": {**ARGS["title"], "required": True}}},
     ], schema=SCHEMA)
     register(NAMESPACE, r"/announcements/(?P<id>[\d]+)", [
         {"methods": EDITABLE, "callback": update_announcement,

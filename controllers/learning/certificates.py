@@ -458,7 +458,7 @@ def register_routes(registry: Any) -> None:
     }, schema=verification_schema)
     register(NAMESPACE, "/certificate-templates", [
         {"methods": READABLE, "callback": list_templates, "permission_callback": INSTRUCTOR, "args": LIST_ARGS},
-        {"methods": CREATABLE, "callback": create_template, "permission_callback": INSTRUCTOR,
+        {"methods": CREATABLE, "callback": create_template, "idempotent": True, "permission_callback": INSTRUCTOR,
          "args": {**TEMPLATE_ARGS, "title": {**TEMPLATE_ARGS["title"], "required": True},
                   "body": {**TEMPLATE_ARGS["body"], "required": True}}},
     ], schema=template_schema)

@@ -25,6 +25,7 @@ import re
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Optional
 
+from ..idempotency import KEY_PATTERN
 from ..route_regex import group_end
 from .answers import Answers
 from .schemas import DIALECT, ERROR_SCHEMA, META_SCHEMA, to_json_schema
@@ -68,6 +69,16 @@ _HEADERS: dict[str, Any] = {
     "RateLimit-Remaining": {"description": "Requests left in the window.", "schema": {"type": "integer"}},
     "RateLimit-Reset": {"description": "Seconds until the window resets.", "schema": {"type": "integer"}},
     "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}},
+    "Idempotent-Replayed": {"description": "true: the stored answer to an earlier request with this Idempotency-Key.",
+                            "schema": {"type": "string", "enum": ["true"]}},
+}
+
+# API.md section 11.
+_IDEMPOTENCY_KEY: dict[str, Any] = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "Makes a retry safe: the same key and body again answers the first answer "
+                   "(Idempotent-Replayed: true); another body 422; while the first runs 409.",
+    "schema": {"type": "string", "pattern": f"^{KEY_PATTERN}$"},
 }
 
 
@@ -182,6 +193,8 @@ def _operation(route: "Route", method: str, endpoint: "Endpoint", path: str,
             request_body = _request_body(body_args)
     else:
         parameters += [_query_parameter(name, schema) for name, schema in body_args.items()]
+    if endpoint.idempotent:
+        parameters.append(_IDEMPOTENCY_KEY)
     public = not endpoint.permission.requires_login and endpoint.permission.name == "public"
     answers = answers_of(route, method, endpoint)
     operation: dict[str, Any] = {
@@ -251,6 +264,8 @@ def _responses(route: "Route", method: str, endpoint: "Endpoint", answers: Answe
         headers["Location"] = _HEADERS["Location"]
     if endpoint.sensitive:
         headers.update({name: _HEADERS[name] for name in ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")})
+    if endpoint.idempotent:
+        headers["Idempotent-Replayed"] = _HEADERS["Idempotent-Replayed"]
     success: dict[str, Any] = {"description": _success_description(answers), "headers": headers}
     content = _success_content(answers, resource)
     if content is not None:
@@ -274,6 +289,8 @@ def _responses(route: "Route", method: str, endpoint: "Endpoint", answers: Answe
         statuses.add(412)
     if endpoint.sensitive:
         statuses.add(429)
+    if endpoint.idempotent:
+        statuses.add(422)  # the Idempotency-Key used with another body
     statuses.update(answers.errors)
     for status in sorted(statuses):
         responses[str(status)] = {"$ref": f"#/components/responses/E{status}"}

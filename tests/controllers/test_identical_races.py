@@ -17,7 +17,7 @@ from werkzeug.test import Client
 
 from learnomy_core import LearnomyApp
 from tests.controllers.commerce.conftest import configure
-from tests.raced import Call, World, compare_with_one
+from tests.raced import Call, World, compare_with_one, retried
 
 API = "/wp-json/learnomy/v1"
 
@@ -151,9 +151,9 @@ def make_plan(world: World) -> Call:
                                                        "interval": "month"})
 
 
-def _order(world: World, complete: bool) -> dict[str, Any]:
+def _order(world: World, complete: bool, owner: str = "ivy") -> dict[str, Any]:
     configure(world.app, commissions={"instructor_rate": 80, "holding_days": 0, "minimum_withdrawal": {"USD": 100}})
-    course = world.make_course(price_type="paid", price=1000, currency="USD")
+    course = world.make_course(owner, price_type="paid", price=1000, currency="USD")
     order = world.post("/checkout", "ann", items=[{"type": "course", "id": course["id"]}], gateway="manual")
     if complete:
         world.post(f"/orders/{order['id']}/complete", "admin")
@@ -233,6 +233,63 @@ def delete_notification(world: World) -> Call:
     return Call("DELETE", f"/notifications/{_notification(world)}", "ann")
 
 
+# -- creations, each sent with an Idempotency-Key (API.md section 11) -------------------------
+
+def create_course(world: World) -> Call:
+    return retried(world, "POST", "/courses", "ivy", {"title": "Raced"})
+
+
+def duplicate_course(world: World) -> Call:
+    return retried(world, "POST", f"/courses/{world.make_course()['id']}/duplicate", "ivy", {})
+
+
+def create_section(world: World) -> Call:
+    return retried(world, "POST", f"/courses/{world.make_course()['id']}/sections", "ivy", {"title": "Part 2"})
+
+
+def create_lesson(world: World) -> Call:
+    return retried(world, "POST", f"/sections/{world.make_course()['section_id']}/lessons", "ivy", {"title": "More"})
+
+
+def create_topic(world: World) -> Call:
+    return retried(world, "POST", f"/lessons/{world.make_course()['lesson_ids'][0]}/topics", "ivy", {"title": "Part A"})
+
+
+def create_quiz(world: World) -> Call:
+    return retried(world, "POST", f"/sections/{world.make_course()['section_id']}/quizzes", "ivy", {"title": "Check"})
+
+
+def create_question(world: World) -> Call:
+    quiz = world.post(f"/sections/{world.make_course()['section_id']}/quizzes", "ivy", title="Check")
+    return retried(world, "POST", f"/quizzes/{quiz['id']}/questions", "ivy",
+                   {"type": "true_false", "title": "The sky is green.", "answer": False, "points": 2})
+
+
+def create_category(world: World) -> Call:
+    return retried(world, "POST", "/course-categories", "admin", {"name": f"Music {world.run}"})
+
+
+def create_tag(world: World) -> Call:
+    return retried(world, "POST", "/course-tags", "ivy", {"name": f"jazz {world.run}"})
+
+
+def create_announcement(world: World) -> Call:
+    return retried(world, "POST", f"/courses/{_enrolled(world)['id']}/announcements", "ivy", {"title": "News"})
+
+
+def create_template(world: World) -> Call:
+    return retried(world, "POST", "/certificate-templates", "ivy",
+                   {"title": "Classic", "body": "Awarded to {student_name}.", "orientation": "portrait"})
+
+
+def request_withdrawal(world: World) -> Call:
+    teacher = ("ivy", "oscar")[world.run]  # one pending withdrawal each
+    _order(world, True, teacher)
+    world.client.put(f"{API}/me/withdrawal-method", headers=world.people[teacher],
+                     json={"type": "bank_transfer", "details": {"iban": "DE89370400440532013000", "name": "Ivy"}})
+    return retried(world, "POST", "/withdrawals", teacher, {"amount": 300, "currency": "USD"})
+
+
 # Each case: how to build the world, and the statuses a racing loser may answer besides
 # the single request's own.
 CASES: dict[str, tuple[Callable[[World], Call], tuple[int, ...]]] = {
@@ -269,6 +326,12 @@ CASES: dict[str, tuple[Callable[[World], Call], tuple[int, ...]]] = {
     "delete a quiz attempt": (delete_attempt, (404,)),
     "read a notification": (read_notification, ()),
     "delete a notification": (delete_notification, (404,)),
+    **{f"{name} with an Idempotency-Key": (build, (409,)) for name, build in {
+        "create a course": create_course, "duplicate a course": duplicate_course, "create a section": create_section,
+        "create a lesson": create_lesson, "create a topic": create_topic, "create a quiz": create_quiz,
+        "create a question": create_question, "create a category": create_category, "create a tag": create_tag,
+        "post an announcement": create_announcement, "create a certificate template": create_template,
+        "request a withdrawal": request_withdrawal}.items()},
 }
 
 

@@ -234,7 +234,7 @@ def register_routes(registry: Any) -> None:
     }, schema=SCHEMA)
     register(NAMESPACE, r"/sections/(?P<id>[\d]+)/assignments", {
         "methods": CREATABLE, "callback": create_assignment, "allow_batch": ALLOW_BATCH, "permission_callback": editor_policy("section"),
-        "args": {**ID_ARG, **ARGS, "title": {**ARGS["title"], "required": True}}, "answers": "created",
+        "idempotent": True, "args": {**ID_ARG, **ARGS, "title": {**ARGS["title"], "required": True}}, "answers": "created",
     }, schema=SCHEMA)
     register(NAMESPACE, r"/assignments/(?P<id>[\d]+)", [
         {"methods": READABLE, "callback": get_assignment,

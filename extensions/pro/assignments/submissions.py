@@ -204,7 +204,7 @@ def register_routes(registry: Any) -> None:
     """Register the submission routes."""
     register = registry.register_rest_route
     register(NAMESPACE, r"/assignments/(?P<id>[\d]+)/submissions", [
-        {"methods": CREATABLE, "callback": submit,
+        {"methods": CREATABLE, "callback": submit, "idempotent": True,
          "permission_callback": enrolled_policy("assignment", editors=False, locate=locate),
          "args": {**ID_ARG, "content": {"type": "string", "maxLength": 500_000},
                   "file_urls": {"type": "array", "maxItems": 20,

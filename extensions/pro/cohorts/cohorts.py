@@ -474,7 +474,7 @@ def register_routes(registry: Any) -> None:
     register(NAMESPACE, "/cohorts", [
         {"methods": READABLE, "callback": list_cohorts, "permission_callback": INSTRUCTOR,
          "args": {**LIST_ARGS, "course_id": {"type": "integer", "minimum": 1}}},
-        {"methods": CREATABLE, "callback": create_cohort, "allow_batch": ALLOW_BATCH,
+        {"methods": CREATABLE, "callback": create_cohort, "idempotent": True, "allow_batch": ALLOW_BATCH,
          "permission_callback": editor_policy("course", "course_id"),
          "args": {"course_id": {"type": "integer", "minimum": 1, "required": True},
                   "name": {**NAME_ARG, "required": True},

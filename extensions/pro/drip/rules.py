@@ -307,7 +307,7 @@ def register_routes(registry: RouteRegistry) -> None:
         {"methods": READABLE, "callback": list_rules, "permission_callback": editor_policy("course"),
          "args": {**ID_ARG, **LIST_ARGS}},
         {"methods": CREATABLE, "callback": create_rule, "allow_batch": ALLOW_BATCH, "permission_callback": editor_policy("course"),
-         "args": {**ID_ARG, **ARGS}},
+         "idempotent": True, "args": {**ID_ARG, **ARGS}},
     ], schema=SCHEMA)
     register(NAMESPACE, r"/drip-rules/(?P<rule_id>[\d]+)", {
         "methods": DELETABLE, "callback": delete_rule, "allow_batch": ALLOW_BATCH,

@@ -495,7 +495,7 @@ def register_routes(registry: Any) -> None:
         {"methods": READABLE, "callback": list_paths, "permission_callback": PUBLIC,
          "args": {**LIST_ARGS, "status": STATUS_ARG}},
         {"methods": CREATABLE, "callback": create_path, "allow_batch": ALLOW_BATCH, "permission_callback": INSTRUCTOR,
-         "args": {"title": {**TITLE_ARG, "required": True}, "slug": SLUG_ARG, "description": DESCRIPTION_ARG,
+         "idempotent": True, "args": {"title": {**TITLE_ARG, "required": True}, "slug": SLUG_ARG, "description": DESCRIPTION_ARG,
                   "status": {**STATUS_ARG, "default": "draft"}, **READONLY}},
     ], schema=PATH_SCHEMA)
     register(NAMESPACE, r"/learning-paths/(?P<id>[\d]+)", [

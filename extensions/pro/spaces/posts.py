@@ -145,7 +145,7 @@ def register_routes(registry: Any) -> None:
         {"methods": READABLE, "callback": list_posts, "permission_callback": space_policy("member"),
          "args": {**ID_ARG, **LIST_ARGS}},
         {"methods": CREATABLE, "callback": create_post, "allow_batch": ALLOW_BATCH, "permission_callback": space_policy("member"),
-         "args": {**ID_ARG, "content": {**CONTENT, "required": True}, "pinned": {"type": "boolean"}}},
+         "idempotent": True, "args": {**ID_ARG, "content": {**CONTENT, "required": True}, "pinned": {"type": "boolean"}}},
     ], schema=POST)
     register(NAMESPACE, r"/posts/(?P<id>[\d]+)", [
         {"methods": EDITABLE, "callback": update_post, "allow_batch": ALLOW_BATCH, "permission_callback": space_policy("author", post=True),
@@ -157,5 +157,5 @@ def register_routes(registry: Any) -> None:
         {"methods": READABLE, "callback": list_comments, "permission_callback": space_policy("member", post=True),
          "args": {**ID_ARG, **LIST_ARGS}},
         {"methods": CREATABLE, "callback": create_comment, "allow_batch": ALLOW_BATCH, "permission_callback": space_policy("member", post=True),
-         "args": {**ID_ARG, "content": {**CONTENT, "required": True}}},
+         "idempotent": True, "args": {**ID_ARG, "content": {**CONTENT, "required": True}}},
     ], schema=COMMENT)

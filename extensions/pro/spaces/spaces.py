@@ -284,7 +284,7 @@ def register_routes(registry: Any) -> None:
         {"methods": READABLE, "callback": list_spaces, "permission_callback": LOGGED_IN,
          "args": {**LIST_ARGS, "type": kind, "course_id": {"type": "integer", "minimum": 1}}},
         {"methods": CREATABLE, "callback": create_space, "allow_batch": ALLOW_BATCH, "permission_callback": INSTRUCTOR,
-         "args": {**ARGS, "name": {**ARGS["name"], "required": True}, "type": {**kind, "required": True},
+         "idempotent": True, "args": {**ARGS, "name": {**ARGS["name"], "required": True}, "type": {**kind, "required": True},
                   "course_id": {"type": "integer", "minimum": 1}}},
     ], schema=SPACE)
     register(NAMESPACE, r"/spaces/(?P<id>[\d]+)", [

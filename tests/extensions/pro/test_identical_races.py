@@ -14,7 +14,7 @@ from werkzeug.test import Client
 
 from learnomy_core import LearnomyApp
 from tests.controllers.conftest import make_course, people  # noqa: F401 - fixtures re-exported
-from tests.raced import Call, World, compare_with_one
+from tests.raced import Call, World, compare_with_one, retried
 
 PRO = "/wp-json/learnomy-pro/v1"
 UNLOCKS_AT = "2099-01-01T00:00:00Z"
@@ -113,6 +113,47 @@ def delete_drip_rule(world: World) -> Call:
     return Call("DELETE", f"/drip-rules/{rule['id']}", "ivy")
 
 
+# -- creations, each sent with an Idempotency-Key (API.md section 11) -------------------------
+
+def create_cohort(world: World) -> Call:
+    return retried(world, "POST", "/cohorts", "ivy", {"course_id": _course(world)["id"], "name": "Spring",
+                                                      "starts_at": "2020-01-01T00:00:00Z", "ends_at": UNLOCKS_AT})
+
+
+def create_path(world: World) -> Call:
+    return retried(world, "POST", "/learning-paths", "ivy", {"title": "Data"})
+
+
+def create_space(world: World) -> Call:
+    return retried(world, "POST", "/spaces", "ivy", {"name": "Lounge", "type": "open"})
+
+
+def create_post(world: World) -> Call:
+    return retried(world, "POST", f"/spaces/{_space(world)['id']}/posts", "ann", {"content": "Hello"})
+
+
+def create_comment(world: World) -> Call:
+    return retried(world, "POST", f"/posts/{_post(world)['id']}/comments", "ivy", {"content": "Hi again"})
+
+
+def create_assignment(world: World) -> Call:
+    return retried(world, "POST", f"/sections/{_course(world)['section_id']}/assignments", "ivy",
+                   {"title": "Essay", "points": 20, "passing_points": 10})
+
+
+def submit_assignment(world: World) -> Call:
+    course = _course(world)
+    assignment = world.post(f"/sections/{course['section_id']}/assignments", "ivy", api=PRO, title="Essay",
+                            points=20, passing_points=10)
+    return retried(world, "POST", f"/assignments/{assignment['id']}/submissions", "ann", {"content": "My answer"})
+
+
+def create_drip_rule(world: World) -> Call:
+    course = _course(world)
+    return retried(world, "POST", f"/courses/{course['id']}/drip-rules", "ivy",
+                   {"target_type": "lesson", "target_id": course["lesson_ids"][1], "kind": "date", "value": UNLOCKS_AT})
+
+
 # Each case: how to build the world, and the statuses a racing loser may answer besides
 # the single request's own.
 CASES: dict[str, tuple[Callable[[World], Call], tuple[int, ...]]] = {
@@ -127,6 +168,11 @@ CASES: dict[str, tuple[Callable[[World], Call], tuple[int, ...]]] = {
     "grade a submission": (grade_submission, (409,)),
     "delete an assignment": (delete_assignment, (404,)),
     "delete a drip rule": (delete_drip_rule, (404,)),
+    **{f"{name} with an Idempotency-Key": (build, (409,)) for name, build in {
+        "create a cohort": create_cohort, "create a path": create_path, "create a space": create_space,
+        "post in a space": create_post, "comment on a post": create_comment,
+        "create an assignment": create_assignment, "submit an assignment": submit_assignment,
+        "create a drip rule": create_drip_rule}.items()},
 }
 
 
