@@ -6,37 +6,39 @@ title), how to read it and, optionally, how to write it::
 
     @hookimpl
     def learnomy_register_routes(registry):
-        registry.register_rest_field("commission-settings", "instructor_overrides", {
-            "get_callback": lambda request, item: load(request),
-            "update_callback": lambda request, value, item: store(request, value),
-            "schema": {"type": "array", "items": {...}},
+        registry.register_rest_field("course", "acme_badge", {
+            "get_callback": lambda request, item: load(request, item["id"]),
+            "update_callback": lambda request, value, item: store(request, item["id"], value),
+            "schema": {"type": "string", "maxLength": 40},
         })
 
 The registry adds the attribute to the resource schema of every route answering
 that resource, and to the arguments of their write endpoints when it can be
 written (see :meth:`learnomy_core.registry.RouteRegistry.register_rest_field`).
-The route's callbacks, which own the resource, make two calls, as WordPress's
-controllers call ``add_additional_fields_to_object`` and
-``update_additional_fields_for_object``::
-
-    def get_thing(request):
-        return add_additional_fields(request, thing(request))
-
-    def put_thing(request):
-        item = write_thing(request)
-        update_additional_fields(request, item)   # same transaction: all or nothing
-        return add_additional_fields(request, item)
+Every such route then answers it: after the route's callback, the core runs
+:func:`complete_answer`, which writes the fields a POST, PUT or PATCH sent
+(:func:`update_additional_fields`, in the request's transaction) and adds each
+readable field to the item, or to each item of a list
+(:func:`add_additional_fields`). WordPress leaves these two calls to each
+controller, and a controller that forgets them drops the field silently; a route
+callback may still make them itself (the core then does not again), to write the
+fields before its own answer is built.
 """
 
 from __future__ import annotations
 
-from typing import Any, MutableMapping, TypeVar
+from typing import TYPE_CHECKING, Any, MutableMapping, TypeVar
 
 from .request import RestRequest
 
-__all__ = ["add_additional_fields", "update_additional_fields"]
+if TYPE_CHECKING:
+    from .response import RestResponse
+
+__all__ = ["add_additional_fields", "update_additional_fields", "complete_answer"]
 
 Item = TypeVar("Item", bound=MutableMapping[str, Any])
+_ADDED, _UPDATED = "lrn_fields_added", "lrn_fields_updated"  # request.memo: the callback did it
+_WRITES = ("POST", "PUT", "PATCH")
 
 
 def add_additional_fields(request: RestRequest, item: Item) -> Item:
@@ -45,6 +47,7 @@ def add_additional_fields(request: RestRequest, item: Item) -> Item:
     :param item: the resource as the route answers it; it is changed and returned.
     :returns: ``item``, each field's ``get_callback(request, item)`` under its attribute.
     """
+    request.memo[_ADDED] = True
     route = request.route
     for field in route.fields if route is not None else ():
         if field.get_callback is not None:
@@ -59,7 +62,33 @@ def update_additional_fields(request: RestRequest, item: Any) -> None:
 
     :param item: the resource as written so far, passed to each callback.
     """
+    request.memo[_UPDATED] = True
     route = request.route
     for field in route.fields if route is not None else ():
         if field.update_callback is not None and field.attribute in request.params:
             field.update_callback(request, request.params[field.attribute], item)
+
+
+def complete_answer(request: RestRequest, rest: "RestResponse") -> None:
+    """The core's pass over a route's successful answer when its resource has
+    additional fields: on a POST, PUT or PATCH answering one item, write the fields
+    sent; then add the readable ones to the item, or to each item of a list. What
+    the callback did itself (:func:`update_additional_fields`,
+    :func:`add_additional_fields`) is not done again. A deletion's answer (``deleted``
+    and ``previous``), a file and a body outside the envelope are left alone.
+    """
+    body = rest.body
+    if rest.status >= 300 or not rest.envelope or rest.content_type is not None or not isinstance(body, dict):
+        return
+    data = body.get("data")
+    if isinstance(data, MutableMapping):
+        if data.keys() == {"deleted", "previous"}:
+            return
+        if request.rest_method in _WRITES and not request.memo.get(_UPDATED):
+            update_additional_fields(request, data)
+        if not request.memo.get(_ADDED):
+            add_additional_fields(request, data)
+    elif isinstance(data, list) and not request.memo.get(_ADDED):
+        for item in data:
+            if isinstance(item, MutableMapping):
+                add_additional_fields(request, item)

@@ -310,9 +310,8 @@ class RouteRegistry:
         The core adds it to the resource schema of every route whose schema is titled
         ``resource`` (OPTIONS and the OpenAPI document show it), and, when it has an
         ``update_callback``, makes it an optional argument of those routes' POST, PUT
-        and PATCH endpoints, validated by ``schema``. The routes' callbacks answer it
-        with :func:`learnomy_core.fields.add_additional_fields` and write it with
-        :func:`learnomy_core.fields.update_additional_fields`.
+        and PATCH endpoints, validated by ``schema``. The core answers and writes it
+        after those routes' callbacks (:func:`learnomy_core.fields.complete_answer`).
 
         :param resource: a resource schema's title, or a list of them.
         :param attribute: the key the resource answers it under.

@@ -33,7 +33,8 @@ def _fingerprint(registry: RouteRegistry, namespace: str) -> Any:
     known = _FINGERPRINTS.setdefault(registry, {})
     if namespace not in known:
         known[namespace] = (namespace, tuple(
-            (route.pattern, method, endpoint.plugin, endpoint.callback.__module__, endpoint.callback.__qualname__)
+            (route.pattern, method, endpoint.plugin, endpoint.callback.__module__, endpoint.callback.__qualname__,
+             tuple((field.plugin, field.attribute) for field in route.fields))  # a plugin's additional fields
             for route in registry.routes.values() if route.namespace == namespace
             for method, endpoint in route.by_method.items()))
     return known[namespace]

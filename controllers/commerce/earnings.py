@@ -23,7 +23,6 @@ from learnomy_core import ADMIN, CREATABLE, EDITABLE, INSTRUCTOR, READABLE, Rest
 from learnomy_core.cursors import LIST_ARGS, paginate
 from learnomy_core.errors import InsufficientBalance, NotFound, OrderStateConflict, WithdrawalPending
 from learnomy_core.events import emit
-from learnomy_core.fields import add_additional_fields, update_additional_fields
 from learnomy_core.locks import lock_rows
 from learnomy_core.openapi.schemas import ID, INT, NUM, STR, TIME, array_of, map_of, nullable, obj
 from learnomy_core.permissions import Policy
@@ -180,11 +179,12 @@ def summary(request: RestRequest) -> Any:
 # -- commission settings --------------------------------------------------------------
 
 # Other plugins add attributes to this resource (register_rest_field on
-# "commission-settings": Pro's instructor_overrides); their updates run in this
-# request's transaction, so a refused one leaves the commissions unchanged too.
+# "commission-settings": Pro's instructor_overrides); the core writes and answers
+# them after these callbacks, in this request's transaction, so a refused one
+# leaves the commissions unchanged too.
 
 def get_settings(request: RestRequest) -> Any:
-    return add_additional_fields(request, commissions(request))
+    return commissions(request)
 
 
 def put_settings(request: RestRequest) -> Any:
@@ -192,9 +192,7 @@ def put_settings(request: RestRequest) -> Any:
                                              "course_overrides") if k in request.params}
     if "minimum_withdrawal" in values:
         values["minimum_withdrawal"] = {k.upper(): v for k, v in values["minimum_withdrawal"].items()}
-    item = request.app.settings.update(request.db, {"commissions": values})["commissions"]
-    update_additional_fields(request, item)
-    return add_additional_fields(request, item)
+    return request.app.settings.update(request.db, {"commissions": values})["commissions"]
 
 
 # -- withdrawal method ------------------------------------------------------------------
