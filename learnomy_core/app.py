@@ -63,7 +63,7 @@ from .params import parse_params
 from .output import JAVASCRIPT_TYPE, JSON_TYPE, MARKERS, apply_fields, enveloped, jsonp_callback, wanted_fields
 from .plugins import PluginSpec, build_plugin_manager, dormant_plugins, plugin_callers
 from .registry import Endpoint, RouteRegistry
-from .request import RestRequest
+from .request import RestRequest, readable_environ
 from .response import RestResponse
 from .settings import Settings
 from .storage import RETRY_AFTER_SECONDS, Storage, is_disconnect
@@ -203,8 +203,10 @@ class LearnomyApp:
             rest_path = (routes[-1] if routes else "") or "/"
             return self._serve(environ, start_response, rest_path)
         elif path in _SITE_ROOTS:
+            environ = readable_environ(environ)[0]  # its page shows the Host
             return self._site_root(environ)(environ, start_response)
         else:
+            environ = readable_environ(environ)[0]  # its Link shows the Host
             response = Response("Not Found", 404, mimetype="text/plain")
             response.headers["Link"] = self._discovery_link(environ)
             return response(environ, start_response)
@@ -221,8 +223,10 @@ class LearnomyApp:
 
         Never raises: whatever goes wrong is answered in the error envelope with
         the request id. The request's transaction commits only after its answer is
-        a success and is serialised.
+        a success and is serialised. A path, query string or header werkzeug cannot
+        read is answered 404 or 400 (see :func:`~learnomy_core.request.readable_environ`).
         """
+        environ, refused = readable_environ(environ)
         sent_id = environ.get("HTTP_X_REQUEST_ID", "")
         # 32 random hex digits, as uuid4().hex without building a UUID (on every request).
         request_id = sent_id if sent_id and _REQUEST_ID.fullmatch(sent_id) else os.urandom(16).hex()
@@ -232,7 +236,7 @@ class LearnomyApp:
             logger.exception("unreadable request; request_id=%s", request_id)
             return self._bare_error(environ, request_id)
         try:
-            rest, succeeded = self._answer(request, rest_path)
+            rest, succeeded = self._answer(request, rest_path, refused)
             try:
                 answer = self._finish(request, rest)
             except Exception as exc:  # noqa: BLE001 - a body that cannot be serialised is a failure
@@ -251,10 +255,14 @@ class LearnomyApp:
                 logger.exception("rollback failed; request_id=%s", request_id)
             return self._bare_error(environ, request_id)
 
-    def _answer(self, request: RestRequest, rest_path: str) -> tuple[RestResponse, bool]:
-        """The answer before serialisation, and whether the request succeeded so far."""
+    def _answer(self, request: RestRequest, rest_path: str,
+                refused: Optional[ApiError] = None) -> tuple[RestResponse, bool]:
+        """The answer before serialisation, and whether the request succeeded so far
+        (``refused``: the error for a request werkzeug could not read as sent)."""
         succeeded = False
         try:
+            if refused is not None:
+                raise refused
             if self._secret is None:
                 # Settle the site secret before the request's transaction holds any
                 # lock: generating it takes a transaction of its own.

@@ -267,8 +267,9 @@ def _environ(batch: RestRequest, item: _Item, rest_root: str) -> dict[str, Any]:
     body = item.body if item.method in BODY_METHODS and item.body is not None else b""
     environ.update({
         "REQUEST_METHOD": item.method,
-        "PATH_INFO": rest_root + item.rest_path,
-        "QUERY_STRING": item.query,
+        # PEP 3333 strings, as a server gives them: the UTF-8 bytes, one character each.
+        "PATH_INFO": (rest_root + item.rest_path).encode().decode("latin-1"),
+        "QUERY_STRING": item.query.encode().decode("latin-1"),
         "wsgi.input": io.BytesIO(body),
         "CONTENT_LENGTH": str(len(body)) if body else "",
         IN_BATCH: batch.request_id,

@@ -14,14 +14,14 @@ from __future__ import annotations
 import json
 import math
 import re
-from urllib.parse import urlencode
+from urllib.parse import unquote_plus, urlencode
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 from sqlalchemy.engine import Connection
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request
 
-from .errors import InvalidJson, MalformedRequest, PayloadTooLarge, UnsupportedMediaType
+from .errors import ApiError, InvalidJson, InvalidParams, MalformedRequest, NoRoute, PayloadTooLarge, UnsupportedMediaType
 from .phpparams import php_params
 from .storage import release
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .app import LearnomyApp
     from .registry import Endpoint, Route
 
-__all__ = ["RestRequest", "parse_json", "MAX_JSON_DEPTH", "BODY_METHODS"]
+__all__ = ["RestRequest", "parse_json", "readable_environ", "MAX_JSON_DEPTH", "BODY_METHODS"]
 
 _UNSET: Any = object()
 ContextT = TypeVar("ContextT")
@@ -43,6 +43,9 @@ _TOO_DEEP = f"The request body is nested more than {MAX_JSON_DEPTH} levels deep.
 BODY_METHODS = frozenset(("POST", "PUT", "PATCH", "DELETE"))
 """Methods whose body carries parameters; a GET's, HEAD's or OPTIONS's body is never read."""
 _LONE_SURROGATE = "The request body is not valid JSON: it holds a lone UTF-16 surrogate (\\ud800-\\udfff)."
+_NOT_LATIN1 = re.compile("[^\x00-\xff]")
+_PATH_KEYS = ("PATH_INFO", "SCRIPT_NAME")
+_TEXT_KEYS = frozenset((*_PATH_KEYS, "QUERY_STRING", "CONTENT_TYPE", "CONTENT_LENGTH"))
 
 
 def parse_json(data: bytes) -> Any:
@@ -102,6 +105,77 @@ def _check_json_value(value: Any) -> None:
                     stack.append((member, depth + 1))
             else:
                 stack.extend((member, depth + 1) for member in item)
+
+
+def readable_environ(environ: dict[str, Any]) -> tuple[dict[str, Any], Optional[ApiError]]:
+    """``(environ, None)`` when werkzeug can read the request's text, else a copy it
+    can read and the error to answer.
+
+    PEP 3333 gives the path, query string and headers as ISO-8859-1 strings of the
+    request's bytes: a value holding a character past U+00FF (a lone surrogate
+    such as ``"\\ud800"``, or ``"\\udcff"`` from a server that decoded bytes with
+    ``surrogateescape``) is no such string, and werkzeug fails on it, as it fails on
+    a query string whose bytes are not UTF-8. Refused: such a path with
+    :class:`~learnomy_core.errors.NoRoute` (no route has it), a query string or
+    header with :class:`~learnomy_core.errors.InvalidParams`, one detail per
+    parameter or header. In the copy, paths and query strings hold U+FFFD instead
+    (routing still sees the REST root and ``rest_route``) and such headers are
+    left out (nothing echoes them: ``Origin``, ``Host``).
+    """
+    # Plain ASCII, nearly every request, needs no more than isascii().
+    bad = [key for key, value in environ.items()
+           if type(value) is str and not value.isascii() and (key in _TEXT_KEYS or key.startswith("HTTP_"))
+           and not _is_readable(key, value)]
+    if not bad:
+        return environ, None
+    readable = dict(environ)
+    details: list[dict[str, Any]] = []
+    unroutable = False
+    for key in bad:
+        value = environ[key]
+        if key in _PATH_KEYS:
+            readable[key], unroutable = _as_native(value), True
+        elif key == "QUERY_STRING":
+            readable[key] = _as_native(value)
+            for pair in value.split("&"):
+                if not _is_readable(key, pair):
+                    name = unquote_plus(_as_text(pair.partition("=")[0]))
+                    details.append(_bad_text(name, f"The query parameter {name} is not UTF-8 text: it holds "
+                                                   "bytes or a character (such as a lone UTF-16 surrogate) "
+                                                   "that no UTF-8 text has."))
+        else:
+            del readable[key]
+            name = (key[5:] if key.startswith("HTTP_") else key).replace("_", "-").title()
+            details.append(_bad_text(name, f"The {name} header holds a character (such as a lone UTF-16 "
+                                           "surrogate) that no HTTP header can carry."))
+    if unroutable:
+        return readable, NoRoute()
+    return readable, InvalidParams(f"Invalid parameter(s): {', '.join(d['param'] for d in details)}",
+                                   details=details)
+
+
+def _is_readable(key: str, value: str) -> bool:
+    try:
+        data = value.encode("latin-1")
+        if key == "QUERY_STRING":
+            data.decode()  # werkzeug decodes the query string strictly (percent-escapes leniently)
+    except UnicodeError:
+        return False
+    return True
+
+
+def _as_text(value: str) -> str:
+    """What a PEP 3333 string means as UTF-8 text, U+FFFD for what it cannot mean."""
+    return _NOT_LATIN1.sub("\xef\xbf\xbd", value).encode("latin-1").decode("utf-8", "replace")
+
+
+def _as_native(value: str) -> str:
+    """``value`` as a PEP 3333 string of UTF-8 bytes, U+FFFD for what is none."""
+    return _as_text(value).encode().decode("latin-1")
+
+
+def _bad_text(name: str, message: str) -> dict[str, Any]:
+    return {"param": name, "code": "rest_invalid_param", "message": message}
 
 
 class RestRequest(Request):

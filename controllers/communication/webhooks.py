@@ -224,6 +224,9 @@ def on_event(request: RestRequest, event: str, data: Any) -> None:
 
 # -- a deleted account ------------------------------------------------------------------
 
+# Deliveries whose attempts one statement blanks: bound parameters stay well within
+# SQLite's limit on them, however many deliveries were about the person.
+_IDS_AT_ONCE = 500
 # Keys naming the person an object belongs to, besides a user object's own ``id``.
 PERSON_KEYS = ("user_id", "author_id", "student_id", "instructor_id")
 # What identifies a person (a user summary's, WordPress's user fields).
@@ -247,23 +250,38 @@ def redact_person(db: Connection, app: Any, user_id: int) -> int:
     (:data:`IDENTITY_KEYS`) and the texts they wrote (:data:`AUTHORED_KEYS`) set
     to ``null``; ids stay, as they stay on the learning records, leading
     nowhere. The key is kept, so the payload keeps its shape; ``webhook-id``
-    stays, so a receiver that got it already still deduplicates. An attempt
-    running meanwhile sends what it read before.
+    stays, so a receiver that got it already still deduplicates. What receivers
+    answered to these deliveries (``response_excerpt``, of the delivery and of
+    each of its attempts) is blanked too: a receiver may echo the payload back.
+    An attempt running meanwhile sends what it read before, and keeps nothing
+    of the answer (:func:`_log`).
 
     The deliveries are found by the people they were recorded about
-    (:func:`people`), one index range however large the outbox; their index
-    rows go with the account.
+    (:func:`people`), one index range however large the outbox, and their
+    attempts by delivery, through the attempts' index; their index rows go with
+    the account.
     """
-    _, deliveries, _ = _tables(app)
+    _, deliveries, attempts = _tables(app)
     about = _people_table(app)
     changed = 0
+    found: list[int] = []
     for row in db.execute(sa.select(deliveries.c.id, deliveries.c.body)
                           .join(about, about.c.delivery_id == deliveries.c.id)
                           .where(about.c.user_id == user_id).order_by(deliveries.c.id)).all():
+        found.append(int(row.id))
         body = json.loads(row.body)
+        values: dict[str, Any] = {"response_excerpt": None}
         if isinstance(body, dict) and _redact(body.get("data"), user_id):
-            db.execute(sa.update(deliveries).where(deliveries.c.id == row.id).values(body=dumps(body).decode()))
+            values["body"] = dumps(body).decode()
             changed += 1
+        # Every delivery found, changed or not: it carried their fields when it was sent.
+        db.execute(sa.update(deliveries).where(deliveries.c.id == row.id).values(**values))
+    # The deliveries' rows are locked above, before their attempts: the order an
+    # attempt's log takes them in (_log), so the two never wait on each other in a cycle.
+    for start in range(0, len(found), _IDS_AT_ONCE):
+        db.execute(sa.update(attempts).where(attempts.c.delivery_id.in_(found[start:start + _IDS_AT_ONCE]),
+                                             attempts.c.response_excerpt.is_not(None))
+                   .values(response_excerpt=None))
     db.execute(sa.delete(about).where(about.c.user_id == user_id))
     return changed
 
@@ -342,14 +360,20 @@ def send(db: Connection, app: Any, webhook: Any, delivery: Any) -> Outcome:
 def _log(db: Connection, app: Any, delivery: Any, attempt: int, outcome: Outcome, values: dict[str, Any]) -> bool:
     """Log the attempt and update the delivery, unless another run logged this attempt first."""
     _, deliveries, attempts = _tables(app)
+    # The answer is kept only if the delivery still is what was sent: an account
+    # deleted meanwhile has redacted it (redact_person), and a receiver may echo it.
+    excerpt: Any = None if outcome.excerpt is None else sa.case(
+        (deliveries.c.body == delivery.body, outcome.excerpt), else_=None)
     updated = db.execute(sa.update(deliveries).where(
         deliveries.c.id == delivery.id, deliveries.c.attempt == attempt - 1).values(
-        attempt=attempt, response_status=outcome.status, response_excerpt=outcome.excerpt,
+        attempt=attempt, response_status=outcome.status, response_excerpt=excerpt,
         duration_ms=outcome.duration_ms, error=outcome.error, **values)).rowcount == 1
     if updated:
+        if outcome.excerpt is not None:  # what the update kept
+            excerpt = sa.select(deliveries.c.response_excerpt).where(deliveries.c.id == delivery.id).scalar_subquery()
         db.execute(sa.insert(attempts).values(
             delivery_id=delivery.id, attempt=attempt, response_status=outcome.status,
-            response_excerpt=outcome.excerpt, duration_ms=outcome.duration_ms, error=outcome.error,
+            response_excerpt=excerpt, duration_ms=outcome.duration_ms, error=outcome.error,
             created_at=now()))
     return updated
 

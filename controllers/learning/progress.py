@@ -312,10 +312,16 @@ def forget_item(request: RestRequest, item_type: str, item_id: int, course_id: i
     where = (completions.c.item_type == item_type, completions.c.item_id == item_id,
              completions.c.course_id == course_id)
     users = sorted(int(u) for u in request.db.execute(sa.select(completions.c.user_id).where(*where).distinct()).scalars())
-    if users:
-        request.db.execute(sa.delete(completions).where(*where))
-        for user_id in users:
-            recompute(request, user_id, course_id)
+    # In the order completing takes its locks: the student, then their completions
+    # and enrollment. Deleting first would hold what a completion recorded at that
+    # moment waits for (the enrollment, through the completions' triggers) while
+    # waiting for that completion's student: a deadlock on MySQL/MariaDB. Students
+    # one by one, in id order (two forgettings meet in the same order), and each
+    # one's row by its key, so that no other student's completion is locked.
+    for user_id in users:
+        _lock_student(request, user_id)
+        request.db.execute(sa.delete(completions).where(completions.c.user_id == user_id, *where))
+        recompute(request, user_id, course_id)
     return {"students": len(users)}
 
 

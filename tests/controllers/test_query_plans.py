@@ -133,9 +133,10 @@ def test_the_student_search_walks_the_users_indexes(app: Any, client: Client, pe
 
 def test_deleting_an_account_reads_its_webhook_deliveries_by_their_index(app: Any, client: Client, people) -> None:
     """Redacting a deleted account's webhook payloads reads its deliveries through
-    the people index, never the whole outbox (both databases)."""
+    the people index, and blanks their attempts' answers through the attempts'
+    index, never the whole outbox or log (both databases)."""
     t, when = app.tables, datetime(2026, 1, 1)
-    deliveries, about = t["lrn_webhook_deliveries"], t["lrn_webhook_delivery_people"]
+    deliveries, about, attempts = t["lrn_webhook_deliveries"], t["lrn_webhook_delivery_people"], t["lrn_webhook_attempts"]
     ann = people.ids["ann"]
     with app.storage.engine.begin() as db:
         db.execute(sa.insert(deliveries), [{
@@ -148,12 +149,16 @@ def test_deleting_an_account_reads_its_webhook_deliveries_by_their_index(app: An
             created_at=when, body=f'{{"type":"acme.people","data":{{"id":{ann},"name":"Ann"}}}}'))
         db.execute(sa.insert(about), [{"user_id": 100_000 + i, "delivery_id": 1_000 + i} for i in range(OTHERS)]
                    + [{"user_id": ann, "delivery_id": 1_000 + OTHERS}])
-        for table in (deliveries, about):
+        db.execute(sa.insert(attempts), [{
+            "delivery_id": 1_000 + i, "attempt": 1, "response_status": 200, "response_excerpt": f"echo {i}",
+            "duration_ms": 1, "created_at": when} for i in range(OTHERS + 1)])
+        for table in (deliveries, about, attempts):
             db.exec_driver_sql(f"ANALYZE {'TABLE ' if db.dialect.name != 'sqlite' else ''}{table.name}")
     sent: list[tuple[str, Any]] = []
 
     def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and about.name in statement:
+        if statement.lstrip().upper().startswith("SELECT") and about.name in statement or \
+                statement.lstrip().upper().startswith("UPDATE") and attempts.name in statement:
             sent.append((statement, parameters))
 
     sa.event.listen(app.storage.engine, "before_cursor_execute", record)
@@ -165,7 +170,9 @@ def test_deleting_an_account_reads_its_webhook_deliveries_by_their_index(app: An
     with app.storage.engine.connect() as db:
         assert '"name":null' in db.execute(sa.select(deliveries.c.body).where(
             deliveries.c.message_id == "msg_ann")).scalar()
-    assert sent
+        excerpts = dict(db.execute(sa.select(attempts.c.delivery_id, attempts.c.response_excerpt)).all())
+    assert excerpts.pop(1_000 + OTHERS) is None and None not in excerpts.values()
+    assert sent and any(attempts.name in statement for statement, _ in sent)
     scans = []
     with app.storage.engine.connect() as db:
         for statement, parameters in sent:

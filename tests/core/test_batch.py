@@ -87,6 +87,9 @@ READS = {
     "forbidden": lambda w: {"method": "GET", "path": "/acme/v1/admin-only?n=1"},
     "namespace": lambda w: {"method": "GET", "path": "/acme/v1"},
     "echo query": lambda w: {"method": "GET", "path": "/acme/v1/echo?n=3&tags[]=a&tags[]=b"},
+    # Past ISO-8859-1: the sub-request's environ holds it as a server would (UTF-8 bytes).
+    "unicode query": lambda w: {"method": "GET", "path": "/acme/v1/echo?q=\u20acuro&tags[]=\U0001f600"},
+    "unicode path": lambda w: {"method": "GET", "path": f"{WIDGETS}/\u20ac"},
 }
 WRITES = {
     "patch": lambda w: {"method": "PATCH", "path": f"{WIDGETS}/{w['id']}", "body": {"name": "renamed"}},

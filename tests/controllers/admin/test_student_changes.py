@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 from typing import Any, Callable
 from unittest import mock
@@ -312,6 +313,16 @@ def _indexed(app: LearnomyApp) -> list[tuple[int, int]]:
         return sorted((int(r.user_id), int(r.delivery_id)) for r in db.execute(sa.select(about)))
 
 
+def _excerpts(app: LearnomyApp) -> dict[int, list[Any]]:
+    """Each delivery's answers: its own ``response_excerpt``, then its attempts'."""
+    deliveries, attempts = app.tables["lrn_webhook_deliveries"], app.tables["lrn_webhook_attempts"]
+    with app.storage.engine.connect() as db:
+        found = {int(r.id): [r.response_excerpt] for r in db.execute(sa.select(deliveries))}
+        for row in db.execute(sa.select(attempts).order_by(attempts.c.id)):
+            found[int(row.delivery_id)].append(row.response_excerpt)
+    return found
+
+
 def _announce(app: LearnomyApp, event: str, data: Any) -> None:
     """A plugin's event, recorded in the outbox as the request emitting it would."""
     from learnomy.controllers.communication import webhooks
@@ -339,8 +350,11 @@ def _hook(app: LearnomyApp, client: Client, people: Any, url: str) -> dict[str, 
 
 def test_deleting_redacts_the_accounts_webhook_payloads_delivered_or_not(
         app: LearnomyApp, client: Client, people: Any, make_course: Any, receiver: Any) -> None:
+    from learnomy.controllers.communication import webhooks
+
     ann_id, bob_id = people.ids["ann"], people.ids["bob"]
     hook = _hook(app, client, people, receiver.url)
+    receiver.echo = True  # what it answers holds the payload
     course = make_course()
     for who in ("ann", "bob"):
         client.post(f"{API}/courses/{course['id']}/enroll", headers=people[who])
@@ -356,9 +370,20 @@ def test_deleting_redacts_the_accounts_webhook_payloads_delivered_or_not(
     client.patch(f"{API}/webhooks/{hook['id']}", json={"status": "paused"}, headers=people["admin"])
     _announce(app, "acme.people", summaries)
     before = {row.id: json.loads(row.body) for row in _deliveries(app)}
+    answered = _excerpts(app)
+    assert sum("from Leeds" in str(excerpts) for excerpts in answered.values()) == 2  # echoed: ann's and bob's
 
     assert client.delete(f"{STUDENTS}/{ann_id}", headers=people["admin"]).status_code == 200
     after = {row.id: (row.status, row.message_id, json.loads(row.body)) for row in _deliveries(app)}
+    # What receivers answered to a delivery that carried her fields goes (they may echo it), the
+    # delivery's and every attempt's; the others' answers stay.
+    hers = {i for i, body in before.items() if ann_id in webhooks.people(body["data"])}
+    assert hers and all(len(answered[i]) > 1 for i in hers if after[i][0] == "succeeded")
+    assert {i: _excerpts(app)[i] for i in answered} == {
+        i: [None] * len(excerpts) if i in hers else excerpts for i, excerpts in answered.items()}
+    listed = client.get(f"{API}/webhooks/{hook['id']}/deliveries?per_page=100", headers=people["admin"]).json["data"]
+    assert "Ann" not in str(listed) and "I am bob, from Leeds." in str(listed)
+    assert [d["response_excerpt"] for d in listed if d["id"] in hers] == [None] * len(hers)
     # Nothing is dropped; the account's deletion follows them.
     assert set(before) < set(after)
     assert [body["data"]["id"] for _, _, body in after.values() if body["type"] == "user.deleted"] == [ann_id]
@@ -424,6 +449,7 @@ def test_forgetting_and_redacting_are_in_the_deletions_transaction(
     from learnomy.controllers.communication import webhooks
 
     hook = _hook(app, client, people, receiver.url)
+    receiver.echo = True
     course = make_course()
     client.post(f"{API}/courses/{course['id']}/enroll", headers=people["ann"])
     client.post(f"{API}/courses/{course['id']}/reviews", json={"rating": 4, "content": "From Leeds."},
@@ -440,10 +466,44 @@ def test_forgetting_and_redacting_are_in_the_deletions_transaction(
 
     monkeypatch.setattr(webhooks, "redact_person", redact_then_fail)
     buckets, bodies, indexed = _buckets(app), [row.body for row in _deliveries(app)], _indexed(app)
+    answered = _excerpts(app)
+    assert "From Leeds." in str(answered)  # the receiver's echo
     assert {row.status for row in _deliveries(app)} == {"succeeded", "pending"}
     assert client.delete(f"{STUDENTS}/{people.ids['ann']}", headers=people["admin"]).status_code == 500
     assert _buckets(app) == buckets and [row.body for row in _deliveries(app)] == bodies
     assert _indexed(app) == indexed and people.ids["ann"] in {user_id for user_id, _ in indexed}
+    assert _excerpts(app) == answered
+
+
+def test_an_attempt_answered_while_the_account_is_deleted_keeps_nothing_of_the_answer(
+        app: LearnomyApp, client: Client, people: Any, make_course: Any, monkeypatch: pytest.MonkeyPatch,
+        receiver: Any) -> None:
+    """The deletion commits while an attempt waits for the receiver (who echoes what it got):
+    the attempt's log, written after, must not bring the person's data back."""
+    from learnomy.controllers.communication import webhooks
+
+    _hook(app, client, people, receiver.url)
+    receiver.echo = True
+    course = make_course()
+    client.post(f"{API}/courses/{course['id']}/enroll", headers=people["ann"])
+    client.post(f"{API}/courses/{course['id']}/reviews", json={"rating": 4, "content": "From Leeds."},
+                headers=people["ann"])
+    real, deleted = webhooks.send, []
+
+    def send_then_delete(db: Any, app: Any, webhook: Any, delivery: Any) -> Any:
+        outcome = real(db, app, webhook, delivery)
+        if "Leeds" in delivery.body and not deleted:
+            # Its own request and transaction, committed before this attempt is logged.
+            deleted.append(client.delete(f"{STUDENTS}/{people.ids['ann']}", headers=people["admin"]).status_code)
+        return outcome
+
+    monkeypatch.setattr(webhooks, "send", send_then_delete)
+    run_due_jobs(app)
+    # SQLite refuses the attempt's write after the deletion's (its snapshot is stale): the job runs again.
+    run_due_jobs(app, now=datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(hours=1))
+    assert deleted == [200]
+    assert any("From Leeds." in got["body"].decode() for got in receiver.received)  # it went, and was echoed
+    assert "Leeds" not in str(_excerpts(app)) and "Leeds" not in str(_deliveries(app))
 
 
 def test_administrators_cannot_delete_themselves(client: Client, people: Any) -> None:

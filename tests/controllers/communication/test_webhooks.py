@@ -25,6 +25,7 @@ class Receiver:
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
         self.answers: list[Any] = []  # status codes, or "hang" to time out
+        self.echo = False  # answer with the payload received, as some receivers do
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -39,7 +40,7 @@ class Receiver:
                 self.send_response(answer)
                 self.send_header("Location", "http://169.254.169.254/")
                 self.end_headers()
-                self.wfile.write(b"ok" if answer < 300 else b"nope" * 400)
+                self.wfile.write(body if receiver.echo else b"ok" if answer < 300 else b"nope" * 400)
 
             def log_message(self, *args: Any) -> None:
                 pass

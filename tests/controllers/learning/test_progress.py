@@ -3,10 +3,17 @@ progress views and resets."""
 
 from __future__ import annotations
 
+import threading
+import time
+from typing import Any, Callable
+
 import pytest
 from werkzeug.test import Client
 
+from learnomy_core import CREATABLE, DELETABLE, LOGGED_IN, LearnomyApp, hookimpl
+from tests.conftest import ALL_PLUGINS
 from tests.plugins import acme
+from tests.racing import race
 
 API = "/wp-json/learnomy/v1"
 
@@ -148,30 +155,46 @@ def test_dashboard_counts_are_real(client: Client, people, enrolled, make_course
     assert counts["enrolled"] == 3 and counts["completed"] == 2 and counts["in_progress"] == 1
 
 
-def test_a_plugin_records_completion_of_its_own_items(make_app, people, make_course) -> None:
+class Tasks:
+    """A plugin whose task 7 counts toward every course's completion
+    (``learnomy_required_items``): ``POST /tasks/v1/courses/{id}/task`` completes it
+    for the caller (``record_completion``), ``DELETE`` deletes it (``forget_item``)."""
+
+    def __init__(self) -> None:
+        self.alive = {7}
+
+    @hookimpl
+    def learnomy_required_items(self, request: Any, course_ids: list[int]) -> list[dict[str, Any]]:
+        return [{"course_id": c, "type": "task", "id": t, "title": "Task", "order": (99, 0, 0, t)}
+                for c in course_ids for t in self.alive]
+
+    @hookimpl
+    def learnomy_register_routes(self, registry: Any) -> None:
+        from learnomy.controllers.learning import forget_item, record_completion
+
+        def delete(request: Any) -> Any:
+            self.alive.discard(7)
+            return forget_item(request, "task", 7, int(request.params["id"]))
+
+        registry.register_rest_route("tasks/v1", r"/courses/(?P<id>[\d]+)/task", [
+            {"methods": CREATABLE, "permission_callback": LOGGED_IN,
+             "callback": lambda request: record_completion(request, request.user.id, "task", 7,
+                                                           int(request.params["id"])),
+             "args": {"id": {"type": "integer", "minimum": 1}}},
+            {"methods": DELETABLE, "permission_callback": LOGGED_IN, "callback": delete,
+             "args": {"id": {"type": "integer", "minimum": 1}}}])
+
+
+@pytest.fixture
+def tasks_app(make_app: Callable[..., LearnomyApp]) -> Callable[[], LearnomyApp]:
+    """Apps with every plugin and one :class:`Tasks` (shared: a task deleted is gone for all)."""
+    tasks = Tasks()
+    return lambda: make_app(plugins=[*ALL_PLUGINS, tasks])
+
+
+def test_a_plugin_records_completion_of_its_own_items(tasks_app, people, make_course) -> None:
     """``record_completion``: a plugin's required item, finished, completes the course."""
-    from typing import Any
-
-    from learnomy_core import CREATABLE, LOGGED_IN, hookimpl
-    from learnomy.controllers.learning import record_completion
-    from tests.conftest import ALL_PLUGINS
-    from werkzeug.test import Client as TestClient
-
-    class Tasks:
-        @hookimpl
-        def learnomy_required_items(self, request: Any, course_ids: list[int]) -> list[dict[str, Any]]:
-            return [{"course_id": c, "type": "task", "id": 7, "title": "Task", "order": (99, 0, 0, 7)}
-                    for c in course_ids]
-
-        @hookimpl
-        def learnomy_register_routes(self, registry: Any) -> None:
-            registry.register_rest_route("tasks/v1", r"/courses/(?P<id>[\d]+)/task", {
-                "methods": CREATABLE, "permission_callback": LOGGED_IN,
-                "callback": lambda request: record_completion(request, request.user.id, "task", 7,
-                                                              int(request.params["id"])),
-                "args": {"id": {"type": "integer", "minimum": 1}}})
-
-    client = TestClient(make_app(plugins=[*ALL_PLUGINS, Tasks()]))
+    client = Client(tasks_app())
     course = make_course(lessons=1)
     assert client.post(f"{API}/courses/{course['id']}/enroll", headers=people["ann"]).status_code == 201
     complete(client, people, course["lesson_ids"][0])
@@ -187,44 +210,22 @@ def test_a_plugin_records_completion_of_its_own_items(make_app, people, make_cou
     assert {"type": "task", "id": 7} in [{"type": i["type"], "id": i["id"]} for i in progress["completed_items"]]
 
 
-def test_a_plugin_forgets_the_completions_of_an_item_it_deletes(make_app, people, make_course) -> None:
-    """``forget_item``: a deleted item's completions go and every student's percent is recomputed."""
-    from typing import Any
-
-    from learnomy_core import CREATABLE, DELETABLE, LOGGED_IN, hookimpl
-    from learnomy.controllers.learning import forget_item, record_completion
-    from tests.conftest import ALL_PLUGINS
-    from werkzeug.test import Client as TestClient
-
-    alive = {7}
-
-    class Tasks:
-        @hookimpl
-        def learnomy_required_items(self, request: Any, course_ids: list[int]) -> list[dict[str, Any]]:
-            return [{"course_id": c, "type": "task", "id": t, "title": "Task", "order": (99, 0, 0, t)}
-                    for c in course_ids for t in alive]
-
-        @hookimpl
-        def learnomy_register_routes(self, registry: Any) -> None:
-            def delete(request: Any) -> Any:
-                alive.discard(7)
-                return forget_item(request, "task", 7, int(request.params["id"]))
-
-            registry.register_rest_route("tasks/v1", r"/courses/(?P<id>[\d]+)/task", [
-                {"methods": CREATABLE, "permission_callback": LOGGED_IN,
-                 "callback": lambda request: record_completion(request, request.user.id, "task", 7,
-                                                               int(request.params["id"])),
-                 "args": {"id": {"type": "integer", "minimum": 1}}},
-                {"methods": DELETABLE, "permission_callback": LOGGED_IN, "callback": delete,
-                 "args": {"id": {"type": "integer", "minimum": 1}}}])
-
-    client = TestClient(make_app(plugins=[*ALL_PLUGINS, Tasks()]))
+def _tasks_done(client: Client, people, make_course) -> dict[str, Any]:
+    """A two-lesson course (with the task: three items) ann and bob enrolled in, both
+    with the task done; ann has the first lesson done too."""
     course = make_course(lessons=2)
     for who in ("ann", "bob"):
         assert client.post(f"{API}/courses/{course['id']}/enroll", headers=people[who]).status_code == 201
         assert client.post(f"/wp-json/tasks/v1/courses/{course['id']}/task", headers=people[who]).status_code == 200
     complete(client, people, course["lesson_ids"][0])
     assert client.get(f"{API}/courses/{course['id']}/progress", headers=people["ann"]).json["data"]["percent"] == 66
+    return course
+
+
+def test_a_plugin_forgets_the_completions_of_an_item_it_deletes(tasks_app, people, make_course) -> None:
+    """``forget_item``: a deleted item's completions go and every student's percent is recomputed."""
+    client = Client(tasks_app())
+    course = _tasks_done(client, people, make_course)
     forgot = client.delete(f"/wp-json/tasks/v1/courses/{course['id']}/task", headers=people["ann"])
     assert forgot.status_code == 200, forgot.json
     assert forgot.json["data"] == {"students": 2}
@@ -232,3 +233,56 @@ def test_a_plugin_forgets_the_completions_of_an_item_it_deletes(make_app, people
         progress = client.get(f"{API}/courses/{course['id']}/progress", headers=people[who]).json["data"]
         assert progress["percent"] == percent
         assert all(i["type"] != "task" for i in progress["completed_items"])
+
+
+def _waiting_for_a_lock(app: LearnomyApp) -> bool:
+    """Whether a statement on the test database has been running for a while (200 ms
+    on MariaDB, a second on MySQL): on these few rows, one waiting for a lock
+    (MariaDB 10.11's INNODB_TRX did not say LOCK WAIT for it)."""
+    running = "TIME_MS > 200" if app.storage.engine.dialect.is_mariadb else "TIME >= 1"
+    with app.storage.engine.connect() as db:
+        return bool(db.exec_driver_sql(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE()"
+            f" AND ID <> CONNECTION_ID() AND INFO IS NOT NULL AND {running}").scalar())
+
+
+def test_forgetting_an_item_while_its_student_completes_another_deadlocks_nothing(
+        tasks_app, people, make_course, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deletion has done its first student's writes when that student completes a
+    lesson; it goes on once the completion waits for it. Taking the student before
+    their completions, as completing does, the completion waits its turn; the other
+    way round, each waited for the other (MySQL/MariaDB chose a victim: a 500)."""
+    from learnomy.controllers.learning import progress as progress_module
+
+    deleting, completing = Client(tasks_app()), Client(tasks_app())
+    course = _tasks_done(deleting, people, make_course)
+    lesson = course["lesson_ids"][1]
+    app = deleting.application
+    real, midway = progress_module.recompute, threading.Event()
+
+    def recompute(request: Any, user_id: int, course_id: int) -> dict[str, Any]:
+        if request.rest_method == "DELETE" and not midway.is_set():  # the deletion, before its first recompute
+            midway.set()
+            if app.storage.is_sqlite:
+                time.sleep(0.3)  # one writer: the completion waits for the whole deletion anyway
+            else:
+                deadline = time.monotonic() + 20
+                while not _waiting_for_a_lock(app):
+                    assert time.monotonic() < deadline, "the completion never waited for the deletion"
+                    time.sleep(0.02)
+        return real(request, user_id, course_id)
+
+    monkeypatch.setattr(progress_module, "recompute", recompute)
+
+    def complete_when_midway() -> Any:
+        assert midway.wait(20)
+        return complete(completing, people, lesson)
+
+    forgot, completed = race([
+        lambda: deleting.delete(f"/wp-json/tasks/v1/courses/{course['id']}/task", headers=people["ann"]),
+        complete_when_midway])
+    assert (forgot.status_code, completed.status_code) == (200, 200), (forgot.json, completed.json)
+    assert forgot.json["data"] == {"students": 2}
+    progress = deleting.get(f"{API}/courses/{course['id']}/progress", headers=people["ann"]).json["data"]
+    assert progress["percent"] == 100 and progress["status"] == "completed"
+    assert sorted(i["id"] for i in progress["completed_items"]) == sorted(course["lesson_ids"])
