@@ -32,7 +32,9 @@ import pluggy
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlalchemy as sa
+    from sqlalchemy.engine import Connection
 
+    from .app import LearnomyApp
     from .jobs import JobContext, JobKind
     from .registry import Endpoint, RouteRegistry
     from .request import RestRequest
@@ -268,6 +270,32 @@ def learnomy_check_course(request: "RestRequest", course_id: "int | None", value
     :param course_id: the course being updated, or ``None`` when it is created.
     :param values: the course's fields as they would be after the write.
     :returns: problems, each ``{"param", "code", "message"}``; empty when all is well.
+    """
+
+
+@hookspec
+def learnomy_check_settings(app: "LearnomyApp", db: "Connection", request: "RestRequest | None", group: str,
+                            values: dict[str, Any], changed: list[str]) -> list[dict[str, Any]]:
+    """Check a settings group an administrator is about to change, beyond its schema.
+
+    A group's JSON schema checks each value alone; what it cannot (a list naming
+    users that must exist, each once) the plugin owning the group checks here.
+    Asked by ``PATCH /admin/settings`` and ``learnomy settings set`` once the
+    schemas pass, for each changed group, in the write's transaction under the
+    settings lock, before anything is written. Every plugin's problems are joined
+    and answered at once as 400 (the command line prints them); nothing is
+    written then, in any group. A plugin's own writes through
+    ``Settings.update`` are not checked (they pass no ``check``).
+
+    :param app: the app (``app.tables``, ``app.identity``).
+    :param db: the write's transaction (``request.db`` in a request).
+    :param request: the request, or None on the command line.
+    :param group: the group's name; answer ``[]`` for groups not yours.
+    :param values: the group's values as they would be after the write (defaults
+        filled in).
+    :param changed: the group's keys the write sets.
+    :returns: problems, each ``{"param", "code", "message"}`` with ``param``
+        ``group.key`` (deeper: ``group.key[2].member``); empty when all is well.
     """
 
 
