@@ -274,6 +274,29 @@ def learnomy_check_course(request: "RestRequest", course_id: "int | None", value
 
 
 @hookspec
+def learnomy_check_curriculum(request: "RestRequest", course_id: int, moves: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Check lessons or quizzes about to move into another section of their course.
+
+    What a plugin hangs on an item's section (a drip rule on a section locks each
+    of its lessons) may make a move wrong: Pro's drip rules refuse one that closes
+    a cycle of waits. Asked by ``POST /sections/{id}/lessons/reorder`` when the
+    order brings lessons in from other sections, in its transaction, after its own
+    checks and before anything moves; a plain reorder within a section is not
+    asked about. Every plugin's problems are joined and answered at once as 400
+    ``rest_invalid_param``; nothing moves then. Take the locks your check needs
+    (those your own writes take) before reading.
+
+    :param request: the request (``request.db``, ``request.user``).
+    :param course_id: the course whose curriculum changes.
+    :param moves: each item changing section: ``{"type": "lesson", "id": 7,
+        "section_id": 3, "param": "order[2]"}`` (``section_id`` the section it
+        moves into, ``param`` the request's parameter naming it).
+    :returns: problems, each ``{"param", "code", "message"}`` (use the move's
+        ``param``); empty when all is well.
+    """
+
+
+@hookspec
 def learnomy_check_settings(app: "LearnomyApp", db: "Connection", request: "RestRequest | None", group: str,
                             values: dict[str, Any], changed: list[str]) -> list[dict[str, Any]]:
     """Check a settings group an administrator is about to change, beyond its schema.
