@@ -175,22 +175,26 @@ def _wait_graph(request: RestRequest, course_id: int) -> tuple[dict[Item, int], 
     """The course's lessons and quizzes with their sections, and what the
     ``after_completing`` rules on each target make it wait for (three queries).
 
-    Locking reads, after the caller locked the course (:func:`lock_course`): on
-    MySQL a plain read would answer the transaction's snapshot, older than what a
-    rule or move committed while we waited for the lock.
+    After the caller locked the course (:func:`lock_course`). The rules and the
+    lessons (which may move between sections) are read by locking reads: on MySQL
+    a plain read answers the transaction's snapshot, older than a rule or a move
+    committed while we waited for the lock. Rules before lessons, the order in
+    which deleting a lesson or section writes them, so that neither waits on the
+    other in a circle; quizzes never change section, a plain read does.
     """
-    t = tables(request)
-    section_of: dict[Item, int] = {}
-    for name, item_type in (("lessons", "lesson"), ("quizzes", "quiz")):
-        table = t(name)
-        for row in lock_rows(request.db, sa.select(table.c.id, table.c.section_id).where(table.c.course_id == course_id)):
-            section_of[(item_type, int(row.id))] = int(row.section_id)
     rules = _rules(request)
     waits: dict[Item, list[Item]] = {}
     for rule in lock_rows(request.db, sa.select(rules).where(rules.c.course_id == course_id)):
         if rule.kind == "after_completing":
             waits.setdefault((rule.target_type, int(rule.target_id)), []).append(
                 (rule.value["type"], int(rule.value["id"])))
+    lessons, quizzes = tables(request)("lessons"), tables(request)("quizzes")
+    section_of: dict[Item, int] = {}
+    for row in lock_rows(request.db, sa.select(lessons.c.id, lessons.c.section_id).where(
+            lessons.c.course_id == course_id)):
+        section_of[("lesson", int(row.id))] = int(row.section_id)
+    for row in request.db.execute(sa.select(quizzes.c.id, quizzes.c.section_id).where(quizzes.c.course_id == course_id)):
+        section_of[("quiz", int(row.id))] = int(row.section_id)
     return section_of, waits
 
 

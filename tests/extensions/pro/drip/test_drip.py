@@ -441,3 +441,21 @@ def test_a_rule_and_a_move_closing_a_cycle_together_do_not_both_pass(
         else:  # the move passed
             assert len(rules) == 1 and placed[items["b"][1]] == items["s2"][1]
             assert move(client, people, items, "b", "s1").status_code == 200
+
+
+def test_a_move_and_a_deletion_at_once_both_pass(make_app: Callable[..., LearnomyApp], client: Client, people: Any,
+                                                 course: dict[str, Any], items: dict[str, tuple[str, int]]) -> None:
+    # Deleting a lesson drops the rules on and waiting for it, then the lesson; the
+    # move's check locks the rules, then the lessons: the same order, no deadlock.
+    for round_ in range(3):
+        gone = client.post(f"{API}/sections/{items['s1'][1]}/lessons", json={"title": f"Gone {round_}"},
+                           headers=people["ivy"]).json["data"]["id"]
+        named = {**items, "g": ("lesson", gone)}
+        for rule in ("s2>g", "b>g"):
+            assert wait(client, people, course, named, rule).status_code == 201
+        clients = [Client(make_app()) for _ in range(2)]
+        responses = race([lambda: clients[0].delete(f"{API}/lessons/{gone}", headers=people["ivy"]),
+                          lambda: move(clients[1], people, items, "c", "s2")])
+        assert [r.status_code for r in responses] == [200, 200], [r.json for r in responses]
+        assert client.get(f"{PRO}/courses/{course['id']}/drip-rules", headers=people["ivy"]).json["data"] == []
+        assert move(client, people, items, "c", "s1").status_code == 200
