@@ -179,8 +179,8 @@ def _wait_graph(request: RestRequest, course_id: int) -> tuple[dict[Item, int], 
     lessons (which may move between sections) are read by locking reads: on MySQL
     a plain read answers the transaction's snapshot, older than a rule or a move
     committed while we waited for the lock. Rules before lessons, the order in
-    which deleting a lesson or section writes them, so that neither waits on the
-    other in a circle; quizzes never change section, a plain read does.
+    which deleting a lesson or section writes them (after the course lock, see
+    :func:`forget`); quizzes never change section, a plain read does.
     """
     rules = _rules(request)
     waits: dict[Item, list[Item]] = {}
@@ -340,6 +340,11 @@ def delete_rule(request: RestRequest) -> Any:
 def forget(request: RestRequest, course_id: int, items: Optional[set[tuple[str, int]]] = None) -> None:
     """Drop a purged course's rules (``items`` None), or the rules on or waiting for
     deleted ``items`` (``("lesson", 12)``...) of the course."""
+    # The course first, as rule creation and moves lock it: deleting a lesson or
+    # quiz locks it too, later (a trigger raises its version), so deleting the rules
+    # before that would deadlock with a creation or move holding it and waiting for
+    # the rules.
+    lock_course(request, course_id)
     rules = _rules(request)
     if items is None:
         request.db.execute(sa.delete(rules).where(rules.c.course_id == course_id))
