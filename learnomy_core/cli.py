@@ -31,6 +31,7 @@ from .app import LearnomyApp, create_app
 from .audit import audit
 from .errors import ApiError
 from .plugins import CORE_PLUGIN, plugin_versions
+from .settings import plugin_checks
 
 __all__ = ["main"]
 
@@ -226,7 +227,8 @@ def cmd_settings_get(args: argparse.Namespace) -> int:
 
 
 def cmd_settings_set(args: argparse.Namespace) -> int:
-    """Set one value, validated by its group's schema like the API's writes."""
+    """Set one value, validated by its group's schema and its plugin's checks
+    (``learnomy_check_settings``) like the API's writes."""
     from .errors import ApiError
 
     app = _app(args)
@@ -250,7 +252,8 @@ def cmd_settings_set(args: argparse.Namespace) -> int:
                 parent = parent.get(part) if isinstance(parent, dict) else None
             change = {**(parent if isinstance(parent, dict) else {}), path[depth]: change}
         try:
-            app.settings.update(db, {path[0]: {path[1]: change}})
+            # The same checks as PATCH /admin/settings, with no request.
+            app.settings.update(db, {path[0]: {path[1]: change}}, check=plugin_checks(app, db))
         except ApiError as exc:
             for detail in exc.details or [{"message": exc.message}]:
                 print(f"{detail.get('param', args.key)}: {detail.get('message')}", file=sys.stderr)

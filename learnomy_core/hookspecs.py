@@ -32,7 +32,9 @@ import pluggy
 
 if TYPE_CHECKING:  # pragma: no cover
     import sqlalchemy as sa
+    from sqlalchemy.engine import Connection
 
+    from .app import LearnomyApp
     from .jobs import JobContext, JobKind
     from .registry import Endpoint, RouteRegistry
     from .request import RestRequest
@@ -268,6 +270,55 @@ def learnomy_check_course(request: "RestRequest", course_id: "int | None", value
     :param course_id: the course being updated, or ``None`` when it is created.
     :param values: the course's fields as they would be after the write.
     :returns: problems, each ``{"param", "code", "message"}``; empty when all is well.
+    """
+
+
+@hookspec
+def learnomy_check_curriculum(request: "RestRequest", course_id: int, moves: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Check lessons or quizzes about to move into another section of their course.
+
+    What a plugin hangs on an item's section (a drip rule on a section locks each
+    of its lessons) may make a move wrong: Pro's drip rules refuse one that closes
+    a cycle of waits. Asked by ``POST /sections/{id}/lessons/reorder`` when the
+    order brings lessons in from other sections, in its transaction, after its own
+    checks and before anything moves; a plain reorder within a section is not
+    asked about. Every plugin's problems are joined and answered at once as 400
+    ``rest_invalid_param``; nothing moves then. Take the locks your check needs
+    (those your own writes take) before reading.
+
+    :param request: the request (``request.db``, ``request.user``).
+    :param course_id: the course whose curriculum changes.
+    :param moves: each item changing section: ``{"type": "lesson", "id": 7,
+        "section_id": 3, "param": "order[2]"}`` (``section_id`` the section it
+        moves into, ``param`` the request's parameter naming it).
+    :returns: problems, each ``{"param", "code", "message"}`` (use the move's
+        ``param``); empty when all is well.
+    """
+
+
+@hookspec
+def learnomy_check_settings(app: "LearnomyApp", db: "Connection", request: "RestRequest | None", group: str,
+                            values: dict[str, Any], changed: list[str]) -> list[dict[str, Any]]:
+    """Check a settings group an administrator is about to change, beyond its schema.
+
+    A group's JSON schema checks each value alone; what it cannot (a list naming
+    users that must exist, each once) the plugin owning the group checks here.
+    Asked by ``PATCH /admin/settings`` and ``learnomy settings set`` once the
+    schemas pass, for each changed group, in the write's transaction under the
+    settings lock, before anything is written. Every plugin's problems are joined
+    and answered at once as 400 (the command line prints them); nothing is
+    written then, in any group. A plugin's own writes through
+    ``Settings.update`` are not checked (they pass no ``check``).
+
+    :param app: the app (``app.tables``, ``app.identity``).
+    :param db: the write's transaction (``request.db`` in a request).
+    :param request: the request, or None on the command line.
+    :param group: the group's name; answer ``[]`` for groups not yours.
+    :param values: the group's values as they would be after the write (defaults
+        filled in).
+    :param changed: the group's keys the write sets.
+    :returns: problems, each ``{"param", "code", "message"}`` with ``param``
+        ``group.key`` (deeper: ``group.key[2].member``); empty when all is well.
     """
 
 

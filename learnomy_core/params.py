@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .registry import Endpoint
     from .request import RestRequest
 
-__all__ = ["parse_params", "bad_param", "check_references"]
+__all__ = ["parse_params", "bad_param", "check_references", "reference_problems"]
 
 
 def parse_params(request: "RestRequest", endpoint: "Endpoint") -> dict[str, Any]:
@@ -160,6 +160,16 @@ def check_references(list_name: str, key: str, wanted: list[int], usable: set[in
     :param message: why an item outside ``usable`` is refused.
     :raises InvalidParams: listing each bad or repeated item.
     """
+    problems = reference_problems(list_name, key, wanted, usable, message)
+    if problems:
+        raise InvalidParams(f"Invalid parameter(s): {list_name}", details=problems)
+
+
+def reference_problems(list_name: str, key: str, wanted: list[int], usable: set[int],
+                       message: str) -> list[dict[str, Any]]:
+    """What :func:`check_references` refuses, as a list of error details (for a hook
+    that answers its problems instead of raising them, such as
+    ``learnomy_check_settings``); empty when all is well."""
     problems: list[dict[str, Any]] = []
     seen: set[int] = set()
     for index, value in enumerate(wanted):
@@ -170,5 +180,4 @@ def check_references(list_name: str, key: str, wanted: list[int], usable: set[in
             problems.append({"param": f"{list_name}[{index}].{key}", "code": "rest_duplicate_param",
                              "message": "Each appears once."})
         seen.add(value)
-    if problems:
-        raise InvalidParams(f"Invalid parameter(s): {list_name}", details=problems)
+    return problems

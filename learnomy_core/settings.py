@@ -9,7 +9,7 @@ Nothing is cached in process memory: several workers share one database.
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional
 
 from sqlalchemy.engine import Connection
 import sqlalchemy as sa
@@ -19,7 +19,14 @@ from .locks import lock_name, lock_rows
 from .options import get_option, get_options, update_option
 from .schema import sanitize, validate
 
-__all__ = ["Settings", "MASK"]
+if TYPE_CHECKING:  # pragma: no cover
+    from .app import LearnomyApp
+    from .request import RestRequest
+
+__all__ = ["Settings", "MASK", "SettingsCheck", "plugin_checks"]
+
+SettingsCheck = Callable[[str, dict[str, Any], list[str]], Iterable[dict[str, Any]]]
+"""``check(group, values, changed)``: the problems of a group's write (see :meth:`Settings.update`)."""
 
 _OPTION = "learnomy_settings_{}"
 
@@ -90,7 +97,8 @@ class Settings:
         any depth) reads ``"********"`` when set and ``""`` when not."""
         return _mask(values, self.groups[group])
 
-    def update(self, connection: Connection, changes: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    def update(self, connection: Connection, changes: Mapping[str, Any], *,
+               check: Optional[SettingsCheck] = None) -> dict[str, dict[str, Any]]:
         """Validate ``{"group": {"key": value}}`` whole, then store it: all or nothing.
 
         A secret (a ``writeOnly`` key, at any depth) sent back as :data:`MASK`
@@ -99,8 +107,15 @@ class Settings:
         ``payments.stripe``) changes only the members sent; any other value
         (a scalar, a list, a free-form map) is replaced whole.
 
+        :param check: run once the schemas pass, for each changed group, under the
+            settings lock and before anything is written: ``check(group, values,
+            changed)`` with the group's values as they would be after the write and
+            the keys written; it answers problems (error details). Writes an
+            administrator asks for pass :func:`plugin_checks` (every plugin's
+            ``learnomy_check_settings``); a plugin's own writes pass none.
         :raises InvalidParams: listing every unknown group, unknown key or bad
-            value (``param`` is ``group.key``); nothing is stored then.
+            value (``param`` is ``group.key``), or every problem ``check``
+            answers; nothing is stored then.
         """
         problems: list[dict[str, Any]] = []
         clean: dict[str, dict[str, Any]] = {}
@@ -141,16 +156,37 @@ class Settings:
             table = self.table
             stored = {name: value for name, value in lock_rows(connection, sa.select(
                 table.c.option_name, table.c.option_value).where(table.c.option_name.in_(names)))}
-            for group, values in clean.items():
-                if values:
-                    name = _OPTION.format(group)
-                    merged = _merge(_decode(stored.get(name)), values, self.groups[group])
-                    update_option(connection, self.table, name, json.dumps(merged))
+            merged = {group: _merge(_decode(stored.get(_OPTION.format(group))), values, self.groups[group])
+                      for group, values in clean.items() if values}
+            if check is not None:
+                for group, values in merged.items():
+                    problems.extend(check(group, {**self.defaults(group), **values}, list(clean[group])))
+                if problems:
+                    raise InvalidParams(f"Invalid setting(s): {', '.join(p['param'] for p in problems)}",
+                                        details=problems)
+            for group, values in merged.items():
+                update_option(connection, self.table, _OPTION.format(group), json.dumps(values))
         return self.all(connection)
 
     def secrets(self, group: str) -> list[str]:
         """Dotted paths of the group's secrets (``writeOnly`` keys): ``["stripe.secret_key"]``."""
         return _secret_paths(self.groups[group], "")
+
+
+def plugin_checks(app: "LearnomyApp", db: Connection, request: "Optional[RestRequest]" = None) -> SettingsCheck:
+    """The ``check`` of :meth:`Settings.update` for a write an administrator asks
+    for (``PATCH /admin/settings``, ``learnomy settings set``): every plugin's
+    ``learnomy_check_settings`` answer, joined.
+
+    :param request: the request, or None outside one (the command line).
+    """
+    def check(group: str, values: dict[str, Any], changed: list[str]) -> list[dict[str, Any]]:
+        problems: list[dict[str, Any]] = []
+        for answer in app.plugins.hook.learnomy_check_settings(app=app, db=db, request=request, group=group,
+                                                              values=values, changed=changed):
+            problems.extend(answer or [])
+        return problems
+    return check
 
 
 MASK = "********"

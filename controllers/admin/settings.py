@@ -12,7 +12,9 @@ resource, keyed by group::
 
 A write is checked whole against the groups' schemas before anything is stored
 (an unknown group or key, a bad value: 400, one detail per problem, nothing
-changed), then stored in the request's transaction. Secrets (keys a schema
+changed), then by the plugins owning the groups (``learnomy_check_settings``:
+what a schema cannot say, such as users a list names existing), then stored in
+the request's transaction. Secrets (keys a schema
 marks ``writeOnly``) are never answered: they read ``"********"`` when set and
 ``""`` when not, and sending ``"********"`` back leaves them unchanged
 (:meth:`learnomy_core.settings.Settings.update`).
@@ -32,6 +34,7 @@ from typing import Any, Optional
 from learnomy_core import ADMIN, READABLE, RestRequest
 from learnomy_core.errors import InvalidParams
 from learnomy_core.openapi.schemas import route_schema
+from learnomy_core.settings import plugin_checks
 
 from ..catalog import NAMESPACE
 
@@ -71,7 +74,9 @@ def update_settings(request: RestRequest) -> Any:
         raise InvalidParams("Name at least one settings group to change.", details=[{
             "param": "body", "code": "rest_missing_callback_param",
             "message": "Send {\"group\": {\"key\": value}} for the settings to change."}])
-    return _masked(request, request.app.settings.update(request.db, changes))
+    # What a group's schema cannot say, the plugin owning it checks (learnomy_check_settings).
+    return _masked(request, request.app.settings.update(
+        request.db, changes, check=plugin_checks(request.app, request.db, request)))
 
 
 # Groups come from plugins, so the resource is each group an object: the

@@ -373,6 +373,17 @@ def reorder_lessons(request: RestRequest) -> Any:
         raise _bad_order("order may only name lessons of this course.")
     if not in_section <= set(order):
         raise _bad_order("order must keep every lesson of the section; move one out from its new section.")
+    # Lessons coming from another section: what other areas hang on a lesson's
+    # section (Pro's drip rules) may refuse the move, before anything moves.
+    moves = [{"type": "lesson", "id": lesson_id, "section_id": int(section.id), "param": f"order[{index}]"}
+             for index, lesson_id in enumerate(order) if int(rows[lesson_id].section_id) != section.id]
+    if moves:
+        problems: list[dict[str, Any]] = []
+        for answer in request.app.plugins.hook.learnomy_check_curriculum(request=request, course_id=int(access.id),
+                                                                         moves=moves):
+            problems.extend(answer or [])
+        if problems:
+            raise InvalidParams(details=problems)
     for position, lesson_id in enumerate(order, start=1):
         request.db.execute(sa.update(lessons).where(lessons.c.id == lesson_id)
                            .values(position=position, section_id=section.id))

@@ -14,7 +14,8 @@ transaction, and the resource's schema shows them. A PUT refuses an
 
 They are stored in a settings group, ``pro.commission_rules`` (where they lived
 before the field existed; ``learnomy settings set`` and the admin settings route
-read and write the same list, checked there by its schema alone: an instructor
+read and write the same list, refusing unknown and repeated instructors too,
+through ``learnomy_check_settings``; in a list stored before that, an instructor
 listed twice counts by the first entry). Free's commission settings decide
 first: a course override wins over an instructor's rate, which wins over the
 global ``instructor_rate``. A deleted account's entries leave the list in the
@@ -23,11 +24,17 @@ deletion's transaction (``user.deleted``).
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from learnomy_core import RestRequest, RouteRegistry, hookimpl
-from learnomy_core.params import check_references
-from learnomy.controllers.catalog import user_summaries
+from learnomy_core.errors import InvalidParams
+from learnomy_core.params import reference_problems
+
+if TYPE_CHECKING:  # pragma: no cover
+    from learnomy_core import LearnomyApp
 
 __all__ = ["PLUGIN_NAME", "SETTINGS_GROUP", "RESOURCE", "FIELD", "forget_instructor", "instructor_rates"]
 
@@ -80,12 +87,32 @@ def get_overrides(request: RestRequest, item: Any) -> list[dict[str, Any]]:
     return list(request.app.settings.get(request.db, f"{SETTINGS_GROUP}.{FIELD}") or [])
 
 
+def override_problems(app: "LearnomyApp", db: Connection, value: list[dict[str, Any]],
+                      param: str = FIELD) -> list[dict[str, Any]]:
+    """An entry naming no user, or an instructor named again (details, ``param[i].instructor_id``)."""
+    wanted = [int(entry["instructor_id"]) for entry in value]
+    users = app.identity.store.users
+    found = {int(r[0]) for r in db.execute(sa.select(users.c.ID).where(users.c.ID.in_(sorted(set(wanted)))))} \
+        if wanted else set()
+    return reference_problems(param, "instructor_id", wanted, found, "instructor_id names no user.")
+
+
 def update_overrides(request: RestRequest, value: list[dict[str, Any]], item: Any) -> None:
     """Replace the overrides, each naming an existing user once (else 400, nothing written)."""
-    wanted = [int(entry["instructor_id"]) for entry in value]
-    check_references(FIELD, "instructor_id", wanted, set(user_summaries(request, wanted)),
-                     "instructor_id names no user.")
+    problems = override_problems(request.app, request.db, value)
+    if problems:
+        raise InvalidParams(f"Invalid parameter(s): {FIELD}", details=problems)
     request.app.settings.update(request.db, {SETTINGS_GROUP: {FIELD: value}})
+
+
+@hookimpl
+def learnomy_check_settings(app: "LearnomyApp", db: Connection, group: str, values: dict[str, Any],
+                            changed: list[str]) -> list[dict[str, Any]]:
+    # The admin settings route and the command line write the list the PUT writes:
+    # the same refusals (param group.key[i].instructor_id).
+    if group != SETTINGS_GROUP or FIELD not in changed:
+        return []
+    return override_problems(app, db, values.get(FIELD) or [], f"{SETTINGS_GROUP}.{FIELD}")
 
 
 def instructor_rates(request: RestRequest) -> dict[int, float]:

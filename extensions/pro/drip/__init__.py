@@ -7,7 +7,9 @@ off in the ``pro.extensions`` settings group, built only on the public API of
 course's editors. The rules lock lessons through ``learnomy_lesson_locks`` and
 quizzes through ``learnomy_quiz_locks``; its table ``lrn_pro_drip_rules`` has its own
 Alembic branch (``pro_drip``). Rules on or waiting for a deleted section,
-lesson or quiz (``quiz.deleted``) go with it.
+lesson or quiz (``quiz.deleted``) go with it. A rule, or a move of lessons into
+another section (``learnomy_check_curriculum``), that would close a cycle of waits
+is refused (``learnomy_drip_rule_cycle``).
 """
 
 from __future__ import annotations
@@ -56,6 +58,11 @@ def learnomy_lesson_locks(request: RestRequest, course: Any, enrollment: Any, le
 @hookimpl
 def learnomy_quiz_locks(request: RestRequest, course: Any, enrollment: Any, quiz: Any) -> Optional[dict[str, Any]]:
     return rules.quiz_lock(request, course, enrollment, quiz)
+
+
+@hookimpl
+def learnomy_check_curriculum(request: RestRequest, course_id: int, moves: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return rules.check_moves(request, course_id, moves)
 
 
 @hookimpl

@@ -168,6 +168,82 @@ def _clean_value(request: RestRequest, course_id: int, target: tuple[str, int, A
     return {"type": value["type"], "id": value["id"]}
 
 
+Item = tuple[str, int]
+
+
+def _wait_graph(request: RestRequest, course_id: int) -> tuple[dict[Item, int], dict[Item, list[Item]]]:
+    """The course's lessons and quizzes with their sections, and what the
+    ``after_completing`` rules on each target make it wait for (three queries).
+
+    After the caller locked the course (:func:`lock_course`). The rules and the
+    lessons (which may move between sections) are read by locking reads: on MySQL
+    a plain read answers the transaction's snapshot, older than a rule or a move
+    committed while we waited for the lock. Rules before lessons, the order in
+    which deleting a lesson or section writes them (after the course lock, see
+    :func:`forget`); quizzes never change section, a plain read does.
+    """
+    rules = _rules(request)
+    waits: dict[Item, list[Item]] = {}
+    for rule in lock_rows(request.db, sa.select(rules).where(rules.c.course_id == course_id)):
+        if rule.kind == "after_completing":
+            waits.setdefault((rule.target_type, int(rule.target_id)), []).append(
+                (rule.value["type"], int(rule.value["id"])))
+    lessons, quizzes = tables(request)("lessons"), tables(request)("quizzes")
+    section_of: dict[Item, int] = {}
+    for row in lock_rows(request.db, sa.select(lessons.c.id, lessons.c.section_id).where(
+            lessons.c.course_id == course_id)):
+        section_of[("lesson", int(row.id))] = int(row.section_id)
+    for row in request.db.execute(sa.select(quizzes.c.id, quizzes.c.section_id).where(quizzes.c.course_id == course_id)):
+        section_of[("quiz", int(row.id))] = int(row.section_id)
+    return section_of, waits
+
+
+def _awaited_by(item: Item, section_of: dict[Item, int], waits: dict[Item, list[Item]]) -> list[Item]:
+    """What ``item`` waits for: the rules on it and on its section."""
+    section = section_of.get(item)
+    return waits.get(item, []) + (waits.get(("section", section), []) if section is not None else [])
+
+
+def _find_cycle(section_of: dict[Item, int], waits: dict[Item, list[Item]], starts: list[Item],
+                ends: set[Item]) -> Optional[list[Item]]:
+    """A cycle of waits closed by an item of ``ends`` waiting for ``starts``: breadth
+    first from ``starts``, along "waits for", to an item of ``ends``. The cycle's
+    items in order (the item of ``ends``, then each waiting for the next, the last
+    for the first), or None."""
+    came_from: dict[Item, Optional[Item]] = {start: None for start in starts}
+    queue = deque(came_from)
+    while queue:
+        item = queue.popleft()
+        if item in ends:
+            chain: list[Item] = []
+            step: Optional[Item] = item
+            while step is not None:
+                chain.append(step)
+                step = came_from[step]
+            return [item, *reversed(chain[1:])]  # item waits for a start, ..., the last waits for item
+        for following in _awaited_by(item, section_of, waits):
+            if following not in came_from:
+                came_from[following] = item
+                queue.append(following)
+    return None
+
+
+def _cycle_detail(param: str, cycle: list[Item], what: str) -> dict[str, Any]:
+    names = " waits for ".join(f"{kind} {item_id}" for kind, item_id in [*cycle, cycle[0]])
+    return {"param": param, "code": "learnomy_drip_rule_cycle",
+            "message": f"{what} would lock content forever: {names}.",
+            "cycle": [{"type": kind, "id": item_id} for kind, item_id in cycle]}
+
+
+def lock_course(request: RestRequest, course_id: int) -> None:
+    """Serialise what may close a cycle of waits in one course (a rule's creation, a
+    move of lessons between its sections): its row, locked to the end of the
+    transaction. Two changes that close a cycle only together must not both be
+    checked against the curriculum and rules as they were before either."""
+    courses = tables(request)("courses")
+    lock_rows(request.db, sa.select(courses.c.id).where(courses.c.id == course_id))
+
+
 def _refuse_cycle(request: RestRequest, course_id: int, target: tuple[str, int], awaited: tuple[str, int]) -> None:
     """Refuse an ``after_completing`` rule that closes a cycle of waits: each item
     of it would wait for the next to be completed, so none would ever unlock.
@@ -175,49 +251,43 @@ def _refuse_cycle(request: RestRequest, course_id: int, target: tuple[str, int],
     The new rule makes every lesson and quiz it locks (``target``, or each of the
     section's) wait for ``awaited``; there is a cycle when ``awaited`` is one of
     them, or waits through the course's rules (an item waits for what the rules on
-    it and on its section wait for) for one of them. Three queries; the course's
-    rules are read with a locking read, after the caller locked the course (see
-    :func:`create_rule`), so two rules that close a cycle together cannot both pass.
+    it and on its section wait for) for one of them. Three queries, after the
+    caller locked the course (:func:`lock_course`).
 
     :raises InvalidParams: ``value``, code ``learnomy_drip_rule_cycle``, with the
         cycle's items in order (each waits for the next, the last for the first).
     """
-    t = tables(request)
-    section_of: dict[tuple[str, int], int] = {}
-    for name, item_type in (("lessons", "lesson"), ("quizzes", "quiz")):
-        table = t(name)
-        for row in request.db.execute(sa.select(table.c.id, table.c.section_id).where(table.c.course_id == course_id)):
-            section_of[(item_type, int(row.id))] = int(row.section_id)
+    section_of, waits = _wait_graph(request, course_id)
     locked = ({item for item, section in section_of.items() if section == target[1]} if target[0] == "section"
               else {target})
-    rules = _rules(request)
-    waits: dict[tuple[str, int], list[tuple[str, int]]] = {}
-    for rule in lock_rows(request.db, sa.select(rules).where(rules.c.course_id == course_id)):
-        if rule.kind == "after_completing":
-            waits.setdefault((rule.target_type, int(rule.target_id)), []).append(
-                (rule.value["type"], int(rule.value["id"])))
-    # Breadth first from the awaited item, along "waits for", to an item the rule locks.
-    came_from: dict[tuple[str, int], Optional[tuple[str, int]]] = {awaited: None}
-    queue = deque([awaited])
-    while queue:
-        item = queue.popleft()
-        if item in locked:
-            chain: list[tuple[str, int]] = []
-            step: Optional[tuple[str, int]] = item
-            while step is not None:
-                chain.append(step)
-                step = came_from[step]
-            cycle = [item, *reversed(chain[1:])]  # item waits for awaited, ..., the last waits for item
-            names = " waits for ".join(f"{kind} {item_id}" for kind, item_id in [*cycle, cycle[0]])
-            raise InvalidParams("Invalid parameter(s): value", details=[{
-                "param": "value", "code": "learnomy_drip_rule_cycle",
-                "message": f"This rule would lock content forever: {names}.",
-                "cycle": [{"type": kind, "id": item_id} for kind, item_id in cycle]}])
-        section = section_of.get(item)
-        for following in waits.get(item, []) + (waits.get(("section", section), []) if section is not None else []):
-            if following not in came_from:
-                came_from[following] = item
-                queue.append(following)
+    cycle = _find_cycle(section_of, waits, [awaited], locked)
+    if cycle is not None:
+        raise InvalidParams("Invalid parameter(s): value", details=[_cycle_detail("value", cycle, "This rule")])
+
+
+def check_moves(request: RestRequest, course_id: int, moves: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Refuse moving lessons or quizzes into sections whose rules would close a
+    cycle of waits (``learnomy_check_curriculum``): a moved item now waits for
+    what its new section's rules wait for. Any new cycle passes through a moved
+    item, so each is searched for a path of waits back to itself, with every
+    move applied. One detail per cycle (``param`` the move's), under the lock
+    rule creation takes (even in a course without rules: one created meanwhile
+    must see the move); four queries.
+    """
+    lock_course(request, course_id)
+    section_of, waits = _wait_graph(request, course_id)
+    moved = [(str(move["type"]), int(move["id"])) for move in moves]
+    for move, item in zip(moves, moved):
+        section_of[item] = int(move["section_id"])
+    problems: list[dict[str, Any]] = []
+    seen: list[set[Item]] = []
+    for move, item in zip(moves, moved):
+        cycle = _find_cycle(section_of, waits, _awaited_by(item, section_of, waits), {item})
+        if cycle is not None and set(cycle) not in seen:
+            seen.append(set(cycle))
+            problems.append(_cycle_detail(str(move.get("param") or "section_id"), cycle,
+                                          f"Moving {item[0]} {item[1]} into section {move['section_id']}"))
+    return problems
 
 
 def list_rules(request: RestRequest) -> Any:
@@ -229,11 +299,9 @@ def list_rules(request: RestRequest) -> Any:
 
 def create_rule(request: RestRequest) -> Any:
     course = request.context_as(CourseContext).course
-    # A course's rules are created one at a time (its row, locked): two rules that
-    # close a cycle only together must not both be checked against the rules before
-    # either. (Deleting a rule cannot close one.)
-    courses = tables(request)("courses")
-    lock_rows(request.db, sa.select(courses.c.id).where(courses.c.id == course.id))
+    # A course's rules are created one at a time, and not while lessons move between
+    # its sections (lock_course). (Deleting a rule cannot close a cycle.)
+    lock_course(request, int(course.id))
     target_type, target_id = request.params["target_type"], request.params["target_id"]
     target = _item_in_course(request, target_type, target_id, course.id)
     if target is None:
@@ -272,6 +340,11 @@ def delete_rule(request: RestRequest) -> Any:
 def forget(request: RestRequest, course_id: int, items: Optional[set[tuple[str, int]]] = None) -> None:
     """Drop a purged course's rules (``items`` None), or the rules on or waiting for
     deleted ``items`` (``("lesson", 12)``...) of the course."""
+    # The course first, as rule creation and moves lock it: deleting a lesson or
+    # quiz locks it too, later (a trigger raises its version), so deleting the rules
+    # before that would deadlock with a creation or move holding it and waiting for
+    # the rules.
+    lock_course(request, course_id)
     rules = _rules(request)
     if items is None:
         request.db.execute(sa.delete(rules).where(rules.c.course_id == course_id))

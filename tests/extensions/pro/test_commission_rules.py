@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Callable
 
 import pytest
 from werkzeug.test import Client
 
 from learnomy_core import LearnomyApp
+from learnomy_core.cli import main
 from learnomy_core.errors import InvalidParams
 from tests.controllers.commerce.conftest import API, configure, paid_course, post  # noqa: F401 - a fixture
 
@@ -139,3 +141,61 @@ def test_switched_off_the_settings_have_no_overrides(app: LearnomyApp, people: A
     assert saved.status_code == 200 and "instructor_overrides" not in saved.json["data"]
     with app.storage.engine.connect() as db:
         assert app.settings.get(db, f"{GROUP}.instructor_overrides") != []
+
+
+# -- the same list through the admin settings route and the command line --------------
+
+ADMIN_SETTINGS = f"{API}/admin/settings"
+ODD = 10**9  # no such user
+LISTED = f"{GROUP}.instructor_overrides"
+
+
+def entries(people: Any, *who: Any) -> list[dict[str, Any]]:
+    """Overrides naming ``who`` (a person's name, or an id as is), each at 10 %."""
+    return [{"instructor_id": people.ids[w] if isinstance(w, str) else w, "instructor_rate": 10} for w in who]
+
+
+@pytest.mark.parametrize("who, problems", [
+    ((ODD,), [("[0]", "rest_invalid_param")]),
+    (("oscar", "ivy", "oscar"), [("[2]", "rest_duplicate_param")]),
+    (("oscar", ODD, "oscar"), [("[1]", "rest_invalid_param"), ("[2]", "rest_duplicate_param")]),
+], ids=["unknown", "twice", "both"])
+def test_the_admin_settings_route_refuses_what_the_put_refuses(client: Client, people: Any, who: tuple[Any, ...],
+                                                               problems: list[tuple[str, str]]) -> None:
+    stored = entries(people, "ivy")
+    assert client.patch(ADMIN_SETTINGS, headers=people["admin"], json={GROUP: {"instructor_overrides": stored}}
+                        ).status_code == 200
+    before = client.get(ADMIN_SETTINGS, headers=people["admin"]).json["data"]
+    # With another group's change: all or nothing.
+    refused = client.patch(ADMIN_SETTINGS, headers=people["admin"], json={
+        "general": {"site_name": "Changed"}, GROUP: {"instructor_overrides": entries(people, *who)}})
+    assert refused.status_code == 400, refused.json
+    assert [(d["param"], d["code"]) for d in refused.json["error"]["details"]] == [
+        (f"{LISTED}{index}.instructor_id", code) for index, code in problems]
+    after = client.get(ADMIN_SETTINGS, headers=people["admin"]).json["data"]
+    assert after == before and after[GROUP]["instructor_overrides"] == stored
+
+
+def test_the_admin_settings_route_stores_good_overrides(app: LearnomyApp, client: Client, people: Any) -> None:
+    overrides = entries(people, "oscar", "ivy")
+    saved = client.patch(ADMIN_SETTINGS, headers=people["admin"], json={GROUP: {"instructor_overrides": overrides}})
+    assert saved.status_code == 200, saved.json
+    assert saved.json["data"][GROUP]["instructor_overrides"] == overrides
+    assert client.get(SETTINGS, headers=people["admin"]).json["data"]["instructor_overrides"] == overrides
+    # Another group's change does not check this one's stored list.
+    assert client.patch(ADMIN_SETTINGS, headers=people["admin"], json={"general": {"site_name": "Acme"}}
+                        ).status_code == 200
+
+
+def test_the_cli_refuses_what_the_put_refuses(app: LearnomyApp, people: Any, database_url: str,
+                                              monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    monkeypatch.setenv("LEARNOMY_DATABASE_URL", database_url)
+    assert main(["settings", "set", LISTED, json.dumps(entries(people, "oscar", ODD, "oscar"))]) == 1
+    err = capsys.readouterr().err
+    assert f"{LISTED}[1].instructor_id" in err and f"{LISTED}[2].instructor_id" in err
+    with app.storage.engine.connect() as db:
+        assert app.settings.get(db, LISTED) == []
+    good = entries(people, "oscar")
+    assert main(["settings", "set", LISTED, json.dumps(good)]) == 0
+    with app.storage.engine.connect() as db:
+        assert app.settings.get(db, LISTED) == good

@@ -349,3 +349,123 @@ def test_switched_off_its_locks_lift_and_its_table_stays(app: LearnomyApp, clien
     assert off.get(f"{PRO}/courses/{course['id']}/drip-rules", headers=people["ivy"]).status_code == 404
     with app.storage.engine.connect() as db:
         assert db.execute(sa.select(sa.func.count()).select_from(app.tables["lrn_pro_drip_rules"])).scalar_one() == 1
+
+
+# -- moving lessons between sections (learnomy_check_curriculum) -----------------------
+
+def move(client: Client, people: Any, items: dict[str, tuple[str, int]], moved: str, section: str) -> Any:
+    """Move the lessons ``moved`` (``"a c"``) to the end of ``section`` with Free's reorder route."""
+    section_id = items[section][1]
+    current = [lesson["id"] for lesson in client.get(f"{API}/sections/{section_id}/lessons",
+                                                     headers=people["ivy"]).json["data"]]
+    return client.post(f"{API}/sections/{section_id}/lessons/reorder",
+                       json={"order": [*current, *(items[name][1] for name in moved.split())]}, headers=people["ivy"])
+
+
+def sections_of(client: Client, people: Any, course: dict[str, Any]) -> dict[int, int]:
+    outline = client.get(f"{API}/courses/{course['id']}/curriculum", headers=people["ivy"]).json["data"]
+    return {lesson["id"]: section["id"] for section in outline for lesson in section["lessons"]}
+
+
+@pytest.mark.parametrize("before, moved, param, cycle", [
+    (["s2>a"], "a", "order[1]", "a"),  # a would wait for itself through its new section
+    (["s2>b", "b>a"], "a", "order[1]", "a b"),
+    (["s2>q", "q>b", "b>a"], "a", "order[1]", "a q b"),
+    (["s2>b", "b>a"], "c a", "order[2]", "a b"),  # c comes along harmlessly: one detail, a's
+], ids=["itself", "two", "through a quiz", "two moved"])
+def test_a_move_closing_a_cycle_is_refused(client: Client, people: Any, course: dict[str, Any],
+                                           items: dict[str, tuple[str, int]], before: list[str], moved: str,
+                                           param: str, cycle: str) -> None:
+    for rule in before:
+        assert wait(client, people, course, items, rule).status_code == 201, rule
+    placed = sections_of(client, people, course)
+    response = move(client, people, items, moved, "s2")
+    assert response.status_code == 400, response.json
+    (detail,) = response.json["error"]["details"]
+    assert detail["param"] == param and detail["code"] == "learnomy_drip_rule_cycle"
+    expected = [items[name] for name in cycle.split()]
+    assert [(i["type"], i["id"]) for i in detail["cycle"]] == expected
+    assert detail["message"].startswith(f"Moving lesson {expected[0][1]} into section {items['s2'][1]} would lock")
+    assert detail["message"].endswith(" waits for ".join(f"{t} {i}" for t, i in [*expected, expected[0]]) + ".")
+    assert sections_of(client, people, course) == placed  # nothing moved, c neither
+
+
+@pytest.mark.parametrize("before, moved", [
+    (["s2>a", "c>b"], "b"),  # b now waits for a, which waits for nothing
+    (["m>b", "b>a"], "a"),  # s2 has no rule of its own: a move into it adds no wait
+    (["s2>a", "b>a"], "b c"),
+], ids=["a chain", "no section rule", "two moved"])
+def test_a_harmless_move_passes(client: Client, people: Any, course: dict[str, Any],
+                                items: dict[str, tuple[str, int]], before: list[str], moved: str) -> None:
+    for rule in before:
+        assert wait(client, people, course, items, rule).status_code == 201
+    response = move(client, people, items, moved, "s2")
+    assert response.status_code == 200, response.json
+    placed = sections_of(client, people, course)
+    assert all(placed[items[name][1]] == items["s2"][1] for name in moved.split())
+    # A reorder within a section moves nothing between sections: never refused.
+    s2 = [lesson_id for lesson_id, section in reversed(placed.items()) if section == items["s2"][1]]
+    assert client.post(f"{API}/sections/{items['s2'][1]}/lessons/reorder", json={"order": s2},
+                       headers=people["ivy"]).status_code == 200
+
+
+def test_switched_off_a_move_is_not_checked(client: Client, people: Any, course: dict[str, Any],
+                                            items: dict[str, tuple[str, int]],
+                                            make_app: Callable[..., LearnomyApp]) -> None:
+    assert wait(client, people, course, items, "s2>a").status_code == 201
+    off = Client(make_app(switches={"pro.drip": False}))
+    assert move(off, people, items, "a", "s2").status_code == 200
+    assert sections_of(client, people, course)[items["a"][1]] == items["s2"][1]
+
+
+def test_a_rule_and_a_move_closing_a_cycle_together_do_not_both_pass(
+        make_app: Callable[..., LearnomyApp], client: Client, people: Any, course: dict[str, Any],
+        items: dict[str, tuple[str, int]]) -> None:
+    # With s2>a, moving b into s2 (b waits for a) and the rule a>b (a waits for b)
+    # are each harmless; together they close a cycle.
+    assert wait(client, people, course, items, "s2>a").status_code == 201
+    # Ten rounds: the order that needs the rule's locking reads (the move first,
+    # the rule's transaction begun before it committed) comes up in a few.
+    for round_ in range(10):
+        clients = [Client(make_app()) for _ in range(2)]
+        responses = race([lambda: wait(client, people, course, items, "a>b", clients[0]),
+                          lambda: move(clients[1], people, items, "b", "s2")])
+        assert sorted(r.status_code for r in responses) in ([200, 400], [201, 400]), [r.json for r in responses]
+        refused = next(r for r in responses if r.status_code == 400)
+        assert refused.json["error"]["details"][0]["code"] == "learnomy_drip_rule_cycle"
+        rules = client.get(f"{PRO}/courses/{course['id']}/drip-rules", headers=people["ivy"]).json["data"]
+        placed = sections_of(client, people, course)
+        if responses[0].status_code == 201:  # the rule passed: b stayed in s1
+            assert len(rules) == 2 and placed[items["b"][1]] == items["s1"][1]
+            client.delete(f"{PRO}/drip-rules/{rules[-1]['id']}", headers=people["ivy"])
+        else:  # the move passed
+            assert len(rules) == 1 and placed[items["b"][1]] == items["s2"][1]
+            assert move(client, people, items, "b", "s1").status_code == 200
+
+
+@pytest.mark.parametrize("change", ["move", "rule"])
+def test_a_change_and_a_deletion_at_once_both_pass(make_app: Callable[..., LearnomyApp], client: Client,
+                                                   people: Any, course: dict[str, Any],
+                                                   items: dict[str, tuple[str, int]], change: str) -> None:
+    # Deleting a lesson drops the rules on and waiting for it, then the lesson, which
+    # raises the course's version (a trigger); a move's check and a rule's creation
+    # lock the course, then the rules: the deletion takes the course first too, or
+    # they deadlock (MariaDB).
+    for round_ in range(5):
+        gone = client.post(f"{API}/sections/{items['s1'][1]}/lessons", json={"title": f"Gone {round_}"},
+                           headers=people["ivy"]).json["data"]["id"]
+        named = {**items, "g": ("lesson", gone)}
+        for rule in ("s2>g", "b>g"):
+            assert wait(client, people, course, named, rule).status_code == 201
+        clients = [Client(make_app()) for _ in range(2)]
+        responses = race([lambda: clients[0].delete(f"{API}/lessons/{gone}", headers=people["ivy"]),
+                          lambda: move(clients[1], people, items, "c", "s2") if change == "move"
+                          else wait(clients[1], people, course, items, "c>a")])
+        assert [r.status_code for r in responses] == [200, 200 if change == "move" else 201], [
+            r.json for r in responses]
+        rules = client.get(f"{PRO}/courses/{course['id']}/drip-rules", headers=people["ivy"]).json["data"]
+        assert len(rules) == (0 if change == "move" else 1)
+        if change == "move":
+            assert move(client, people, items, "c", "s1").status_code == 200
+        else:
+            client.delete(f"{PRO}/drip-rules/{rules[0]['id']}", headers=people["ivy"])
