@@ -18,13 +18,14 @@ Ids are never handed out twice, on any table of any plugin: see
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
 import weakref
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -35,7 +36,7 @@ from .errors import Unavailable
 
 __all__ = [
     "inserted_id", "release", "Storage", "ID", "LONGTEXT", "TEXT_TABLE", "is_disconnect", "insert_ignore", "RETRY_AFTER_SECONDS",
-           "never_reuse_ids", "ids_never_reused", "storage_of", "first_compiled"]
+           "never_reuse_ids", "ids_never_reused", "storage_of", "first_compiled", "built_once"]
 
 # WordPress's id columns: BIGINT(20) UNSIGNED on MySQL; SQLite needs INTEGER to
 # make a primary key an alias of its rowid (autoincrement).
@@ -56,7 +57,9 @@ RETRY_AFTER_SECONDS = 5
 PING_IDLE_SECONDS = 5.0
 _RETURNED = "lrn_returned_at"  # when the connection went back to the pool (its record's info)
 _ENDED = "lrn_transaction_ended"  # committed or rolled back just before its release: nothing to reset
-_OWNERS: "weakref.WeakKeyDictionary[Engine, Storage]" = weakref.WeakKeyDictionary()
+# Weak both ways: a Storage holds its engine, so a strong value would keep its own
+# key, and with it every app ever built (its engine, metadata and tables), alive.
+_OWNERS: "weakref.WeakKeyDictionary[Engine, weakref.ref[Storage]]" = weakref.WeakKeyDictionary()
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -105,7 +108,8 @@ def storage_of(connection: Connection) -> "Storage":
 
     For code handed only a connection (``enqueue(request.db, ...)``).
     """
-    storage = _OWNERS.get(connection.engine)
+    owner = _OWNERS.get(connection.engine)
+    storage = owner() if owner is not None else None
     if storage is None:
         raise RuntimeError("this connection does not come from a learnomy Storage")
     return storage
@@ -125,7 +129,11 @@ class Storage:
         self.metadata = sa.MetaData()
         self.engine = _make_engine(self.url)
         self.tables: dict[str, sa.Table] = {}
-        _OWNERS[self.engine] = self
+        # first_compiled's SQL by the statement's id(), the statement kept with it so
+        # that its id() is not reused meanwhile. Here rather than process-wide: it
+        # goes with the app (a global would keep every app's statements and tables).
+        self.compiled: dict[int, tuple[Any, Any, Optional[tuple[str, ...]]]] = {}
+        _OWNERS[self.engine] = weakref.ref(self)
 
     def collect_tables(self) -> None:
         """Index the tables plugins added to :attr:`metadata` by unprefixed name."""
@@ -304,27 +312,70 @@ def inserted_id(result: "sa.CursorResult[Any]") -> int:
     return int(key[0])
 
 
-_COMPILED: dict[tuple[int, str], tuple[Any, Any, Optional[tuple[str, ...]]]] = {}
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def built_once(build: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Decorate a statement builder taking tables (and hashable values): each
+    distinct set of arguments is built once, kept in the ``info`` of the tables'
+    :class:`~sqlalchemy.MetaData`.
+
+    For statements worth building once (building one costs more than running it),
+    where ``functools.lru_cache`` would be wrong: a process-wide cache keyed by
+    tables keeps up to its size of apps' whole metadata (every table, and through
+    the statements more) alive after the apps are gone, and with more apps than
+    its size (one per tenant) it misses. Here the statements live and die with
+    their tables. The first :class:`~sqlalchemy.Table` among the arguments (or in a
+    tuple among them) names the metadata; a builder given none is refused.
+    """
+
+    @functools.wraps(build)
+    def cached(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        metadata = _metadata_of(args) or _metadata_of(kwargs.values())
+        if metadata is None:
+            raise TypeError(f"{build.__qualname__}: built_once needs a table among the arguments")
+        memo: dict[Any, _R] = metadata.info.setdefault(cached, {})
+        key = (args, tuple(sorted(kwargs.items()))) if kwargs else args
+        try:
+            return memo[key]
+        except KeyError:
+            # Two threads may both build it: the same statement, one of them kept.
+            return memo.setdefault(key, build(*args, **kwargs))
+
+    return cached
+
+
+def _metadata_of(values: Iterable[Any]) -> Optional[sa.MetaData]:
+    for value in values:
+        if isinstance(value, sa.Table):
+            return value.metadata
+        if isinstance(value, tuple):
+            found = _metadata_of(value)
+            if found is not None:
+                return found
+    return None
 
 
 def first_compiled(db: Connection, statement: Any, params: dict[str, Any]) -> Optional[tuple[Any, ...]]:
     """The first row of ``statement`` (built once, with ``bindparam``s; not
-    ``expanding`` ones), run as its SQL compiled once per dialect, on the driver's
-    cursor of ``db``: for the hottest small reads (a validator's), where
-    SQLAlchemy's per-call work costs several times the query. The row is the
-    driver's tuple (strings and numbers as stored; on SQLite a date is text).
+    ``expanding`` ones), run as its SQL compiled once (kept by the :class:`Storage`
+    that ``db`` comes from, as ``request.db`` does), on the driver's cursor of
+    ``db``: for the hottest small reads (a validator's), where SQLAlchemy's per-call
+    work costs several times the query. The row is the driver's tuple (strings and
+    numbers as stored; on SQLite a date is text).
 
     In the request's transaction: on MySQL/MariaDB the read opens it (its snapshot),
     and SQLAlchemy's next statement carries on in it. With a cursor listener on the
     engine (query counters, tracing) or on a driver error, the statement goes through
     SQLAlchemy instead, which reports and wraps as usual.
     """
-    key = (id(statement), db.dialect.name)
-    found = _COMPILED.get(key)
+    compiled_here = storage_of(db).compiled
+    found = compiled_here.get(id(statement))
     if found is None:
         compiled = statement.compile(dialect=db.dialect)
         # The statement is kept with its SQL: its id() is never reused meanwhile.
-        found = _COMPILED[key] = (statement, compiled, compiled.positiontup)
+        found = compiled_here[id(statement)] = (statement, compiled, compiled.positiontup)
     _, compiled, order = found
     values = compiled.construct_params(params)
     args: Any = tuple(values[name] for name in order) if order else values

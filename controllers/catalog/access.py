@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from learnomy_core import Policy, RestRequest, hookimpl
 from learnomy_core.errors import ApiError, LessonLocked, NotEnrolled, NotFound, PrerequisitesUnmet
-from learnomy_core.storage import ID, LONGTEXT, TEXT_TABLE
+from learnomy_core.storage import ID, LONGTEXT, TEXT_TABLE, built_once
 
 NAMESPACE = "learnomy/v1"
 ID_ARG: dict[str, dict[str, Any]] = {"id": {"type": "integer", "minimum": 1}}
@@ -238,7 +238,7 @@ def instructor_ids(db: Connection, table: sa.Table, course_ids: Iterable[int]) -
     return found
 
 
-@lru_cache(maxsize=16)
+@built_once
 def _instructors_query(table: sa.Table) -> sa.Select:
     """Built once: every course answer reads it."""
     return (sa.select(table.c.course_id, table.c.user_id)
@@ -281,7 +281,7 @@ def load_course(request: RestRequest, course_id: int) -> CourseAccess:
     return CourseAccess(row, instructors, editor)
 
 
-@lru_cache(maxsize=16)
+@built_once
 def _course_query(courses: sa.Table) -> sa.Select:
     """Built once: nearly every route reads a course."""
     return sa.select(courses).where(courses.c.id == sa.bindparam("lrn_course"))

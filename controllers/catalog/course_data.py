@@ -7,7 +7,6 @@ categories, tags and prerequisites are loaded for all rows at once.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, Callable, Iterable, Optional, TypeVar
 
 import sqlalchemy as sa
@@ -17,7 +16,7 @@ from learnomy_core import RestRequest
 from learnomy_core.errors import Conflict, InvalidParams
 from learnomy_core.html import sanitize_html
 from learnomy_core.openapi import ID, INT, NUM, STR, TIME, array_of, nullable, obj, resource_schema
-from learnomy_core.storage import inserted_id
+from learnomy_core.storage import built_once, inserted_id
 
 from .access import (
     DRIP_MODES,
@@ -186,7 +185,7 @@ def link_ids(db: Connection, request: RestRequest, course_ids: list[int]) -> dic
     return result
 
 
-@lru_cache(maxsize=64)
+@built_once
 def _links_query(link: sa.Table, column: str) -> sa.Select:
     """A link table's targets for a list of courses, built once (every course answer reads four)."""
     return (sa.select(link.c.course_id, link.c[column])
@@ -210,7 +209,7 @@ def _relation_ids(
     return result
 
 
-@lru_cache(maxsize=64)
+@built_once
 def _relations_query(links: tuple[tuple[sa.Table, str], ...], teaching: Optional[sa.Table]) -> sa.CompoundSelect:
     """The link tables' targets (and with ``teaching`` the instructors, by when they
     were added) of a list of courses, built once: one round trip where there were

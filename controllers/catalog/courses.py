@@ -12,7 +12,6 @@ leaves only when an administrator names who takes over (:func:`remove_instructor
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -35,7 +34,7 @@ from learnomy_core.errors import ApiError, Conflict, Forbidden, InvalidParams, N
 from learnomy_core.events import emit
 from learnomy_core.locks import lock_rows
 from learnomy_core.openapi import BOOL, resource_schema
-from learnomy_core.storage import first_compiled, insert_ignore, inserted_id
+from learnomy_core.storage import built_once, first_compiled, insert_ignore, inserted_id
 from learnomy_core.table_versions import table_version
 
 from .access import (
@@ -131,7 +130,7 @@ def course_list_version(request: RestRequest) -> Optional[str]:
 _FILTERS = ("search", "category", "tag", "instructor", "level", "price_type", "status")
 
 
-@lru_cache(maxsize=64)
+@built_once
 def _catalog_page_query(courses: sa.Table, versions: sa.Table, column: str, descending: bool, after: bool,
                         rows: bool) -> sa.Select:
     """A page of the published catalog in one order (``after`` a cursor's key,
@@ -209,7 +208,7 @@ def _catalog_page_version(request: RestRequest) -> Optional[str]:
     return f"{table_changes}:{more}:{keys}"
 
 
-@lru_cache(maxsize=16)
+@built_once
 def _course_version_query(courses: sa.Table, teaching: Optional[sa.Table]) -> sa.Select:
     """The course's status and version, and whether the caller teaches it (with
     ``teaching``), built once. Not the row: a 304 needs none of it."""

@@ -10,7 +10,6 @@ done in history and reverses completion.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
@@ -22,7 +21,7 @@ from learnomy_core.errors import Conflict, NotFound
 from learnomy_core.events import emit
 from learnomy_core.locks import lock_rows
 from learnomy_core.openapi import BOOL, INT, NUM, STR, TIME, nullable, obj, resource_schema
-from learnomy_core.storage import ID, TEXT_TABLE, insert_ignore
+from learnomy_core.storage import ID, TEXT_TABLE, built_once, insert_ignore
 
 from ..catalog import (
     LESSON_DELETED,
@@ -404,7 +403,7 @@ def complete_course(request: RestRequest) -> Any:
 
 # -- views and resets -----------------------------------------------------------------
 
-@lru_cache(maxsize=16)
+@built_once
 def _progress_version_query(enrollments: sa.Table, courses: sa.Table, prerequisites: sa.Table) -> sa.Select:
     """The validator's query, built once per set of tables (building it costs more than
     running it): the live enrollment by its unique key, its course's status and version

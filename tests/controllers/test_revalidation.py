@@ -5,14 +5,17 @@ with 304 after one indexed query, never to a caller the route would refuse."""
 
 from __future__ import annotations
 
+import gc
 import time
+import weakref
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from werkzeug.test import Client
-from tests.conftest import recorded_statements
+from learnomy_core import create_app
+from tests.conftest import ALL_PLUGINS, TEST_COST, recorded_statements
 
 API = "/wp-json/learnomy/v1"
 
@@ -236,3 +239,22 @@ def test_progress_differs_by_student(client: Client, people, course) -> None:
     url = f"{API}/courses/{course['id']}/progress"
     client.post(f"{API}/courses/{course['id']}/enroll", headers=people["bob"])
     assert etag_of(client, url, people["ann"]) != etag_of(client, url, people["bob"])
+
+
+# -- apps come and go ---------------------------------------------------------------------
+
+def test_an_app_dropped_after_revalidating_is_collected(database_url: str, people, course) -> None:
+    """The statements the validators build once, and their compiled SQL, go with the
+    app's tables and engine: a process that builds apps (one per tenant, or anew)
+    keeps none of the dropped ones (each its engine, metadata and every table)."""
+    app = create_app(plugins=ALL_PLUGINS, database_url=database_url, bcrypt_cost=TEST_COST)
+    client = Client(app)
+    ann = people["ann"]  # a bearer token: every app on the database takes it
+    for url, headers in [(f"{API}/courses/{course['id']}", {}), (f"{API}/courses/{course['id']}", ann),
+                         (f"{API}/courses?per_page=1", {}), (f"{API}/courses/{course['id']}/progress", ann)]:
+        etag_of(client, url, headers)
+    app.storage.dispose()
+    gone = [weakref.ref(thing) for thing in (app, app.storage.engine, app.storage.metadata, app.tables["lrn_courses"])]
+    del app, client
+    gc.collect()
+    assert [ref() for ref in gone] == [None] * len(gone)

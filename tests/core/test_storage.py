@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from learnomy_core.storage import (
-    _ENDED, _RETURNED, PING_IDLE_SECONDS, Storage, _ping_if_idle, _reset, first_compiled, release,
+    _ENDED, _RETURNED, PING_IDLE_SECONDS, Storage, _ping_if_idle, _reset, built_once, first_compiled, release,
 )
 
 
@@ -120,3 +120,27 @@ def test_a_read_on_the_drivers_cursor_alone_is_rolled_back_by_the_pool(database_
         storage.dispose()  # first: a transaction left open would hold the table
         table.drop(storage.engine)
         storage.dispose()
+
+
+# -- statements built once, kept with their tables ----------------------------------------
+
+@built_once
+def _by_id(table: sa.Table, column: str) -> sa.Select:
+    return sa.select(table.c[column]).where(table.c.id == sa.bindparam("lrn_id"))
+
+
+def test_a_statement_is_built_once_per_set_of_tables() -> None:
+    """Same tables and values: the same statement. Another app's tables (another
+    metadata): its own, which the first app's metadata does not hold."""
+    first, second = sa.MetaData(), sa.MetaData()
+    tables = [sa.Table("wp_things", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.Text))
+              for metadata in (first, second)]
+    assert _by_id(tables[0], "name") is _by_id(tables[0], "name")
+    assert _by_id(tables[0], "name") is not _by_id(tables[0], "id")
+    assert _by_id(tables[1], "name") is not _by_id(tables[0], "name")
+    assert len(first.info[_by_id]) == 2 and len(second.info[_by_id]) == 1
+
+
+def test_a_builder_without_tables_is_refused() -> None:
+    with pytest.raises(TypeError, match="built_once needs a table"):
+        _by_id(None, "name")  # type: ignore[arg-type]
