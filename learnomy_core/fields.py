@@ -16,7 +16,9 @@ The registry adds the attribute to the resource schema of every route answering
 that resource, and to the arguments of their write endpoints when it can be
 written (see :meth:`learnomy_core.registry.RouteRegistry.register_rest_field`).
 Every such route then answers it: after the route's callback, the core runs
-:func:`complete_answer`, which writes the fields a POST, PUT or PATCH sent
+:func:`complete_answer`, which writes the fields sent to an endpoint creating or
+updating the resource (:func:`~learnomy_core.registry.writes_fields`; not an
+action sharing its schema, such as a reorder or ``cancel``)
 (:func:`update_additional_fields`, in the request's transaction) and adds each
 readable field to the item, or to each item of a list
 (:func:`add_additional_fields`). WordPress leaves these two calls to each
@@ -63,16 +65,20 @@ def update_additional_fields(request: RestRequest, item: Any) -> None:
     :param item: the resource as written so far, passed to each callback.
     """
     request.memo[_UPDATED] = True
-    route = request.route
+    route, endpoint = request.route, request.endpoint
+    # Only where the field is an argument (validated): request.params also holds
+    # what a caller sent unasked, and an action route's permission is not the writer's.
+    args = endpoint.args if endpoint is not None else {}
     for field in route.fields if route is not None else ():
-        if field.update_callback is not None and field.attribute in request.params:
+        if field.update_callback is not None and field.attribute in request.params and field.attribute in args:
             field.update_callback(request, request.params[field.attribute], item)
 
 
 def complete_answer(request: RestRequest, rest: "RestResponse") -> None:
     """The core's pass over a route's successful answer when its resource has
-    additional fields: on a POST, PUT or PATCH answering one item, write the fields
-    sent; then add the readable ones to the item, or to each item of a list. What
+    additional fields: on a write answering one item, write the fields sent where
+    they are arguments (an endpoint creating or updating the resource); then add
+    the readable ones to the item, or to each item of a list. What
     the callback did itself (:func:`update_additional_fields`,
     :func:`add_additional_fields`) is not done again. A deletion's answer (``deleted``
     and ``previous``), a file and a body outside the envelope are left alone.

@@ -309,8 +309,10 @@ class RouteRegistry:
 
         The core adds it to the resource schema of every route whose schema is titled
         ``resource`` (OPTIONS and the OpenAPI document show it), and, when it has an
-        ``update_callback``, makes it an optional argument of those routes' POST, PUT
-        and PATCH endpoints, validated by ``schema``. The core answers and writes it
+        ``update_callback``, makes it an optional argument of those routes' endpoints
+        that create or update the resource (a PUT or PATCH, or a POST answering 201;
+        not an action sharing the schema, such as a reorder or ``cancel``), validated
+        by ``schema``. The core answers and writes it
         after those routes' callbacks (:func:`learnomy_core.fields.complete_answer`).
 
         :param resource: a resource schema's title, or a list of them.
@@ -692,12 +694,29 @@ def _attach_fields(fields: list[RestField], routes: dict[str, Route]) -> list[Re
     return problems
 
 
+def writes_fields(route: Route, endpoint: Endpoint) -> bool:
+    """Whether ``endpoint`` creates or updates ``route``'s resource, and so takes and
+    writes its additional fields: a ``PUT`` or ``PATCH`` (an update), or a ``POST``
+    answering ``201`` (a creation, as :func:`learnomy_core.openapi.document.answers_of`
+    says). Not an action sharing the resource's schema (a reorder, ``complete``,
+    ``cancel``, ``grade``, ``moderate``...): its permission is for that action, not
+    for writing the resource (WordPress's controllers write the fields in
+    ``create_item`` and ``update_item`` alone)."""
+    from .openapi.document import answers_of  # the document imports this module
+
+    methods = set(endpoint.methods)
+    if methods & {"PUT", "PATCH"}:
+        return True
+    return "POST" in methods and answers_of(route, "POST", endpoint).status == 201
+
+
 def _add_argument(route: Route, field: RestField) -> list[RegistrationProblem]:
-    """Make ``field`` an optional argument of ``route``'s write endpoints."""
+    """Make ``field`` an optional argument of ``route``'s endpoints that create or
+    update its resource (:func:`writes_fields`)."""
     arg = {k: v for k, v in field.schema.items() if k not in ("context", "readonly", "required")}
     replaced: dict[int, Endpoint] = {}
     for endpoint in route.endpoints:
-        if not set(endpoint.methods) & _WRITES:
+        if not set(endpoint.methods) & _WRITES or not writes_fields(route, endpoint):
             continue
         if field.attribute in endpoint.args:
             return [_field_problem(field, f"{route.pattern} already takes an argument {field.attribute!r}")]

@@ -29,6 +29,10 @@ def put_gizmo(request: Any) -> Any:
     return add_additional_fields(request, item)
 
 
+def touch_gizmo(request: Any) -> Any:
+    return request.app.settings.group(request.db, "gizmo")
+
+
 def register_gizmo(registry: RouteRegistry) -> None:
     registry.register_rest_route("gizmo/v1", "/gizmo", [
         {"methods": READABLE, "callback": get_gizmo, "permission_callback": PUBLIC},
@@ -50,6 +54,9 @@ class Gizmo:
     @hookimpl
     def learnomy_register_routes(self, registry: RouteRegistry) -> None:
         register_gizmo(registry)
+        # An action anyone may take, answering the resource: not a write of it.
+        registry.register_rest_route("gizmo/v1", "/gizmo/touch", {
+            "methods": "POST", "callback": touch_gizmo, "permission_callback": PUBLIC}, schema=GIZMO)
 
 
 def store_color(request: Any, value: str, item: Any) -> None:
@@ -90,6 +97,15 @@ def test_a_field_joins_the_schema_and_the_write_arguments() -> None:
     assert route.by_method["PUT"].args["color"] == COLOR
     assert "color" not in route.by_method["GET"].args
     assert [f.plugin for f in route.fields] == ["paint"]
+
+
+def test_an_action_sharing_the_schema_neither_takes_nor_writes_the_field(gizmo: Client) -> None:
+    # Its permission is the action's (here anyone's), not the resource's writer's.
+    registry = gizmo.application.registry  # type: ignore[attr-defined]
+    assert "color" not in registry.routes["/gizmo/v1/gizmo/touch"].by_method["POST"].args
+    touched = gizmo.post(f"{ROOT}/touch", json={"color": "blue"})
+    assert touched.status_code == 200 and touched.json["data"] == {"name": "", "color": "red"}
+    assert gizmo.get(ROOT).json["data"]["color"] == "red"
 
 
 def test_a_read_only_field_is_no_argument() -> None:
