@@ -270,6 +270,12 @@ class LearnomyApp:
             if not self.identity.ready:
                 # Likewise registering roles in WordPress's registry (once per process).
                 self.identity.get_ready()
+            if (request.rest_method in _WRITE_METHODS and "If-Match" in request.headers
+                    and self.storage.engine.dialect.name != "sqlite"):
+                # MySQL/MariaDB: before anything reads (the JSONP check below reads the
+                # settings), so that the snapshot starts after the wait.
+                request.rest_path = rest_path
+                self._hold_for_if_match(request)
             if "_jsonp" in request.environ.get("QUERY_STRING", ""):
                 # Checked before anything runs, as WordPress does.
                 request.jsonp = jsonp_callback(request, self._jsonp_enabled(request))
@@ -359,10 +365,7 @@ class LearnomyApp:
     def dispatch(self, request: RestRequest, endpoint: Endpoint) -> RestResponse:
         """Run ``endpoint`` for ``request``: hooks, auth, params, permission, callback."""
         request.endpoint = endpoint
-        if (request.rest_method in _WRITE_METHODS and "If-Match" in request.headers
-                and self.storage.engine.dialect.name != "sqlite"):
-            # MySQL/MariaDB: before anything reads, so that the snapshot starts after the wait.
-            self._hold_for_if_match(request)
+        # On MySQL/MariaDB a write with If-Match holds its lock already (_answer).
         if self._before is not None:
             early = self._before(request=request, endpoint=endpoint)
             if early is not None:
