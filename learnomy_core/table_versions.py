@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
 import sqlalchemy as sa
 
+from .locks import lock_rows
 from .storage import TEXT_TABLE
 
-__all__ = ["table_versions_table", "table_version"]
+__all__ = ["table_versions_table", "table_version", "lock_table_version"]
 
 
 def table_versions_table(metadata: sa.MetaData, prefix: str) -> sa.Table:
@@ -36,3 +39,14 @@ def table_version(versions: sa.Table, name: str) -> Any:
     (NULL when nothing watches it), to read in the validator's own query.
     ``versions`` is ``request.app.tables["lrn_table_versions"]``."""
     return sa.select(versions.c.version).where(versions.c.name == name).scalar_subquery()
+
+
+def lock_table_version(db: Connection, versions: sa.Table, name: str) -> None:
+    """Take the watched table ``name``'s version row now, as a write of a watched
+    row would later: for a transaction that deletes (or adds) many rows hanging on
+    such a row before the row itself. Its triggers write the version row, one for
+    the whole table: taken last, after locks on the ranges others insert into (on
+    MySQL/MariaDB a deletion locks the gap after the rows it deletes), it closes a
+    cycle with a creation, which writes the version row first (its row's insert),
+    then inserts there."""
+    lock_rows(db, sa.select(versions.c.name).where(versions.c.name == name))

@@ -35,7 +35,7 @@ from learnomy_core.events import emit
 from learnomy_core.locks import lock_rows
 from learnomy_core.openapi import BOOL, resource_schema
 from learnomy_core.storage import built_once, first_compiled, insert_ignore, inserted_id
-from learnomy_core.table_versions import table_version
+from learnomy_core.table_versions import lock_table_version, table_version
 
 from .access import (
     CourseContext,
@@ -316,6 +316,9 @@ def delete_course(request: RestRequest) -> Any:
     if active and not request.user.is_admin:
         raise Conflict("The course has active enrollments; only an administrator may delete it.",
                        code="learnomy_course_has_enrollments")
+    # The courses' table version before any row goes: the course's own row writes it
+    # last, and a creation meanwhile writes it first, then inserts where this deletes.
+    lock_table_version(request.db, request.app.tables["lrn_table_versions"], "lrn_courses")
     # Every plugin deletes or detaches what it keeps for the course, in this
     # transaction (quizzes and attempts, reviews, positions, ...); then the catalog's own rows go.
     emit(request, COURSE_PURGED, previous)
