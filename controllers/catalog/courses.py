@@ -316,8 +316,11 @@ def delete_course(request: RestRequest) -> Any:
     if active and not request.user.is_admin:
         raise Conflict("The course has active enrollments; only an administrator may delete it.",
                        code="learnomy_course_has_enrollments")
-    # The courses' table version before any row goes: the course's own row writes it
-    # last, and a creation meanwhile writes it first, then inserts where this deletes.
+    # The course's row, then the courses' table version, before any row goes: the
+    # order a status change takes them in (its update, then the trigger's). Deleting
+    # the course's row writes the version last, and a creation meanwhile writes it
+    # first, then inserts where this deletes (each waited for the other).
+    lock_rows(request.db, sa.select(courses.c.id).where(courses.c.id == access.id))
     lock_table_version(request.db, request.app.tables["lrn_table_versions"], "lrn_courses")
     # Every plugin deletes or detaches what it keeps for the course, in this
     # transaction (quizzes and attempts, reviews, positions, ...); then the catalog's own rows go.
