@@ -263,19 +263,24 @@ def redact_person(db: Connection, app: Any, user_id: int) -> int:
     """
     _, deliveries, attempts = _tables(app)
     about = _people_table(app)
-    changed = 0
     found: list[int] = []
+    rewritten: list[dict[str, Any]] = []
     for row in db.execute(sa.select(deliveries.c.id, deliveries.c.body)
                           .join(about, about.c.delivery_id == deliveries.c.id)
                           .where(about.c.user_id == user_id).order_by(deliveries.c.id)).all():
         found.append(int(row.id))
         body = json.loads(row.body)
-        values: dict[str, Any] = {"response_excerpt": None}
         if isinstance(body, dict) and _redact(body.get("data"), user_id):
-            values["body"] = dumps(body).decode()
-            changed += 1
-        # Every delivery found, changed or not: it carried their fields when it was sent.
-        db.execute(sa.update(deliveries).where(deliveries.c.id == row.id).values(**values))
+            rewritten.append({"lrn_id": int(row.id), "lrn_body": dumps(body).decode()})
+    # Every delivery found, changed or not, loses its excerpt: it carried their fields
+    # when it was sent. By chunks of ids, in id order (the order two deletions at once
+    # lock shared deliveries in); then the rewritten bodies, on rows already locked.
+    for start in range(0, len(found), _IDS_AT_ONCE):
+        db.execute(sa.update(deliveries).where(deliveries.c.id.in_(found[start:start + _IDS_AT_ONCE]))
+                   .values(response_excerpt=None))
+    if rewritten:
+        db.execute(sa.update(deliveries).where(deliveries.c.id == sa.bindparam("lrn_id"))
+                   .values(body=sa.bindparam("lrn_body")), rewritten)
     # The deliveries' rows are locked above, before their attempts: the order an
     # attempt's log takes them in (_log), so the two never wait on each other in a cycle.
     for start in range(0, len(found), _IDS_AT_ONCE):
@@ -283,7 +288,7 @@ def redact_person(db: Connection, app: Any, user_id: int) -> int:
                                              attempts.c.response_excerpt.is_not(None))
                    .values(response_excerpt=None))
     db.execute(sa.delete(about).where(about.c.user_id == user_id))
-    return changed
+    return len(rewritten)
 
 
 def people(value: Any) -> set[int]:
