@@ -75,11 +75,9 @@ def lock_name(db: Connection, options: sa.Table, name: str) -> None:
     key = f"{_NAME_PREFIX}{name}"
     where = options.c.option_name == key
     if db.dialect.name != "sqlite" and db.execute(sa.select(options.c.option_id).where(where)).first() is None:
-        with db.engine.begin() as own:
-            insert_ignore(own, options, {"option_name": key, "option_value": "", "autoload": "no"})
+        _make_lock_row(db, options, key)
     lock_rows(db, sa.select(options.c.option_id).where(where))
-    if transaction is not None:
-        held[name] = weakref.ref(transaction)
+    _remember(db, name, transaction)
 
 
 def lock_name_first(db: Connection, options: sa.Table, name: str) -> None:
@@ -98,10 +96,20 @@ def lock_name_first(db: Connection, options: sa.Table, name: str) -> None:
     query = sa.select(options.c.option_id).where(options.c.option_name == key)
     if not lock_rows(db, query) and db.dialect.name != "sqlite":
         db.rollback()
-        with db.engine.begin() as own:
-            insert_ignore(own, options, {"option_name": key, "option_value": "", "autoload": "no"})
+        _make_lock_row(db, options, key)
         lock_rows(db, query)
-    transaction = db.get_transaction()
+    _remember(db, name, db.get_transaction())
+
+
+def _make_lock_row(db: Connection, options: sa.Table, key: str) -> None:
+    """The lock's row, made in a transaction of its own (two first takers cannot
+    deadlock on it; a second maker finds it made)."""
+    with db.engine.begin() as own:
+        insert_ignore(own, options, {"option_name": key, "option_value": "", "autoload": "no"})
+
+
+def _remember(db: Connection, name: str, transaction: Any) -> None:
+    """Note that ``transaction`` holds ``name`` (:func:`lock_name` takes it once)."""
     if transaction is not None:
         db.info.setdefault("learnomy_held_locks", {})[name] = weakref.ref(transaction)
 
