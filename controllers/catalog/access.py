@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from learnomy_core import Policy, RestRequest, hookimpl
 from learnomy_core.errors import ApiError, LessonLocked, NotEnrolled, NotFound, PrerequisitesUnmet
+from learnomy_core.locks import lock_rows
 from learnomy_core.storage import ID, LONGTEXT, TEXT_TABLE, built_once
 
 NAMESPACE = "learnomy/v1"
@@ -266,6 +267,14 @@ def visible_courses(request: RestRequest, courses: sa.Table) -> Any:
         return sa.or_(courses.c.status == "publish",
                       courses.c.id.in_(sa.select(mine.c.course_id).where(mine.c.user_id == user.id)))
     return courses.c.status == "publish"
+
+
+def lock_course(request: RestRequest, course_id: int) -> None:
+    """Lock the course's row until the transaction ends: what must not interleave in
+    one course (its force deletion against a creation's table version; Pro's drip
+    rules against moves between its sections) takes it first."""
+    courses = tables(request)("courses")
+    lock_rows(request.db, sa.select(courses.c.id).where(courses.c.id == course_id))
 
 
 def load_course(request: RestRequest, course_id: int) -> CourseAccess:

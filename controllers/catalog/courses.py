@@ -48,6 +48,7 @@ from .access import (
     STATUSES,
     editor_policy,
     load_course,
+    lock_course,
     now,
     slugify,
     tables,
@@ -320,7 +321,7 @@ def delete_course(request: RestRequest) -> Any:
     # order a status change takes them in (its update, then the trigger's). Deleting
     # the course's row writes the version last, and a creation meanwhile writes it
     # first, then inserts where this deletes (each waited for the other).
-    lock_rows(request.db, sa.select(courses.c.id).where(courses.c.id == access.id))
+    lock_course(request, access.id)
     lock_table_version(request.db, request.app.tables["lrn_table_versions"], "lrn_courses")
     # Every plugin deletes or detaches what it keeps for the course, in this
     # transaction (quizzes and attempts, reviews, positions, ...); then the catalog's own rows go.

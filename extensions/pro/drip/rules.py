@@ -27,7 +27,7 @@ from learnomy_core.openapi import INT, STR, route_schema
 from learnomy_core.params import bad_param
 from learnomy_core.storage import ID, TEXT_TABLE, inserted_id
 from learnomy.controllers.catalog import (
-    ID_ARG, CourseContext, course_context, editor_policy, last_lock, now, parse_time, tables,
+    ID_ARG, CourseContext, course_context, editor_policy, last_lock, lock_course, now, parse_time, tables,
 )
 
 from .. import NAMESPACE
@@ -233,15 +233,6 @@ def _cycle_detail(param: str, cycle: list[Item], what: str) -> dict[str, Any]:
     return {"param": param, "code": "learnomy_drip_rule_cycle",
             "message": f"{what} would lock content forever: {names}.",
             "cycle": [{"type": kind, "id": item_id} for kind, item_id in cycle]}
-
-
-def lock_course(request: RestRequest, course_id: int) -> None:
-    """Serialise what may close a cycle of waits in one course (a rule's creation, a
-    move of lessons between its sections): its row, locked to the end of the
-    transaction. Two changes that close a cycle only together must not both be
-    checked against the curriculum and rules as they were before either."""
-    courses = tables(request)("courses")
-    lock_rows(request.db, sa.select(courses.c.id).where(courses.c.id == course_id))
 
 
 def _refuse_cycle(request: RestRequest, course_id: int, target: tuple[str, int], awaited: tuple[str, int]) -> None:
