@@ -15,7 +15,7 @@ Problems are reported all at once, one detail per arg, naming the arg in
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional
 
 from .errors import ApiError, InvalidParams, MissingParams
 from .schema import sanitize, validate
@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .registry import Endpoint
     from .request import RestRequest
 
-__all__ = ["parse_params", "bad_param", "check_references", "reference_problems"]
+__all__ = ["parse_params", "bad_param", "check_references", "reference_problems", "joined_problems"]
 
 
 def parse_params(request: "RestRequest", endpoint: "Endpoint") -> dict[str, Any]:
@@ -181,3 +181,10 @@ def reference_problems(list_name: str, key: str, wanted: list[int], usable: set[
                              "message": "Each appears once."})
         seen.add(value)
     return problems
+
+
+def joined_problems(answers: Iterable[Optional[list[dict[str, Any]]]]) -> list[dict[str, Any]]:
+    """Every plugin's answer to a check hook (``learnomy_check_course``,
+    ``learnomy_check_curriculum``, ``learnomy_check_settings``), joined into one
+    list of error details, to refuse at once."""
+    return [problem for answer in answers for problem in answer or []]

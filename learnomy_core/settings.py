@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from .errors import InvalidParams
 from .locks import lock_name, lock_rows
 from .options import get_option, get_options, update_option
+from .params import joined_problems
 from .schema import sanitize, validate
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -181,11 +182,8 @@ def plugin_checks(app: "LearnomyApp", db: Connection, request: "Optional[RestReq
     :param request: the request, or None outside one (the command line).
     """
     def check(group: str, values: dict[str, Any], changed: list[str]) -> list[dict[str, Any]]:
-        problems: list[dict[str, Any]] = []
-        for answer in app.plugins.hook.learnomy_check_settings(app=app, db=db, request=request, group=group,
-                                                              values=values, changed=changed):
-            problems.extend(answer or [])
-        return problems
+        return joined_problems(app.plugins.hook.learnomy_check_settings(app=app, db=db, request=request, group=group,
+                                                                       values=values, changed=changed))
     return check
 
 

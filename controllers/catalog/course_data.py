@@ -16,6 +16,7 @@ from learnomy_core import RestRequest
 from learnomy_core.errors import Conflict, InvalidParams
 from learnomy_core.html import sanitize_html
 from learnomy_core.openapi import ID, INT, NUM, STR, TIME, array_of, nullable, obj, resource_schema
+from learnomy_core.params import joined_problems
 from learnomy_core.storage import built_once, inserted_id
 
 from .access import (
@@ -105,9 +106,8 @@ def check_course_body(request: RestRequest, merged: dict[str, Any], course_id: O
         if missing:
             problems.append(_bad(field, f"{field} names unknown ids: {missing}."))
     # What other areas own (a certificate template, ...) they check themselves.
-    for answer in request.app.plugins.hook.learnomy_check_course(request=request, course_id=course_id,
-                                                                 values=merged):
-        problems.extend(answer or [])
+    problems += joined_problems(request.app.plugins.hook.learnomy_check_course(
+        request=request, course_id=course_id, values=merged))
     if problems:
         raise InvalidParams(details=problems)
 

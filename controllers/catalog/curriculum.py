@@ -27,6 +27,7 @@ from learnomy_core.errors import InvalidParams
 from learnomy_core.events import emit
 from learnomy_core.html import sanitize_html
 from learnomy_core.openapi import BOOL, ID, INT, STR, TIME, array_of, nullable, obj, resource_schema
+from learnomy_core.params import joined_problems
 from learnomy_core.storage import inserted_id
 
 from .access import (
@@ -378,10 +379,8 @@ def reorder_lessons(request: RestRequest) -> Any:
     moves = [{"type": "lesson", "id": lesson_id, "section_id": int(section.id), "param": f"order[{index}]"}
              for index, lesson_id in enumerate(order) if int(rows[lesson_id].section_id) != section.id]
     if moves:
-        problems: list[dict[str, Any]] = []
-        for answer in request.app.plugins.hook.learnomy_check_curriculum(request=request, course_id=int(access.id),
-                                                                         moves=moves):
-            problems.extend(answer or [])
+        problems = joined_problems(request.app.plugins.hook.learnomy_check_curriculum(
+            request=request, course_id=int(access.id), moves=moves))
         if problems:
             raise InvalidParams(details=problems)
     for position, lesson_id in enumerate(order, start=1):
